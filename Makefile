@@ -1,0 +1,142 @@
+# libfmnist — plain GNU Makefile.
+#
+#   make                 lib/libfmnist.a and lib/libfmnist.so.X.Y.Z (+ symlinks)
+#   make check           Check suites against the static and the shared library
+#   make asan            the suites under AddressSanitizer + UBSan (CK_FORK=no)
+#   make examples        every program of examples/
+#   make bench [BENCH=name]   benchmarks beside their peers (bench/README.md)
+#   make install / uninstall  PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR
+#   make deps            installs the build dependencies (Debian/Ubuntu, root)
+#
+# WERROR=1 turns warnings into errors (CI does). BUILD and LIBOUT move the
+# objects and the libraries elsewhere, so two builds can run side by side.
+
+VERSION_MAJOR := 1
+VERSION_MINOR := 0
+VERSION_PATCH := 0
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+CC ?= cc
+CXX ?= c++
+OPT ?= -O2
+WARN := -Wall -Wextra -Wpedantic $(if $(filter 1,$(WERROR)),-Werror)
+PKGS := openblas zlib
+DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+DEP_LIBS := $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g $(OPT) $(WARN) -Iinclude
+LIB_CFLAGS := $(BASE_CFLAGS) -DFMNIST_BUILDING -fvisibility=hidden $(DEP_CFLAGS) $(CFLAGS)
+APP_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
+
+BUILD ?= build
+LIBOUT ?= lib
+EXOUT ?= examples
+BENCHOUT ?= bench
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+SRCS := $(sort $(wildcard src/*.c))
+HDRS := $(wildcard include/*.h include/fmnist/*.h src/*.h)
+STATIC_OBJS := $(SRCS:src/%.c=$(BUILD)/static/%.o)
+SHARED_OBJS := $(SRCS:src/%.c=$(BUILD)/shared/%.o)
+STATIC_LIB := $(LIBOUT)/libfmnist.a
+SONAME := libfmnist.so.$(VERSION_MAJOR)
+SHARED_LIB := $(LIBOUT)/libfmnist.so.$(VERSION)
+MAPFILE := src/fmnist.map
+
+# tests/test_*.c use the public API only: run against both libraries.
+# tests/internal_*.c also test private helpers: static library only.
+PUBLIC_TESTS := $(sort $(wildcard tests/test_*.c))
+INTERNAL_TESTS := $(sort $(wildcard tests/internal_*.c))
+TEST_BINS := $(PUBLIC_TESTS:tests/%.c=$(BUILD)/tests/static/%) \
+             $(PUBLIC_TESTS:tests/%.c=$(BUILD)/tests/shared/%) \
+             $(INTERNAL_TESTS:tests/%.c=$(BUILD)/tests/static/%)
+TEST_SUPPORT := $(filter-out tests/test_%.c tests/internal_%.c,$(wildcard tests/*.c))
+
+EXAMPLE_SRCS := $(filter-out examples/common.c examples/report.c,$(sort $(wildcard examples/*.c)))
+EXAMPLE_SUPPORT := $(filter examples/common.c examples/report.c,$(wildcard examples/*.c))
+EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(EXOUT)/%)
+BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
+BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
+
+.PHONY: all check asan examples bench install uninstall deps clean
+all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so
+
+$(BUILD)/static/%.o: src/%.c $(HDRS) | $(BUILD)/static
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+$(BUILD)/shared/%.o: src/%.c $(HDRS) | $(BUILD)/shared
+	$(CC) $(LIB_CFLAGS) -fPIC -c $< -o $@
+$(BUILD)/static $(BUILD)/shared $(BUILD)/tests/static $(BUILD)/tests/shared $(LIBOUT):
+	mkdir -p $@
+
+$(STATIC_LIB): $(STATIC_OBJS) | $(LIBOUT)
+	rm -f $@
+	$(AR) rcs $@ $^
+$(SHARED_LIB): $(SHARED_OBJS) $(MAPFILE) | $(LIBOUT)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(MAPFILE) \
+	  -Wl,--no-undefined -o $@ $(SHARED_OBJS) $(DEP_LIBS) $(LDFLAGS)
+$(LIBOUT)/libfmnist.so: $(SHARED_LIB)
+	ln -sf libfmnist.so.$(VERSION) $(LIBOUT)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+# ---- tests ----
+TEST_CFLAGS := $(APP_CFLAGS) -Isrc $(CHECK_CFLAGS)
+$(BUILD)/tests/static/%: tests/%.c $(TEST_SUPPORT) $(STATIC_LIB) $(HDRS) | $(BUILD)/tests/static
+	$(CC) $(TEST_CFLAGS) $< $(TEST_SUPPORT) -o $@ $(STATIC_LIB) $(CHECK_LIBS) $(DEP_LIBS) $(LDFLAGS)
+$(BUILD)/tests/shared/%: tests/%.c $(TEST_SUPPORT) $(LIBOUT)/libfmnist.so $(HDRS) | $(BUILD)/tests/shared
+	$(CC) $(TEST_CFLAGS) $< $(TEST_SUPPORT) -o $@ -L$(LIBOUT) -lfmnist \
+	  -Wl,-rpath,$(abspath $(LIBOUT)) $(CHECK_LIBS) -lz -lm $(LDFLAGS)
+
+check: $(TEST_BINS)
+	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; \
+	  FMNIST_TEST_DIR=$(BUILD)/tmp $$t || fail=1; done; \
+	  if [ $$fail -ne 0 ]; then echo "make check: FAILED"; exit 1; fi
+
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+asan:
+	$(MAKE) --no-print-directory check BUILD=$(BUILD)/asan LIBOUT=$(BUILD)/asan/lib \
+	  OPT=-O1 CFLAGS="$(SAN) $(CFLAGS)" LDFLAGS="$(SAN) $(LDFLAGS)" \
+	  CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+
+# ---- examples and benchmarks (public API only, linked to the shared lib) ----
+$(EXOUT)/%: examples/%.c $(EXAMPLE_SUPPORT) examples/common.h $(LIBOUT)/libfmnist.so $(HDRS)
+	$(CC) $(APP_CFLAGS) $< $(EXAMPLE_SUPPORT) -o $@ -L$(LIBOUT) -lfmnist \
+	  -Wl,-rpath,$(abspath $(LIBOUT)) -lm $(LDFLAGS)
+examples: $(EXAMPLES)
+
+$(BENCHOUT)/%: bench/%.c bench/benchutil.c bench/benchutil.h $(LIBOUT)/libfmnist.so $(HDRS)
+	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) $< bench/benchutil.c -o $@ -L$(LIBOUT) -lfmnist \
+	  -Wl,-rpath,$(abspath $(LIBOUT)) $(DEP_LIBS) $(LDFLAGS)
+bench: $(BENCHES)
+	sh bench/run.sh $(BENCH)
+
+# ---- install ----
+fmnist.pc: fmnist.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+install: all fmnist.pc
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/fmnist $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 include/fmnist.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/fmnist/*.h $(DESTDIR)$(INCLUDEDIR)/fmnist/
+	install -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libfmnist.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfmnist.so
+	install -m 644 fmnist.pc $(DESTDIR)$(PKGCONFIGDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/fmnist.h $(DESTDIR)$(LIBDIR)/libfmnist.a \
+	  $(DESTDIR)$(LIBDIR)/libfmnist.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libfmnist.so.$(VERSION) $(DESTDIR)$(PKGCONFIGDIR)/fmnist.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/fmnist
+
+deps:
+	sh .ci/install-deps
+
+clean:
+	rm -rf $(BUILD) $(LIBOUT)/libfmnist.* fmnist.pc $(EXAMPLES) $(BENCHES)

@@ -1,0 +1,60 @@
+/* libfmnist metrics: confusion matrix, per-class precision/recall/F1,
+ * accuracy, macro and weighted averages, log loss. Read-only once computed;
+ * may be read from several threads at once. */
+#ifndef FMNIST_METRICS_H
+#define FMNIST_METRICS_H
+
+#include "base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmnist_metrics fmnist_metrics;
+
+typedef enum fmnist_score {
+  FMNIST_PRECISION = 0,
+  FMNIST_RECALL = 1,
+  FMNIST_F1 = 2,
+  FMNIST_SUPPORT = 3 /* number of true images of the class */
+} fmnist_score;
+
+typedef enum fmnist_average {
+  FMNIST_MACRO = 0,   /* plain mean over the 10 classes */
+  FMNIST_WEIGHTED = 1 /* mean weighted by support */
+} fmnist_average;
+
+/* Computes metrics of n predictions against the truth (labels 0..9).
+ * proba (n*10 floats, rows summing to 1) is optional: with it, log loss is
+ * available. A precision or recall whose denominator is 0 counts as 0, as
+ * scikit-learn's zero_division=0. */
+FMNIST_API fmnist_status fmnist_metrics_compute(const uint8_t *truth,
+                                                const uint8_t *pred,
+                                                const float *proba, size_t n,
+                                                fmnist_metrics **out);
+FMNIST_API void fmnist_metrics_free(fmnist_metrics *m);
+
+/* Number of predictions; 0 for NULL. */
+FMNIST_API size_t fmnist_metrics_count(const fmnist_metrics *m);
+/* Fraction correct, 0..1 (0 for NULL or n = 0). */
+FMNIST_API double fmnist_metrics_accuracy(const fmnist_metrics *m);
+/* One score of one class (0..9); NaN for NULL or a bad class/score. */
+FMNIST_API double fmnist_metrics_class(const fmnist_metrics *m, int label,
+                                       fmnist_score score);
+/* Average of precision, recall or F1 over the classes (for FMNIST_SUPPORT:
+ * the total); NaN for NULL or bad arguments. */
+FMNIST_API double fmnist_metrics_average(const fmnist_metrics *m,
+                                         fmnist_score score,
+                                         fmnist_average average);
+/* Confusion count: images of class truth predicted as pred. */
+FMNIST_API size_t fmnist_metrics_confusion(const fmnist_metrics *m, int truth,
+                                           int pred);
+/* Mean cross-entropy of the probabilities (clipped at 1e-15 as
+ * scikit-learn). FMNIST_E_STATE if no probabilities were given. */
+FMNIST_API fmnist_status fmnist_metrics_log_loss(const fmnist_metrics *m,
+                                                 double *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,128 @@
+/* libfmnist models: one verb set for every classifier family.
+ *
+ * Families (name given to fmnist_model_create):
+ *   "logreg"  multinomial logistic regression, L2 penalty, SAG or SGD solver
+ *   "knn"     k-nearest neighbours, Euclidean on standardized pixels
+ *   "forest"  random forest of CART trees on the raw 8-bit pixels
+ *   "net"     dense and convolutional neural networks (see net.h)
+ *
+ * Options are text key/value pairs (fmnist_model_set), so that adding one
+ * never changes the ABI. Options of every family:
+ *   threads   0 = all cores (default 0)
+ *   seed      unsigned 64-bit seed of every random choice (default 42)
+ * logreg:  C (1.0), solver sag|sgd (sag), max_iter (100), tol (0.001),
+ *          lr (sgd step, 0.01), batch (sgd batch, 32)
+ * knn:     k (5), weights uniform|distance (uniform)
+ * forest:  n_trees (100), criterion gini|entropy (gini), max_depth (none),
+ *          min_samples_split (2), min_samples_leaf (1), max_features (sqrt),
+ *          bootstrap (1)
+ * net:     layers (spec, see net.h), epochs (20), batch (32), lr (0.001),
+ *          beta1 (0.9), beta2 (0.999), eps (1e-7), weight_decay (0),
+ *          init he|glorot (he)
+ * fmnist_model_get reports every option of the family with its value.
+ *
+ * Every model standardizes its input itself (per-pixel mean and standard
+ * deviation fitted on the training set, saved with the model), so predict
+ * takes raw uint8 images (784 bytes each, as in a dataset).
+ *
+ * Thread safety: a model may be used for prediction by several threads at
+ * once; fit, set and free need the model to themselves. The thread count of
+ * OpenBLAS is process-wide, so concurrent models share it.
+ */
+#ifndef FMNIST_MODEL_H
+#define FMNIST_MODEL_H
+
+#include "dataset.h"
+#include "metrics.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmnist_model fmnist_model;
+
+/* New unfitted model of a family ("logreg", "knn", "forest", "net") with
+ * default options. Unknown family: FMNIST_E_OPTION. */
+FMNIST_API fmnist_status fmnist_model_create(const char *family,
+                                             fmnist_model **out);
+/* Frees a model; NULL is allowed. */
+FMNIST_API void fmnist_model_free(fmnist_model *m);
+/* Family name; static storage; NULL for NULL. */
+FMNIST_API const char *fmnist_model_family(const fmnist_model *m);
+
+/* Sets one option from text. Unknown key or bad value: FMNIST_E_OPTION with
+ * the key named in fmnist_last_error(); the option keeps its old value.
+ * Setting an option after fit makes the model unfitted again. */
+FMNIST_API fmnist_status fmnist_model_set(fmnist_model *m, const char *key,
+                                          const char *value);
+/* Writes an option's current value as text into buf (len bytes with the
+ * terminating NUL; too small: FMNIST_E_BUFFER). */
+FMNIST_API fmnist_status fmnist_model_get(const fmnist_model *m,
+                                          const char *key, char *buf,
+                                          size_t len);
+/* Name of the i-th option of the family (for listing), NULL past the end. */
+FMNIST_API const char *fmnist_model_option_name(const fmnist_model *m,
+                                                size_t i);
+/* New unfitted model with the same family and options. */
+FMNIST_API fmnist_status fmnist_model_clone_config(const fmnist_model *m,
+                                                   fmnist_model **out);
+
+/* Progress callback of fit and predict (NULL: none). */
+FMNIST_API fmnist_status fmnist_model_set_progress(fmnist_model *m,
+                                                   fmnist_progress_fn fn,
+                                                   void *user);
+
+/* Trains on train; valid (may be NULL) is used for per-epoch validation
+ * figures of iterative families. Empty train set: FMNIST_E_INVALID.
+ * Diverging training (NaN/Inf loss): FMNIST_E_NUMERIC. On failure the model
+ * is unfitted. */
+FMNIST_API fmnist_status fmnist_model_fit(fmnist_model *m,
+                                          const fmnist_dataset *train,
+                                          const fmnist_dataset *valid);
+/* 1 if the model is fitted (or loaded), else 0. */
+FMNIST_API int fmnist_model_is_fitted(const fmnist_model *m);
+
+/* Predicted labels of n images (n*784 bytes) into labels[n]. */
+FMNIST_API fmnist_status fmnist_model_predict(const fmnist_model *m,
+                                              const uint8_t *images, size_t n,
+                                              uint8_t *labels);
+/* Class probabilities of n images into proba[n*10] (rows sum to 1). */
+FMNIST_API fmnist_status fmnist_model_proba(const fmnist_model *m,
+                                            const uint8_t *images, size_t n,
+                                            float *proba);
+/* Predicts every image of ds and computes metrics (with log loss). */
+FMNIST_API fmnist_status fmnist_model_evaluate(const fmnist_model *m,
+                                               const fmnist_dataset *ds,
+                                               fmnist_metrics **out);
+
+/* Saves a fitted model (options, standardization, parameters, history). */
+FMNIST_API fmnist_status fmnist_model_save(const fmnist_model *m,
+                                           const char *path);
+/* Loads a model saved by any version of this library's format that it reads;
+ * a truncated, corrupted, foreign or newer file is an error
+ * (E_FORMAT, E_CHECKSUM, E_VERSION), never a crash. */
+FMNIST_API fmnist_status fmnist_model_load(const char *path,
+                                           fmnist_model **out);
+
+/* Training history, one row per epoch of the last fit (iterative families;
+ * logreg: solver epochs; forest and knn: none). */
+typedef enum fmnist_history_field {
+  FMNIST_HIST_TRAIN_LOSS = 0,
+  FMNIST_HIST_TRAIN_ACCURACY = 1,
+  FMNIST_HIST_VALID_LOSS = 2,     /* NaN without a validation set */
+  FMNIST_HIST_VALID_ACCURACY = 3, /* NaN without a validation set */
+  FMNIST_HIST_SECONDS = 4         /* wall seconds of the epoch */
+} fmnist_history_field;
+
+/* Number of epochs recorded (readable from a progress callback). */
+FMNIST_API size_t fmnist_model_epochs(const fmnist_model *m);
+/* One figure of epoch `epoch` (0-based). */
+FMNIST_API fmnist_status fmnist_model_history(const fmnist_model *m,
+                                              size_t epoch,
+                                              fmnist_history_field field,
+                                              double *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

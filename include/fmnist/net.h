@@ -1,0 +1,56 @@
+/* libfmnist neural networks: layers of the "net" model family.
+ *
+ * A net is a list of layers applied to the standardized 1x28x28 image. It
+ * may be described by one call per layer or by the text of the "layers"
+ * option; both write the same spec, tokens separated by spaces:
+ *   noise:STD                 Gaussian input noise (training only)
+ *   conv:FILTERS:K[:S[:PAD]]  conv2d, KxK kernel, stride S (1), PAD same|valid
+ *                             (same)
+ *   pool:P                    max-pool PxP, stride P
+ *   bn                        batch normalization
+ *   drop:RATE                 inverted dropout (training only)
+ *   relu | tanh | sigmoid     activation
+ *   flatten                   (optional: dense flattens its input)
+ *   dense:UNITS               fully connected
+ * The last layer must be dense:10; softmax and cross-entropy are fused in
+ * the loss. Example (the report's final CNN):
+ *   "noise:0.1 conv:32:3 bn relu pool:2 drop:0.3 conv:64:3 bn relu pool:2
+ *    drop:0.3 conv:128:3 bn relu pool:2 drop:0.3 conv:128:3 relu flatten
+ *    dense:128 relu drop:0.3 dense:10"
+ */
+#ifndef FMNIST_NET_H
+#define FMNIST_NET_H
+
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum fmnist_activation {
+  FMNIST_RELU = 0,
+  FMNIST_TANH = 1,
+  FMNIST_SIGMOID = 2
+} fmnist_activation;
+
+/* Each appends one layer to a "net" model (another family: FMNIST_E_INVALID;
+ * bad numbers: FMNIST_E_OPTION). The model becomes unfitted. */
+FMNIST_API fmnist_status fmnist_net_add_dense(fmnist_model *m, size_t units);
+FMNIST_API fmnist_status fmnist_net_add_conv(fmnist_model *m, size_t filters,
+                                             size_t kernel, size_t stride,
+                                             int same_padding);
+FMNIST_API fmnist_status fmnist_net_add_maxpool(fmnist_model *m, size_t size);
+FMNIST_API fmnist_status fmnist_net_add_batchnorm(fmnist_model *m);
+FMNIST_API fmnist_status fmnist_net_add_dropout(fmnist_model *m, double rate);
+FMNIST_API fmnist_status fmnist_net_add_noise(fmnist_model *m, double std);
+FMNIST_API fmnist_status fmnist_net_add_activation(fmnist_model *m,
+                                                   fmnist_activation act);
+/* Appends the layers of a spec; on error (FMNIST_E_OPTION, the message names
+ * the bad token and its position) nothing is appended. */
+FMNIST_API fmnist_status fmnist_net_add_spec(fmnist_model *m,
+                                             const char *spec);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,29 @@
+/* Thread count resolution and a small parallel-for over pthreads.
+ *
+ * One level of parallelism per phase: either the library's own loop runs on
+ * n threads with OpenBLAS at 1, or one big sgemm runs with OpenBLAS at n. */
+#ifndef FMNIST_SRC_THREADS_H
+#define FMNIST_SRC_THREADS_H
+
+#include <stddef.h>
+
+#include "fmnist/base.h"
+
+/* 0 means all cores; otherwise the request itself. */
+size_t fmnist__threads_resolve(size_t requested);
+
+/* Sets OpenBLAS's (process-wide) thread count. */
+void fmnist__blas_threads(size_t n);
+
+typedef void (*fmnist__task_fn)(void *ctx, size_t task);
+
+/* Runs fn(ctx, t) for every t in 0..n_tasks-1 on up to `threads` threads
+ * (the caller's included), handing tasks out in order as threads free up.
+ * Tasks must write disjoint outputs, so the result does not depend on which
+ * thread ran which task. Falls back to the calling thread alone if a thread
+ * cannot be started. Sets OpenBLAS to 1 thread for the duration and back to
+ * `threads` afterwards. */
+void fmnist__parallel_for(size_t threads, size_t n_tasks, fmnist__task_fn fn,
+                          void *ctx);
+
+#endif
