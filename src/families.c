@@ -1,0 +1,23 @@
+/* The registry of model families. A new family adds one line here. */
+#include "families.h"
+
+#include <string.h>
+
+/* NULL-terminated. */
+static const fmnist__family *const families[] = {
+    NULL,
+};
+
+const fmnist__family *fmnist__family_by_name(const char *name) {
+  for (size_t i = 0; families[i]; i++)
+    if (strcmp(families[i]->name, name) == 0) return families[i];
+  return NULL;
+}
+
+const fmnist__family *fmnist__family_by_id(uint32_t id) {
+  for (size_t i = 0; families[i]; i++)
+    if (families[i]->id == id) return families[i];
+  return NULL;
+}
+
+const char *fmnist__family_names(void) { return "logreg|knn|forest|net"; }
