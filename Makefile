@@ -6,6 +6,7 @@
 #   make examples        every program of examples/
 #   make bench [BENCH=name]   benchmarks beside their peers (bench/README.md)
 #   make install / uninstall  PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR
+#   make install-check   install to a temp prefix, build C and C++ apps via pkg-config
 #   make deps            installs the build dependencies (Debian/Ubuntu, root)
 #
 # WERROR=1 turns warnings into errors (CI does). BUILD and LIBOUT move the
@@ -63,7 +64,7 @@ EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(EXOUT)/%)
 BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
 
-.PHONY: all check asan examples bench install uninstall deps clean
+.PHONY: all check asan examples bench install uninstall install-check deps clean
 all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so
 
 $(BUILD)/static/%.o: src/%.c $(HDRS) | $(BUILD)/static
@@ -134,6 +135,11 @@ uninstall:
 	  $(DESTDIR)$(LIBDIR)/libfmnist.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	  $(DESTDIR)$(LIBDIR)/libfmnist.so.$(VERSION) $(DESTDIR)$(PKGCONFIGDIR)/fmnist.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/fmnist
+
+# Installs into a temporary prefix and builds C and C++ programs with
+# pkg-config alone (shared and static).
+install-check: all
+	sh tests/install/check.sh
 
 deps:
 	sh .ci/install-deps

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs into a temporary prefix, then builds and runs a C and a C++
+# program with pkg-config flags only (shared, and static with --static).
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+make -C "$top" --no-print-directory install PREFIX="$tmp/usr" >/dev/null
+export PKG_CONFIG_PATH="$tmp/usr/lib/pkgconfig"
+here="$top/tests/install"
+# shellcheck disable=SC2046
+cc -Wall -Wextra -Wpedantic -Werror "$here/app.c" -o "$tmp/app_c" $(pkg-config --cflags --libs fmnist)
+# shellcheck disable=SC2046
+c++ -Wall -Wextra -Wpedantic -Werror "$here/app.cpp" -o "$tmp/app_cpp" $(pkg-config --cflags --libs fmnist)
+# shellcheck disable=SC2046
+# Static: the archive plus what `pkg-config --static` says it needs.
+# shellcheck disable=SC2046
+cc "$here/app.c" -o "$tmp/app_static" $(pkg-config --cflags fmnist) "$tmp/usr/lib/libfmnist.a" \
+  $(pkg-config --static --libs fmnist | sed 's/-lfmnist//')
+if ldd "$tmp/app_static" | grep -q libfmnist; then echo "static build needs libfmnist.so"; exit 1; fi
+LD_LIBRARY_PATH="$tmp/usr/lib" "$tmp/app_c"
+LD_LIBRARY_PATH="$tmp/usr/lib" "$tmp/app_cpp"
+"$tmp/app_static" | head -n 1
+pkg-config --static --libs fmnist
+make -C "$top" --no-print-directory uninstall PREFIX="$tmp/usr" >/dev/null
+left=$(find "$tmp/usr" -type f | wc -l)
+[ "$left" -eq 0 ] || { echo "uninstall left $left files"; exit 1; }
+echo "install check: OK"
