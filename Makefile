@@ -8,6 +8,9 @@
 #   make install / uninstall  PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR
 #   make install-check   install to a temp prefix, build C and C++ apps via pkg-config
 #   make deps            installs the build dependencies (Debian/Ubuntu, root)
+#   make fuzz [FUZZ_SECONDS=60]  libFuzzer targets of tests/fuzz/
+#   make oom-check       allocation-failure walk (tests/oom_*.c) under ASan
+#   make abi-check       the shared library against the stored ABI baseline
 #
 # WERROR=1 turns warnings into errors (CI does). BUILD and LIBOUT move the
 # objects and the libraries elsewhere, so two builds can run side by side.
@@ -64,7 +67,8 @@ EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(EXOUT)/%)
 BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
 
-.PHONY: all check asan examples bench install uninstall install-check deps clean
+.PHONY: all check asan examples bench install uninstall install-check deps clean \
+        fuzz oom-check abi-check abi-baseline
 all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so
 
 $(BUILD)/static/%.o: src/%.c $(HDRS) | $(BUILD)/static
@@ -140,6 +144,42 @@ uninstall:
 # pkg-config alone (shared and static).
 install-check: all
 	sh tests/install/check.sh
+
+# ---- reliability (tests/fuzz, tests/oom_*.c, tests/abi) ----
+# libFuzzer targets: tests/fuzz/fuzz_<name>.c, each run FUZZ_SECONDS on a
+# seed corpus that tests/fuzz/make_corpus.sh generates.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_FLAGS := $(filter-out -fvisibility=hidden,$(LIB_CFLAGS)) -fsanitize=fuzzer-no-link,address,undefined
+$(BUILD)/fuzz/lib/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_LIB_FLAGS) -O1 -g -c $< -o $@
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS:src/%.c=$(BUILD)/fuzz/lib/%.o)
+	clang $(APP_CFLAGS) -Isrc $(FUZZ_FLAGS) $^ -o $@ $(DEP_LIBS)
+fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+	sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+# Allocation-failure walk: the library built with FMNIST_ALLOC_TESTING so
+# that tests/oom_*.c can fail the Nth allocation; run under ASan/LSan.
+OOM_SRCS := $(sort $(wildcard tests/oom_*.c))
+$(BUILD)/oom/lib/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) $(SAN) -O1 -DFMNIST_ALLOC_TESTING -c $< -o $@
+$(BUILD)/oom/%: tests/%.c $(TEST_SUPPORT) $(SRCS:src/%.c=$(BUILD)/oom/lib/%.o)
+	$(CC) $(TEST_CFLAGS) $(SAN) -DFMNIST_ALLOC_TESTING $^ -o $@ $(CHECK_LIBS) $(DEP_LIBS)
+oom-check: $(OOM_SRCS:tests/%.c=$(BUILD)/oom/%)
+	@for t in $^; do echo "== $$t"; CK_FORK=no FMNIST_TEST_DIR=$(BUILD)/tmp $$t || exit 1; done
+
+# ABI guard: compare the shared library with the stored abidw baseline.
+# Compatible changes (added functions) pass; an incompatible one fails
+# unless MAJOR was bumped (then store a new baseline: make abi-baseline).
+ABI_BASELINE := tests/abi/libfmnist.so.$(VERSION_MAJOR).abi
+abi-check: $(SHARED_LIB)
+	sh tests/abi/check.sh $(SHARED_LIB) $(ABI_BASELINE)
+abi-baseline: $(SHARED_LIB)
+	@mkdir -p tests/abi
+	abidw --no-corpus-path --headers-dir include --out-file $(ABI_BASELINE) $(SHARED_LIB)
 
 deps:
 	sh .ci/install-deps
