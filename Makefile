@@ -24,7 +24,7 @@ CC ?= cc
 CXX ?= c++
 OPT ?= -O2
 WARN := -Wall -Wextra -Wpedantic $(if $(filter 1,$(WERROR)),-Werror)
-PKGS := openblas zlib
+PKGS := openblas zlib libpng
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 DEP_LIBS := $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -89,12 +89,12 @@ $(LIBOUT)/libfmnist.so: $(SHARED_LIB)
 	ln -sf $(SONAME) $@
 
 # ---- tests ----
-TEST_CFLAGS := $(APP_CFLAGS) -Isrc $(CHECK_CFLAGS)
+TEST_CFLAGS := $(APP_CFLAGS) -Isrc $(CHECK_CFLAGS) $(DEP_CFLAGS)
 $(BUILD)/tests/static/%: tests/%.c $(TEST_SUPPORT) $(STATIC_LIB) $(HDRS) | $(BUILD)/tests/static
 	$(CC) $(TEST_CFLAGS) $< $(TEST_SUPPORT) -o $@ $(STATIC_LIB) $(CHECK_LIBS) $(DEP_LIBS) $(LDFLAGS)
 $(BUILD)/tests/shared/%: tests/%.c $(TEST_SUPPORT) $(LIBOUT)/libfmnist.so $(HDRS) | $(BUILD)/tests/shared
 	$(CC) $(TEST_CFLAGS) $< $(TEST_SUPPORT) -o $@ -L$(LIBOUT) -lfmnist \
-	  -Wl,-rpath,$(abspath $(LIBOUT)) $(CHECK_LIBS) -lz -lm $(LDFLAGS)
+	  -Wl,-rpath,$(abspath $(LIBOUT)) $(CHECK_LIBS) $(shell pkg-config --libs zlib libpng) -lm $(LDFLAGS)
 
 check: $(TEST_BINS)
 	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; \

@@ -7,6 +7,8 @@
  *   fmnist/metrics.h    confusion matrix, precision/recall/F1, log loss
  *   fmnist/model.h      one verb set for every classifier family
  *   fmnist/net.h        layers of neural networks
+ *   fmnist/experiment.h cross validation, robustness to corrupted images
+ *   fmnist/image.h      reading PGM and PNG files as inputs
  */
 #ifndef FMNIST_H
 #define FMNIST_H
@@ -17,5 +19,7 @@
 #include "fmnist/metrics.h"
 #include "fmnist/model.h"
 #include "fmnist/net.h"
+#include "fmnist/experiment.h"
+#include "fmnist/image.h"
 
 #endif
