@@ -147,7 +147,7 @@ install-check: all
 
 # ---- reliability (tests/fuzz, tests/oom_*.c, tests/abi) ----
 # libFuzzer targets: tests/fuzz/fuzz_<name>.c, each run FUZZ_SECONDS on a
-# seed corpus that tests/fuzz/make_corpus.sh generates.
+# seed corpus that tests/fuzz/seeds.c generates (no binary blobs in git).
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -157,7 +157,10 @@ $(BUILD)/fuzz/lib/%.o: src/%.c $(HDRS)
 	clang $(FUZZ_LIB_FLAGS) -O1 -g -c $< -o $@
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS:src/%.c=$(BUILD)/fuzz/lib/%.o)
 	clang $(APP_CFLAGS) -Isrc $(FUZZ_FLAGS) $^ -o $@ $(DEP_LIBS)
-fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/seeds: tests/fuzz/seeds.c $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) $< -o $@ $(STATIC_LIB) $(DEP_LIBS)
+fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%) $(BUILD)/fuzz/seeds
 	sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 
 # Allocation-failure walk: the library built with FMNIST_ALLOC_TESTING so

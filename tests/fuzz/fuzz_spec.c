@@ -1,0 +1,38 @@
+/* Fuzz target: the text parsers: transform specs, model options and the
+ * net layer spec. Input: "<selector byte><text>". */
+#include <fmnist.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const keys[] = {"layers", "max_depth", "C", "k", "seed", "lr", "criterion"};
+static const char *const families[] = {"net", "forest", "logreg", "knn", "net", "forest", "net"};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 1 || size > 4096) return 0;
+  char *text = malloc(size);
+  memcpy(text, data + 1, size - 1);
+  text[size - 1] = '\0';
+  unsigned sel = data[0] % 8;
+  if (sel == 7) {
+    fmnist_transform *t;
+    if (fmnist_transform_create(1, &t) == FMNIST_OK) {
+      if (fmnist_transform_add_spec(t, text) == FMNIST_OK) {
+        uint8_t img[FMNIST_PIXELS];
+        memset(img, 128, sizeof img);
+        fmnist_transform_apply(t, img, img, 1);
+      }
+      fmnist_transform_free(t);
+    }
+  } else {
+    fmnist_model *m;
+    if (fmnist_model_create(families[sel], &m) == FMNIST_OK) {
+      char back[256];
+      if (fmnist_model_set(m, keys[sel], text) == FMNIST_OK)
+        fmnist_model_get(m, keys[sel], back, sizeof back);
+      if (sel == 0) fmnist_net_add_spec(m, text);
+      fmnist_model_free(m);
+    }
+  }
+  free(text);
+  return 0;
+}

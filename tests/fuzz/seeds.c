@@ -1,0 +1,128 @@
+/* Writes the seed corpus of one fuzz target into a directory: small valid
+ * inputs (and a few near-misses) made here, so no binary blobs live in git.
+ * Usage: seeds TARGET DIR */
+#include <fmnist.h>
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+static const char *dir;
+
+static void put(const char *name, const void *data, size_t n) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  if (!f || (n && fwrite(data, 1, n, f) != n)) {
+    perror(path);
+    exit(1);
+  }
+  fclose(f);
+}
+
+/* selector byte + IDX file, raw and gzip-compressed. */
+static void put_idx(const char *name, uint8_t selector, const uint8_t *idx, size_t n) {
+  static uint8_t buf[1 << 16];
+  char gzname[256];
+  buf[0] = selector;
+  memcpy(buf + 1, idx, n);
+  put(name, buf, n + 1);
+  uLongf len = sizeof buf - 1;
+  /* compress2 writes zlib, not gzip: frame it with gzip's header/trailer. */
+  z_stream z = {0};
+  deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  z.next_in = (Bytef *)(uintptr_t)idx;
+  z.avail_in = (uInt)n;
+  z.next_out = buf + 1;
+  z.avail_out = (uInt)len;
+  deflate(&z, Z_FINISH);
+  size_t out = z.total_out;
+  deflateEnd(&z);
+  snprintf(gzname, sizeof gzname, "%s.gz", name);
+  put(gzname, buf, out + 1);
+}
+
+static void idx_seeds(void) {
+  static uint8_t img[16 + 3 * 784];
+  const uint8_t head[16] = {0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 28, 0, 0, 0, 28};
+  memcpy(img, head, 16);
+  for (size_t i = 16; i < sizeof img; i++) img[i] = (uint8_t)(i * 7);
+  put_idx("images", 0, img, sizeof img);
+  put_idx("images-truncated", 0, img, 100);
+  const uint8_t labels[11] = {0, 0, 8, 1, 0, 0, 0, 3, 1, 9, 0};
+  put_idx("labels", 1, labels, sizeof labels);
+}
+
+static void image_seeds(void) {
+  static uint8_t pgm[64 + 784];
+  int head = sprintf((char *)pgm, "P5\n28 28\n255\n");
+  for (int i = 0; i < 784; i++) pgm[head + i] = (uint8_t)i;
+  put("p5.pgm", pgm, (size_t)head + 784);
+  put("p2.pgm", "P2\n# c\n28 28 3\n0 1 2 3\n", 23);
+  png_image img;
+  memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  img.width = img.height = 30;
+  img.format = PNG_FORMAT_RGBA;
+  static uint8_t rgba[30 * 30 * 4];
+  for (size_t i = 0; i < sizeof rgba; i++) rgba[i] = (uint8_t)(i * 13);
+  static uint8_t mem[1 << 16];
+  png_alloc_size_t size = sizeof mem;
+  if (png_image_write_to_memory(&img, mem, &size, 0, rgba, 0, NULL)) put("rgba.png", mem, size);
+}
+
+/* selector byte + text. */
+static void put_text(const char *name, uint8_t selector, const char *text) {
+  char buf[512];
+  buf[0] = (char)selector;
+  size_t n = strlen(text);
+  memcpy(buf + 1, text, n);
+  put(name, buf, n + 1);
+}
+
+static void spec_seeds(void) {
+  put_text("net", 0, "noise:0.1 conv:8:3 bn relu pool:2 drop:0.3 conv:4:3:2:valid tanh dense:16 sigmoid dense:10");
+  put_text("depth", 1, "80");
+  put_text("c", 2, "1e-3");
+  put_text("k", 3, "7");
+  put_text("tf", 7, "noise:25 saltpepper:0.1 shift:2 flip:0.5 rotate:15 blur:1 occlude:8 contrast:1.5 brightness:-20");
+}
+
+/* Tiny fitted models of each family, saved as model files. */
+static void model_seeds(void) {
+  enum { N = 40 };
+  static uint8_t img[N * FMNIST_PIXELS], lab[N];
+  for (size_t i = 0; i < sizeof img; i++) img[i] = (uint8_t)((i * 2654435761u) >> 24);
+  for (int i = 0; i < N; i++) lab[i] = (uint8_t)(i % 10);
+  fmnist_dataset *ds;
+  if (fmnist_dataset_from_memory(img, lab, N, &ds)) exit(1);
+  const char *setups[][3] = {{"logreg", "max_iter", "3"}, {"knn", "k", "3"},
+                             {"forest", "n_trees", "3"}, {"net", "layers", "conv:2:3 relu pool:2 dense:10"}};
+  for (int f = 0; f < 4; f++) {
+    fmnist_model *m;
+    char path[1024];
+    if (fmnist_model_create(setups[f][0], &m) || fmnist_model_set(m, setups[f][1], setups[f][2]) ||
+        (f == 3 && fmnist_model_set(m, "epochs", "1")) || fmnist_model_fit(m, ds, NULL)) {
+      fprintf(stderr, "seeds: %s: %s\n", setups[f][0], fmnist_last_error());
+      exit(1);
+    }
+    snprintf(path, sizeof path, "%s/%s.fmm", dir, setups[f][0]);
+    if (fmnist_model_save(m, path)) exit(1);
+    fmnist_model_free(m);
+  }
+  fmnist_dataset_free(ds);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: seeds TARGET DIR\n");
+    return 2;
+  }
+  dir = argv[2];
+  if (!strcmp(argv[1], "fuzz_idx")) idx_seeds();
+  else if (!strcmp(argv[1], "fuzz_image")) image_seeds();
+  else if (!strcmp(argv[1], "fuzz_spec")) spec_seeds();
+  else if (!strcmp(argv[1], "fuzz_model")) model_seeds();
+  return 0;
+}
