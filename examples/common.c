@@ -1,0 +1,275 @@
+/* Helpers shared by the example programs (see common.h). */
+#include "common.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- flags ---- */
+
+static void usage(const char *prog, const char *purpose, const ex_flag *tabs[2],
+                  const size_t n[2]) {
+  static const char *const metavar[] = {"N", "X", "TEXT", "", "N", "N"};
+  printf("usage: %s [--flag VALUE ...]\n%s\n\n", prog, purpose);
+  for (int k = 0; k < 2; k++)
+    for (size_t i = 0; i < n[k]; i++) {
+      const ex_flag *f = &tabs[k][i];
+      const void *v = f->value;
+      char left[64];
+      snprintf(left, sizeof left, "--%s %s", f->name, metavar[f->type]);
+      printf("  %-18s %s (default: ", left, f->help);
+      switch (f->type) {
+        case EX_INT: printf("%d)\n", *(const int *)v); break;
+        case EX_DOUBLE: printf("%g)\n", *(const double *)v); break;
+        case EX_BOOL: printf("%s)\n", *(const int *)v ? "on" : "off"); break;
+        case EX_SIZE: printf("%zu)\n", *(const size_t *)v); break;
+        case EX_U64: printf("%" PRIu64 ")\n", *(const uint64_t *)v); break;
+        case EX_STRING: {
+          const char *const *sp = v;
+          printf("%s)\n", *sp ? *sp : "none");
+        }
+      }
+    }
+  printf("  %-18s this text\n", "--help");
+}
+
+/* Stores text into f; 0 if it is not a valid value of f's type. */
+static int set_value(const ex_flag *f, const char *text) {
+  char *end;
+  errno = 0;
+  if (f->type == EX_STRING) {
+    *(const char **)f->value = text;
+  } else if (f->type == EX_BOOL) {
+    if (strcmp(text, "0") && strcmp(text, "1")) return 0;
+    *(int *)f->value = text[0] == '1';
+  } else if (f->type == EX_DOUBLE) {
+    double v = strtod(text, &end);
+    if (errno || *end || end == text || !isfinite(v)) return 0;
+    *(double *)f->value = v;
+  } else if (f->type == EX_INT) {
+    long v = strtol(text, &end, 10);
+    if (errno || *end || end == text || v < INT_MIN || v > INT_MAX) return 0;
+    *(int *)f->value = (int)v;
+  } else {
+    if (strchr(text, '-')) return 0; /* strtoull would wrap negatives */
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || *end || end == text) return 0;
+    if (f->type == EX_U64) *(uint64_t *)f->value = (uint64_t)v;
+    else if (v > SIZE_MAX) return 0;
+    else *(size_t *)f->value = (size_t)v;
+  }
+  return 1;
+}
+
+void ex_parse_flags(int argc, char **argv, const char *purpose, ex_common *c,
+                    const ex_flag *extra, size_t n_extra) {
+  *c = (ex_common){NULL, 42, 0, 0, NULL, NULL};
+  const ex_flag common[] = {
+      {"data", EX_STRING, &c->data, "data directory ($FMNIST_DATA, else "
+                                    "the Debian package's)"},
+      {"seed", EX_U64, &c->seed, "seed of every random choice"},
+      {"threads", EX_SIZE, &c->threads, "threads, 0 = all cores"},
+      {"limit", EX_SIZE, &c->limit, "use the first N images of each set, "
+                                    "0 = all"},
+      {"save", EX_STRING, &c->save, "save the fitted model to FILE"},
+      {"load", EX_STRING, &c->load, "load the model from FILE, skip fitting"},
+  };
+  const ex_flag *tabs[2] = {common, extra};
+  const size_t n[2] = {sizeof common / sizeof common[0], extra ? n_extra : 0};
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+      usage(argv[0], purpose, tabs, n);
+      exit(0);
+    }
+    const char *eq = strchr(arg, '=');
+    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    const ex_flag *f = NULL;
+    for (int k = 0; k < 2 && !f && arg[0] == '-' && arg[1] == '-'; k++)
+      for (size_t j = 0; j < n[k]; j++)
+        if (strlen(tabs[k][j].name) == len - 2 &&
+            !strncmp(tabs[k][j].name, arg + 2, len - 2))
+          f = &tabs[k][j];
+    if (!f) {
+      fprintf(stderr, "%s: unknown flag '%s' (try --help)\n", argv[0], arg);
+      exit(2);
+    }
+    const char *value = eq ? eq + 1 : NULL;
+    if (!value && f->type == EX_BOOL) value = "1";
+    if (!value && i + 1 < argc) value = argv[++i];
+    if (!value || !set_value(f, value)) {
+      static const char *const want[] = {"an integer", "a finite number",
+                                         "a value", "0 or 1",
+                                         "an integer >= 0", "an integer >= 0"};
+      fprintf(stderr, "%s: --%s needs %s, got '%s'\n", argv[0], f->name,
+              want[f->type], value ? value : "nothing");
+      exit(2);
+    }
+  }
+}
+
+/* ---- progress bar ---- */
+
+static struct {
+  int drawn;               /* a bar is on screen */
+  double last;             /* when it was drawn */
+  size_t epoch, epochs;    /* epochs done / total, from FMNIST_STAGE_EPOCH */
+} bar;
+
+void ex_progress_clear(void) {
+  if (bar.drawn) fputs("\r\033[K", stderr);
+  bar.drawn = 0;
+}
+
+int ex_progress(void *user, fmnist_stage stage, size_t done, size_t total) {
+  static const char *const what[] = {"batch", "epoch", "tree",
+                                     "predict", "fold", "step"};
+  (void)user;
+  if (stage == FMNIST_STAGE_EPOCH) { /* the heading of later batches */
+    bar.epoch = done < total ? done : 0;
+    bar.epochs = done < total ? total : 0; /* a fit ended: forget it */
+  }
+  if (!isatty(2)) return 0;
+  /* A finished epoch's batches are not the end; the epoch count's is. */
+  int last = done >= total && (stage != FMNIST_STAGE_BATCH || !bar.epochs);
+  double now = ex_now();
+  if (last) {
+    ex_progress_clear();
+    return 0;
+  }
+  if (bar.drawn && now - bar.last < 0.1) return 0; /* ~10 redraws a second */
+  char head[48], hashes[21];
+  if (stage == FMNIST_STAGE_BATCH && bar.epochs)
+    snprintf(head, sizeof head, "epoch %zu/%zu", bar.epoch + 1, bar.epochs);
+  else
+    snprintf(head, sizeof head, "%s", (unsigned)stage < 6 ? what[stage] : "");
+  size_t fill = total ? (done > total ? total : done) * 20 / total : 0;
+  for (size_t i = 0; i < 20; i++) hashes[i] = i < fill ? '#' : '.';
+  hashes[20] = '\0';
+  fprintf(stderr, "\r\033[K%s [%s] %zu/%zu", head, hashes, done, total);
+  fflush(stderr);
+  bar.drawn = 1;
+  bar.last = now;
+  return 0;
+}
+
+/* ---- RESULT line ---- */
+
+void ex_result_init(ex_result *r) {
+  r->len = (size_t)snprintf(r->buf, sizeof r->buf, "RESULT");
+}
+
+static void add(ex_result *r, const char *key, const char *value) {
+  size_t room = sizeof r->buf - r->len;
+  int w = snprintf(r->buf + r->len, room, " %s=", key);
+  if (w < 0 || (size_t)w >= room) return;
+  r->len += (size_t)w;
+  /* Spaces would break key=value parsing of the line. */
+  for (; *value && r->len + 1 < sizeof r->buf; value++)
+    r->buf[r->len++] = *value == ' ' ? '_' : *value;
+  r->buf[r->len] = '\0';
+}
+
+void ex_result_str(ex_result *r, const char *key, const char *value) {
+  add(r, key, value ? value : "none");
+}
+void ex_result_int(ex_result *r, const char *key, long long value) {
+  char v[32];
+  snprintf(v, sizeof v, "%lld", value);
+  add(r, key, v);
+}
+void ex_result_double(ex_result *r, const char *key, double value) {
+  char v[32];
+  snprintf(v, sizeof v, "%.6g", value); /* NaN prints "nan" or "-nan" */
+  add(r, key, isnan(value) ? "nan" : v);
+}
+
+void ex_result_print(const ex_result *r) {
+  ex_progress_clear();
+  printf("%s\n", r->buf);
+  fflush(stdout);
+}
+
+/* ---- Figure 3 ---- */
+
+void ex_print_class_table(const fmnist_metrics *m) {
+  static const fmnist_score cols[] = {FMNIST_PRECISION, FMNIST_RECALL,
+                                      FMNIST_F1};
+  ex_progress_clear();
+  printf("%-13s %5s %9s %7s %8s %8s\n", "Class", "Label", "Precision",
+         "Recall", "F1-score", "Support");
+  for (int c = 0; c < FMNIST_CLASSES; c++) {
+    printf("%-13s %5d", fmnist_class_name(c), c);
+    for (int k = 0; k < 3; k++)
+      printf(" %*.2f", k == 0 ? 9 : k == 1 ? 7 : 8,
+             fmnist_metrics_class(m, c, cols[k]));
+    printf(" %8.0f\n", fmnist_metrics_class(m, c, FMNIST_SUPPORT));
+  }
+  size_t n = fmnist_metrics_count(m);
+  printf("\n%-13s %5s %9s %7s %8.2f %8zu\n", "accuracy", "", "", "",
+         fmnist_metrics_accuracy(m), n);
+  static const char *const avg_name[] = {"macro avg", "weighted avg"};
+  for (int a = 0; a < 2; a++) {
+    printf("%-13s %5s", avg_name[a], "");
+    for (int k = 0; k < 3; k++)
+      printf(" %*.2f", k == 0 ? 9 : k == 1 ? 7 : 8,
+             fmnist_metrics_average(m, cols[k], (fmnist_average)a));
+    printf(" %8zu\n", n);
+  }
+}
+
+/* ---- data ---- */
+
+void ex_check(fmnist_status s) {
+  if (s == FMNIST_OK) return;
+  ex_progress_clear();
+  const char *msg = fmnist_last_error();
+  fprintf(stderr, "error: %s\n", *msg ? msg : fmnist_strerror(s));
+  exit(1);
+}
+
+fmnist_dataset *ex_load_set(const ex_common *c, fmnist_set set) {
+  fmnist_dataset *ds = NULL, *part = NULL;
+  ex_check(fmnist_dataset_load(c->data, set, &ds));
+  size_t n = fmnist_dataset_count(ds);
+  if (c->limit == 0 || c->limit >= n) return ds;
+  size_t *idx = malloc(c->limit * sizeof *idx);
+  if (!idx) {
+    fprintf(stderr, "error: out of memory\n");
+    exit(1);
+  }
+  for (size_t i = 0; i < c->limit; i++) idx[i] = i;
+  ex_check(fmnist_dataset_subset(ds, idx, c->limit, &part));
+  free(idx);
+  fmnist_dataset_free(ds);
+  return part;
+}
+
+void ex_load_protocol(const ex_common *c, ex_data *d) {
+  fmnist_dataset *full = ex_load_set(c, FMNIST_SET_TRAIN);
+  /* 50000 of 60000: the report's ratio, kept under --limit. */
+  size_t first = fmnist_dataset_count(full) * 5 / 6;
+  ex_check(fmnist_dataset_split(full, first, 1, c->seed, &d->train,
+                                &d->valid));
+  fmnist_dataset_free(full);
+  d->test = ex_load_set(c, FMNIST_SET_TEST);
+}
+
+void ex_data_free(ex_data *d) {
+  fmnist_dataset_free(d->train);
+  fmnist_dataset_free(d->valid);
+  fmnist_dataset_free(d->test);
+  d->train = d->valid = d->test = NULL;
+}
+
+double ex_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
