@@ -61,8 +61,10 @@ TEST_BINS := $(PUBLIC_TESTS:tests/%.c=$(BUILD)/tests/static/%) \
              $(INTERNAL_TESTS:tests/%.c=$(BUILD)/tests/static/%)
 TEST_SUPPORT := $(filter-out tests/test_%.c tests/internal_%.c,$(wildcard tests/*.c))
 
-EXAMPLE_SRCS := $(filter-out examples/common.c examples/report.c,$(sort $(wildcard examples/*.c)))
-EXAMPLE_SUPPORT := $(filter examples/common.c examples/report.c,$(wildcard examples/*.c))
+# examples/{common,report,plot}.c are helpers linked into every example.
+EXAMPLE_HELPERS := $(wildcard examples/common.c examples/report.c examples/plot.c)
+EXAMPLE_SRCS := $(filter-out $(EXAMPLE_HELPERS),$(sort $(wildcard examples/*.c)))
+EXAMPLE_SUPPORT := $(EXAMPLE_HELPERS)
 EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(EXOUT)/%)
 BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
@@ -108,7 +110,7 @@ asan:
 	  CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
 # ---- examples and benchmarks (public API only, linked to the shared lib) ----
-$(EXOUT)/%: examples/%.c $(EXAMPLE_SUPPORT) examples/common.h $(LIBOUT)/libfmnist.so $(HDRS)
+$(EXOUT)/%: examples/%.c $(EXAMPLE_SUPPORT) $(wildcard examples/*.h) $(LIBOUT)/libfmnist.so $(HDRS)
 	$(CC) $(APP_CFLAGS) $< $(EXAMPLE_SUPPORT) -o $@ -L$(LIBOUT) -lfmnist \
 	  -Wl,-rpath,$(abspath $(LIBOUT)) -lm $(LDFLAGS)
 examples: $(EXAMPLES)

@@ -10,7 +10,7 @@
  * never changes the ABI. Options of every family:
  *   threads   0 = all cores (default 0)
  *   seed      unsigned 64-bit seed of every random choice (default 42)
- * logreg:  C (1.0), solver sag|sgd (sag), max_iter (100), tol (0.001),
+ * logreg:  C (1.0), solver sag|sgd (sag), max_iter (100), tol (0.0001),
  *          lr (sgd step, 0.01), batch (sgd batch, 32)
  * knn:     k (5), weights uniform|distance (uniform)
  * forest:  n_trees (100), criterion gini|entropy (gini), max_depth (none),

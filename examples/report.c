@@ -1,0 +1,79 @@
+/* The report's models (options and architectures) and its Figure 5 figures. */
+#include "report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CNN3 "conv:32:3 relu pool:2 drop:0.3 conv:64:3 relu pool:2 drop:0.3 " \
+             "conv:128:3 relu pool:2 drop:0.3 flatten dense:128 relu drop:0.3 dense:10"
+#define CNN3_NBN "noise:0.1 conv:32:3 bn relu pool:2 drop:0.3 conv:64:3 bn relu pool:2 " \
+                 "drop:0.3 conv:128:3 bn relu pool:2 drop:0.3 flatten dense:128 relu drop:0.3 dense:10"
+#define CNN_FINAL "noise:0.1 conv:32:3 bn relu pool:2 drop:0.3 conv:64:3 bn relu pool:2 " \
+                  "drop:0.3 conv:128:3 bn relu pool:2 drop:0.3 conv:128:3 relu flatten " \
+                  "dense:128 relu drop:0.3 dense:10"
+
+/* Figure 5 of the report; options are the report's (section 3). */
+static const ex_report_model rows[] = {
+    {"logreg_1000", "Logistic Regression n_iters=1000", "", "logreg", "solver=sag max_iter=1000", 0.84, 0.84, 0.84, 1},
+    {"logreg_5000", "Logistic Regression n_iters=5000", "", "logreg", "solver=sag max_iter=5000", 0.84, 0.84, 0.84, 1},
+    {"knn_5", "KNN n_neighbours=5", "", "knn", "k=5", 0.86, 0.85, 0.85, 0},
+    {"knn_7", "KNN n_neighbours=7", "", "knn", "k=7", 0.86, 0.85, 0.85, 0},
+    {"forest_70", "Random Forest max_depth=70", "", "forest", "criterion=gini max_depth=70", 0.88, 0.88, 0.88, 0},
+    {"forest_80", "Random Forest max_depth=80", "", "forest", "criterion=gini max_depth=80", 0.88, 0.88, 0.88, 0},
+    {"dense", "Linear Neural Network", "", "net", "layers=flatten dense:128 relu dense:10", 0.82, 0.84, 0.82, 0},
+    {"cnn_single", "CNN (single conv2d layer)", "", "net",
+     "layers=conv:32:3 relu pool:2 flatten dense:128 relu dense:10", 0.89, 0.89, 0.89, 1},
+    {"cnn_three", "CNN (three layers)", "Dropout (0.3)", "net", "layers=" CNN3, 0.89, 0.89, 0.89, 1},
+    {"cnn_three_nbn", "CNN (three layers)", "Dropout, noise (0.1), batch norm", "net", "layers=" CNN3_NBN,
+     0.92, 0.92, 0.92, 1},
+    {"cnn_final", "CNN (four layers)", "Dropout, noise (0.1), batch norm", "net", "layers=" CNN_FINAL,
+     0.93, 0.93, 0.93, 1},
+};
+
+const ex_report_model *ex_report_models(size_t *n) {
+  *n = sizeof rows / sizeof rows[0];
+  return rows;
+}
+
+const ex_report_model *ex_report_find(const char *name) {
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+    if (!strcmp(rows[i].name, name)) return &rows[i];
+  fprintf(stderr, "unknown model '%s'; the report's models are:", name);
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) fprintf(stderr, " %s", rows[i].name);
+  fputc('\n', stderr);
+  return NULL;
+}
+
+/* Applies "key=value key=value" where values run up to the next " key=". */
+static void apply_options(fmnist_model *m, const char *options) {
+  char *copy = strdup(options), *p = copy;
+  while (p && *p) {
+    char *eq = strchr(p, '=');
+    if (!eq) break;
+    *eq = '\0';
+    char *value = eq + 1, *next = NULL;
+    /* The layer spec has spaces but no '=': it is always the last option. */
+    if (strcmp(p, "layers") != 0 && (next = strchr(value, ' '))) *next++ = '\0';
+    ex_check(fmnist_model_set(m, p, value));
+    p = next;
+  }
+  free(copy);
+}
+
+fmnist_model *ex_report_create(const ex_report_model *row, const ex_common *c, size_t epochs) {
+  fmnist_model *m;
+  char text[32];
+  ex_check(fmnist_model_create(row->family, &m));
+  apply_options(m, row->options);
+  snprintf(text, sizeof text, "%llu", (unsigned long long)c->seed);
+  ex_check(fmnist_model_set(m, "seed", text));
+  snprintf(text, sizeof text, "%zu", c->threads);
+  ex_check(fmnist_model_set(m, "threads", text));
+  if (!strcmp(row->family, "net") && epochs) {
+    snprintf(text, sizeof text, "%zu", epochs);
+    ex_check(fmnist_model_set(m, "epochs", text));
+  }
+  ex_check(fmnist_model_set_progress(m, ex_progress, NULL));
+  return m;
+}

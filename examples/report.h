@@ -1,0 +1,28 @@
+/* The report's models and its published figures, shared by the examples
+ * that compare, cross-validate or stress them. Public API only. */
+#ifndef FMNIST_EXAMPLES_REPORT_H
+#define FMNIST_EXAMPLES_REPORT_H
+
+#include "common.h"
+
+/* One model of the report's Figure 5, with the report's own numbers. */
+typedef struct ex_report_model {
+  const char *name;           /* short name used by --model flags */
+  const char *label;          /* as the report's table names it */
+  const char *regularization; /* the report's "Regularization" column */
+  const char *family;
+  const char *options; /* "key=value key=value ..." beyond the defaults */
+  double precision, recall, f1; /* the report's Figure 5 (macro averages) */
+  int slow;                     /* minutes rather than seconds on 2 cores */
+} ex_report_model;
+
+/* The rows of Figure 5, in the report's order; *n receives the count. */
+const ex_report_model *ex_report_models(size_t *n);
+/* The row named name, or NULL (an unknown name lists the names on stderr). */
+const ex_report_model *ex_report_find(const char *name);
+/* Creates the model of a row with the common flags (--seed, --threads)
+ * applied and, for nets, epochs (0 = the report's 20); exits on error. */
+fmnist_model *ex_report_create(const ex_report_model *row, const ex_common *c,
+                               size_t epochs);
+
+#endif
