@@ -1,0 +1,60 @@
+/* Elementwise activations relu, tanh, sigmoid; backward from the output
+ * (relu: y > 0, tanh: 1 - y^2, sigmoid: y (1 - y)). */
+#include <math.h>
+
+#include "layer.h"
+#include "status.h"
+
+static fmnist_status setup(fmnist__layer *l) {
+  l->out_c = l->in_c;
+  l->out_h = l->in_h;
+  l->out_w = l->in_w;
+  return FMNIST_OK;
+}
+
+static void forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
+                    const fmnist__pass *p) {
+  (void)aux;
+  (void)p;
+  const size_t len = fmnist__layer_in_size(l) * n;
+  switch (l->spec.kind) {
+  case FMNIST__L_RELU:
+    for (size_t i = 0; i < len; i++) y[i] = x[i] > 0 ? x[i] : 0.0f;
+    break;
+  case FMNIST__L_TANH:
+    for (size_t i = 0; i < len; i++) y[i] = tanhf(x[i]);
+    break;
+  default: /* sigmoid, written so that exp never overflows */
+    for (size_t i = 0; i < len; i++) {
+      if (x[i] >= 0) {
+        y[i] = 1.0f / (1.0f + expf(-x[i]));
+      } else {
+        float e = expf(x[i]);
+        y[i] = e / (1.0f + e);
+      }
+    }
+    break;
+  }
+}
+
+static void backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
+                     float *dx, void *aux, size_t n, const fmnist__pass *p) {
+  (void)x;
+  (void)aux;
+  (void)p;
+  if (!dx) return;
+  const size_t len = fmnist__layer_in_size(l) * n;
+  switch (l->spec.kind) {
+  case FMNIST__L_RELU:
+    for (size_t i = 0; i < len; i++) dx[i] = y[i] > 0 ? dy[i] : 0.0f;
+    break;
+  case FMNIST__L_TANH:
+    for (size_t i = 0; i < len; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+    break;
+  default:
+    for (size_t i = 0; i < len; i++) dx[i] = dy[i] * y[i] * (1.0f - y[i]);
+    break;
+  }
+}
+
+const fmnist__layer_ops fmnist__act_ops = {setup, NULL, NULL, NULL, forward, backward};

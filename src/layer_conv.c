@@ -1,0 +1,84 @@
+/* conv2d layer: im2col of the whole batch, then one sgemm per product.
+ *
+ * W: F x (C*k*k), b: F. cols (kept for backward): (C*k*k) x (N*P) with
+ * P = H_out*W_out. Forward y (F x N*P) = W * cols + b; backward
+ * dW = dy * cols^T, db = row sums of dy, dcols = W^T * dy, dx = col2im. */
+#include <cblas.h>
+
+#include "im2col.h"
+#include "layer.h"
+#include "status.h"
+
+static fmnist_status setup(fmnist__layer *l) {
+  size_t k = l->spec.kernel, s = l->spec.stride;
+  if (!l->spec.same && (k > l->in_h || k > l->in_w))
+    return fmnist__fail(FMNIST_E_OPTION, "kernel %zu is larger than the %zux%zu input", k,
+                        l->in_h, l->in_w);
+  if (l->spec.same) { /* Keras/TensorFlow "same": out = ceil(in/s) */
+    l->out_h = (l->in_h + s - 1) / s;
+    l->out_w = (l->in_w + s - 1) / s;
+    size_t ph = (l->out_h - 1) * s + k, pw = (l->out_w - 1) * s + k;
+    l->pad_t = ph > l->in_h ? (ph - l->in_h) / 2 : 0;
+    l->pad_l = pw > l->in_w ? (pw - l->in_w) / 2 : 0;
+  } else {
+    l->out_h = (l->in_h - k) / s + 1;
+    l->out_w = (l->in_w - k) / s + 1;
+  }
+  l->out_c = l->spec.units;
+  l->n_w = l->out_c * l->in_c * k * k;
+  l->n_b = l->out_c;
+  return FMNIST_OK;
+}
+
+static void init(fmnist__layer *l, fmnist__rng *rng, int glorot) {
+  size_t kk = l->spec.kernel * l->spec.kernel;
+  fmnist__layer_init_weights(l->w, l->n_w, l->in_c * kk, l->out_c * kk, glorot, rng);
+  for (size_t i = 0; i < l->n_b; i++) l->b[i] = 0;
+}
+
+static size_t cols_floats(const fmnist__layer *l, size_t n) {
+  return l->in_c * l->spec.kernel * l->spec.kernel * n * l->out_h * l->out_w;
+}
+static size_t aux_bytes(const fmnist__layer *l, size_t n) {
+  return cols_floats(l, n) * sizeof(float);
+}
+
+static fmnist__conv_geom geom(const fmnist__layer *l, size_t n) {
+  return (fmnist__conv_geom){l->in_c,       n,        l->in_h,  l->in_w,
+                             l->spec.kernel, l->spec.stride, l->pad_t, l->pad_l,
+                             l->out_h,      l->out_w};
+}
+
+static void forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
+                    const fmnist__pass *p) {
+  (void)p;
+  fmnist__conv_geom g = geom(l, n);
+  float *cols = aux;
+  const int f = (int)l->out_c, kdim = (int)(l->in_c * g.k * g.k);
+  const int np = (int)(n * g.h_out * g.w_out);
+  fmnist__im2col(&g, x, cols);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, f, np, kdim, 1.0f, l->w, kdim, cols,
+              np, 0.0f, y, np);
+  fmnist__add_bias(y, l->b, l->out_c, (size_t)np);
+}
+
+static void backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
+                     float *dx, void *aux, size_t n, const fmnist__pass *p) {
+  (void)x;
+  (void)y;
+  fmnist__conv_geom g = geom(l, n);
+  const float *cols = aux;
+  const int f = (int)l->out_c, kdim = (int)(l->in_c * g.k * g.k);
+  const int np = (int)(n * g.h_out * g.w_out);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, f, kdim, np, 1.0f, dy, np, cols, np,
+              0.0f, l->dw, kdim);
+  fmnist__sum_rows(dy, l->out_c, (size_t)np, l->db);
+  if (!dx) return;
+  float *dcols = p->scratch;
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kdim, np, f, 1.0f, l->w, kdim, dy, np,
+              0.0f, dcols, np);
+  fmnist__col2im(&g, dcols, dx);
+}
+
+const fmnist__layer_ops fmnist__conv_ops = {setup, init, aux_bytes, cols_floats, forward,
+                                            backward};

@@ -1,0 +1,49 @@
+/* Dense (fully connected) layer on features x batch.
+ *
+ * W: U x D, b: U, x: D x N, y: U x N. Forward y = W x + b; backward
+ * dW = dy x^T, db = row sums of dy, dx = W^T dy: one sgemm each. */
+#include <cblas.h>
+
+#include "layer.h"
+#include "status.h"
+
+static fmnist_status setup(fmnist__layer *l) {
+  if (l->in_h != 1 || l->in_w != 1)
+    return fmnist__fail(FMNIST_E_OPTION, "dense needs a flat input");
+  l->out_c = l->spec.units;
+  l->out_h = l->out_w = 1;
+  l->n_w = l->out_c * l->in_c;
+  l->n_b = l->out_c;
+  return FMNIST_OK;
+}
+
+static void init(fmnist__layer *l, fmnist__rng *rng, int glorot) {
+  fmnist__layer_init_weights(l->w, l->n_w, l->in_c, l->out_c, glorot, rng);
+  for (size_t i = 0; i < l->n_b; i++) l->b[i] = 0;
+}
+
+static void forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
+                    const fmnist__pass *p) {
+  (void)aux;
+  (void)p;
+  const int u = (int)l->out_c, d = (int)l->in_c, nn = (int)n;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, u, nn, d, 1.0f, l->w, d, x, nn, 0.0f,
+              y, nn);
+  fmnist__add_bias(y, l->b, l->out_c, n);
+}
+
+static void backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
+                     float *dx, void *aux, size_t n, const fmnist__pass *p) {
+  (void)y;
+  (void)aux;
+  (void)p;
+  const int u = (int)l->out_c, d = (int)l->in_c, nn = (int)n;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, u, d, nn, 1.0f, dy, nn, x, nn, 0.0f,
+              l->dw, d);
+  fmnist__sum_rows(dy, l->out_c, n, l->db);
+  if (dx)
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, nn, u, 1.0f, l->w, d, dy, nn, 0.0f,
+                dx, nn);
+}
+
+const fmnist__layer_ops fmnist__dense_ops = {setup, init, NULL, NULL, forward, backward};

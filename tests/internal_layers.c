@@ -1,0 +1,467 @@
+/* Net layers: gradients against central finite differences, im2col/col2im
+ * and conv against a naive direct convolution, loss, Adam, modes. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "adam.h"
+#include "im2col.h"
+#include "layer.h"
+#include "loss.h"
+#include "rng.h"
+#include "testutil.h"
+
+/* A layer with its own parameter, gradient, statistics and aux memory. */
+typedef struct tl {
+  fmnist__layer l;
+  size_t n, in_len, out_len;
+  float *params, *grads, *stats, *scratch, *x, *y, *r, *dx;
+  void *aux;
+  fmnist__rng rng;
+} tl;
+
+static float *randv(fmnist__rng *g, size_t n, double scale) {
+  float *v = calloc(n ? n : 1, sizeof *v);
+  for (size_t i = 0; i < n; i++) v[i] = (float)(scale * (2 * fmnist__rng_uniform(g) - 1));
+  return v;
+}
+
+static void tl_make(tl *t, fmnist__layer_spec spec, size_t c, size_t h, size_t w, size_t n) {
+  memset(t, 0, sizeof *t);
+  ck_assert_int_eq(fmnist__layer_make(&t->l, &spec, c, h, w), FMNIST_OK);
+  fmnist__layer *l = &t->l;
+  t->n = n;
+  t->in_len = fmnist__layer_in_size(l) * n;
+  t->out_len = fmnist__layer_out_size(l) * n;
+  size_t np = l->n_w + l->n_b;
+  t->params = calloc(np + 1, sizeof(float));
+  t->grads = calloc(np + 1, sizeof(float));
+  t->stats = calloc(l->n_stats + 1, sizeof(float));
+  l->w = t->params;
+  l->b = t->params + l->n_w;
+  l->dw = t->grads;
+  l->db = t->grads + l->n_w;
+  l->stats = t->stats;
+  fmnist__rng_init(&t->rng, 7, 0);
+  if (l->ops->init) l->ops->init(l, &t->rng, 0);
+  /* Nonzero biases and non-unit gamma so that their gradients matter. */
+  for (size_t i = 0; i < l->n_b; i++) l->b[i] = (float)(0.3 * fmnist__rng_uniform(&t->rng));
+  if (spec.kind == FMNIST__L_BN)
+    for (size_t i = 0; i < l->n_w; i++) l->w[i] = (float)(0.5 + fmnist__rng_uniform(&t->rng));
+  t->aux = calloc(l->ops->aux_bytes ? l->ops->aux_bytes(l, n) + 1 : 1, 1);
+  t->scratch = calloc(l->ops->scratch_floats ? l->ops->scratch_floats(l, n) + 1 : 1,
+                      sizeof(float));
+  t->x = randv(&t->rng, t->in_len, 1.0);
+  t->y = calloc(t->out_len, sizeof(float));
+  t->r = randv(&t->rng, t->out_len, 1.0);
+  t->dx = calloc(t->in_len, sizeof(float));
+}
+
+static void tl_free(tl *t) {
+  free(t->params);
+  free(t->grads);
+  free(t->stats);
+  free(t->aux);
+  free(t->scratch);
+  free(t->x);
+  free(t->y);
+  free(t->r);
+  free(t->dx);
+}
+
+/* L = sum(y * r), in double; the same random stream every call, so dropout
+ * masks and noise are fixed while differentiating. */
+static double tl_loss(tl *t, int training) {
+  fmnist__rng g;
+  fmnist__rng_init(&g, 99, 1);
+  fmnist__pass p = {training, &g, t->scratch};
+  t->l.ops->forward(&t->l, t->x, t->y, t->aux, t->n, &p);
+  double s = 0;
+  for (size_t i = 0; i < t->out_len; i++) s += (double)t->y[i] * t->r[i];
+  return s;
+}
+
+static void tl_backward(tl *t, int training) {
+  fmnist__rng g;
+  fmnist__rng_init(&g, 99, 1);
+  fmnist__pass p = {training, &g, t->scratch};
+  tl_loss(t, training);
+  t->l.ops->backward(&t->l, t->x, t->y, t->r, t->dx, t->aux, t->n, &p);
+}
+
+/* Relative error ||a - b|| / max(||a||, ||b||) of an analytic gradient a
+ * against the central difference of L over v[0..n). Step 1e-2 on values of
+ * order 1: the truncation error O(h^2) is ~1e-4 relative, and the float32
+ * rounding of L (~1e-7 |L| summed in double) divided by 2h stays ~1e-5, so
+ * 1e-3 separates a correct gradient from a wrong one by orders of
+ * magnitude. */
+static double fd_error(tl *t, float *v, const float *analytic, size_t n, int training) {
+  const float h = 1e-2f;
+  double num2 = 0, an2 = 0, diff2 = 0;
+  for (size_t i = 0; i < n; i++) {
+    float keep = v[i];
+    v[i] = keep + h;
+    double lp = tl_loss(t, training);
+    v[i] = keep - h;
+    double lm = tl_loss(t, training);
+    v[i] = keep;
+    double num = (lp - lm) / (2.0 * h);
+    num2 += num * num;
+    an2 += (double)analytic[i] * analytic[i];
+    diff2 += (num - analytic[i]) * (num - analytic[i]);
+  }
+  double den = sqrt(num2 > an2 ? num2 : an2);
+  return den > 0 ? sqrt(diff2) / den : 0;
+}
+
+static void check_grads(tl *t, int training) {
+  tl_backward(t, training);
+  size_t nw = t->l.n_w, nb = t->l.n_b;
+  float *dx = malloc(t->in_len * sizeof *dx), *dw = malloc((nw + nb + 1) * sizeof *dw);
+  memcpy(dx, t->dx, t->in_len * sizeof *dx);
+  memcpy(dw, t->grads, (nw + nb) * sizeof *dw);
+  double ex = fd_error(t, t->x, dx, t->in_len, training);
+  ck_assert_msg(ex < 1e-3, "%s: dx relative error %g", fmnist__layer_name(t->l.spec.kind), ex);
+  if (nw) {
+    double ew = fd_error(t, t->l.w, dw, nw, training);
+    ck_assert_msg(ew < 1e-3, "%s: dw relative error %g", fmnist__layer_name(t->l.spec.kind), ew);
+    double eb = fd_error(t, t->l.b, dw + nw, nb, training);
+    ck_assert_msg(eb < 1e-3, "%s: db relative error %g", fmnist__layer_name(t->l.spec.kind), eb);
+  }
+  free(dx);
+  free(dw);
+}
+
+/* Keeps every |x| >= 0.1 (relu's kink) and, for pooling, makes values
+ * distinct by more than 2h (the max's kink). */
+static void spread_inputs(tl *t) {
+  for (size_t i = 0; i < t->in_len; i++) {
+    float v = t->x[i];
+    t->x[i] = v >= 0 ? v + 0.1f : v - 0.1f;
+  }
+}
+static void distinct_inputs(tl *t) {
+  size_t n = t->in_len;
+  size_t *idx = malloc(n * sizeof *idx);
+  for (size_t i = 0; i < n; i++) idx[i] = i;
+  fmnist__rng_shuffle(&t->rng, idx, n);
+  for (size_t i = 0; i < n; i++) t->x[idx[i]] = -1.0f + 0.05f * (float)i;
+  free(idx);
+}
+
+static const struct {
+  fmnist__layer_spec spec;
+  size_t c, h, w, n;
+  int training;
+} grad_cases[] = {
+    {{FMNIST__L_DENSE, 4, 0, 0, 0, 0}, 6, 1, 1, 3, 1},
+    {{FMNIST__L_CONV, 3, 3, 1, 1, 0}, 2, 5, 5, 2, 1},  /* same, stride 1 */
+    {{FMNIST__L_CONV, 3, 3, 1, 0, 0}, 2, 5, 5, 2, 1},  /* valid, stride 1 */
+    {{FMNIST__L_CONV, 3, 3, 2, 1, 0}, 2, 6, 6, 2, 1},  /* same, stride 2 */
+    {{FMNIST__L_CONV, 2, 3, 2, 0, 0}, 2, 7, 7, 2, 1},  /* valid, stride 2 */
+    {{FMNIST__L_CONV, 2, 2, 1, 1, 0}, 1, 4, 5, 3, 1},  /* even kernel, same */
+    {{FMNIST__L_POOL, 0, 2, 0, 0, 0}, 2, 5, 4, 2, 1},  /* odd size: row dropped */
+    {{FMNIST__L_POOL, 0, 3, 0, 0, 0}, 1, 6, 6, 2, 1},
+    {{FMNIST__L_BN, 0, 0, 0, 0, 0}, 3, 3, 3, 4, 1},
+    {{FMNIST__L_BN, 0, 0, 0, 0, 0}, 5, 1, 1, 6, 1},    /* after a dense layer */
+    {{FMNIST__L_BN, 0, 0, 0, 0, 0}, 3, 2, 2, 4, 0},    /* inference: affine */
+    {{FMNIST__L_RELU, 0, 0, 0, 0, 0}, 2, 3, 3, 2, 1},
+    {{FMNIST__L_TANH, 0, 0, 0, 0, 0}, 2, 3, 3, 2, 1},
+    {{FMNIST__L_SIGMOID, 0, 0, 0, 0, 0}, 2, 3, 3, 2, 1},
+    {{FMNIST__L_DROP, 0, 0, 0, 0, 0.4}, 2, 3, 3, 2, 1},
+    {{FMNIST__L_NOISE, 0, 0, 0, 0, 0.3}, 1, 4, 4, 2, 1},
+    {{FMNIST__L_FLATTEN, 0, 0, 0, 0, 0}, 3, 2, 3, 2, 1},
+};
+
+START_TEST(layer_gradients) {
+  tl t;
+  tl_make(&t, grad_cases[_i].spec, grad_cases[_i].c, grad_cases[_i].h, grad_cases[_i].w,
+          grad_cases[_i].n);
+  fmnist__layer_kind k = grad_cases[_i].spec.kind;
+  if (k == FMNIST__L_RELU) spread_inputs(&t);
+  if (k == FMNIST__L_POOL) distinct_inputs(&t);
+  check_grads(&t, grad_cases[_i].training);
+  tl_free(&t);
+}
+END_TEST
+
+/* ---- naive twins of the conv kernels ---- */
+
+/* Direct convolution on C x N x H x W: y[f][n][oy][ox]. */
+static void naive_conv(const fmnist__layer *l, const float *x, size_t n, float *y) {
+  size_t k = l->spec.kernel, s = l->spec.stride;
+  for (size_t f = 0; f < l->out_c; f++)
+    for (size_t b = 0; b < n; b++)
+      for (size_t oy = 0; oy < l->out_h; oy++)
+        for (size_t ox = 0; ox < l->out_w; ox++) {
+          double acc = l->b[f];
+          for (size_t c = 0; c < l->in_c; c++)
+            for (size_t i = 0; i < k; i++)
+              for (size_t j = 0; j < k; j++) {
+                long iy = (long)(oy * s + i) - (long)l->pad_t;
+                long ix = (long)(ox * s + j) - (long)l->pad_l;
+                if (iy < 0 || ix < 0 || iy >= (long)l->in_h || ix >= (long)l->in_w) continue;
+                acc += (double)l->w[(f * l->in_c + c) * k * k + i * k + j] *
+                       x[((c * n + b) * l->in_h + (size_t)iy) * l->in_w + (size_t)ix];
+              }
+          y[((f * n + b) * l->out_h + oy) * l->out_w + ox] = (float)acc;
+        }
+}
+
+/* Its adjoint: dx and dW of L = sum(y * dy), by the same loops. */
+static void naive_conv_backward(const fmnist__layer *l, const float *x, const float *dy,
+                                size_t n, double *dx, double *dw) {
+  size_t k = l->spec.kernel, s = l->spec.stride;
+  memset(dx, 0, fmnist__layer_in_size(l) * n * sizeof *dx);
+  memset(dw, 0, l->n_w * sizeof *dw);
+  for (size_t f = 0; f < l->out_c; f++)
+    for (size_t b = 0; b < n; b++)
+      for (size_t oy = 0; oy < l->out_h; oy++)
+        for (size_t ox = 0; ox < l->out_w; ox++) {
+          double g = dy[((f * n + b) * l->out_h + oy) * l->out_w + ox];
+          for (size_t c = 0; c < l->in_c; c++)
+            for (size_t i = 0; i < k; i++)
+              for (size_t j = 0; j < k; j++) {
+                long iy = (long)(oy * s + i) - (long)l->pad_t;
+                long ix = (long)(ox * s + j) - (long)l->pad_l;
+                if (iy < 0 || ix < 0 || iy >= (long)l->in_h || ix >= (long)l->in_w) continue;
+                size_t xi = ((c * n + b) * l->in_h + (size_t)iy) * l->in_w + (size_t)ix;
+                size_t wi = (f * l->in_c + c) * k * k + i * k + j;
+                dx[xi] += g * l->w[wi];
+                dw[wi] += g * x[xi];
+              }
+        }
+}
+
+static double rel_err_d(const float *a, const double *b, size_t n) {
+  double d = 0, m = 0;
+  for (size_t i = 0; i < n; i++) {
+    d += (a[i] - b[i]) * (a[i] - b[i]);
+    m += b[i] * b[i];
+  }
+  return m > 0 ? sqrt(d / m) : sqrt(d);
+}
+
+static const struct {
+  size_t c, h, w, n, f, k, s;
+  int same;
+} conv_cases[] = {
+    {1, 28, 28, 3, 4, 3, 1, 1}, {3, 7, 7, 2, 5, 3, 1, 1}, {3, 7, 7, 2, 5, 3, 1, 0},
+    {2, 8, 8, 2, 3, 3, 2, 1},   {2, 9, 9, 2, 3, 3, 2, 0}, {2, 6, 5, 2, 3, 5, 1, 1},
+    {2, 6, 6, 3, 2, 4, 3, 1},   {4, 3, 3, 2, 6, 3, 1, 1},
+};
+
+/* conv forward (im2col + sgemm) and backward (sgemm + col2im) against the
+ * direct loops in double; float32 sums over C*k*k <= 50 terms agree to
+ * ~1e-6 relative, 1e-5 leaves margin without hiding an indexing error
+ * (those give errors of order 1). */
+START_TEST(conv_matches_naive) {
+  fmnist__layer_spec spec = {FMNIST__L_CONV, conv_cases[_i].f, conv_cases[_i].k,
+                             conv_cases[_i].s, conv_cases[_i].same, 0};
+  tl t;
+  tl_make(&t, spec, conv_cases[_i].c, conv_cases[_i].h, conv_cases[_i].w, conv_cases[_i].n);
+  fmnist__layer *l = &t.l;
+  float *ref = calloc(t.out_len, sizeof *ref);
+  double *ref_dx = calloc(t.in_len, sizeof *ref_dx), *ref_dw = calloc(l->n_w, sizeof *ref_dw);
+  tl_backward(&t, 1);
+  naive_conv(l, t.x, t.n, ref);
+  double e = 0, m = 0;
+  for (size_t i = 0; i < t.out_len; i++) {
+    e += (double)(t.y[i] - ref[i]) * (t.y[i] - ref[i]);
+    m += (double)ref[i] * ref[i];
+  }
+  ck_assert_msg(sqrt(e / m) < 1e-5, "forward error %g", sqrt(e / m));
+  naive_conv_backward(l, t.x, t.r, t.n, ref_dx, ref_dw);
+  ck_assert_msg(rel_err_d(t.dx, ref_dx, t.in_len) < 1e-5, "dx error %g",
+                rel_err_d(t.dx, ref_dx, t.in_len));
+  ck_assert_msg(rel_err_d(l->dw, ref_dw, l->n_w) < 1e-5, "dw error %g",
+                rel_err_d(l->dw, ref_dw, l->n_w));
+  free(ref);
+  free(ref_dx);
+  free(ref_dw);
+  tl_free(&t);
+}
+END_TEST
+
+/* im2col against its definition, and col2im as its exact adjoint
+ * (<im2col(x), c> = <x, col2im(c)>) for every geometry above. */
+START_TEST(im2col_col2im_naive) {
+  fmnist__layer_spec spec = {FMNIST__L_CONV, 1, conv_cases[_i].k, conv_cases[_i].s,
+                             conv_cases[_i].same, 0};
+  fmnist__layer l;
+  ck_assert_int_eq(
+      fmnist__layer_make(&l, &spec, conv_cases[_i].c, conv_cases[_i].h, conv_cases[_i].w),
+      FMNIST_OK);
+  size_t n = conv_cases[_i].n, k = l.spec.kernel, s = l.spec.stride;
+  fmnist__conv_geom g = {l.in_c, n, l.in_h, l.in_w, k, s, l.pad_t, l.pad_l, l.out_h, l.out_w};
+  size_t xlen = l.in_c * n * l.in_h * l.in_w, np = n * l.out_h * l.out_w;
+  size_t clen = l.in_c * k * k * np;
+  fmnist__rng r;
+  fmnist__rng_init(&r, 3, 0);
+  float *x = randv(&r, xlen, 1), *cols = calloc(clen, sizeof *cols);
+  float *c2 = randv(&r, clen, 1), *dx = calloc(xlen, sizeof *dx);
+  fmnist__im2col(&g, x, cols);
+  for (size_t c = 0; c < l.in_c; c++)
+    for (size_t i = 0; i < k; i++)
+      for (size_t j = 0; j < k; j++)
+        for (size_t b = 0; b < n; b++)
+          for (size_t oy = 0; oy < l.out_h; oy++)
+            for (size_t ox = 0; ox < l.out_w; ox++) {
+              long iy = (long)(oy * s + i) - (long)l.pad_t;
+              long ix = (long)(ox * s + j) - (long)l.pad_l;
+              float want = 0;
+              if (iy >= 0 && ix >= 0 && iy < (long)l.in_h && ix < (long)l.in_w)
+                want = x[((c * n + b) * l.in_h + (size_t)iy) * l.in_w + (size_t)ix];
+              size_t row = (c * k + i) * k + j, col = (b * l.out_h + oy) * l.out_w + ox;
+              ck_assert(cols[row * np + col] == want);
+            }
+  fmnist__col2im(&g, c2, dx);
+  double a = 0, b2 = 0;
+  for (size_t i = 0; i < clen; i++) a += (double)cols[i] * c2[i];
+  for (size_t i = 0; i < xlen; i++) b2 += (double)x[i] * dx[i];
+  ck_assert_msg(fabs(a - b2) < 1e-4 * (fabs(a) + 1), "adjoint %g vs %g", a, b2);
+  free(x);
+  free(cols);
+  free(c2);
+  free(dx);
+}
+END_TEST
+
+/* ---- loss ---- */
+
+START_TEST(loss_gradient_and_stability) {
+  enum { K = 10, N = 4 };
+  float z[K * N], dz[K * N];
+  uint8_t labels[N] = {3, 0, 9, 3};
+  fmnist__rng r;
+  fmnist__rng_init(&r, 5, 0);
+  for (int i = 0; i < K * N; i++) z[i] = (float)(3 * fmnist__rng_uniform(&r) - 1.5);
+  size_t correct = 0;
+  double l0 = fmnist__softmax_xent(z, labels, K, N, 1.0f, dz, &correct);
+  ck_assert(l0 > 0);
+  double num2 = 0, d2 = 0;
+  for (int i = 0; i < K * N; i++) { /* h 1e-3 on a double loss of float logits */
+    float keep = z[i];
+    z[i] = keep + 1e-3f;
+    double lp = fmnist__softmax_xent(z, labels, K, N, 1.0f, NULL, NULL);
+    z[i] = keep - 1e-3f;
+    double lm = fmnist__softmax_xent(z, labels, K, N, 1.0f, NULL, NULL);
+    z[i] = keep;
+    double num = (lp - lm) / 2e-3;
+    num2 += num * num;
+    d2 += (num - dz[i]) * (num - dz[i]);
+  }
+  ck_assert_msg(sqrt(d2 / num2) < 1e-3, "loss gradient error %g", sqrt(d2 / num2));
+  /* Huge logits: no overflow, loss ~ 0 for the right class, ~1000 wrong. */
+  float big[K * 1] = {0};
+  uint8_t lab = 2;
+  big[2] = 1000.0f;
+  ck_assert(fmnist__softmax_xent(big, &lab, K, 1, 1, NULL, NULL) < 1e-6);
+  lab = 1;
+  double wrong = fmnist__softmax_xent(big, &lab, K, 1, 1, NULL, NULL);
+  ck_assert(isfinite(wrong) && fabs(wrong - 1000) < 1e-3);
+  float p[K];
+  fmnist__softmax_rows(big, K, 1, p);
+  ck_assert(p[2] > 0.999f && isfinite(p[0]));
+  big[0] = NAN;
+  ck_assert(!isfinite(fmnist__softmax_xent(big, &lab, K, 1, 1, NULL, NULL)));
+}
+END_TEST
+
+/* One Adam step from zero moments moves each parameter by lr * sign(g)
+ * (up to eps): m_hat = g, v_hat = g^2. */
+START_TEST(adam_first_step) {
+  fmnist__adam a = {0.01, 0.9, 0.999, 1e-7};
+  float p[3] = {1, -2, 0.5f}, g[3] = {0.3f, -4, 1e-3f}, m[3] = {0}, v[3] = {0};
+  fmnist__adam_step(&a, 1, 0, p, g, m, v, 3);
+  ck_assert(fabsf(p[0] - 0.99f) < 1e-5f);
+  ck_assert(fabsf(p[1] - -1.99f) < 1e-5f);
+  ck_assert(fabsf(p[2] - 0.49f) < 1e-4f);
+  /* Weight decay acts as a gradient wd * p. */
+  float q[1] = {2}, h[1] = {0}, mq[1] = {0}, vq[1] = {0};
+  fmnist__adam_step(&a, 1, 0.5f, q, h, mq, vq, 1);
+  ck_assert(fabsf(q[0] - 1.99f) < 1e-5f);
+}
+END_TEST
+
+/* ---- training vs inference ---- */
+
+START_TEST(dropout_noise_identity_in_inference) {
+  fmnist__layer_spec specs[2] = {{FMNIST__L_DROP, 0, 0, 0, 0, 0.5},
+                                 {FMNIST__L_NOISE, 0, 0, 0, 0, 0.5}};
+  for (int s = 0; s < 2; s++) {
+    tl t;
+    tl_make(&t, specs[s], 2, 4, 4, 3);
+    tl_loss(&t, 0);
+    ck_assert(memcmp(t.x, t.y, t.in_len * sizeof(float)) == 0);
+    tl_loss(&t, 1);
+    size_t same = 0;
+    for (size_t i = 0; i < t.in_len; i++) same += t.x[i] == t.y[i];
+    ck_assert_uint_lt(same, t.in_len / 4); /* training changes most values */
+    if (s == 0) {                          /* kept values are scaled by 2 */
+      size_t zeros = 0;
+      for (size_t i = 0; i < t.in_len; i++) {
+        if (t.y[i] == 0) zeros++;
+        else ck_assert(t.y[i] == 2 * t.x[i]);
+      }
+      ck_assert(zeros > t.in_len / 4 && zeros < 3 * t.in_len / 4);
+    }
+    tl_free(&t);
+  }
+}
+END_TEST
+
+/* Training normalizes with the batch statistics (mean 0, variance ~1 per
+ * channel before gamma/beta) and moves the running statistics by 1%;
+ * inference uses the running statistics only. */
+START_TEST(batchnorm_train_vs_inference) {
+  fmnist__layer_spec spec = {FMNIST__L_BN, 0, 0, 0, 0, 0};
+  tl t;
+  tl_make(&t, spec, 2, 3, 3, 8);
+  fmnist__layer *l = &t.l;
+  size_t m = 8 * 9;
+  for (size_t i = 0; i < t.in_len; i++) t.x[i] = 5 + 2 * t.x[i];
+  for (size_t c = 0; c < 2; c++) {
+    l->w[c] = 1;
+    l->b[c] = 0;
+  }
+  tl_loss(&t, 1);
+  for (size_t c = 0; c < 2; c++) {
+    double mean = 0, var = 0, xm = 0;
+    for (size_t i = 0; i < m; i++) mean += t.y[c * m + i], xm += t.x[c * m + i];
+    mean /= (double)m;
+    xm /= (double)m;
+    for (size_t i = 0; i < m; i++) var += (t.y[c * m + i] - mean) * (t.y[c * m + i] - mean);
+    var /= (double)m;
+    ck_assert(fabs(mean) < 1e-5);
+    ck_assert(fabs(var - 1) < 0.01); /* var/(var+eps), eps 1e-3, var ~1.3 */
+    ck_assert(fabs(l->stats[c] - 0.01 * xm) < 1e-4);
+  }
+  /* Inference with running mean 0, var 1: y = x / sqrt(1 + eps). */
+  for (size_t c = 0; c < 2; c++) {
+    l->stats[c] = 0;
+    l->stats[2 + c] = 1;
+  }
+  tl_loss(&t, 0);
+  for (size_t i = 0; i < t.in_len; i++)
+    ck_assert(fabsf(t.y[i] - t.x[i] / sqrtf(1 + FMNIST__BN_EPS)) < 1e-5f * fabsf(t.x[i]) + 1e-6f);
+  ck_assert(l->stats[0] == 0 && l->stats[2] == 1); /* inference leaves them */
+  tl_free(&t);
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("layers");
+  TCase *tc = tcase_create("core");
+  tcase_add_loop_test(tc, layer_gradients, 0, sizeof grad_cases / sizeof grad_cases[0]);
+  tcase_add_loop_test(tc, conv_matches_naive, 0, sizeof conv_cases / sizeof conv_cases[0]);
+  tcase_add_loop_test(tc, im2col_col2im_naive, 0, sizeof conv_cases / sizeof conv_cases[0]);
+  tcase_add_test(tc, loss_gradient_and_stability);
+  tcase_add_test(tc, adam_first_step);
+  tcase_add_test(tc, dropout_noise_identity_in_inference);
+  tcase_add_test(tc, batchnorm_train_vs_inference);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+FMNIST_TEST_MAIN(suite)
