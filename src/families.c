@@ -5,6 +5,7 @@
 
 /* NULL-terminated. */
 static const fmnist__family *const families[] = {
+    &fmnist__logreg_family,
     NULL,
 };
 

@@ -1,0 +1,17 @@
+/* Internals of the logistic regression family shared with its tests. */
+#ifndef FMNIST_SRC_LOGREG_H
+#define FMNIST_SRC_LOGREG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Objective that SAG and SGD minimize, per sample:
+ *   F(W, b) = (1/n) sum_i -log softmax(W x_i + b)[y_i] + alpha/2 ||W||^2
+ * with alpha = 1/(C n) (scikit-learn's sum of log-losses + ||W||^2/(2C),
+ * divided by n). x: n x 784 standardized rows; W: 10 x 784 (class-major);
+ * b: 10. Writes dF/dW (10 x 784) and dF/db (10) and returns F. */
+double fmnist__logreg_objective(const float *x, const uint8_t *y, size_t n,
+                                const double *w, const double *b,
+                                double alpha, double *grad_w, double *grad_b);
+
+#endif
