@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,4 +77,47 @@ fmnist_model *ex_report_create(const ex_report_model *row, const ex_common *c, s
   }
   ex_check(fmnist_model_set_progress(m, ex_progress, NULL));
   return m;
+}
+
+fmnist_model *ex_report_fit(const ex_report_model *row, const ex_common *c, size_t epochs,
+                            const ex_data *d, const char *cache_dir, double *fit_s) {
+  char path[1024];
+  struct stat st;
+  fmnist_model *m;
+  *fit_s = 0;
+  if (cache_dir) {
+    snprintf(path, sizeof path, "%s/%s.fmm", cache_dir, row->name);
+    if (stat(path, &st) == 0) {
+      ex_check(fmnist_model_load(path, &m));
+      fprintf(stderr, "%s: loaded %s\n", row->name, path);
+      return m;
+    }
+  }
+  m = ex_report_create(row, c, epochs);
+  double t0 = ex_now();
+  ex_check(fmnist_model_fit(m, d->train, d->valid));
+  *fit_s = ex_now() - t0;
+  ex_progress_clear();
+  if (cache_dir) {
+    mkdir(cache_dir, 0777);
+    ex_check(fmnist_model_save(m, path));
+  }
+  return m;
+}
+
+size_t ex_report_select(const char *list, const ex_report_model **out, size_t cap) {
+  size_t n = 0, total;
+  const ex_report_model *all = ex_report_models(&total);
+  char *copy = strdup(list), *save = NULL;
+  for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+    int every = !strcmp(name, "all"), fast = !strcmp(name, "fast");
+    for (size_t i = 0; (every || fast) && i < total; i++)
+      if ((every || !all[i].slow) && n < cap) out[n++] = &all[i];
+    if (every || fast) continue;
+    const ex_report_model *row = ex_report_find(name);
+    if (!row) exit(2);
+    if (n < cap) out[n++] = row;
+  }
+  free(copy);
+  return n;
 }

@@ -25,4 +25,15 @@ const ex_report_model *ex_report_find(const char *name);
 fmnist_model *ex_report_create(const ex_report_model *row, const ex_common *c,
                                size_t epochs);
 
+/* Fits row's model on d->train (validation d->valid), or, if cache_dir is
+ * set and holds <name>.fmm, loads it instead; a fitted model is saved there.
+ * *fit_s receives the fit seconds (0 when loaded). Exits on error. */
+fmnist_model *ex_report_fit(const ex_report_model *row, const ex_common *c, size_t epochs,
+                            const ex_data *d, const char *cache_dir, double *fit_s);
+
+/* Splits a comma-separated list of row names ("all": every row, "fast":
+ * the rows that take seconds) into rows[]; returns the count; exits on an
+ * unknown name. */
+size_t ex_report_select(const char *list, const ex_report_model **rows, size_t cap);
+
 #endif

@@ -1,0 +1,90 @@
+/* compare_all: the report's Figure 5 — every model trained on the 50k split
+ * with the report's options, scored on the official test set, beside the
+ * report's own figures. Also writes compare_all.csv and compare_all.png. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plot.h"
+#include "report.h"
+
+int main(int argc, char **argv) {
+  ex_common opt;
+  int quick = 0;
+  size_t epochs = 0;
+  const char *models = "all", *cache = NULL, *out = "compare_all";
+  const ex_flag extra[] = {
+      {"quick", EX_BOOL, &quick, "only the models that take seconds (knn, forest, dense)"},
+      {"models", EX_STRING, &models, "comma-separated rows (all, fast, or names)"},
+      {"epochs", EX_SIZE, &epochs, "epochs of the nets, 0 = the report's 20"},
+      {"cache", EX_STRING, &cache, "directory to save fitted models to / load them from"},
+      {"out", EX_STRING, &out, "prefix of the CSV and PNG files"},
+  };
+  ex_parse_flags(argc, argv, "Trains every model of the report and prints Figure 5.", &opt, extra,
+                 sizeof extra / sizeof extra[0]);
+  const ex_report_model *rows[32];
+  size_t n = ex_report_select(quick ? "fast" : models, rows, 32);
+  ex_data d;
+  ex_load_protocol(&opt, &d);
+
+  char path[1024];
+  snprintf(path, sizeof path, "%s.csv", out);
+  FILE *csv = ex_csv_open(path, "model,precision,recall,f1,accuracy,val_accuracy,fit_s,"
+                                "report_precision,report_recall,report_f1");
+  double acc[32], f1[32], total_fit_s = 0;
+  size_t best = 0;
+  printf("%-34s %-34s %9s %6s %6s %8s %7s   %s\n", "Model", "Regularization", "Precision",
+         "Recall", "F1", "Accuracy", "Fit s", "report P/R/F1");
+  for (size_t i = 0; i < n; i++) {
+    double fit_s;
+    fmnist_model *m = ex_report_fit(rows[i], &opt, epochs, &d, cache, &fit_s);
+    total_fit_s += fit_s;
+    fmnist_metrics *test, *valid;
+    ex_check(fmnist_model_evaluate(m, d.test, &test));
+    ex_check(fmnist_model_evaluate(m, d.valid, &valid));
+    double p = fmnist_metrics_average(test, FMNIST_PRECISION, FMNIST_MACRO);
+    double r = fmnist_metrics_average(test, FMNIST_RECALL, FMNIST_MACRO);
+    f1[i] = fmnist_metrics_average(test, FMNIST_F1, FMNIST_MACRO);
+    acc[i] = fmnist_metrics_accuracy(test);
+    if (acc[i] > acc[best]) best = i;
+    printf("%-34s %-34s %9.4f %6.4f %6.4f %8.4f %7.1f   %.2f/%.2f/%.2f\n", rows[i]->label,
+           rows[i]->regularization, p, r, f1[i], acc[i], fit_s, rows[i]->precision,
+           rows[i]->recall, rows[i]->f1);
+    fflush(stdout);
+    fprintf(csv, "%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.2f,%.2f,%.2f,%.2f\n", rows[i]->name, p, r, f1[i],
+            acc[i], fmnist_metrics_accuracy(valid), fit_s, rows[i]->precision, rows[i]->recall,
+            rows[i]->f1);
+    fmnist_metrics_free(test);
+    fmnist_metrics_free(valid);
+    fmnist_model_free(m);
+  }
+  fclose(csv);
+  printf("(precision, recall, F1: macro averages on the official 10k test set; "
+         "fit s = 0 means loaded from --cache)\n");
+
+  char script[2048], png[1040];
+  snprintf(png, sizeof png, "%s.png", out);
+  snprintf(script, sizeof script,
+           "set title 'Figure 5: macro F1 on the test set, libfmnist vs the report'\n"
+           "set style data histograms\nset style histogram clustered gap 1\n"
+           "set style fill solid 0.8 border -1\nset yrange [0.75:1]\nset ylabel 'macro F1'\n"
+           "set xtics rotate by -35\nset key top left\n"
+           "plot '%s' using 4:xtic(1) title 'libfmnist', '' using 10 title 'report'\n",
+           path);
+  if (ex_plot(png, script)) printf("plot: %s\n", png);
+
+  ex_result res;
+  ex_result_init(&res);
+  ex_result_str(&res, "model", n ? rows[best]->name : "none");
+  ex_result_double(&res, "accuracy", n ? acc[best] : NAN);
+  ex_result_double(&res, "macro_f1", n ? f1[best] : NAN);
+  ex_result_double(&res, "fit_s", total_fit_s);
+  for (size_t i = 0; i < n; i++) {
+    char key[64];
+    snprintf(key, sizeof key, "acc_%s", rows[i]->name);
+    ex_result_double(&res, key, acc[i]);
+  }
+  ex_result_print(&res);
+  ex_data_free(&d);
+  return 0;
+}
