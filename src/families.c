@@ -6,6 +6,8 @@
 /* NULL-terminated. */
 static const fmnist__family *const families[] = {
     &fmnist__logreg_family,
+    &fmnist__knn_family,
+    &fmnist__net_family,
     NULL,
 };
 

@@ -24,7 +24,7 @@ static void forward(fmnist__layer *l, const float *x, float *y, void *aux, size_
   uint8_t *keep = aux;
   if (!p->training || l->spec.rate <= 0) {
     if (y != x) memcpy(y, x, len * sizeof *y);
-    memset(keep, 1, len);
+    if (p->training) memset(keep, 1, len); /* rate 0 */
     return;
   }
   /* keep iff a 32-bit uniform draw >= rate * 2^32: two draws per call. */

@@ -1,0 +1,284 @@
+/* The "net" family through the public API: training on tiny data, spec
+ * errors, save/load, divergence, determinism, history. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fmnist.h"
+#include "testutil.h"
+
+enum { N_TINY = 20 };
+
+/* 20 images, two per class, each class a distinct random pattern plus
+ * per-image noise, so a small net can learn every one of them. */
+static fmnist_dataset *tiny_set(void) {
+  static uint8_t img[N_TINY * FMNIST_PIXELS], lab[N_TINY];
+  uint32_t x = 12345;
+  for (int i = 0; i < N_TINY; i++) {
+    lab[i] = (uint8_t)(i % 10);
+    for (int p = 0; p < FMNIST_PIXELS; p++) {
+      x = x * 1103515245u + 12345u;
+      int base = ((p * 7 + lab[i] * 131) % 97) < 30 ? 200 : 20;
+      img[i * FMNIST_PIXELS + p] = (uint8_t)(base + (int)((x >> 16) % 40));
+    }
+  }
+  fmnist_dataset *ds;
+  ck_assert_int_eq(fmnist_dataset_from_memory(img, lab, N_TINY, &ds), FMNIST_OK);
+  return ds;
+}
+
+static fmnist_model *net_with(const char *spec) {
+  fmnist_model *m;
+  ck_assert_int_eq(fmnist_model_create("net", &m), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "threads", "1"), FMNIST_OK);
+  if (spec) ck_assert_msg(fmnist_model_set(m, "layers", spec) == FMNIST_OK, "%s", fmnist_last_error());
+  return m;
+}
+
+static double train_accuracy(const fmnist_model *m, const fmnist_dataset *ds) {
+  uint8_t pred[N_TINY];
+  ck_assert_int_eq(fmnist_model_predict(m, fmnist_dataset_images(ds), N_TINY, pred), FMNIST_OK);
+  size_t ok = 0;
+  for (int i = 0; i < N_TINY; i++) ok += pred[i] == fmnist_dataset_labels(ds)[i];
+  return (double)ok / N_TINY;
+}
+
+static const char *const overfit_specs[] = {
+    "dense:32 relu dense:10",
+    "conv:4:3 relu pool:2 dense:16 tanh dense:10",
+    "noise:0.05 conv:4:3:2:valid bn sigmoid drop:0.1 flatten dense:10",
+};
+
+START_TEST(tiny_net_overfits) {
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with(overfit_specs[_i]);
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "40"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "batch", "5"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "lr", "0.01"), FMNIST_OK);
+  ck_assert_msg(fmnist_model_fit(m, ds, ds) == FMNIST_OK, "%s", fmnist_last_error());
+  ck_assert(train_accuracy(m, ds) == 1.0);
+  ck_assert_uint_eq(fmnist_model_epochs(m), 40);
+  double loss0, loss1, vacc;
+  ck_assert_int_eq(fmnist_model_history(m, 0, FMNIST_HIST_TRAIN_LOSS, &loss0), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_history(m, 39, FMNIST_HIST_TRAIN_LOSS, &loss1), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_history(m, 39, FMNIST_HIST_VALID_ACCURACY, &vacc), FMNIST_OK);
+  ck_assert(loss1 < loss0);
+  ck_assert(vacc == 1.0);
+  float proba[N_TINY * FMNIST_CLASSES];
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, proba), FMNIST_OK);
+  for (int i = 0; i < N_TINY; i++) {
+    double s = 0;
+    for (int c = 0; c < FMNIST_CLASSES; c++) s += proba[i * FMNIST_CLASSES + c];
+    ck_assert(fabs(s - 1) < 1e-5);
+  }
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* One row per malformed spec: FMNIST_E_OPTION, the bad token named. */
+static const struct {
+  const char *spec, *named;
+} bad_specs[] = {
+    {"dense:10 foo", "\"foo\""},
+    {"conv", "\"conv\""},
+    {"conv:32", "\"conv:32\""},
+    {"conv:0:3", "\"conv:0:3\""},
+    {"conv:8:0", "\"conv:8:0\""},
+    {"conv:8:3:0", "\"conv:8:3:0\""},
+    {"conv:8:3:1:full", "\"conv:8:3:1:full\""},
+    {"conv:8:3:1:same:x", "\"conv:8:3:1:same:x\""},
+    {"conv:8:29:1:valid", "\"conv:8:29:1:valid\""},
+    {"dense:", "\"dense:\""},
+    {"dense:x", "\"dense:x\""},
+    {"dense:-3", "\"dense:-3\""},
+    {"dense:0", "\"dense:0\""},
+    {"relu dense:128:4", "\"dense:128:4\""},
+    {"pool:0", "\"pool:0\""},
+    {"pool:2 pool:2 pool:2 pool:2 pool:2", "token 5"},
+    {"drop:1", "\"drop:1\""},
+    {"drop:-0.1", "\"drop:-0.1\""},
+    {"drop:nan", "\"drop:nan\""},
+    {"noise:abc", "\"noise:abc\""},
+    {"bn:3", "\"bn:3\""},
+    {"relu:1", "\"relu:1\""},
+    {"dense:65536 dense:65536", "\"dense:65536\""},
+};
+
+START_TEST(spec_errors) {
+  fmnist_model *m = net_with("dense:10");
+  ck_assert_int_eq(fmnist_model_set(m, "layers", bad_specs[_i].spec), FMNIST_E_OPTION);
+  ck_assert_msg(strstr(fmnist_last_error(), bad_specs[_i].named) != NULL, "%s: %s",
+                bad_specs[_i].spec, fmnist_last_error());
+  char buf[64];
+  ck_assert_int_eq(fmnist_model_get(m, "layers", buf, sizeof buf), FMNIST_OK);
+  ck_assert_str_eq(buf, "dense:10"); /* unchanged */
+  /* The same through fmnist_net_add_spec: nothing appended. */
+  ck_assert_int_eq(fmnist_net_add_spec(m, bad_specs[_i].spec), FMNIST_E_OPTION);
+  ck_assert_int_eq(fmnist_model_get(m, "layers", buf, sizeof buf), FMNIST_OK);
+  ck_assert_str_eq(buf, "dense:10");
+  fmnist_model_free(m);
+}
+END_TEST
+
+START_TEST(fit_rejects_bad_nets) {
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with(NULL);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_E_STATE);
+  ck_assert_int_eq(fmnist_model_set(m, "layers", "dense:32 relu"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_E_OPTION);
+  ck_assert(strstr(fmnist_last_error(), "dense:10") != NULL);
+  ck_assert_int_eq(fmnist_model_set(m, "layers", "dense:32 dense:9"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_E_OPTION);
+  ck_assert(!fmnist_model_is_fitted(m));
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(add_functions_write_the_spec) {
+  fmnist_model *m = net_with(NULL);
+  ck_assert_int_eq(fmnist_net_add_noise(m, 0.1), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_conv(m, 8, 3, 1, 1), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_batchnorm(m), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_activation(m, FMNIST_RELU), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_maxpool(m, 2), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_dropout(m, 0.25), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_spec(m, "flatten dense:16"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_activation(m, FMNIST_TANH), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_dense(m, 10), FMNIST_OK);
+  char buf[256];
+  ck_assert_int_eq(fmnist_model_get(m, "layers", buf, sizeof buf), FMNIST_OK);
+  ck_assert_str_eq(buf, "noise:0.10000000000000001 conv:8:3:1:same bn relu pool:2 drop:0.25 "
+                        "flatten dense:16 tanh dense:10");
+  ck_assert_int_eq(fmnist_net_add_conv(m, 0, 3, 1, 1), FMNIST_E_OPTION);
+  ck_assert_int_eq(fmnist_net_add_dropout(m, 1.5), FMNIST_E_OPTION);
+  ck_assert_int_eq(fmnist_net_add_activation(m, (fmnist_activation)7), FMNIST_E_OPTION);
+  ck_assert_int_eq(fmnist_net_add_dense(NULL, 3), FMNIST_E_INVALID);
+  fmnist_model *lr;
+  ck_assert_int_eq(fmnist_model_create("logreg", &lr), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_dense(lr, 10), FMNIST_E_INVALID);
+  fmnist_model_free(lr);
+  fmnist_model_free(m);
+}
+END_TEST
+
+START_TEST(save_load_identical) {
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with("noise:0.1 conv:4:3 bn relu pool:2 drop:0.3 dense:8 relu dense:10");
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "3"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "batch", "4"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  char path[600];
+  snprintf(path, sizeof path, "%s/net.fmm", fmnist_test_dir());
+  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
+  fmnist_model *back;
+  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
+  float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES];
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, a), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, b), FMNIST_OK);
+  ck_assert(memcmp(a, b, sizeof a) == 0);
+  ck_assert_uint_eq(fmnist_model_epochs(back), 3);
+  /* Inference is deterministic: dropout and noise are off. */
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, b), FMNIST_OK);
+  ck_assert(memcmp(a, b, sizeof a) == 0);
+  fmnist_model_free(back);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(divergence_is_numeric_error) {
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with("dense:32 relu dense:32 relu dense:32 relu dense:32 relu dense:32 "
+                             "relu dense:32 relu dense:10");
+  ck_assert_int_eq(fmnist_model_set(m, "lr", "1e6"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "50"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "batch", "4"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_E_NUMERIC);
+  ck_assert(strstr(fmnist_last_error(), "epoch") && strstr(fmnist_last_error(), "batch"));
+  ck_assert(!fmnist_model_is_fitted(m));
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* Same seed and threads: bit-identical; another seed: different. */
+START_TEST(determinism) {
+  fmnist_dataset *ds = tiny_set();
+  const char *spec = "noise:0.1 conv:4:3 bn relu pool:2 drop:0.3 dense:8 relu dense:10";
+  float p[3][N_TINY * FMNIST_CLASSES];
+  const char *seeds[3] = {"7", "7", "8"};
+  for (int r = 0; r < 3; r++) {
+    fmnist_model *m = net_with(spec);
+    ck_assert_int_eq(fmnist_model_set(m, "threads", _i ? "2" : "1"), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_set(m, "seed", seeds[r]), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_set(m, "epochs", "2"), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_set(m, "batch", "6"), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, p[r]), FMNIST_OK);
+    fmnist_model_free(m);
+  }
+  ck_assert(memcmp(p[0], p[1], sizeof p[0]) == 0);
+  ck_assert(memcmp(p[0], p[2], sizeof p[0]) != 0);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+static int cancel_at_third(void *user, fmnist_stage stage, size_t done, size_t total) {
+  (void)total;
+  int *batches = user;
+  if (stage == FMNIST_STAGE_BATCH) ++*batches;
+  return stage == FMNIST_STAGE_BATCH && done == 3;
+}
+
+START_TEST(history_options_progress) {
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with("dense:8 relu dense:10");
+  char buf[64];
+  const char *defaults[][2] = {{"epochs", "20"}, {"batch", "32"},       {"lr", "0.001"},
+                               {"beta1", "0.90000000000000002"},       {"init", "he"},
+                               {"weight_decay", "0"}};
+  for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+    ck_assert_int_eq(fmnist_model_get(m, defaults[i][0], buf, sizeof buf), FMNIST_OK);
+    ck_assert_str_eq(buf, defaults[i][1]);
+  }
+  ck_assert_int_eq(fmnist_model_set(m, "init", "xavier"), FMNIST_E_OPTION);
+  ck_assert_int_eq(fmnist_model_set(m, "init", "glorot"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "weight_decay", "0.001"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "2"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "batch", "4"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  ck_assert_uint_eq(fmnist_model_epochs(m), 2);
+  double v;
+  ck_assert_int_eq(fmnist_model_history(m, 1, FMNIST_HIST_VALID_LOSS, &v), FMNIST_OK);
+  ck_assert(isnan(v));
+  ck_assert_int_eq(fmnist_model_history(m, 1, FMNIST_HIST_SECONDS, &v), FMNIST_OK);
+  ck_assert(v >= 0);
+  int batches = 0;
+  fmnist_model_set_progress(m, cancel_at_third, &batches);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_E_CANCELLED);
+  ck_assert_int_eq(batches, 3);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("net");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 60);
+  tcase_add_loop_test(tc, tiny_net_overfits, 0,
+                      sizeof overfit_specs / sizeof overfit_specs[0]);
+  tcase_add_loop_test(tc, spec_errors, 0, sizeof bad_specs / sizeof bad_specs[0]);
+  tcase_add_test(tc, fit_rejects_bad_nets);
+  tcase_add_test(tc, add_functions_write_the_spec);
+  tcase_add_test(tc, save_load_identical);
+  tcase_add_test(tc, divergence_is_numeric_error);
+  tcase_add_loop_test(tc, determinism, 0, 2);
+  tcase_add_test(tc, history_options_progress);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+FMNIST_TEST_MAIN(suite)
