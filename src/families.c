@@ -7,6 +7,7 @@
 static const fmnist__family *const families[] = {
     &fmnist__logreg_family,
     &fmnist__knn_family,
+    &fmnist__forest_family,
     &fmnist__net_family,
     NULL,
 };
