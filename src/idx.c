@@ -173,6 +173,10 @@ static fmnist_status member_end(fmnist__idx *x) {
 static fmnist_status pull(fmnist__idx *x, uint8_t *dst, size_t n,
                           size_t *got) {
   if (!x->gz) {
+    if (n == 0) {
+      *got = 0;
+      return FMNIST_OK;
+    }
     size_t r = fread(dst, 1, n, x->f);
     if (r < n && ferror(x->f)) {
       char buf[128];
