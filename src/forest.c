@@ -2,6 +2,7 @@
  * candidate pixels per node, exact best threshold from 256-bin class
  * histograms (no sorting), trees built in parallel from (seed, tree). */
 #include <math.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -85,8 +86,10 @@ static void forest_free(void *state) {
 typedef struct build_ctx {
   const forest_config *cfg;
   size_t n;             /* training images */
-  const uint8_t *xt;    /* 784 x n: pixel-major copy, so a node's samples
-                           (kept in row order) read one pixel sequentially */
+  const uint8_t *x;     /* n x 784 images (row-major, as the dataset) */
+  const uint8_t *xt;    /* 784 x n: pixel-major copy, so a large node's
+                           samples (kept in row order) read one pixel front
+                           to back */
   const uint8_t *y;     /* n labels */
   const double *xlogx;  /* xlogx[k] = k ln k for k = 0..n (entropy) */
   size_t max_features;
@@ -94,18 +97,30 @@ typedef struct build_ctx {
   size_t first;         /* tree index of task 0 of this batch */
   tree *trees;
   fmnist_status *status; /* one per tree */
+  struct work **pool;    /* one workspace per thread, reused tree after tree */
+  atomic_flag *busy;
+  size_t n_pool;
 } build_ctx;
+
+/* Nodes of at most LOCAL_ROWS samples copy their images into a buffer that
+ * fits in L2 (1024 x 784 bytes) and grow their whole subtree from it: deep
+ * in a tree a node's rows are scattered over the 39 MB training set and
+ * reading one pixel of each would miss the cache every time. */
+#define LOCAL_ROWS 1024
 
 /* Per-tree workspace, allocated once per tree. Samples are distinct rows
  * with a bootstrap weight: wy = weight << 4 | label. */
 typedef struct work {
   uint32_t *rows, *wy;      /* nu samples; a node owns [start, end) */
-  uint32_t *tmp_rows, *tmp_wy; /* stable partition */
+  uint32_t *loc;            /* row of each sample in `local` (local subtrees) */
+  uint32_t *tmp_rows, *tmp_wy, *tmp_loc; /* stable partition */
   uint32_t *counts;         /* n bootstrap counts */
-  struct frame { size_t start, end, depth, node; } *stack;
+  uint8_t *local;           /* LOCAL_ROWS x 784 images of the current local subtree */
+  struct frame { size_t start, end, depth, node; int local; } *stack;
+  size_t cap_stack;
   uint32_t hist[256][NC];   /* weighted class counts per pixel value */
-  uint32_t hist_n[256];     /* distinct samples per pixel value */
-  uint8_t touched[256];     /* occupied values, in first-seen order */
+  uint32_t hist_n[256];     /* distinct samples per value (min_samples_leaf > 1) */
+  uint64_t seen[32];        /* bytes: 1 if the value occurs on the node */
   uint16_t feats[NF];       /* pool of pixels for sampling without replacement */
 } work;
 
@@ -130,11 +145,11 @@ static fmnist_status add_node(tree *t, size_t *id) {
   return FMNIST_OK;
 }
 
-static fmnist_status make_leaf(tree *t, size_t node, const double *tot, double wsum) {
+static fmnist_status make_leaf(tree *t, size_t node, const uint32_t *tot, uint32_t wsum) {
   fmnist_status s = grow((void **)&t->values, &t->cap_leaves, t->n_leaves + 1, NC * sizeof(float));
   if (s) return s;
   float *v = t->values + t->n_leaves * NC;
-  for (int c = 0; c < NC; c++) v[c] = (float)(tot[c] / wsum);
+  for (int c = 0; c < NC; c++) v[c] = (float)((double)tot[c] / (double)wsum);
   t->nodes[node].leaf = 1;
   t->nodes[node].right = (uint32_t)t->n_leaves++;
   return FMNIST_OK;
@@ -146,101 +161,111 @@ typedef struct split {
   int threshold;
 } split;
 
-/* Impurity proxy of a split (larger is better), from class counts:
- * gini: sum L^2 / WL + sum R^2 / WR (the weighted child Gini impurities
- * less a constant); entropy: sum L ln L - WL ln WL + (same for R), i.e.
- * minus the weighted child entropies. */
-typedef struct side {
-  double w;     /* weight */
-  double sq;    /* gini: sum of squared class counts */
-  double xl;    /* entropy: sum over classes of c ln c */
-} side;
+/* Fills the histogram of pixel f over samples [start, end). Branch-free:
+ * most pixels of a node share a few values (0 above all), so a test on the
+ * bin would mispredict and a per-bin counter would chain every update;
+ * `seen` is a plain store and [lo, hi] lives in registers. `count` (a
+ * constant at each call) also counts distinct samples per value. */
+static inline void fill(const build_ctx *b, work *wk, size_t start, size_t end, int local,
+                        int count, int f, int *lo_out, int *hi_out) {
+  uint8_t *seen = (uint8_t *)wk->seen;
+  int lo = 255, hi = 0;
+  const uint8_t *px = local ? wk->local + f : b->xt + (size_t)f * b->n;
+  for (size_t s = start; s < end; s++) {
+    uint8_t v = local ? px[(size_t)wk->loc[s] * NF] : px[wk->rows[s]];
+    uint32_t wy = wk->wy[s];
+    wk->hist[v][wy & 15] += wy >> 4;
+    if (count) wk->hist_n[v]++;
+    seen[v] = 1;
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  *lo_out = lo;
+  *hi_out = hi;
+}
+
+/* Occupied values in [lo, hi] in ascending order into order[]; clears seen. */
+static size_t occupied(work *wk, int lo, int hi, uint8_t *order) {
+  size_t no = 0;
+  for (int wd = lo >> 3; wd <= hi >> 3; wd++) {
+    if (!wk->seen[wd]) continue;
+    uint8_t by[8];
+    memcpy(by, &wk->seen[wd], 8);
+    wk->seen[wd] = 0;
+    for (int k = 0; k < 8; k++)
+      if (by[k]) order[no++] = (uint8_t)(wd * 8 + k);
+  }
+  return no;
+}
 
 /* Histograms pixel f over the node and updates best with its best
- * threshold. Returns 0 if the pixel is constant on the node. */
-static int eval_feature(const build_ctx *b, work *wk, size_t start, size_t end, int f,
-                        const double *tot, double wsum, size_t nn, split *best) {
-  const uint8_t *col = b->xt + (size_t)f * b->n;
-  size_t nt = 0;
-  int lo = 255, hi = 0;
-  for (size_t s = start; s < end; s++) {
-    uint8_t v = col[wk->rows[s]];
-    uint32_t wy = wk->wy[s];
-    if (wk->hist_n[v]++ == 0) wk->touched[nt++] = v;
-    wk->hist[v][wy & 15] += wy >> 4;
-  }
-  if (nt == 1) {
-    memset(wk->hist[wk->touched[0]], 0, sizeof wk->hist[0]);
-    wk->hist_n[wk->touched[0]] = 0;
-    return 0;
-  }
-  for (size_t i = 0; i < nt; i++) {
-    if (wk->touched[i] < lo) lo = wk->touched[i];
-    if (wk->touched[i] > hi) hi = wk->touched[i];
-  }
-  /* Occupied values in ascending order: sort the few touched values of a
-   * small node, walk the [lo, hi] range of a large one. */
-  uint8_t order[256];
-  size_t no = 0;
-  if (nt <= 32) {
-    for (size_t i = 0; i < nt; i++) {
-      uint8_t v = wk->touched[i];
-      size_t p = no++;
-      while (p > 0 && order[p - 1] > v) {
-        order[p] = order[p - 1];
-        p--;
-      }
-      order[p] = v;
-    }
-  } else {
-    for (int v = lo; v <= hi; v++)
-      if (wk->hist_n[v]) order[no++] = (uint8_t)v;
-  }
-  const int gini = b->cfg->criterion == CRIT_GINI;
-  const double *xlogx = b->xlogx;
-  double left[NC] = {0}, right[NC];
-  side L = {0, 0, 0}, R = {wsum, 0, 0};
-  for (int c = 0; c < NC; c++) {
-    right[c] = tot[c];
-    R.sq += tot[c] * tot[c];
-    if (!gini) R.xl += xlogx[(size_t)tot[c]];
-  }
-  size_t nl = 0;
+ * threshold (left: value <= threshold). Returns 0 if the pixel is constant
+ * on the node. The proxy (larger is better) is, for gini,
+ * sum L_c^2 / WL + sum R_c^2 / WR (minus the weighted child impurities up
+ * to a constant), for entropy sum L_c ln L_c - WL ln WL + (same for R).
+ * Counts are whole numbers (bootstrap weights), so the sums are exact. */
+static int eval_feature(const build_ctx *b, work *wk, size_t start, size_t end, int local,
+                        int f, const uint32_t *tot, uint32_t wsum, size_t nn, split *best) {
   const size_t min_leaf = b->cfg->min_samples_leaf;
-  for (size_t i = 0; i + 1 < no; i++) {
-    int v = order[i];
-    const uint32_t *h = wk->hist[v];
+  const int count = min_leaf > 1;
+  int lo, hi;
+  if (local) {
+    if (count) fill(b, wk, start, end, 1, 1, f, &lo, &hi);
+    else fill(b, wk, start, end, 1, 0, f, &lo, &hi);
+  } else {
+    if (count) fill(b, wk, start, end, 0, 1, f, &lo, &hi);
+    else fill(b, wk, start, end, 0, 0, f, &lo, &hi);
+  }
+  uint8_t order[256];
+  size_t no = occupied(wk, lo, hi, order);
+  if (no > 1) {
+    const int gini = b->cfg->criterion == CRIT_GINI;
+    const double *xlogx = b->xlogx;
+    uint32_t left[NC] = {0}, right[NC];
+    uint64_t lsq = 0, rsq = 0, lw = 0, rw = wsum;
+    double lxl = 0, rxl = 0;
     for (int c = 0; c < NC; c++) {
-      if (!h[c]) continue;
-      double d = h[c];
-      if (gini) {
-        L.sq += (2 * left[c] + d) * d;
-        R.sq += (d - 2 * right[c]) * d;
-      } else {
-        L.xl += xlogx[(size_t)(left[c] + d)] - xlogx[(size_t)left[c]];
-        R.xl += xlogx[(size_t)(right[c] - d)] - xlogx[(size_t)right[c]];
+      right[c] = tot[c];
+      rsq += (uint64_t)tot[c] * tot[c];
+      if (!gini) rxl += xlogx[tot[c]];
+    }
+    size_t nl = 0;
+    for (size_t i = 0; i + 1 < no; i++) {
+      const uint32_t *h = wk->hist[order[i]];
+      for (int c = 0; c < NC; c++) {
+        uint32_t d = h[c];
+        if (!d) continue;
+        if (gini) {
+          lsq += (2 * (uint64_t)left[c] + d) * d;
+          rsq -= (2 * (uint64_t)right[c] - d) * d;
+        } else {
+          lxl += xlogx[left[c] + d] - xlogx[left[c]];
+          rxl += xlogx[right[c] - d] - xlogx[right[c]];
+        }
+        left[c] += d;
+        right[c] -= d;
+        lw += d;
+        rw -= d;
       }
-      left[c] += d;
-      right[c] -= d;
-      L.w += d;
-      R.w -= d;
-    }
-    nl += wk->hist_n[v];
-    if (nl < min_leaf) continue;
-    if (nn - nl < min_leaf) break;
-    double proxy = gini ? L.sq / L.w + R.sq / R.w
-                        : (L.xl - xlogx[(size_t)L.w]) + (R.xl - xlogx[(size_t)R.w]);
-    if (best->feature < 0 || proxy > best->proxy) {
-      best->proxy = proxy;
-      best->feature = f;
-      best->threshold = v;
+      if (count) {
+        nl += wk->hist_n[order[i]];
+        if (nl < min_leaf) continue;
+        if (nn - nl < min_leaf) break;
+      }
+      double proxy = gini ? (double)lsq / (double)lw + (double)rsq / (double)rw
+                          : (lxl - xlogx[lw]) + (rxl - xlogx[rw]);
+      if (best->feature < 0 || proxy > best->proxy) {
+        best->proxy = proxy;
+        best->feature = f;
+        best->threshold = order[i];
+      }
     }
   }
-  for (size_t i = 0; i < nt; i++) {
-    memset(wk->hist[wk->touched[i]], 0, sizeof wk->hist[0]);
-    wk->hist_n[wk->touched[i]] = 0;
+  for (size_t i = 0; i < no; i++) {
+    memset(wk->hist[order[i]], 0, sizeof wk->hist[0]);
+    if (count) wk->hist_n[order[i]] = 0;
   }
-  return 1;
+  return no > 1;
 }
 
 /* Grows tree t depth first (left child first), as scikit-learn's
@@ -267,10 +292,20 @@ static fmnist_status build_tree(const build_ctx *b, work *wk, tree *t, fmnist__r
   size_t root, top = 0;
   fmnist_status s = add_node(t, &root);
   if (s) return s;
-  wk->stack[top++] = (struct frame){0, nu, 0, root};
+  wk->stack[top++] = (struct frame){0, nu, 0, root, 0};
+  /* top only grows by one per split, so one check per split suffices. */
   while (top && !s) {
     struct frame fr = wk->stack[--top];
-    double tot[NC] = {0}, wsum = 0;
+    if (!fr.local && fr.end - fr.start <= LOCAL_ROWS) {
+      /* Depth first, this subtree is finished before any frame below it
+       * is popped, so the buffer serves it alone. */
+      for (size_t i = fr.start; i < fr.end; i++) {
+        memcpy(wk->local + (i - fr.start) * NF, b->x + (size_t)wk->rows[i] * NF, NF);
+        wk->loc[i] = (uint32_t)(i - fr.start);
+      }
+      fr.local = 1;
+    }
+    uint32_t tot[NC] = {0}, wsum = 0;
     for (size_t i = fr.start; i < fr.end; i++) tot[wk->wy[i] & 15] += wk->wy[i] >> 4;
     int classes = 0;
     for (int c = 0; c < NC; c++) {
@@ -294,7 +329,7 @@ static fmnist_status build_tree(const build_ctx *b, work *wk, tree *t, fmnist__r
         wk->feats[pool - 1] = (uint16_t)f;
         pool--;
         visited++;
-        varied |= eval_feature(b, wk, fr.start, fr.end, f, tot, wsum, nn, &best);
+        varied |= eval_feature(b, wk, fr.start, fr.end, fr.local, f, tot, wsum, nn, &best);
       }
     }
     if (best.feature < 0) {
@@ -303,22 +338,28 @@ static fmnist_status build_tree(const build_ctx *b, work *wk, tree *t, fmnist__r
     }
     /* Stable partition: rows <= threshold stay in front, in order. */
     const uint8_t *col = b->xt + (size_t)best.feature * n;
+    const uint8_t *px = wk->local + best.feature;
     size_t l = fr.start, r = 0;
     for (size_t i = fr.start; i < fr.end; i++) {
-      uint32_t row = wk->rows[i], wy = wk->wy[i];
-      if (col[row] <= best.threshold) {
+      uint32_t row = wk->rows[i], wy = wk->wy[i], lc = wk->loc[i];
+      uint8_t v = fr.local ? px[(size_t)lc * NF] : col[row];
+      if (v <= best.threshold) {
         wk->rows[l] = row;
-        wk->wy[l++] = wy;
+        wk->wy[l] = wy;
+        wk->loc[l++] = lc;
       } else {
         wk->tmp_rows[r] = row;
-        wk->tmp_wy[r++] = wy;
+        wk->tmp_wy[r] = wy;
+        wk->tmp_loc[r++] = lc;
       }
     }
     memcpy(wk->rows + l, wk->tmp_rows, r * sizeof(uint32_t));
     memcpy(wk->wy + l, wk->tmp_wy, r * sizeof(uint32_t));
+    memcpy(wk->loc + l, wk->tmp_loc, r * sizeof(uint32_t));
     size_t lid, rid;
     s = add_node(t, &lid);
     if (!s) s = add_node(t, &rid);
+    if (!s) s = grow((void **)&wk->stack, &wk->cap_stack, top + 2, sizeof *wk->stack);
     if (s) break;
     fnode *nd = &t->nodes[fr.node];
     nd->feature = (uint16_t)best.feature;
@@ -326,41 +367,59 @@ static fmnist_status build_tree(const build_ctx *b, work *wk, tree *t, fmnist__r
     nd->left = (uint32_t)lid;
     nd->right = (uint32_t)rid;
     /* Right pushed first so the left subtree is built first. */
-    wk->stack[top++] = (struct frame){l, fr.end, fr.depth + 1, rid};
-    wk->stack[top++] = (struct frame){fr.start, l, fr.depth + 1, lid};
+    wk->stack[top++] = (struct frame){l, fr.end, fr.depth + 1, rid, fr.local};
+    wk->stack[top++] = (struct frame){fr.start, l, fr.depth + 1, lid, fr.local};
   }
   return s;
 }
 
+static void work_free(work *wk) {
+  if (!wk) return;
+  fmnist__free(wk->rows);
+  fmnist__free(wk->wy);
+  fmnist__free(wk->loc);
+  fmnist__free(wk->tmp_rows);
+  fmnist__free(wk->tmp_wy);
+  fmnist__free(wk->tmp_loc);
+  fmnist__free(wk->local);
+  fmnist__free(wk->counts);
+  fmnist__free(wk->stack);
+  fmnist__free(wk);
+}
+
+static work *work_alloc(size_t n) {
+  work *wk = fmnist__calloc(1, sizeof *wk);
+  if (!wk) return NULL;
+  wk->rows = fmnist__calloc(n, sizeof(uint32_t));
+  wk->wy = fmnist__calloc(n, sizeof(uint32_t));
+  wk->loc = fmnist__calloc(n, sizeof(uint32_t));
+  wk->tmp_rows = fmnist__calloc(n, sizeof(uint32_t));
+  wk->tmp_wy = fmnist__calloc(n, sizeof(uint32_t));
+  wk->tmp_loc = fmnist__calloc(n, sizeof(uint32_t));
+  wk->local = fmnist__calloc(LOCAL_ROWS, NF);
+  wk->counts = fmnist__calloc(n, sizeof(uint32_t));
+  wk->cap_stack = 64;
+  wk->stack = fmnist__calloc(wk->cap_stack, sizeof *wk->stack);
+  if (!wk->rows || !wk->wy || !wk->loc || !wk->tmp_rows || !wk->tmp_wy || !wk->tmp_loc ||
+      !wk->local || !wk->counts || !wk->stack) {
+    work_free(wk);
+    return NULL;
+  }
+  return wk;
+}
+
+/* Builds tree first + task with rng stream (seed, tree index) in whichever
+ * workspace is free (at most n_pool tasks run at once; a workspace holds no
+ * state between trees, so which one a tree gets does not matter). */
 static void build_task(void *ctx, size_t task) {
   build_ctx *b = ctx;
-  size_t index = b->first + task;
-  tree *t = &b->trees[index];
-  work *wk = fmnist__calloc(1, sizeof *wk);
-  fmnist_status s = FMNIST_E_NOMEM;
-  if (wk) {
-    wk->rows = fmnist__calloc(b->n, sizeof(uint32_t));
-    wk->wy = fmnist__calloc(b->n, sizeof(uint32_t));
-    wk->tmp_rows = fmnist__calloc(b->n, sizeof(uint32_t));
-    wk->tmp_wy = fmnist__calloc(b->n, sizeof(uint32_t));
-    wk->counts = fmnist__calloc(b->n, sizeof(uint32_t));
-    /* Depth first: the stack holds at most one pending sibling per level
-     * plus the node being split, and there are at most n levels. */
-    wk->stack = fmnist__calloc(b->n + 2, sizeof *wk->stack);
-    if (wk->rows && wk->wy && wk->tmp_rows && wk->tmp_wy && wk->counts && wk->stack) {
-      fmnist__rng rng;
-      fmnist__rng_init(&rng, b->seed, index);
-      s = build_tree(b, wk, t, &rng);
-    }
-    fmnist__free(wk->rows);
-    fmnist__free(wk->wy);
-    fmnist__free(wk->tmp_rows);
-    fmnist__free(wk->tmp_wy);
-    fmnist__free(wk->counts);
-    fmnist__free(wk->stack);
-  }
-  fmnist__free(wk);
-  b->status[index] = s;
+  size_t index = b->first + task, w = 0;
+  for (;; w = (w + 1) % b->n_pool)
+    if (!atomic_flag_test_and_set(&b->busy[w])) break;
+  fmnist__rng rng;
+  fmnist__rng_init(&rng, b->seed, index);
+  b->status[index] = build_tree(b, b->pool[w], &b->trees[index], &rng);
+  atomic_flag_clear(&b->busy[w]);
 }
 
 static fmnist_status forest_fit(fmnist_model *m, const fmnist_dataset *train,
@@ -374,10 +433,13 @@ static fmnist_status forest_fit(fmnist_model *m, const fmnist_dataset *train,
   uint8_t *xt = fmnist__calloc(n, NF);
   double *xlogx = fmnist__calloc(n + 1, sizeof(double));
   fmnist_status *status = fmnist__calloc(T, sizeof *status);
+  size_t n_pool = fmnist__model_threads(m) < T ? fmnist__model_threads(m) : T;
+  work **pool = fmnist__calloc(n_pool, sizeof *pool);
+  atomic_flag *busy = fmnist__calloc(n_pool, sizeof *busy);
   forest_state *st = fmnist__calloc(1, sizeof *st);
   fmnist_status s = FMNIST_OK;
   if (st) st->trees = fmnist__calloc(T, sizeof(tree));
-  if (!xt || !xlogx || !status || !st || !st->trees) {
+  if (!xt || !xlogx || !status || !pool || !busy || !st || !st->trees) {
     s = fmnist__fail(FMNIST_E_NOMEM, "forest: out of memory");
     goto done;
   }
@@ -387,9 +449,14 @@ static fmnist_status forest_fit(fmnist_model *m, const fmnist_dataset *train,
     for (size_t f = 0; f < NF; f++)
       for (size_t i = i0; i < n && i < i0 + 64; i++) xt[f * n + i] = img[i * NF + f];
   for (size_t k = 1; k <= n; k++) xlogx[k] = (double)k * log((double)k);
-  build_ctx b = {cfg, n, xt, fmnist_dataset_labels(train), xlogx,
-                 cfg->max_features ? cfg->max_features : 28, m->seed, 0, st->trees, status};
-  size_t threads = fmnist__model_threads(m);
+  const size_t threads = n_pool;
+  build_ctx b = {cfg,     n,      img,    xt, fmnist_dataset_labels(train), xlogx,
+                 cfg->max_features ? cfg->max_features : 28, m->seed, 0, st->trees, status,
+                 pool,    busy,   threads};
+  for (size_t w = 0; w < threads && !s; w++) {
+    atomic_flag_clear(&busy[w]);
+    if (!(pool[w] = work_alloc(n))) s = fmnist__fail(FMNIST_E_NOMEM, "forest: out of memory");
+  }
   /* Batches of trees between progress reports (from this thread only). */
   size_t batch = threads * 4;
   for (size_t t0 = 0; t0 < T && !s; t0 += batch) {
@@ -405,6 +472,9 @@ static fmnist_status forest_fit(fmnist_model *m, const fmnist_dataset *train,
     st = NULL;
   }
 done:
+  for (size_t w = 0; pool && w < n_pool; w++) work_free(pool[w]);
+  fmnist__free(pool);
+  fmnist__free(busy);
   forest_free(st);
   fmnist__free(xt);
   fmnist__free(xlogx);
