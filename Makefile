@@ -59,7 +59,7 @@ INTERNAL_TESTS := $(sort $(wildcard tests/internal_*.c))
 TEST_BINS := $(PUBLIC_TESTS:tests/%.c=$(BUILD)/tests/static/%) \
              $(PUBLIC_TESTS:tests/%.c=$(BUILD)/tests/shared/%) \
              $(INTERNAL_TESTS:tests/%.c=$(BUILD)/tests/static/%)
-TEST_SUPPORT := $(filter-out tests/test_%.c tests/internal_%.c,$(wildcard tests/*.c))
+TEST_SUPPORT := $(filter-out tests/test_%.c tests/internal_%.c tests/oom_%.c,$(wildcard tests/*.c))
 
 # examples/{common,report,plot}.c are helpers linked into every example.
 EXAMPLE_HELPERS := $(wildcard examples/common.c examples/report.c examples/plot.c)
