@@ -117,10 +117,11 @@ void ex_parse_flags(int argc, char **argv, const char *purpose, ex_common *c,
 /* ---- progress bar ---- */
 
 static struct {
+  int tty;                 /* stderr is a terminal: 1, not: 0, unknown: -1 */
   int drawn;               /* a bar is on screen */
   double last;             /* when it was drawn */
   size_t epoch, epochs;    /* epochs done / total, from FMNIST_STAGE_EPOCH */
-} bar;
+} bar = {-1, 0, 0.0, 0, 0};
 
 void ex_progress_clear(void) {
   if (bar.drawn) fputs("\r\033[K", stderr);
@@ -135,7 +136,8 @@ int ex_progress(void *user, fmnist_stage stage, size_t done, size_t total) {
     bar.epoch = done < total ? done : 0;
     bar.epochs = done < total ? total : 0; /* a fit ended: forget it */
   }
-  if (!isatty(2)) return 0;
+  if (bar.tty < 0) bar.tty = isatty(2);
+  if (!bar.tty) return 0;
   /* A finished epoch's batches are not the end; the epoch count's is. */
   int last = done >= total && (stage != FMNIST_STAGE_BATCH || !bar.epochs);
   double now = ex_now();
