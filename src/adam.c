@@ -1,4 +1,5 @@
 /* Adam update over a flat parameter array. */
+#include "vectorize.h"  /* first: applies to the whole file */
 #include "adam.h"
 
 #include <math.h>

@@ -1,4 +1,5 @@
 /* im2col / col2im: lay conv input patches out as columns for one sgemm. */
+#include "vectorize.h"  /* first: applies to the whole file */
 #include "im2col.h"
 
 #include <string.h>

@@ -1,4 +1,5 @@
 /* Layer kinds: names, dispatch to each kind's ops, shared helpers. */
+#include "vectorize.h"  /* first: applies to the whole file */
 #include "layer.h"
 
 #include <math.h>

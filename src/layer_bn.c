@@ -6,12 +6,13 @@
  * PyTorch). Inference: running statistics. gamma = w[C], beta = b[C];
  * stats = running mean[C], running variance[C]; aux = the mean[C] and
  * 1/sqrt(var + eps)[C] used, kept for backward. */
+#include "vectorize.h"  /* first: applies to the whole file */
 #include <math.h>
 
 #include "layer.h"
 #include "status.h"
 
-static fmnist_status setup(fmnist__layer *l) {
+static fmnist_status bn_setup(fmnist__layer *l) {
   l->out_c = l->in_c;
   l->out_h = l->in_h;
   l->out_w = l->in_w;
@@ -20,7 +21,7 @@ static fmnist_status setup(fmnist__layer *l) {
   return FMNIST_OK;
 }
 
-static void init(fmnist__layer *l, fmnist__rng *rng, int glorot) {
+static void bn_init(fmnist__layer *l, fmnist__rng *rng, int glorot) {
   (void)rng;
   (void)glorot;
   for (size_t c = 0; c < l->in_c; c++) {
@@ -31,7 +32,7 @@ static void init(fmnist__layer *l, fmnist__rng *rng, int glorot) {
   }
 }
 
-static size_t aux_bytes(const fmnist__layer *l, size_t n) {
+static size_t bn_aux_bytes(const fmnist__layer *l, size_t n) {
   (void)n;
   return 2 * l->in_c * sizeof(float);
 }
@@ -61,7 +62,7 @@ static double sum_sq(const float *v, size_t len, float mean) {
   return s;
 }
 
-static void forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
+static void bn_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                     const fmnist__pass *p) {
   const size_t C = l->in_c, m = n * l->in_h * l->in_w;
   float *bmean = aux, *binv = bmean + C;
@@ -92,7 +93,7 @@ static void forward(fmnist__layer *l, const float *x, float *y, void *aux, size_
 }
 
 /* dx = gamma*inv/M * (M*dy - sum(dy) - xhat*sum(dy*xhat)), xhat from x. */
-static void backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
+static void bn_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
                      float *dx, void *aux, size_t n, const fmnist__pass *p) {
   (void)y;
   const size_t C = l->in_c, m = n * l->in_h * l->in_w;
@@ -133,4 +134,4 @@ static void backward(fmnist__layer *l, const float *x, const float *y, const flo
   }
 }
 
-const fmnist__layer_ops fmnist__bn_ops = {setup, init, aux_bytes, NULL, forward, backward};
+const fmnist__layer_ops fmnist__bn_ops = {bn_setup, bn_init, bn_aux_bytes, NULL, bn_forward, bn_backward};

@@ -3,13 +3,14 @@
  * W: F x (C*k*k), b: F. cols (kept for backward): (C*k*k) x (N*P) with
  * P = H_out*W_out. Forward y (F x N*P) = W * cols + b; backward
  * dW = dy * cols^T, db = row sums of dy, dcols = W^T * dy, dx = col2im. */
+#include "vectorize.h"  /* first: applies to the whole file */
 #include <cblas.h>
 
 #include "im2col.h"
 #include "layer.h"
 #include "status.h"
 
-static fmnist_status setup(fmnist__layer *l) {
+static fmnist_status conv_setup(fmnist__layer *l) {
   size_t k = l->spec.kernel, s = l->spec.stride;
   if (!l->spec.same && (k > l->in_h || k > l->in_w))
     return fmnist__fail(FMNIST_E_OPTION, "kernel %zu is larger than the %zux%zu input", k,
@@ -30,17 +31,17 @@ static fmnist_status setup(fmnist__layer *l) {
   return FMNIST_OK;
 }
 
-static void init(fmnist__layer *l, fmnist__rng *rng, int glorot) {
+static void conv_init(fmnist__layer *l, fmnist__rng *rng, int glorot) {
   size_t kk = l->spec.kernel * l->spec.kernel;
   fmnist__layer_init_weights(l->w, l->n_w, l->in_c * kk, l->out_c * kk, glorot, rng);
   for (size_t i = 0; i < l->n_b; i++) l->b[i] = 0;
 }
 
-static size_t cols_floats(const fmnist__layer *l, size_t n) {
+static size_t conv_cols_floats(const fmnist__layer *l, size_t n) {
   return l->in_c * l->spec.kernel * l->spec.kernel * n * l->out_h * l->out_w;
 }
-static size_t aux_bytes(const fmnist__layer *l, size_t n) {
-  return cols_floats(l, n) * sizeof(float);
+static size_t conv_aux_bytes(const fmnist__layer *l, size_t n) {
+  return conv_cols_floats(l, n) * sizeof(float);
 }
 
 static fmnist__conv_geom geom(const fmnist__layer *l, size_t n) {
@@ -49,7 +50,7 @@ static fmnist__conv_geom geom(const fmnist__layer *l, size_t n) {
                              l->out_h,      l->out_w};
 }
 
-static void forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
+static void conv_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                     const fmnist__pass *p) {
   (void)p;
   fmnist__conv_geom g = geom(l, n);
@@ -62,7 +63,7 @@ static void forward(fmnist__layer *l, const float *x, float *y, void *aux, size_
   fmnist__add_bias(y, l->b, l->out_c, (size_t)np);
 }
 
-static void backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
+static void conv_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
                      float *dx, void *aux, size_t n, const fmnist__pass *p) {
   (void)x;
   (void)y;
@@ -80,5 +81,5 @@ static void backward(fmnist__layer *l, const float *x, const float *y, const flo
   fmnist__col2im(&g, dcols, dx);
 }
 
-const fmnist__layer_ops fmnist__conv_ops = {setup, init, aux_bytes, cols_floats, forward,
-                                            backward};
+const fmnist__layer_ops fmnist__conv_ops = {conv_setup, conv_init, conv_aux_bytes, conv_cols_floats, conv_forward,
+                                            conv_backward};

@@ -2,12 +2,13 @@
  *
  * W: U x D, b: U, x: D x N, y: U x N. Forward y = W x + b; backward
  * dW = dy x^T, db = row sums of dy, dx = W^T dy: one sgemm each. */
+#include "vectorize.h"  /* first: applies to the whole file */
 #include <cblas.h>
 
 #include "layer.h"
 #include "status.h"
 
-static fmnist_status setup(fmnist__layer *l) {
+static fmnist_status dense_setup(fmnist__layer *l) {
   if (l->in_h != 1 || l->in_w != 1)
     return fmnist__fail(FMNIST_E_OPTION, "dense needs a flat input");
   l->out_c = l->spec.units;
@@ -17,12 +18,12 @@ static fmnist_status setup(fmnist__layer *l) {
   return FMNIST_OK;
 }
 
-static void init(fmnist__layer *l, fmnist__rng *rng, int glorot) {
+static void dense_init(fmnist__layer *l, fmnist__rng *rng, int glorot) {
   fmnist__layer_init_weights(l->w, l->n_w, l->in_c, l->out_c, glorot, rng);
   for (size_t i = 0; i < l->n_b; i++) l->b[i] = 0;
 }
 
-static void forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
+static void dense_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                     const fmnist__pass *p) {
   (void)aux;
   (void)p;
@@ -32,7 +33,7 @@ static void forward(fmnist__layer *l, const float *x, float *y, void *aux, size_
   fmnist__add_bias(y, l->b, l->out_c, n);
 }
 
-static void backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
+static void dense_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
                      float *dx, void *aux, size_t n, const fmnist__pass *p) {
   (void)y;
   (void)aux;
@@ -46,4 +47,4 @@ static void backward(fmnist__layer *l, const float *x, const float *y, const flo
                 dx, nn);
 }
 
-const fmnist__layer_ops fmnist__dense_ops = {setup, init, NULL, NULL, forward, backward};
+const fmnist__layer_ops fmnist__dense_ops = {dense_setup, dense_init, NULL, NULL, dense_forward, dense_backward};

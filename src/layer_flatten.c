@@ -1,17 +1,18 @@
 /* Flatten: C x N x (H*W) -> (C*H*W) x N, feature index c*H*W + h*W + w
  * (the order of flattening NCHW). With H = W = 1 it is a plain copy. */
+#include "vectorize.h"  /* first: applies to the whole file */
 #include <string.h>
 
 #include "layer.h"
 #include "status.h"
 
-static fmnist_status setup(fmnist__layer *l) {
+static fmnist_status flatten_setup(fmnist__layer *l) {
   l->out_c = l->in_c * l->in_h * l->in_w;
   l->out_h = l->out_w = 1;
   return FMNIST_OK;
 }
 
-static void forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
+static void flatten_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                     const fmnist__pass *p) {
   (void)aux;
   (void)p;
@@ -23,7 +24,7 @@ static void forward(fmnist__layer *l, const float *x, float *y, void *aux, size_
     }
 }
 
-static void backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
+static void flatten_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
                      float *dx, void *aux, size_t n, const fmnist__pass *p) {
   (void)x;
   (void)y;
@@ -38,4 +39,4 @@ static void backward(fmnist__layer *l, const float *x, const float *y, const flo
     }
 }
 
-const fmnist__layer_ops fmnist__flatten_ops = {setup, NULL, NULL, NULL, forward, backward};
+const fmnist__layer_ops fmnist__flatten_ops = {flatten_setup, NULL, NULL, NULL, flatten_forward, flatten_backward};

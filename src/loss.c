@@ -1,4 +1,5 @@
 /* Softmax + cross-entropy, numerically stable (max subtracted). */
+#include "vectorize.h"  /* first: applies to the whole file */
 #include "loss.h"
 
 #include <math.h>
