@@ -286,7 +286,7 @@ static fmnist_status knn_load(fmnist_model *m, fmnist__reader *r) {
   if (cfg->k > n)
     return fmnist__fail(FMNIST_E_FORMAT, "%s: knn option k = %zu exceeds the %zu training images",
                         r->path, cfg->k, n);
-  knn_state *st;
+  knn_state *st = NULL; /* alloc_state leaves it unset on failure */
   s = alloc_state(n, &st);
   if (!s) s = fmnist__get_bytes(r, st->raw, n * NF);
   if (!s) s = fmnist__get_bytes(r, st->y, n);

@@ -66,6 +66,7 @@ static void infer_ws_free(infer_ws *ws) {
   fmnist__free(ws->buf[1]);
   fmnist__free(ws->scratch);
   fmnist__free(ws->aux);
+  *ws = (infer_ws){0}; /* train_ws_free frees it again after a failed make */
 }
 
 static fmnist_status infer_ws_make(const fmnist__net *net, size_t cap, infer_ws *ws) {
