@@ -257,7 +257,10 @@ static int eval_feature(const build_ctx *b, work *wk, size_t start, size_t end, 
       if (best->feature < 0 || proxy > best->proxy) {
         best->proxy = proxy;
         best->feature = f;
-        best->threshold = order[i];
+        /* Midway to the next value, as scikit-learn's (a + b) / 2: the
+         * same partition of the node, and unseen values in between go to
+         * the nearer side. */
+        best->threshold = (order[i] + order[i + 1]) / 2;
       }
     }
   }

@@ -485,6 +485,14 @@ static fmnist_status logreg_load(fmnist_model *m, fmnist__reader *r) {
 
 static void logreg_free(void *state) { fmnist__free(state); }
 
+void fmnist__logreg_params(const fmnist_model *m, double *w, double *b) {
+  const logreg_state *st = m->state;
+  for (int c = 0; c < NC; c++) {
+    for (int j = 0; j < NF; j++) w[c * NF + j] = st->w[j * NC + c];
+    b[c] = st->b[c];
+  }
+}
+
 const fmnist__family fmnist__logreg_family = {
     "logreg", 1, sizeof(logreg_config), logreg_options, logreg_fit, logreg_proba, NULL,
     logreg_save, logreg_load, logreg_free};

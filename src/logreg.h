@@ -14,4 +14,9 @@ double fmnist__logreg_objective(const float *x, const uint8_t *y, size_t n,
                                 const double *w, const double *b,
                                 double alpha, double *grad_w, double *grad_b);
 
+/* Copies a fitted model's parameters out as in fmnist__logreg_objective:
+ * w (10 x 784, class-major) and b (10). */
+struct fmnist_model;
+void fmnist__logreg_params(const struct fmnist_model *m, double *w, double *b);
+
 #endif
