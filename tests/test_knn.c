@@ -1,0 +1,309 @@
+/* KNN through the public API against a naive double loop: labels and
+ * probabilities, k = 1, ties, distance weights, threads, options. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <fmnist.h>
+
+#include "testutil.h"
+
+#define NF FMNIST_PIXELS
+#define NC FMNIST_CLASSES
+
+static uint32_t rnd(uint32_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 17;
+  *s ^= *s << 5;
+  return *s;
+}
+
+/* Random images; pixels in 0..63 only on the first 100 pixels (the rest
+ * stay 0, as the background of real images), so distances vary a lot. */
+static void random_images(uint8_t *img, uint8_t *lab, size_t n, uint32_t seed) {
+  uint32_t s = seed | 1;
+  memset(img, 0, n * NF);
+  for (size_t i = 0; i < n; i++) {
+    lab[i] = (uint8_t)(rnd(&s) % NC);
+    for (int p = 0; p < 100; p++) img[i * NF + p] = (uint8_t)(rnd(&s) % 64);
+  }
+}
+
+/* The standardization the library documents (model.h, model.c): per-pixel
+ * mean and population std over the training set in double, kept as float;
+ * x' = (x - mean) * (1/std) in float; constant pixels get scale 1. */
+static void standardize(const uint8_t *train, size_t n, const uint8_t *img, size_t m,
+                        float *out) {
+  for (int p = 0; p < NF; p++) {
+    double sum = 0, sq = 0;
+    for (size_t i = 0; i < n; i++) {
+      double v = train[i * NF + p];
+      sum += v;
+      sq += v * v;
+    }
+    double mean = sum / (double)n, var = sq / (double)n - mean * mean;
+    double sd = var > 1e-12 ? sqrt(var) : 0.0;
+    float fm = (float)mean, fi = sd > 0 ? (float)(1.0 / sd) : 1.0f;
+    for (size_t i = 0; i < m; i++) out[i * NF + p] = ((float)img[i * NF + p] - fm) * fi;
+  }
+}
+
+typedef struct cand {
+  double d;
+  size_t i;
+} cand;
+
+static int by_distance(const void *a, const void *b) {
+  const cand *x = a, *y = b;
+  if (x->d != y->d) return x->d < y->d ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Naive KNN: every distance in double, full sort by (distance, index),
+ * votes as documented in knn.c: uniform or 1/d (0-distance neighbours
+ * alone when there are some); label = most votes, then the smaller summed
+ * distance, then the smaller label. */
+static void naive(const uint8_t *train, const uint8_t *lab, size_t n, const uint8_t *query,
+                  size_t m, size_t k, int distance, float *proba, uint8_t *pred) {
+  float *xt = malloc(n * NF * sizeof(float)), *xq = malloc(m * NF * sizeof(float));
+  cand *c = malloc(n * sizeof *c);
+  standardize(train, n, train, n, xt);
+  standardize(train, n, query, m, xq);
+  for (size_t q = 0; q < m; q++) {
+    for (size_t i = 0; i < n; i++) {
+      double s = 0;
+      for (int j = 0; j < NF; j++) {
+        double e = (double)xq[q * NF + j] - (double)xt[i * NF + j];
+        s += e * e;
+      }
+      c[i].d = s;
+      c[i].i = i;
+    }
+    qsort(c, n, sizeof *c, by_distance);
+    double votes[NC] = {0}, dsum[NC] = {0}, total = 0;
+    int zero = 0;
+    for (size_t r = 0; r < k; r++) zero |= c[r].d == 0;
+    for (size_t r = 0; r < k; r++) {
+      double dist = sqrt(c[r].d);
+      double w = !distance ? 1 : zero ? (c[r].d == 0) : 1 / dist;
+      votes[lab[c[r].i]] += w;
+      dsum[lab[c[r].i]] += dist;
+      total += w;
+    }
+    int best = -1;
+    for (int l = 0; l < NC; l++) {
+      if (votes[l] == 0) continue;
+      if (best < 0 || votes[l] > votes[best] || (votes[l] == votes[best] && dsum[l] < dsum[best]))
+        best = l;
+    }
+    pred[q] = (uint8_t)best;
+    for (int l = 0; l < NC; l++) proba[q * NC + l] = (float)(votes[l] / total);
+  }
+  free(xt);
+  free(xq);
+  free(c);
+}
+
+static fmnist_model *knn(const char *k, const char *weights, const char *threads) {
+  fmnist_model *m;
+  ck_assert_int_eq(fmnist_model_create("knn", &m), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "k", k), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "weights", weights), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "threads", threads), FMNIST_OK);
+  return m;
+}
+
+/* Rows: k, weights, threads. Training sizes straddle the library's
+ * 8192-row training blocks and the queries its 256-row query blocks. */
+static const struct {
+  const char *k, *weights, *threads;
+  size_t n, m;
+} cases[] = {
+    {"1", "uniform", "1", 300, 40},   {"5", "uniform", "1", 300, 40},
+    {"7", "uniform", "2", 8300, 260}, {"4", "uniform", "1", 300, 40},
+    {"5", "distance", "1", 300, 40},  {"3", "distance", "2", 8300, 260},
+};
+
+/* Distances are computed in double in the same order on both sides, so
+ * the probabilities agree to the float rounding of votes / total. */
+START_TEST(test_naive) {
+  size_t n = cases[_i].n, m = cases[_i].m, k = (size_t)atoi(cases[_i].k);
+  uint8_t *train = malloc(n * NF), *lab = malloc(n), *query = malloc(m * NF), *qlab = malloc(m);
+  random_images(train, lab, n, 11 + (uint32_t)_i);
+  random_images(query, qlab, m, 101 + (uint32_t)_i);
+  float *want_p = malloc(m * NC * sizeof(float)), *got_p = malloc(m * NC * sizeof(float));
+  uint8_t *want_l = malloc(m), *got_l = malloc(m);
+  naive(train, lab, n, query, m, k, strcmp(cases[_i].weights, "distance") == 0, want_p, want_l);
+  fmnist_dataset *ds;
+  ck_assert_int_eq(fmnist_dataset_from_memory(train, lab, n, &ds), FMNIST_OK);
+  fmnist_model *mod = knn(cases[_i].k, cases[_i].weights, cases[_i].threads);
+  ck_assert_int_eq(fmnist_model_fit(mod, ds, NULL), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_predict(mod, query, m, got_l), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(mod, query, m, got_p), FMNIST_OK);
+  for (size_t q = 0; q < m; q++) {
+    ck_assert_msg(got_l[q] == want_l[q], "query %zu: label %d, naive %d", q, got_l[q], want_l[q]);
+    for (int c = 0; c < NC; c++) ck_assert_float_eq_tol(got_p[q * NC + c], want_p[q * NC + c], 1e-6);
+  }
+  /* k = 1 on the training set itself: every image is its own neighbour. */
+  if (k == 1) {
+    uint8_t *self = malloc(n);
+    ck_assert_int_eq(fmnist_model_predict(mod, train, n, self), FMNIST_OK);
+    ck_assert(memcmp(self, lab, n) == 0);
+    free(self);
+  }
+  fmnist_model_free(mod);
+  fmnist_dataset_free(ds);
+  free(train);
+  free(lab);
+  free(query);
+  free(qlab);
+  free(want_p);
+  free(got_p);
+  free(want_l);
+  free(got_l);
+}
+END_TEST
+
+/* Images that differ only in pixel 0 (all other pixels 0, so their
+ * standardization is the identity there and monotone in pixel 0). */
+static void one_pixel(uint8_t *img, const uint8_t *values, size_t n) {
+  memset(img, 0, n * NF);
+  for (size_t i = 0; i < n; i++) img[i * NF] = values[i];
+}
+
+/* Exact duplicates at the same distance: the smaller index wins. */
+START_TEST(test_tie_index) {
+  const uint8_t values[] = {10, 200, 100, 100, 250}, labels[] = {0, 1, 7, 3, 4};
+  uint8_t img[5 * NF], q[NF], out;
+  one_pixel(img, values, 5);
+  one_pixel(q, (const uint8_t[]){100}, 1);
+  fmnist_dataset *ds;
+  ck_assert_int_eq(fmnist_dataset_from_memory(img, labels, 5, &ds), FMNIST_OK);
+  fmnist_model *m = knn("1", "uniform", "1");
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_predict(m, q, 1, &out), FMNIST_OK);
+  ck_assert_int_eq(out, 7); /* index 2, not index 3 */
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* A 1-1 vote: the class of the nearer neighbour wins, even with the
+ * larger label (scikit-learn would take the smaller label); with equal
+ * summed distances the smaller label wins. Probabilities split 0.5/0.5.
+ * Pixel 0 of the training set is {96, 160}: mean 128, std 32, so the
+ * standardized values -1, +1, -0.25, 0 are exact and so are the ties. */
+START_TEST(test_tie_votes) {
+  const uint8_t values[] = {96, 160}, labels[] = {5, 2};
+  uint8_t img[2 * NF], q[2 * NF], out[2];
+  float p[2 * NC];
+  one_pixel(img, values, 2);
+  one_pixel(q, (const uint8_t[]){120, 128}, 2);
+  fmnist_dataset *ds;
+  ck_assert_int_eq(fmnist_dataset_from_memory(img, labels, 2, &ds), FMNIST_OK);
+  fmnist_model *m = knn("2", "uniform", "1");
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_predict(m, q, 2, out), FMNIST_OK);
+  ck_assert_int_eq(out[0], 5); /* 120 is nearer to 96 than to 160 */
+  ck_assert_int_eq(out[1], 2); /* 128 is as near to 96 as to 160 */
+  ck_assert_int_eq(fmnist_model_proba(m, q, 2, p), FMNIST_OK);
+  ck_assert_float_eq(p[5], 0.5f);
+  ck_assert_float_eq(p[2], 0.5f);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* Distance weights with a neighbour at distance 0: it alone votes. */
+START_TEST(test_zero_distance) {
+  const uint8_t values[] = {100, 101, 102}, labels[] = {3, 4, 4};
+  uint8_t img[3 * NF], q[NF], out;
+  float p[NC];
+  one_pixel(img, values, 3);
+  one_pixel(q, (const uint8_t[]){100}, 1);
+  fmnist_dataset *ds;
+  ck_assert_int_eq(fmnist_dataset_from_memory(img, labels, 3, &ds), FMNIST_OK);
+  fmnist_model *m = knn("3", "distance", "1");
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_predict(m, q, 1, &out), FMNIST_OK);
+  ck_assert_int_eq(out, 3);
+  ck_assert_int_eq(fmnist_model_proba(m, q, 1, p), FMNIST_OK);
+  ck_assert_float_eq(p[3], 1.0f);
+  ck_assert_float_eq(p[4], 0.0f);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* k larger than the training set: an error naming k, not a crash. */
+START_TEST(test_k_too_large) {
+  uint8_t img[3 * NF] = {0}, lab[3] = {0, 1, 2};
+  fmnist_dataset *ds;
+  ck_assert_int_eq(fmnist_dataset_from_memory(img, lab, 3, &ds), FMNIST_OK);
+  fmnist_model *m = knn("4", "uniform", "1");
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "k"));
+  ck_assert(!fmnist_model_is_fitted(m));
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+static const char *const bad_options[][2] = {
+    {"k", "0"}, {"k", "-1"}, {"k", "2.5"}, {"weights", "gaussian"}, {"neighbours", "5"},
+};
+
+START_TEST(test_bad_option) {
+  fmnist_model *m = knn("5", "uniform", "1");
+  const char *key = bad_options[_i][0];
+  ck_assert_int_eq(fmnist_model_set(m, key, bad_options[_i][1]), FMNIST_E_OPTION);
+  ck_assert_msg(strstr(fmnist_last_error(), key) != NULL, "message \"%s\" lacks %s",
+                fmnist_last_error(), key);
+  char v[32];
+  ck_assert_int_eq(fmnist_model_get(m, "k", v, sizeof v), FMNIST_OK);
+  ck_assert_str_eq(v, "5");
+  ck_assert_int_eq(fmnist_model_get(m, "weights", v, sizeof v), FMNIST_OK);
+  ck_assert_str_eq(v, "uniform");
+  fmnist_model_free(m);
+}
+END_TEST
+
+START_TEST(test_save_load) {
+  enum { N = 200, M = 30 };
+  static uint8_t train[N * NF], lab[N], q[M * NF], ql[M];
+  random_images(train, lab, N, 5);
+  random_images(q, ql, M, 6);
+  fmnist_dataset *ds;
+  ck_assert_int_eq(fmnist_dataset_from_memory(train, lab, N, &ds), FMNIST_OK);
+  fmnist_model *m = knn("5", "distance", "1"), *l;
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  char path[600];
+  snprintf(path, sizeof path, "%s/knn.fmm", fmnist_test_dir());
+  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_load(path, &l), FMNIST_OK);
+  float a[M * NC], b[M * NC];
+  ck_assert_int_eq(fmnist_model_proba(m, q, M, a), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(l, q, M, b), FMNIST_OK);
+  ck_assert(memcmp(a, b, sizeof a) == 0);
+  fmnist_model_free(m);
+  fmnist_model_free(l);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+static Suite *knn_suite(void) {
+  Suite *s = suite_create("knn");
+  TCase *tc = tcase_create("knn");
+  tcase_set_timeout(tc, 60);
+  tcase_add_loop_test(tc, test_naive, 0, sizeof cases / sizeof cases[0]);
+  tcase_add_test(tc, test_tie_index);
+  tcase_add_test(tc, test_tie_votes);
+  tcase_add_test(tc, test_zero_distance);
+  tcase_add_test(tc, test_k_too_large);
+  tcase_add_loop_test(tc, test_bad_option, 0, sizeof bad_options / sizeof bad_options[0]);
+  tcase_add_test(tc, test_save_load);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+FMNIST_TEST_MAIN(knn_suite)
