@@ -59,7 +59,7 @@ int main(int argc, char **argv) {
   ex_data d;
   ex_load_protocol(&opt, &d);
 
-  char path[1024], spec[64];
+  char path[1024];
   snprintf(path, sizeof path, "%s.csv", out);
   FILE *csv = ex_csv_open(path, "model,corruption,severity,level,accuracy");
   const char *specs[N_CORR * SEVERITIES];

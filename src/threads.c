@@ -44,6 +44,7 @@ void fmnist__parallel_for(size_t threads, size_t n_tasks, fmnist__task_fn fn,
   pthread_t tid[MAX_THREADS];
   loop l = {fn, ctx, n_tasks, 0};
   size_t started = 0;
+  int blas_before = openblas_get_num_threads();
   if (threads > n_tasks) threads = n_tasks;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (threads > 1) fmnist__blas_threads(1);
@@ -53,5 +54,5 @@ void fmnist__parallel_for(size_t threads, size_t n_tasks, fmnist__task_fn fn,
   }
   worker(&l);
   for (size_t i = 0; i < started; i++) pthread_join(tid[i], NULL);
-  if (threads > 1) fmnist__blas_threads(threads);
+  if (threads > 1) openblas_set_num_threads(blas_before);
 }

@@ -21,8 +21,8 @@ typedef void (*fmnist__task_fn)(void *ctx, size_t task);
  * (the caller's included), handing tasks out in order as threads free up.
  * Tasks must write disjoint outputs, so the result does not depend on which
  * thread ran which task. Falls back to the calling thread alone if a thread
- * cannot be started. Sets OpenBLAS to 1 thread for the duration and back to
- * `threads` afterwards. */
+ * cannot be started. Sets OpenBLAS to 1 thread for the duration (no nested
+ * parallelism) and restores its previous setting afterwards. */
 void fmnist__parallel_for(size_t threads, size_t n_tasks, fmnist__task_fn fn,
                           void *ctx);
 
