@@ -342,7 +342,9 @@ static fmnist_status get_options(fmnist_model *m, fmnist__reader *r, char *value
   for (uint32_t i = 0; i < count && !s; i++) {
     s = fmnist__get_str(r, key, sizeof key);
     if (!s) s = fmnist__get_str(r, value, MAX_VALUE);
-    if (!s && fmnist_model_set(m, key, value))
+    fmnist_status set = s ? FMNIST_OK : fmnist_model_set(m, key, value);
+    if (set == FMNIST_E_NOMEM) s = set; /* a valid file, no memory to parse it */
+    else if (set)
       s = fmnist__fail(FMNIST_E_FORMAT, "%s: option %s=\"%.64s\" is not valid here: %s", r->path,
                        key, value, fmnist_last_error());
   }

@@ -374,6 +374,7 @@ static fmnist_status load(fmnist_model *m, fmnist__reader *r) {
   fmnist__layer_spec *specs;
   size_t n_specs, count;
   fmnist_status s = fmnist__net_parse(cfg->layers ? cfg->layers : "", &specs, &n_specs);
+  if (s == FMNIST_E_NOMEM) return s;
   if (s) return fmnist__fail(FMNIST_E_FORMAT, "%s: bad layer spec: %s", r->path,
                              fmnist_last_error());
   if (n_specs == 0) return fmnist__fail(FMNIST_E_FORMAT, "%s: a net without layers", r->path);

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Thread-local so that concurrent handles on different threads do not
  * overwrite each other's message; it is not shared mutable state. */
@@ -35,9 +36,14 @@ FMNIST_API const char *fmnist_status_name(fmnist_status status) {
 FMNIST_API const char *fmnist_last_error(void) { return last_error; }
 
 fmnist_status fmnist__fail(fmnist_status status, const char *fmt, ...) {
+  /* Format into a copy first: callers may pass fmnist_last_error() itself
+   * as an argument (wrapping an inner message), and vsnprintf must not read
+   * the buffer it writes. */
+  char text[sizeof last_error];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(last_error, sizeof last_error, fmt, ap);
+  vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
+  memcpy(last_error, text, sizeof text);
   return status;
 }

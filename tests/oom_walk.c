@@ -1,9 +1,16 @@
 /* Allocation-failure walk: for each scenario, make the 1st, 2nd, ... Nth
  * allocation fail until the scenario succeeds; every failure must return
- * FMNIST_E_NOMEM (the handle freed, nothing written) and LeakSanitizer must
- * find nothing. Built against the library compiled with
- * FMNIST_ALLOC_TESTING (make oom-check). */
+ * FMNIST_E_NOMEM, write no output (out-parameters keep a sentinel), leave a
+ * model whose fit failed unfitted and usable (a retry without failures
+ * succeeds), and LeakSanitizer must find nothing. Built against the library
+ * compiled with FMNIST_ALLOC_TESTING (make oom-check).
+ *
+ * Not covered: libpng's own allocations (the simplified png_image API takes
+ * no allocator) and the FILE* of stdio, which do not go through
+ * fmnist__alloc. */
 #include <fmnist.h>
+#include <png.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <zlib.h>
@@ -14,6 +21,20 @@
 enum { N = 30 };
 static uint8_t images[N * FMNIST_PIXELS], labels[N];
 static const char *images_gz, *labels_raw, *saved[4];
+static char png_path[600];
+
+/* A value no allocation returns: out-parameters must still hold it after a
+ * failed call. */
+static char sentinel_byte;
+#define SENTINEL ((void *)&sentinel_byte)
+
+/* Set by pause_failures(): the allocation count when a scenario turned
+ * injection off to check that a handle is still usable. */
+static size_t paused_made = SIZE_MAX;
+
+static void pause_failures(void) {
+  if (paused_made == SIZE_MAX) paused_made = fmnist__alloc_fail_at(0);
+}
 
 typedef fmnist_status (*scenario_fn)(int family);
 
@@ -29,6 +50,18 @@ static void make_data(void) {
   memcpy(idx1 + 8, labels, N);
   images_gz = fmnist_test_write_gz("oom-images.gz", idx3, sizeof idx3);
   labels_raw = fmnist_test_write("oom-labels", idx1, sizeof idx1);
+  /* A 56x40 RGBA PNG, so that the read converts, composites and resizes. */
+  enum { W = 56, H = 40 };
+  static uint8_t rgba[W * H * 4];
+  for (size_t i = 0; i < sizeof rgba; i++) rgba[i] = (uint8_t)(i * 7 + (i >> 5));
+  png_image img;
+  memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  img.width = W;
+  img.height = H;
+  img.format = PNG_FORMAT_RGBA;
+  snprintf(png_path, sizeof png_path, "%s/oom.png", fmnist_test_dir());
+  ck_assert(png_image_write_to_file(&img, png_path, 0, rgba, 0, NULL));
 }
 
 static const char *const families[4] = {"logreg", "knn", "forest", "net"};
@@ -65,37 +98,118 @@ static fmnist_status load_dataset(int family) {
 static fmnist_status fit_and_save(int family) {
   fmnist_dataset *ds = NULL;
   fmnist_model *m = NULL;
-  fmnist_metrics *mt = NULL;
+  fmnist_metrics *mt = SENTINEL;
   fmnist_status s = fmnist_dataset_from_memory(images, labels, N, &ds);
   if (!s) s = make_model(family, &m);
-  if (!s) s = fmnist_model_fit(m, ds, ds);
-  if (!s) s = fmnist_model_evaluate(m, ds, &mt);
+  if (!s) {
+    s = fmnist_model_fit(m, ds, ds);
+    if (s) {
+      /* A failed fit leaves the model unfitted and usable. */
+      ck_assert_int_eq(fmnist_model_is_fitted(m), 0);
+      ck_assert_int_eq(fmnist_model_save(m, saved[family]), FMNIST_E_STATE);
+      fmnist_status failed = s;
+      pause_failures();
+      s = fmnist_model_fit(m, ds, ds);
+      ck_assert_msg(s == FMNIST_OK, "%s: fit after a failed fit: %s: %s", families[family],
+                    fmnist_status_name(s), fmnist_last_error());
+      ck_assert_int_eq(fmnist_model_is_fitted(m), 1);
+      s = failed;
+    }
+  }
+  if (!s) {
+    s = fmnist_model_evaluate(m, ds, &mt);
+    if (s) ck_assert_ptr_eq(mt, SENTINEL);
+  }
   if (!s) s = fmnist_model_save(m, saved[family]);
-  fmnist_metrics_free(mt);
+  if (mt != SENTINEL) fmnist_metrics_free(mt);
   fmnist_model_free(m);
   fmnist_dataset_free(ds);
   return s;
 }
 
 static fmnist_status load_and_predict(int family) {
-  fmnist_model *m = NULL;
+  fmnist_model *m = SENTINEL;
   uint8_t out[N];
+  float proba[N * FMNIST_CLASSES];
+  memset(out, 0xee, sizeof out);
   fmnist_status s = fmnist_model_load(saved[family], &m);
-  if (!s) s = fmnist_model_predict(m, images, N, out);
+  if (s) {
+    ck_assert_ptr_eq(m, SENTINEL);
+    return s;
+  }
+  s = fmnist_model_predict(m, images, N, out);
+  if (s)
+    for (int i = 0; i < N; i++) ck_assert_uint_eq(out[i], 0xee);
+  if (!s) s = fmnist_model_proba(m, images, N, proba);
   fmnist_model_free(m);
+  return s;
+}
+
+/* A transform pipeline of every op applied to a dataset. */
+static fmnist_status transform_dataset(int family) {
+  (void)family;
+  fmnist_dataset *ds = NULL, *out = SENTINEL;
+  fmnist_transform *t = SENTINEL;
+  fmnist_status s = fmnist_dataset_from_memory(images, labels, N, &ds);
+  if (s) return s;
+  s = fmnist_transform_create(11, &t);
+  if (s) {
+    ck_assert_ptr_eq(t, SENTINEL);
+    fmnist_dataset_free(ds);
+    return s;
+  }
+  s = fmnist_transform_add_spec(t, "noise:20 saltpepper:0.05 shift:2 flip:0.5 rotate:15 "
+                                   "blur:1 occlude:6 contrast:1.5 brightness:10");
+  if (s) ck_assert_uint_eq(fmnist_transform_count(t), 0); /* nothing added on error */
+  if (!s) {
+    s = fmnist_transform_apply_dataset(t, ds, &out);
+    if (s) ck_assert_ptr_eq(out, SENTINEL);
+    else fmnist_dataset_free(out);
+  }
+  fmnist_transform_free(t);
+  fmnist_dataset_free(ds);
+  return s;
+}
+
+/* 2-fold cross validation on 20 images. */
+static fmnist_status cross_validate(int family) {
+  fmnist_dataset *ds = NULL;
+  fmnist_model *m = NULL;
+  fmnist_cv *cv = SENTINEL;
+  fmnist_status s = fmnist_dataset_from_memory(images, labels, 20, &ds);
+  if (!s) s = make_model(family, &m);
+  if (!s) {
+    s = fmnist_cross_validate(m, ds, 2, 5, &cv);
+    if (s) ck_assert_ptr_eq(cv, SENTINEL);
+    else fmnist_cv_free(cv);
+  }
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+  return s;
+}
+
+static fmnist_status read_png(int family) {
+  (void)family;
+  uint8_t out[FMNIST_PIXELS];
+  memset(out, 0xee, sizeof out);
+  fmnist_status s = fmnist_image_read(png_path, 1, out);
+  if (s)
+    for (size_t i = 0; i < FMNIST_PIXELS; i++) ck_assert_uint_eq(out[i], 0xee);
   return s;
 }
 
 /* Walks failure points 1, 2, ... of fn until it succeeds with none failing. */
 static size_t walk(scenario_fn fn, int family, const char *what) {
   for (size_t n = 1;; n++) {
+    paused_made = SIZE_MAX;
     fmnist__alloc_fail_at(n);
     fmnist_status s = fn(family);
     size_t made = fmnist__alloc_fail_at(0);
+    if (paused_made != SIZE_MAX) made = paused_made;
     if (made < n) { /* the n-th allocation never happened: success */
       ck_assert_msg(s == FMNIST_OK, "%s: %s with no failure injected: %s", what,
                     fmnist_status_name(s), fmnist_last_error());
-      printf("  %-28s %4zu allocation points, each failure -> E_NOMEM\n", what, n - 1);
+      printf("  %-32s %4zu allocation points, each failure -> E_NOMEM\n", what, n - 1);
       return n - 1;
     }
     /* The FILE* of stdio and zlib's inflate state may fail too, but every
@@ -106,6 +220,7 @@ static size_t walk(scenario_fn fn, int family, const char *what) {
 }
 
 START_TEST(walk_all) {
+  setvbuf(stdout, NULL, _IONBF, 0); /* counts survive a crash */
   make_data();
   static char paths[4][600];
   for (int f = 0; f < 4; f++) {
@@ -113,12 +228,16 @@ START_TEST(walk_all) {
     saved[f] = paths[f];
   }
   walk(load_dataset, 0, "load gz + split");
+  walk(transform_dataset, 0, "transform dataset");
+  walk(read_png, 0, "image read PNG");
   for (int f = 0; f < 4; f++) {
     char what[64];
     snprintf(what, sizeof what, "%s fit/evaluate/save", families[f]);
     walk(fit_and_save, f, what);
-    snprintf(what, sizeof what, "%s load/predict", families[f]);
+    snprintf(what, sizeof what, "%s load/predict/proba", families[f]);
     walk(load_and_predict, f, what);
+    snprintf(what, sizeof what, "%s cross validation k=2", families[f]);
+    walk(cross_validate, f, what);
   }
 }
 END_TEST
