@@ -1,0 +1,411 @@
+/* The generic fmnist_model verbs through the logreg, knn and forest
+ * families: options, clone, state errors, save/load round trips, and model
+ * files that are truncated, corrupted, foreign or from the future. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <fmnist.h>
+
+#include "testutil.h"
+
+#define NF FMNIST_PIXELS
+#define NC FMNIST_CLASSES
+
+static const char *const families[] = {"logreg", "knn", "forest"};
+enum { N_FAMILIES = 3 };
+
+/* Non-default options per family (key, value), for clone and save/load. */
+static const char *const tweaks[N_FAMILIES][8] = {
+    {"C", "0.5", "max_iter", "4", "tol", "0.0001", NULL},
+    {"k", "3", "weights", "distance", NULL},
+    {"n_trees", "3", "criterion", "entropy", "max_depth", "9", "min_samples_leaf", "2"},
+};
+
+static uint32_t rnd(uint32_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 17;
+  *s ^= *s << 5;
+  return *s;
+}
+
+/* n images of 10 classes: class c brightens every 10th pixel from c. */
+static fmnist_dataset *data(size_t n, uint32_t seed) {
+  uint8_t *img = malloc(n * NF), *lab = malloc(n);
+  uint32_t s = seed | 1;
+  for (size_t i = 0; i < n; i++) {
+    lab[i] = (uint8_t)(i % NC);
+    for (int p = 0; p < NF; p++)
+      img[i * NF + p] = (uint8_t)((p % NC == lab[i] ? 100 : 0) + rnd(&s) % 120);
+  }
+  fmnist_dataset *ds;
+  ck_assert_int_eq(fmnist_dataset_from_memory(img, lab, n, &ds), FMNIST_OK);
+  free(img);
+  free(lab);
+  return ds;
+}
+
+static fmnist_model *create(int f) {
+  fmnist_model *m;
+  ck_assert_int_eq(fmnist_model_create(families[f], &m), FMNIST_OK);
+  ck_assert_str_eq(fmnist_model_family(m), families[f]);
+  ck_assert_int_eq(fmnist_model_set(m, "threads", "1"), FMNIST_OK);
+  return m;
+}
+
+static void tweak(fmnist_model *m, int f) {
+  for (int i = 0; i < 8 && tweaks[f][i]; i += 2)
+    ck_assert_int_eq(fmnist_model_set(m, tweaks[f][i], tweaks[f][i + 1]), FMNIST_OK);
+}
+
+/* Every option of a and b has the same text value. */
+static void same_options(const fmnist_model *a, const fmnist_model *b) {
+  const char *key;
+  size_t i;
+  for (i = 0; (key = fmnist_model_option_name(a, i)); i++) {
+    char va[128], vb[128];
+    ck_assert_int_eq(fmnist_model_get(a, key, va, sizeof va), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_get(b, key, vb, sizeof vb), FMNIST_OK);
+    ck_assert_msg(strcmp(va, vb) == 0, "option %s: %s vs %s", key, va, vb);
+  }
+  ck_assert_ptr_null(fmnist_model_option_name(b, i));
+}
+
+START_TEST(test_unknown_family) {
+  fmnist_model *m = NULL;
+  ck_assert_int_eq(fmnist_model_create("svm", &m), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "svm"));
+  ck_assert_ptr_null(m);
+  ck_assert_int_eq(fmnist_model_create(NULL, &m), FMNIST_E_INVALID);
+  ck_assert_ptr_null(fmnist_model_family(NULL));
+  fmnist_model_free(NULL);
+}
+END_TEST
+
+/* Every listed option reads back, and setting what was read is a no-op;
+ * "threads" and "seed" come first for every family. */
+START_TEST(test_get_set_round_trip) {
+  fmnist_model *m = create(_i);
+  tweak(m, _i);
+  ck_assert_str_eq(fmnist_model_option_name(m, 0), "threads");
+  ck_assert_str_eq(fmnist_model_option_name(m, 1), "seed");
+  const char *key;
+  size_t count = 0;
+  for (size_t i = 0; (key = fmnist_model_option_name(m, i)); i++, count++) {
+    char v[128], w[128];
+    ck_assert_int_eq(fmnist_model_get(m, key, v, sizeof v), FMNIST_OK);
+    ck_assert_msg(fmnist_model_set(m, key, v) == FMNIST_OK, "%s=%s: %s", key, v,
+                  fmnist_last_error());
+    ck_assert_int_eq(fmnist_model_get(m, key, w, sizeof w), FMNIST_OK);
+    ck_assert_str_eq(v, w);
+    /* Too small a buffer: E_BUFFER, nothing written. */
+    char tiny[1] = {'x'};
+    if (strlen(v) > 0) {
+      ck_assert_int_eq(fmnist_model_get(m, key, tiny, sizeof tiny), FMNIST_E_BUFFER);
+      ck_assert_int_eq(tiny[0], 'x');
+    }
+  }
+  ck_assert_uint_gt(count, 3);
+  fmnist_model_free(m);
+}
+END_TEST
+
+/* Unknown key or bad value: E_OPTION naming the key; the value stays. */
+START_TEST(test_option_errors) {
+  fmnist_model *m = create(_i);
+  char v[64];
+  ck_assert_int_eq(fmnist_model_set(m, "no_such_option", "1"), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "no_such_option"));
+  ck_assert_int_eq(fmnist_model_get(m, "no_such_option", v, sizeof v), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "no_such_option"));
+  ck_assert_int_eq(fmnist_model_set(m, "threads", "many"), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "threads"));
+  ck_assert_int_eq(fmnist_model_get(m, "threads", v, sizeof v), FMNIST_OK);
+  ck_assert_str_eq(v, "1");
+  ck_assert_int_eq(fmnist_model_set(m, "seed", "-5"), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "seed"));
+  ck_assert_int_eq(fmnist_model_set(m, NULL, "1"), FMNIST_E_INVALID);
+  ck_assert_int_eq(fmnist_model_set(m, "seed", NULL), FMNIST_E_INVALID);
+  fmnist_model_free(m);
+}
+END_TEST
+
+START_TEST(test_clone_config) {
+  fmnist_dataset *ds = data(60, 1);
+  fmnist_model *m = create(_i), *c;
+  tweak(m, _i);
+  ck_assert_int_eq(fmnist_model_set(m, "seed", "1234567890123"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_clone_config(m, &c), FMNIST_OK);
+  ck_assert_str_eq(fmnist_model_family(c), families[_i]);
+  same_options(m, c);
+  ck_assert(!fmnist_model_is_fitted(c));
+  ck_assert_uint_eq(fmnist_model_epochs(c), 0);
+  /* Same options and seed: the clone fits to the same model. */
+  ck_assert_int_eq(fmnist_model_fit(c, ds, NULL), FMNIST_OK);
+  float a[10 * NC], b[10 * NC];
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), 10, a), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(c, fmnist_dataset_images(ds), 10, b), FMNIST_OK);
+  ck_assert(memcmp(a, b, sizeof a) == 0);
+  fmnist_model_free(m);
+  fmnist_model_free(c);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_state_errors) {
+  fmnist_dataset *ds = data(30, 2);
+  fmnist_model *m = create(_i);
+  uint8_t img[NF] = {0}, lab;
+  float p[NC];
+  fmnist_metrics *mt;
+  char path[600];
+  snprintf(path, sizeof path, "%s/unfitted-%s.fmm", fmnist_test_dir(), families[_i]);
+  ck_assert_int_eq(fmnist_model_predict(m, img, 1, &lab), FMNIST_E_STATE);
+  ck_assert_int_eq(fmnist_model_proba(m, img, 1, p), FMNIST_E_STATE);
+  ck_assert_int_eq(fmnist_model_evaluate(m, ds, &mt), FMNIST_E_STATE);
+  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_E_STATE);
+  /* Setting an option after fit makes the model unfitted again. */
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_predict(m, img, 1, &lab), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "seed", "9"), FMNIST_OK);
+  ck_assert(!fmnist_model_is_fitted(m));
+  ck_assert_int_eq(fmnist_model_predict(m, img, 1, &lab), FMNIST_E_STATE);
+  /* An empty training set is invalid. */
+  fmnist_dataset *empty;
+  ck_assert_int_eq(fmnist_dataset_from_memory(NULL, NULL, 0, &empty), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, empty, NULL), FMNIST_E_INVALID);
+  fmnist_dataset_free(empty);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+static const char *model_path(const char *what, int f) {
+  static char path[4][600];
+  static int slot;
+  char *p = path[slot++ & 3];
+  snprintf(p, 600, "%s/%s-%s.fmm", fmnist_test_dir(), what, families[f]);
+  return p;
+}
+
+START_TEST(test_save_load) {
+  fmnist_dataset *ds = data(80, 3), *test = data(40, 4);
+  fmnist_model *m = create(_i), *l;
+  tweak(m, _i);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  const char *path = model_path("round-trip", _i);
+  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_load(path, &l), FMNIST_OK);
+  ck_assert_str_eq(fmnist_model_family(l), families[_i]);
+  ck_assert(fmnist_model_is_fitted(l));
+  same_options(m, l);
+  ck_assert_uint_eq(fmnist_model_epochs(l), fmnist_model_epochs(m));
+  for (size_t e = 0; e < fmnist_model_epochs(m); e++) {
+    double a, b;
+    ck_assert_int_eq(fmnist_model_history(m, e, FMNIST_HIST_TRAIN_LOSS, &a), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_history(l, e, FMNIST_HIST_TRAIN_LOSS, &b), FMNIST_OK);
+    ck_assert(a == b);
+  }
+  float pa[40 * NC], pb[40 * NC];
+  uint8_t la[40], lb[40];
+  const uint8_t *img = fmnist_dataset_images(test);
+  ck_assert_int_eq(fmnist_model_proba(m, img, 40, pa), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(l, img, 40, pb), FMNIST_OK);
+  ck_assert(memcmp(pa, pb, sizeof pa) == 0);
+  ck_assert_int_eq(fmnist_model_predict(m, img, 40, la), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_predict(l, img, 40, lb), FMNIST_OK);
+  ck_assert(memcmp(la, lb, sizeof la) == 0);
+  /* A loaded model saves to the same bytes. */
+  const char *again = model_path("round-trip-again", _i);
+  ck_assert_int_eq(fmnist_model_save(l, again), FMNIST_OK);
+  FILE *fa = fopen(path, "rb"), *fb = fopen(again, "rb");
+  int ca, cb;
+  do {
+    ca = fgetc(fa);
+    cb = fgetc(fb);
+    ck_assert_int_eq(ca, cb);
+  } while (ca != EOF);
+  fclose(fa);
+  fclose(fb);
+  fmnist_model_free(m);
+  fmnist_model_free(l);
+  fmnist_dataset_free(ds);
+  fmnist_dataset_free(test);
+}
+END_TEST
+
+/* ---- damaged files ---- */
+
+/* The smallest model of each family (a KNN of 1 image, a forest of 1 tree
+ * of 2 images without bootstrap: a root and 2 leaves, a logistic
+ * regression after 1 epoch), saved and read back as bytes. */
+static uint8_t *small_model(int f, size_t *len) {
+  fmnist_dataset *ds = data(f == 1 ? 1 : 2, 5);
+  fmnist_model *m = create(f);
+  if (f == 0) ck_assert_int_eq(fmnist_model_set(m, "max_iter", "1"), FMNIST_OK);
+  if (f == 1) ck_assert_int_eq(fmnist_model_set(m, "k", "1"), FMNIST_OK);
+  if (f == 2) ck_assert_int_eq(fmnist_model_set(m, "n_trees", "1"), FMNIST_OK);
+  if (f == 2) ck_assert_int_eq(fmnist_model_set(m, "bootstrap", "0"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  const char *path = model_path("small", f);
+  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+  FILE *fp = fopen(path, "rb");
+  ck_assert_ptr_nonnull(fp);
+  fseek(fp, 0, SEEK_END);
+  *len = (size_t)ftell(fp);
+  rewind(fp);
+  uint8_t *bytes = malloc(*len);
+  ck_assert_uint_eq(fread(bytes, 1, *len, fp), *len);
+  fclose(fp);
+  return bytes;
+}
+
+/* Loads path; a failed load must leave *out alone. */
+static fmnist_status load_path(const char *path) {
+  fmnist_model *m = (fmnist_model *)(uintptr_t)1;
+  fmnist_status s = fmnist_model_load(path, &m);
+  if (s == FMNIST_OK)
+    fmnist_model_free(m);
+  else
+    ck_assert_ptr_eq(m, (fmnist_model *)(uintptr_t)1);
+  return s;
+}
+
+/* Loads bytes written to a file. */
+static fmnist_status load_bytes(const uint8_t *bytes, size_t len) {
+  return load_path(fmnist_test_write("damaged.fmm", bytes, len));
+}
+
+static void put_le32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Recomputes the CRC after an edit, so that the content checks are hit. */
+static void reseal(uint8_t *bytes, size_t len) {
+  put_le32(bytes + len - 4, (uint32_t)crc32(0L, bytes + 24, (uInt)(len - 28)));
+}
+
+START_TEST(test_truncated_every_offset) {
+  size_t len;
+  uint8_t *bytes = small_model(_i, &len);
+  const char *path = fmnist_test_write("truncated.fmm", bytes, len);
+  ck_assert_int_eq(load_path(path), FMNIST_OK);
+  /* Shrinking the one file in place keeps this quick (no rewrite). */
+  for (size_t cut = len; cut-- > 0;) {
+    ck_assert_int_eq(truncate(path, (off_t)cut), 0);
+    fmnist_status s = load_path(path);
+    ck_assert_msg(s == FMNIST_E_FORMAT || s == FMNIST_E_IO,
+                  "%s cut at %zu of %zu: %s (%s)", families[_i], cut, len,
+                  fmnist_status_name(s), fmnist_last_error());
+  }
+  free(bytes);
+}
+END_TEST
+
+START_TEST(test_flipped_byte) {
+  size_t len;
+  uint8_t *bytes = small_model(_i, &len);
+  /* Every byte of the payload and of the CRC: a checksum error. The one
+   * file is patched in place and restored. */
+  const char *path = fmnist_test_write("flipped.fmm", bytes, len);
+  FILE *fp = fopen(path, "r+b");
+  ck_assert_ptr_nonnull(fp);
+  for (size_t at = 24; at < len; at++) {
+    ck_assert_int_eq(fseek(fp, (long)at, SEEK_SET), 0);
+    fputc(bytes[at] ^ 0x5a, fp);
+    fflush(fp);
+    fmnist_status s = load_path(path);
+    ck_assert_msg(s == FMNIST_E_CHECKSUM, "%s byte %zu of %zu flipped: %s", families[_i], at,
+                  len, fmnist_status_name(s));
+    ck_assert_int_eq(fseek(fp, (long)at, SEEK_SET), 0);
+    fputc(bytes[at], fp);
+    fflush(fp);
+  }
+  fclose(fp);
+  ck_assert_int_eq(load_path(path), FMNIST_OK);
+  free(bytes);
+}
+END_TEST
+
+START_TEST(test_header_errors) {
+  size_t len;
+  uint8_t *bytes = small_model(_i, &len);
+  bytes[0] = 'X'; /* magic */
+  ck_assert_int_eq(load_bytes(bytes, len), FMNIST_E_FORMAT);
+  bytes[0] = 'F';
+  put_le32(bytes + 8, 2); /* a future format version */
+  ck_assert_int_eq(load_bytes(bytes, len), FMNIST_E_VERSION);
+  put_le32(bytes + 8, 1);
+  put_le32(bytes + 12, 99); /* unknown family */
+  ck_assert_int_eq(load_bytes(bytes, len), FMNIST_E_FORMAT);
+  put_le32(bytes + 12, (uint32_t)_i + 1);
+  ck_assert_int_eq(load_bytes(bytes, len), FMNIST_OK);
+  /* Bytes after the parameters (payload grown, CRC recomputed). */
+  uint8_t *longer = malloc(len + 1);
+  memcpy(longer, bytes, len - 4);
+  longer[len - 4] = 0;
+  uint64_t p = len - 27;
+  for (int i = 0; i < 8; i++) longer[16 + i] = (uint8_t)(p >> (8 * i));
+  reseal(longer, len + 1);
+  ck_assert_int_eq(load_bytes(longer, len + 1), FMNIST_E_FORMAT);
+  free(longer);
+  ck_assert_int_eq(load_bytes(NULL, 0), FMNIST_E_FORMAT);
+  fmnist_model *m;
+  ck_assert_int_eq(fmnist_model_load("/nonexistent/dir/model.fmm", &m), FMNIST_E_NOTFOUND);
+  free(bytes);
+}
+END_TEST
+
+/* Content a checksum cannot catch (the writer was wrong, or the file was
+ * forged): each family's own checks. The parameters end every payload. */
+START_TEST(test_bad_parameters) {
+  size_t len;
+  uint8_t *bytes = small_model(_i, &len);
+  size_t end = len - 4; /* payload end */
+  if (_i == 0) {
+    /* logreg: the last intercept becomes NaN. */
+    const uint8_t nan_le[4] = {0x00, 0x00, 0xc0, 0x7f};
+    memcpy(bytes + end - 4, nan_le, 4);
+  } else if (_i == 1) {
+    /* knn: the one label becomes 10. */
+    bytes[end - 1] = 10;
+  } else {
+    /* forest, one tree of a single leaf (2 images of different classes
+     * split once: 3 nodes, 2 leaves): the root's left child points at
+     * the root itself, which would loop forever. */
+    size_t nodes_at = end - (8 + 2 * 40) - 3 * 12; /* first node */
+    put_le32(bytes + nodes_at, 0);
+  }
+  reseal(bytes, len);
+  fmnist_status s = load_bytes(bytes, len);
+  ck_assert_msg(s == FMNIST_E_FORMAT, "%s: %s (%s)", families[_i], fmnist_status_name(s),
+                fmnist_last_error());
+  static const char *const what[] = {"intercept", "label", "node"};
+  ck_assert_msg(strstr(fmnist_last_error(), what[_i]) != NULL, "%s", fmnist_last_error());
+  free(bytes);
+}
+END_TEST
+
+static Suite *model_suite(void) {
+  Suite *s = suite_create("model");
+  TCase *tc = tcase_create("model");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_unknown_family);
+  tcase_add_loop_test(tc, test_get_set_round_trip, 0, N_FAMILIES);
+  tcase_add_loop_test(tc, test_option_errors, 0, N_FAMILIES);
+  tcase_add_loop_test(tc, test_clone_config, 0, N_FAMILIES);
+  tcase_add_loop_test(tc, test_state_errors, 0, N_FAMILIES);
+  tcase_add_loop_test(tc, test_save_load, 0, N_FAMILIES);
+  tcase_add_loop_test(tc, test_truncated_every_offset, 0, N_FAMILIES);
+  tcase_add_loop_test(tc, test_flipped_byte, 0, N_FAMILIES);
+  tcase_add_loop_test(tc, test_header_errors, 0, N_FAMILIES);
+  tcase_add_loop_test(tc, test_bad_parameters, 0, N_FAMILIES);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+FMNIST_TEST_MAIN(model_suite)
