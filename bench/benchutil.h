@@ -1,0 +1,82 @@
+/* Helpers of the benchmark programs: flags, the report's data split,
+ * clocks, peak memory, running a peer (another implementation, e.g.
+ * scikit-learn) on the same split, and the comparison table with its
+ * RESULT line. Public API of the library only; programs, so they print and
+ * exit. */
+#ifndef FMNIST_BENCH_BENCHUTIL_H
+#define FMNIST_BENCH_BENCHUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <fmnist.h>
+
+/* ---- flags: --name VALUE or --name=VALUE ---- */
+typedef enum bu_type { BU_SIZE, BU_U64, BU_DOUBLE, BU_STRING } bu_type;
+typedef struct bu_flag {
+  const char *name; /* without "--" */
+  bu_type type;
+  void *value; /* size_t, uint64_t, double, const char *; holds the default */
+  const char *help;
+} bu_flag;
+
+/* Flags of every benchmark. */
+typedef struct bu_common {
+  const char *data;   /* --data DIR (NULL: the library's default) */
+  uint64_t seed;      /* --seed (42): split, models, peer */
+  size_t threads;     /* --threads (2), ours and the peer's */
+  size_t runs;        /* --runs: timed runs of our side, median reported */
+  size_t limit;       /* --limit N: first N images of each official set */
+  size_t peer;        /* --peer 0 skips the peer */
+  const char *python; /* --python (/usr/bin/python3) */
+  const char *script; /* --peer-script (bench/peers/sklearn_peer.py) */
+} bu_common;
+
+/* Defaults (runs = default_runs), then argv; --help lists every flag and
+ * exits 0; an unknown flag or bad value exits 2. */
+void bu_parse(int argc, char **argv, const char *purpose, size_t default_runs, bu_common *c,
+              const bu_flag *extra, size_t n_extra);
+
+/* ---- data: the report's protocol ---- */
+/* Official train set split stratified (seed) 5:1 (50000/10000) and the
+ * official test set. Exits 1 with a message on error. */
+typedef struct bu_data {
+  fmnist_dataset *train, *valid, *test;
+} bu_data;
+void bu_load(const bu_common *c, bu_data *d);
+void bu_data_free(bu_data *d);
+/* Writes d->train and d->test into a fresh temporary directory as raw
+ * uint8 files (train_x.u8 n x 784, train_y.u8, test_x.u8, test_y.u8) for a
+ * peer; returns the directory (static storage). */
+const char *bu_write_split(const bu_data *d);
+/* Removes what bu_write_split made. */
+void bu_remove_split(const char *dir);
+
+/* ---- measures ---- */
+double bu_now(void);                   /* monotonic seconds */
+double bu_median(double *v, size_t n); /* sorts v */
+double bu_peak_rss_mb(void);           /* this process, getrusage */
+void bu_check(fmnist_status s);        /* prints the error and exits 1 unless OK */
+
+/* Accuracy and macro F1 of predictions on ds. */
+void bu_score(const fmnist_dataset *ds, const uint8_t *pred, double *accuracy,
+              double *macro_f1);
+
+/* ---- the peer ---- */
+typedef struct bu_side {
+  double fit_s, predict_s, accuracy, macro_f1, rss_mb; /* NaN: not measured */
+  char extra[128]; /* further key=value pairs the peer printed */
+} bu_side;
+/* Runs "<python> <script> <args>" and reads its "PEER key=value ..." line
+ * into *out. Returns 1 on success; 0 (with a message) if the peer failed. */
+int bu_run_peer(const bu_common *c, const char *args, bu_side *out);
+
+/* ---- report ---- */
+/* Prints the table (ours, peer) with the ratio peer/ours of the timed
+ * column ("fit" or "predict"), then
+ *   RESULT bench=<name> ours_s=.. peer_s=.. ratio=.. ours_acc=.. peer_acc=..
+ * A peer that did not run shows as n/a. */
+void bu_report(const char *name, const char *timed, const char *config, const bu_side *ours,
+               const bu_side *peer);
+
+#endif
