@@ -3,11 +3,7 @@
  * -> dropout 0.3; conv 128 3x3 -> relu; flatten; dense 128 relu; dropout
  * 0.3; dense 10. Adam 0.001, batch 32, 20 epochs (Figures 2 and 3). */
 #include "nn_run.h"
-
-#define CNN_FINAL                                                                  \
-  "noise:0.1 conv:32:3 bn relu pool:2 drop:0.3 conv:64:3 bn relu pool:2 drop:0.3 " \
-  "conv:128:3 bn relu pool:2 drop:0.3 conv:128:3 relu flatten dense:128 relu "     \
-  "drop:0.3 dense:10"
+#include "report.h"
 
 int main(int argc, char **argv) {
   ex_common c;
@@ -18,7 +14,7 @@ int main(int argc, char **argv) {
   ex_data d;
   ex_load_protocol(&c, &d);
   nn_summary s;
-  nn_run("cnn_final", CNN_FINAL, &c, &f, &d, &s);
+  nn_run("cnn_final", ex_report_layers("cnn_final"), &c, &f, &d, &s);
   ex_data_free(&d);
   return 0;
 }

@@ -1,6 +1,7 @@
 /* cnn_single: the report's single-layer CNN (section 3.2): conv 32 3x3 ->
  * relu -> max-pool 2 -> flatten -> dense 128 relu -> dense 10. */
 #include "nn_run.h"
+#include "report.h"
 
 int main(int argc, char **argv) {
   ex_common c;
@@ -11,7 +12,7 @@ int main(int argc, char **argv) {
   ex_data d;
   ex_load_protocol(&c, &d);
   nn_summary s;
-  nn_run("cnn_single", "conv:32:3 relu pool:2 flatten dense:128 relu dense:10", &c, &f, &d, &s);
+  nn_run("cnn_single", ex_report_layers("cnn_single"), &c, &f, &d, &s);
   ex_data_free(&d);
   return 0;
 }

@@ -1,15 +1,10 @@
 /* Shared body of the neural-network examples (nn_dense, cnn_single,
  * cnn_three, cnn_final): train one net on the report's 50k split, print the
- * per-epoch figures (Figure 2) as they come, write them as CSV, evaluate on
- * the official test set (Figure 3) and print the RESULT line. Header-only
- * (static functions) so that each example stays one file plus common.c.
- * Public API only. */
+ * per-epoch figures (Figure 2) as they come, write them as CSV and a PNG
+ * plot, evaluate on the validation and official test sets (Figure 3) and
+ * print the RESULT line. Public API only. */
 #ifndef FMNIST_EXAMPLES_NN_RUN_H
 #define FMNIST_EXAMPLES_NN_RUN_H
-
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "common.h"
 
@@ -33,96 +28,8 @@ typedef struct nn_summary {
   size_t peak_epoch, epochs;
 } nn_summary;
 
-typedef struct nn_watch { fmnist_model *m; } nn_watch;
-
-/* Progress callback: the bar, and one table row per finished epoch. */
-static int nn_progress(void *user, fmnist_stage stage, size_t done, size_t total) {
-  nn_watch *w = user;
-  if (stage == FMNIST_STAGE_EPOCH) {
-    double v[5];
-    for (int f = 0; f < 5; f++) fmnist_model_history(w->m, done - 1, (fmnist_history_field)f, &v[f]);
-    ex_progress_clear();
-    printf("%5zu/%-3zu  %10.4f  %9.4f  %10.4f  %9.4f  %7.1f\n", done, total, v[0], v[1], v[2],
-           v[3], v[4]);
-    fflush(stdout);
-  }
-  return ex_progress(NULL, stage, done, total);
-}
-
 /* Trains `layers` as model `name`, prints everything, fills *s. */
-static void nn_run(const char *name, const char *layers, const ex_common *c, const nn_flags *f,
-                   const ex_data *d, nn_summary *s) {
-  fmnist_model *m;
-  char num[64];
-  ex_check(fmnist_model_create("net", &m));
-  ex_check(fmnist_model_set(m, "layers", f->layers ? f->layers : layers));
-  snprintf(num, sizeof num, "%llu", (unsigned long long)c->seed);
-  ex_check(fmnist_model_set(m, "seed", num));
-  snprintf(num, sizeof num, "%zu", c->threads);
-  ex_check(fmnist_model_set(m, "threads", num));
-  snprintf(num, sizeof num, "%zu", f->epochs);
-  ex_check(fmnist_model_set(m, "epochs", num));
-  snprintf(num, sizeof num, "%zu", f->batch);
-  ex_check(fmnist_model_set(m, "batch", num));
-  snprintf(num, sizeof num, "%.17g", f->lr);
-  ex_check(fmnist_model_set(m, "lr", num));
-  nn_watch w = {m};
-  ex_check(fmnist_model_set_progress(m, nn_progress, &w));
-
-  printf("== %s: %s\n", name, f->layers ? f->layers : layers);
-  printf("%9s  %10s  %9s  %10s  %9s  %7s\n", "epoch", "train_loss", "train_acc", "val_loss",
-         "val_acc", "secs");
-  double t0 = ex_now();
-  ex_check(fmnist_model_fit(m, d->train, d->valid));
-  s->fit_s = ex_now() - t0;
-  ex_progress_clear();
-
-  char path[512];
-  if (f->history) snprintf(path, sizeof path, "%s", f->history);
-  else snprintf(path, sizeof path, "%s_history.csv", name);
-  FILE *csv = fopen(path, "w");
-  if (csv) fprintf(csv, "epoch,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n");
-  s->epochs = fmnist_model_epochs(m);
-  s->peak_val = -1, s->peak_epoch = 0, s->last_val = NAN;
-  s->epoch_s = 0;
-  for (size_t e = 0; e < s->epochs; e++) {
-    double v[5];
-    for (int k = 0; k < 5; k++) fmnist_model_history(m, e, (fmnist_history_field)k, &v[k]);
-    if (csv) fprintf(csv, "%zu,%.6f,%.6f,%.6f,%.6f,%.3f\n", e + 1, v[0], v[1], v[2], v[3], v[4]);
-    if (v[3] > s->peak_val) s->peak_val = v[3], s->peak_epoch = e + 1;
-    s->last_val = v[3];
-    s->epoch_s += v[4] / (double)s->epochs;
-  }
-  if (csv) fclose(csv);
-  else fprintf(stderr, "warning: cannot write %s\n", path);
-
-  fmnist_metrics *mt;
-  t0 = ex_now();
-  ex_check(fmnist_model_evaluate(m, d->test, &mt));
-  s->predict_s = ex_now() - t0;
-  printf("\n%s on the official test set (%zu images):\n", name, fmnist_metrics_count(mt));
-  ex_print_class_table(mt);
-  s->accuracy = fmnist_metrics_accuracy(mt);
-  s->macro_f1 = fmnist_metrics_average(mt, FMNIST_F1, FMNIST_MACRO);
-  printf("peak validation accuracy %.4f at epoch %zu; last %.4f; history in %s\n", s->peak_val,
-         s->peak_epoch, s->last_val, path);
-  fmnist_metrics_free(mt);
-  if (c->save) ex_check(fmnist_model_save(m, c->save));
-  fmnist_model_free(m);
-
-  ex_result r;
-  ex_result_init(&r);
-  ex_result_str(&r, "model", name);
-  ex_result_double(&r, "accuracy", s->accuracy);
-  ex_result_double(&r, "macro_f1", s->macro_f1);
-  ex_result_double(&r, "peak_val_accuracy", s->peak_val);
-  ex_result_double(&r, "val_accuracy", s->last_val);
-  ex_result_double(&r, "fit_s", s->fit_s);
-  ex_result_double(&r, "epoch_s", s->epoch_s);
-  ex_result_double(&r, "predict_s", s->predict_s);
-  ex_result_int(&r, "seed", (long long)c->seed);
-  ex_result_int(&r, "epochs", (long long)s->epochs);
-  ex_result_print(&r);
-}
+void nn_run(const char *name, const char *layers, const ex_common *c, const nn_flags *f,
+            const ex_data *d, nn_summary *s);
 
 #endif

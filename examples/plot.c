@@ -25,7 +25,7 @@ int ex_plot(const char *png, const char *script) {
   }
   FILE *g = popen("gnuplot", "w");
   if (!g) return 0;
-  fprintf(g, "set terminal pngcairo size 1000,640 font ',11'\nset output '%s'\n"
+  fprintf(g, "set terminal pngcairo noenhanced size 1000,640 font ',11'\nset output '%s'\n"
              "set datafile separator ','\nset key autotitle columnhead\nset grid\n%s\n",
           png, script);
   int ok = pclose(g) == 0;

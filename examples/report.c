@@ -46,6 +46,12 @@ const ex_report_model *ex_report_find(const char *name) {
   return NULL;
 }
 
+const char *ex_report_layers(const char *name) {
+  const ex_report_model *row = ex_report_find(name);
+  if (!row || strncmp(row->options, "layers=", 7) != 0) exit(2);
+  return row->options + 7;
+}
+
 /* Applies "key=value key=value" where values run up to the next " key=". */
 static void apply_options(fmnist_model *m, const char *options) {
   char *copy = strdup(options), *p = copy;

@@ -20,6 +20,8 @@ typedef struct ex_report_model {
 const ex_report_model *ex_report_models(size_t *n);
 /* The row named name, or NULL (an unknown name lists the names on stderr). */
 const ex_report_model *ex_report_find(const char *name);
+/* The layer spec of a net row ("cnn_final", ...); exits if unknown. */
+const char *ex_report_layers(const char *name);
 /* Creates the model of a row with the common flags (--seed, --threads)
  * applied and, for nets, epochs (0 = the report's 20); exits on error. */
 fmnist_model *ex_report_create(const ex_report_model *row, const ex_common *c,

@@ -109,7 +109,7 @@ int main(int argc, char **argv) {
   /* One panel per corruption: accuracy vs severity, a line per model. */
   char script[8192], png[1040];
   size_t len = (size_t)snprintf(script, sizeof script,
-                                "set terminal pngcairo size 1400,900 font ',9'\nset output '%s.png'\n"
+                                "set terminal pngcairo noenhanced size 1400,900 font ',9'\nset output '%s.png'\n"
                                 "set multiplot layout 2,4 title 'Test accuracy under corruption'\n"
                                 "set yrange [0:1]\nset xlabel 'severity'\nset key bottom left\n",
                                 out);
