@@ -172,33 +172,66 @@ static int converged(const double *w, double *prev, size_t count, double tol) {
 
 /* ---- SAG ---- */
 
-/* The one pass over the weights that each SAG step needs, fused:
- *   G[c] += d[c] * x          (sum of gradients; rank-1 update)
- *   W[c] -= ct * G[c]         (the SAG step, W scaled by wscale)
- *   zn[c] = W[c] . xn         (scores of the next sample)
- * G: 10 x 784 floats, W: 10 x 784 doubles (SAG's steps are ~1e-9 of the
- * weights near the optimum: below float resolution). The inner loop runs
- * over 784 features (a multiple of 4) with 4 independent partial sums, so
- * the compiler vectorizes it without reassociating a reduction. */
+/* The one pass over the parameters that each SAG step needs.
+ *
+ * SAG's step is W -= c_t G_t (W scaled by wscale, G the sum of the stored
+ * gradients, c_t ~ step / n). Near the optimum c_t G_t is ~1e-9 of W, below
+ * float resolution, so W is not stored. With C_t = c_1 + ... + c_t the
+ * weights are W_t = U_t - C_t G_t, where each step changes G and U by
+ * rank-1 terms of the same outer product x d^T:
+ *   G_t = G_{t-1} + x d^T,   U_t = U_{t-1} + C_{t-1} x d^T
+ * (subtract the two lines to get W_t - W_{t-1} = -c_t G_t). Within an
+ * epoch C_t grows to ~step, so U's updates are ~1e-4 of U and float keeps
+ * them; U and C fold back into W at the end of each epoch. One fused pass:
+ *   G[c] += d[c] x;  U[c] += C_{t-1} d[c] x;  zu[c] = U[c].xn;  zg[c] = G[c].xn
+ * G, U: 10 x 784 floats. The inner loop runs over 784 features (a multiple
+ * of 8) with partial sums in SSE-sized groups of 4, which the compiler
+ * vectorizes without
+ * reassociating a reduction. */
 static void sag_pass(const float *restrict x, const float *restrict xn,
-                     const float *restrict d, double ct, float *restrict g,
-                     double *restrict w, double *restrict zn) {
+                     const float *restrict d, double cprev, float *restrict g,
+                     float *restrict u, double *restrict zu, double *restrict zg) {
   for (int c = 0; c < NC; c++) {
-    float dc = d[c];
-    float *gc = g + c * NF;
-    double *wc = w + c * NF;
-    double acc[4] = {0, 0, 0, 0};
-    for (int j = 0; j < NF; j += 4) {
+    const float dc = d[c], ec = (float)(cprev * d[c]);
+    float *gc = g + c * NF, *uc = u + c * NF;
+    /* Two sets of 4 partial sums: the additions of one set wait for the
+     * previous ones (3-4 cycles), so two sets keep the adder busy. */
+    float au[4] = {0, 0, 0, 0}, ag[4] = {0, 0, 0, 0};
+    float bu[4] = {0, 0, 0, 0}, bg[4] = {0, 0, 0, 0};
+    for (int j = 0; j < NF; j += 8) {
       for (int l = 0; l < 4; l++) {
-        float gv = gc[j + l] + x[j + l] * dc;
+        float xv = x[j + l], xnv = xn[j + l];
+        float gv = gc[j + l] + xv * dc;
+        float uv = uc[j + l] + xv * ec;
         gc[j + l] = gv;
-        double wv = wc[j + l] - ct * (double)gv;
-        wc[j + l] = wv;
-        acc[l] += (double)xn[j + l] * wv;
+        uc[j + l] = uv;
+        au[l] += xnv * uv;
+        ag[l] += xnv * gv;
+      }
+      for (int l = 4; l < 8; l++) {
+        float xv = x[j + l], xnv = xn[j + l];
+        float gv = gc[j + l] + xv * dc;
+        float uv = uc[j + l] + xv * ec;
+        gc[j + l] = gv;
+        uc[j + l] = uv;
+        bu[l - 4] += xnv * uv;
+        bg[l - 4] += xnv * gv;
       }
     }
-    zn[c] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (int l = 0; l < 4; l++) {
+      au[l] += bu[l];
+      ag[l] += bg[l];
+    }
+    zu[c] = ((double)au[0] + au[1]) + ((double)au[2] + au[3]);
+    zg[c] = ((double)ag[0] + ag[1]) + ((double)ag[2] + ag[3]);
   }
+}
+
+/* W = scale (U - C G) into U (and C = 0): the end of an epoch, or wscale
+ * about to underflow. */
+static void sag_fold(float *u, const float *g, double cum, double scale) {
+  for (size_t k = 0; k < (size_t)NF * NC; k++)
+    u[k] = (float)(scale * ((double)u[k] - cum * (double)g[k]));
 }
 
 static void prefetch_row(const float *row) {
@@ -225,9 +258,10 @@ static fmnist_status fit_sag(fit_ctx *f, double *w, double *b) {
   float *mem = fmnist__calloc(n, NC * sizeof(float));
   uint8_t *seen = fmnist__calloc(n, 1);
   float *g = fmnist__calloc(NF * NC, sizeof(float));
+  float *u = fmnist__calloc(NF * NC, sizeof(float));
   double *prev = fmnist__calloc(NF * NC, sizeof(double));
   fmnist_status s = FMNIST_OK;
-  if (!mem || !seen || !g || !prev) {
+  if (!mem || !seen || !g || !u || !prev) {
     s = fmnist__fail(FMNIST_E_NOMEM, "logreg: out of memory for the SAG memory");
     goto done;
   }
@@ -239,7 +273,7 @@ static fmnist_status fit_sag(fit_ctx *f, double *w, double *b) {
   }
   const double step = 1.0 / (0.25 * (max_sq + 1.0) + alpha);
   const double decay = 1.0 - step * alpha;
-  double gb[NC] = {0}, wscale = 1.0;
+  double gb[NC] = {0}, wscale = 1.0, cum = 0;
   size_t num_seen = 0;
   fmnist__rng rng;
   fmnist__rng_init(&rng, f->m->seed, 0);
@@ -247,7 +281,7 @@ static fmnist_status fit_sag(fit_ctx *f, double *w, double *b) {
    * current pass) and the one after (prefetched). */
   size_t cur = (size_t)fmnist__rng_below(&rng, n);
   size_t next = (size_t)fmnist__rng_below(&rng, n);
-  double zs[NC]; /* W . x_cur, before scaling */
+  double zs[NC]; /* W . x_cur before scaling (W = U - cum G) */
   for (int c = 0; c < NC; c++) zs[c] = 0;
   for (size_t epoch = 0; epoch < f->cfg->max_iter && !s; epoch++) {
     double t0 = now(), loss = 0;
@@ -260,7 +294,7 @@ static fmnist_status fit_sag(fit_ctx *f, double *w, double *b) {
         seen[cur] = 1;
         num_seen++;
       }
-      double z[NC], p[NC], zmax;
+      double z[NC], p[NC], zmax, zu[NC], zg[NC];
       for (int c = 0; c < NC; c++) z[c] = wscale * zs[c] + b[c];
       double lse = softmax(z, p, &zmax);
       loss += lse - (z[yi] - zmax);
@@ -275,23 +309,28 @@ static fmnist_status fit_sag(fit_ctx *f, double *w, double *b) {
         gb[c] += d[c];
         b[c] -= step * gb[c] / (double)num_seen;
       }
-      const double ct = step / (wscale * (double)num_seen);
-      sag_pass(f->x + cur * NF, f->x + next * NF, d, ct, g, w, zs);
-      if (wscale < 1e-9) { /* fold the scale into W before it underflows */
-        for (size_t k = 0; k < (size_t)NF * NC; k++) w[k] *= wscale;
+      const double cprev = cum;
+      cum += step / (wscale * (double)num_seen);
+      sag_pass(f->x + cur * NF, f->x + next * NF, d, cprev, g, u, zu, zg);
+      for (int c = 0; c < NC; c++) zs[c] = zu[c] - cum * zg[c];
+      if (wscale < 1e-9) { /* fold the scale into U before it underflows */
+        sag_fold(u, g, cum, wscale);
         for (int c = 0; c < NC; c++) zs[c] *= wscale;
         wscale = 1.0;
+        cum = 0;
       }
       cur = next;
       next = after;
     }
-    for (size_t k = 0; k < (size_t)NF * NC; k++) w[k] *= wscale;
+    sag_fold(u, g, cum, wscale);
     for (int c = 0; c < NC; c++) zs[c] *= wscale;
     wscale = 1.0;
-    if (epoch % 8 == 7) sag_resync(f, mem, g);
+    cum = 0;
+    if (epoch % 8 == 7) sag_resync(f, mem, g); /* W = U: G is free to change */
+    for (size_t k = 0; k < (size_t)NF * NC; k++) w[k] = u[k];
     int done = converged(w, prev, (size_t)NF * NC, f->cfg->tol);
     for (int c = 0; c < NC; c++)
-      for (int j = 0; j < NF; j++) f->wf[j * NC + c] = (float)w[c * NF + j];
+      for (int j = 0; j < NF; j++) f->wf[j * NC + c] = u[c * NF + j];
     for (int c = 0; c < NC; c++) f->bf[c] = (float)b[c];
     s = end_epoch(f, epoch, loss / (double)n, (double)ok / (double)n, now() - t0);
     if (done) break;
@@ -300,6 +339,7 @@ done:
   fmnist__free(mem);
   fmnist__free(seen);
   fmnist__free(g);
+  fmnist__free(u);
   fmnist__free(prev);
   return s;
 }
