@@ -108,8 +108,9 @@ typedef struct build_ctx {
  * reading one pixel of each would miss the cache every time. */
 #define LOCAL_ROWS 1024
 
-/* Per-tree workspace, allocated once per tree. Samples are distinct rows
- * with a bootstrap weight: wy = weight << 4 | label. */
+/* Workspace of one thread, allocated once per fit and reused tree after
+ * tree (it holds nothing between trees). Samples are distinct rows with a
+ * bootstrap weight: wy = weight << 4 | label. */
 typedef struct work {
   uint32_t *rows, *wy;      /* nu samples; a node owns [start, end) */
   uint32_t *loc;            /* row of each sample in `local` (local subtrees) */
@@ -124,30 +125,32 @@ typedef struct work {
   uint16_t feats[NF];       /* pool of pixels for sampling without replacement */
 } work;
 
-static fmnist_status grow(void **p, size_t *cap, size_t need, size_t elem) {
-  if (need <= *cap) return FMNIST_OK;
+/* Array p of *cap elements grown (doubling) to hold need; NULL if memory
+ * ran out (p is then untouched). Amortized: no allocation per node. */
+static void *grow(void *p, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap) return p;
   size_t cap2 = *cap ? *cap * 2 : 256;
   while (cap2 < need) cap2 *= 2;
   size_t bytes;
-  if (!fmnist__mul_ok(cap2, elem, &bytes)) return FMNIST_E_NOMEM;
-  void *q = fmnist__realloc(*p, bytes);
-  if (!q) return FMNIST_E_NOMEM;
-  *p = q;
-  *cap = cap2;
-  return FMNIST_OK;
+  if (!fmnist__mul_ok(cap2, elem, &bytes)) return NULL;
+  void *q = fmnist__realloc(p, bytes);
+  if (q) *cap = cap2;
+  return q;
 }
 
 static fmnist_status add_node(tree *t, size_t *id) {
-  fmnist_status s = grow((void **)&t->nodes, &t->cap_nodes, t->n_nodes + 1, sizeof(fnode));
-  if (s) return s;
+  fnode *nodes = grow(t->nodes, &t->cap_nodes, t->n_nodes + 1, sizeof(fnode));
+  if (!nodes) return FMNIST_E_NOMEM;
+  t->nodes = nodes;
   memset(&t->nodes[t->n_nodes], 0, sizeof(fnode));
   *id = t->n_nodes++;
   return FMNIST_OK;
 }
 
 static fmnist_status make_leaf(tree *t, size_t node, const uint32_t *tot, uint32_t wsum) {
-  fmnist_status s = grow((void **)&t->values, &t->cap_leaves, t->n_leaves + 1, NC * sizeof(float));
-  if (s) return s;
+  float *values = grow(t->values, &t->cap_leaves, t->n_leaves + 1, NC * sizeof(float));
+  if (!values) return FMNIST_E_NOMEM;
+  t->values = values;
   float *v = t->values + t->n_leaves * NC;
   for (int c = 0; c < NC; c++) v[c] = (float)((double)tot[c] / (double)wsum);
   t->nodes[node].leaf = 1;
@@ -362,7 +365,11 @@ static fmnist_status build_tree(const build_ctx *b, work *wk, tree *t, fmnist__r
     size_t lid, rid;
     s = add_node(t, &lid);
     if (!s) s = add_node(t, &rid);
-    if (!s) s = grow((void **)&wk->stack, &wk->cap_stack, top + 2, sizeof *wk->stack);
+    if (!s) {
+      struct frame *stack = grow(wk->stack, &wk->cap_stack, top + 2, sizeof *wk->stack);
+      if (stack) wk->stack = stack;
+      else s = FMNIST_E_NOMEM;
+    }
     if (s) break;
     fnode *nd = &t->nodes[fr.node];
     nd->feature = (uint16_t)best.feature;
