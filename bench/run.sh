@@ -3,7 +3,8 @@
 #
 #   sh bench/run.sh [NAME...]     (make bench [BENCH=NAME] builds, then calls this)
 #
-# NAME is a program of bench/ (forest_fit, knn_predict, logreg_fit, ...);
+# NAME is a program of bench/ (forest_fit, knn_predict, logreg_fit,
+# nn_dense_epoch, cnn_final_epoch, cnn_final_infer, ...);
 # none: every one. Environment:
 #   BENCHOUT    directory of the built programs (default bench; the Makefile
 #               passes its own BENCHOUT)

@@ -1,0 +1,284 @@
+/* Shared body of the neural-network benchmarks (nn_dense_epoch,
+ * cnn_final_epoch, cnn_final_infer): timing part of an epoch through the
+ * progress callback, the PyTorch / scikit-learn peer (bench/peers/
+ * torch_peer.py), the sgemm peak of this machine, and per-layer GFLOP/s of
+ * the GEMMs inside real training steps.
+ *
+ * Per-layer GEMM figures: this program defines cblas_sgemm itself. The
+ * library (libfmnist.so) calls cblas_sgemm through the PLT, and the
+ * executable's definition comes first in the global lookup scope, so every
+ * library sgemm lands here, is timed, and goes on to OpenBLAS's
+ * (dlsym(RTLD_NEXT)). OpenBLAS's own internal calls are not affected. The
+ * overhead is two clock reads per sgemm. Header-only (static functions),
+ * included by exactly one .c per program. */
+#ifndef FMNIST_BENCH_NNBENCH_H
+#define FMNIST_BENCH_NNBENCH_H
+
+#include <cblas.h>
+#include <dlfcn.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchutil.h"
+
+#define NB_CNN_FINAL                                                               \
+  "noise:0.1 conv:32:3 bn relu pool:2 drop:0.3 conv:64:3 bn relu pool:2 drop:0.3 " \
+  "conv:128:3 bn relu pool:2 drop:0.3 conv:128:3 relu flatten dense:128 relu "     \
+  "drop:0.3 dense:10"
+#define NB_NN_DENSE "flatten dense:128 relu dense:10"
+
+/* ---- sgemm interposition ---- */
+
+typedef void (*nb_sgemm_fn)(OPENBLAS_CONST enum CBLAS_ORDER, OPENBLAS_CONST enum CBLAS_TRANSPOSE,
+                            OPENBLAS_CONST enum CBLAS_TRANSPOSE, OPENBLAS_CONST blasint,
+                            OPENBLAS_CONST blasint, OPENBLAS_CONST blasint, OPENBLAS_CONST float,
+                            OPENBLAS_CONST float *, OPENBLAS_CONST blasint,
+                            OPENBLAS_CONST float *, OPENBLAS_CONST blasint, OPENBLAS_CONST float,
+                            float *, OPENBLAS_CONST blasint);
+
+typedef struct nb_rec {
+  int ta, tb;
+  long m, n, k;
+  size_t calls;
+  double secs;
+} nb_rec;
+
+enum { NB_MAX_REC = 256 };
+static nb_rec nb_recs[NB_MAX_REC];
+static size_t nb_n_recs;
+static int nb_recording;
+static pthread_mutex_t nb_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static inline nb_sgemm_fn nb_real(void) {
+  static nb_sgemm_fn fn;
+  if (!fn) {
+    void *p = dlsym(RTLD_NEXT, "cblas_sgemm");
+    if (!p) {
+      fprintf(stderr, "error: cannot find OpenBLAS's cblas_sgemm\n");
+      exit(1);
+    }
+    memcpy(&fn, &p, sizeof fn); /* object to function pointer, as POSIX allows */
+  }
+  return fn;
+}
+
+void cblas_sgemm(OPENBLAS_CONST enum CBLAS_ORDER o, OPENBLAS_CONST enum CBLAS_TRANSPOSE ta,
+                 OPENBLAS_CONST enum CBLAS_TRANSPOSE tb, OPENBLAS_CONST blasint m,
+                 OPENBLAS_CONST blasint n, OPENBLAS_CONST blasint k, OPENBLAS_CONST float alpha,
+                 OPENBLAS_CONST float *a, OPENBLAS_CONST blasint lda, OPENBLAS_CONST float *b,
+                 OPENBLAS_CONST blasint ldb, OPENBLAS_CONST float beta, float *c,
+                 OPENBLAS_CONST blasint ldc) {
+  nb_sgemm_fn real = nb_real();
+  if (!nb_recording) {
+    real(o, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  double t0 = bu_now();
+  real(o, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  double dt = bu_now() - t0;
+  int at = ta != CblasNoTrans, bt = tb != CblasNoTrans;
+  pthread_mutex_lock(&nb_lock);
+  size_t i = 0;
+  while (i < nb_n_recs && !(nb_recs[i].ta == at && nb_recs[i].tb == bt && nb_recs[i].m == m &&
+                            nb_recs[i].n == n && nb_recs[i].k == k))
+    i++;
+  if (i < NB_MAX_REC) {
+    if (i == nb_n_recs) nb_recs[nb_n_recs++] = (nb_rec){at, bt, m, n, k, 0, 0};
+    nb_recs[i].calls++;
+    nb_recs[i].secs += dt;
+  }
+  pthread_mutex_unlock(&nb_lock);
+}
+
+static inline void nb_record(int on) {
+  if (on) nb_n_recs = 0;
+  nb_recording = on;
+}
+
+/* GFLOP/s of the best of three n x n x n sgemms on `threads` threads. */
+static inline double nb_sgemm_peak(size_t threads, size_t n) {
+  float *a = malloc(n * n * sizeof *a), *b = malloc(n * n * sizeof *b),
+        *c = malloc(n * n * sizeof *c);
+  if (!a || !b || !c) exit(1);
+  for (size_t i = 0; i < n * n; i++) {
+    a[i] = (float)(i % 7) * 0.25f;
+    b[i] = (float)(i % 5) * 0.5f;
+  }
+  openblas_set_num_threads((int)threads);
+  double best = INFINITY;
+  for (int r = 0; r < 4; r++) { /* the first is a warm-up */
+    double t0 = bu_now();
+    nb_real()(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n, (blasint)n, (blasint)n, 1.0f,
+              a, (blasint)n, b, (blasint)n, 0.0f, c, (blasint)n);
+    double dt = bu_now() - t0;
+    if (r && dt < best) best = dt;
+  }
+  free(a);
+  free(b);
+  free(c);
+  return 2.0 * (double)n * (double)n * (double)n / best * 1e-9;
+}
+
+/* Layers with GEMMs: outputs, inputs (C*k*k for conv), columns per sample
+ * (H_out*W_out for conv, 1 for dense). */
+typedef struct nb_layer {
+  const char *name;
+  long out, in, cols;
+} nb_layer;
+
+static const nb_layer nb_cnn_final_layers[] = {
+    {"conv1 32@3x3", 32, 9, 784},    {"conv2 64@3x3", 64, 288, 196},
+    {"conv3 128@3x3", 128, 576, 49}, {"conv4 128@3x3", 128, 1152, 9},
+    {"dense1 128", 128, 1152, 1},    {"dense2 10", 10, 128, 1}};
+static const nb_layer nb_nn_dense_layers[] = {{"dense1 128", 128, 784, 1},
+                                              {"dense2 10", 10, 128, 1}};
+
+/* Which layer and product a recorded sgemm is (the conv layers' sgemm
+ * shapes are in src/layer_conv.c, the dense layers' in src/layer_dense.c):
+ * forward NN  M=out N=cols K=in; dW NT  M=out N=in K=cols;
+ * dX TN  M=in N=cols K=out. Ties (conv4 and dense1 have the same out and
+ * in) go to the layer with more columns per sample that divides the count. */
+static inline int nb_classify(const nb_rec *r, const nb_layer *ls, size_t n_ls, int *op) {
+  long out, in, cols;
+  if (!r->ta && !r->tb) *op = 0, out = r->m, in = r->k, cols = r->n;
+  else if (!r->ta && r->tb) *op = 1, out = r->m, in = r->n, cols = r->k;
+  else if (r->ta && !r->tb) *op = 2, out = r->k, in = r->m, cols = r->n;
+  else return -1;
+  int best = -1;
+  for (size_t i = 0; i < n_ls; i++)
+    if (ls[i].out == out && ls[i].in == in && cols % ls[i].cols == 0 &&
+        (best < 0 || ls[i].cols > ls[best].cols))
+      best = (int)i;
+  return best;
+}
+
+/* Per layer and product: time per step, GFLOP/s, share of the peak. */
+static inline double nb_report_gemms(const nb_layer *ls, size_t n_ls, size_t steps, double peak,
+                              double step_s, const char *what) {
+  static const char *const ops[3] = {"forward", "dW", "dX"};
+  double total = 0;
+  printf("\nsgemm inside %zu real %s (library calls intercepted), peak %.1f GFLOP/s\n", steps,
+         what, peak);
+  printf("%-15s %-8s %6s %7s %6s %7s %10s %9s %7s\n", "layer", "product", "M", "N", "K", "calls",
+         "ms/step", "GFLOP/s", "%peak");
+  for (size_t l = 0; l <= n_ls; l++)
+    for (int o = 0; o < 3; o++)
+      for (size_t i = 0; i < nb_n_recs; i++) {
+        const nb_rec *r = &nb_recs[i];
+        int op, which = nb_classify(r, ls, n_ls, &op);
+        if (which < 0) which = (int)n_ls;
+        if ((size_t)which != l || (which < (int)n_ls && op != o) || (which == (int)n_ls && o))
+          continue;
+        double flop = 2.0 * (double)r->m * (double)r->n * (double)r->k * (double)r->calls;
+        double gf = flop / r->secs * 1e-9;
+        total += r->secs;
+        printf("%-15s %-8s %6ld %7ld %6ld %7zu %10.3f %9.1f %6.1f%%\n",
+               which < (int)n_ls ? ls[which].name : "?", which < (int)n_ls ? ops[op] : "?", r->m,
+               r->n, r->k, r->calls, 1e3 * r->secs / (double)steps, gf, 100 * gf / peak);
+      }
+  printf("per step: %.3f ms total, %.3f ms in sgemm, %.3f ms outside sgemm (%.0f%%)\n",
+         1e3 * step_s, 1e3 * total / (double)steps, 1e3 * (step_s - total / (double)steps),
+         100 * (step_s - total / (double)steps) / step_s);
+  return total;
+}
+
+/* ---- our side ---- */
+
+static inline fmnist_model *nb_model(const char *spec, const bu_common *c, size_t batch,
+                              size_t epochs) {
+  fmnist_model *m;
+  char num[64];
+  bu_check(fmnist_model_create("net", &m));
+  bu_check(fmnist_model_set(m, "layers", spec));
+  snprintf(num, sizeof num, "%llu", (unsigned long long)c->seed);
+  bu_check(fmnist_model_set(m, "seed", num));
+  snprintf(num, sizeof num, "%zu", c->threads);
+  bu_check(fmnist_model_set(m, "threads", num));
+  snprintf(num, sizeof num, "%zu", epochs);
+  bu_check(fmnist_model_set(m, "epochs", num));
+  snprintf(num, sizeof num, "%zu", batch);
+  bu_check(fmnist_model_set(m, "batch", num));
+  bu_check(fmnist_model_set(m, "lr", "0.001"));
+  return m;
+}
+
+typedef struct nb_window {
+  size_t warmup, timed; /* batches */
+  size_t n_batches;     /* of the epoch, from the callback */
+  double t0, t1;
+} nb_window;
+
+/* Starts the clock and the sgemm record after `warmup` batches, stops them
+ * `timed` batches later and cancels the fit. */
+static inline int nb_progress(void *user, fmnist_stage stage, size_t done, size_t total) {
+  nb_window *w = user;
+  if (stage != FMNIST_STAGE_BATCH) return 0;
+  w->n_batches = total;
+  if (done == w->warmup) {
+    nb_record(1);
+    w->t0 = bu_now();
+  }
+  if (done == w->warmup + w->timed || done == total) {
+    w->t1 = bu_now();
+    nb_record(0);
+    w->timed = done - w->warmup;
+    return 1;
+  }
+  return 0;
+}
+
+/* Trains `spec` on train for warmup + timed batches (timed 0: the rest of
+ * the epoch); returns seconds per batch of the timed ones. */
+static inline double nb_time_batches(const char *spec, const bu_common *c, const fmnist_dataset *train,
+                              size_t batch, nb_window *w) {
+  fmnist_model *m = nb_model(spec, c, batch, 1);
+  size_t n_batches = (fmnist_dataset_count(train) + batch - 1) / batch;
+  if (w->warmup >= n_batches) w->warmup = n_batches / 10;
+  if (!w->timed || w->warmup + w->timed > n_batches) w->timed = n_batches - w->warmup;
+  bu_check(fmnist_model_set_progress(m, nb_progress, w));
+  fmnist_status s = fmnist_model_fit(m, train, NULL);
+  if (s != FMNIST_E_CANCELLED) bu_check(s);
+  fmnist_model_free(m);
+  return (w->t1 - w->t0) / (double)w->timed;
+}
+
+/* ---- report ---- */
+
+static inline void nb_cell(double v, const char *fmt) {
+  if (isnan(v)) printf(" %11s", "n/a");
+  else printf(fmt, v);
+}
+
+/* One table row: the timed figure (seconds, or images/s with per_s), RSS,
+ * test accuracy, ratio against ours. */
+static inline void nb_row(const char *side, double value, double rss, double acc, double ratio) {
+  printf("%-14s", side);
+  nb_cell(value, " %11.3f");
+  nb_cell(rss, " %11.1f");
+  nb_cell(acc, " %11.4f");
+  nb_cell(ratio, " %11.2f");
+  printf("\n");
+}
+
+/* The RESULT line: ours_s/peer_s are seconds (of an epoch, or of the
+ * inference of the test set); ratio = peer time / our time. */
+static inline void nb_result(const char *name, double ours_s, double peer_s, const char *extra) {
+  printf("RESULT bench=%s ours_s=%.4f peer_s=%.4f ratio=%.3f%s\n", name, ours_s, peer_s,
+         peer_s / ours_s, extra ? extra : "");
+  fflush(stdout);
+}
+
+static inline void nb_loadavg(char *out, size_t size) {
+  FILE *f = fopen("/proc/loadavg", "r");
+  out[0] = '\0';
+  if (f) {
+    if (!fgets(out, (int)size, f)) out[0] = '\0';
+    fclose(f);
+  }
+  out[strcspn(out, "\n")] = '\0';
+}
+
+#endif
