@@ -16,7 +16,10 @@
   }
 
 /* A fresh scratch directory for files a test writes (under
- * $FMNIST_TEST_DIR or /tmp); the returned path is static. */
+ * $FMNIST_TEST_DIR or /tmp); the returned path is static. The process that
+ * made it removes it with everything inside at exit (each forked test
+ * process its own); FMNIST_TEST_KEEP=1 keeps it for a post-mortem. A test
+ * process killed by a signal or a timeout leaves its directory behind. */
 const char *fmnist_test_dir(void);
 /* Writes n bytes to dir/name; returns the full path (static buffer of 4
  * rotating slots, so up to four paths stay valid at once). */
