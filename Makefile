@@ -5,7 +5,8 @@
 #   make asan            the suites under AddressSanitizer + UBSan (CK_FORK=no)
 #   make examples        every program of examples/
 #   make bench [BENCH=name]   benchmarks beside their peers (bench/README.md)
-#   make install / uninstall  PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR
+#   make install / uninstall  PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, MANDIR
+#   make docs            API reference (Doxygen) in $(BUILD)/docs/html
 #   make install-check   install to a temp prefix, build C and C++ apps via pkg-config
 #   make deps            installs the build dependencies (Debian/Ubuntu, root)
 #   make fuzz [FUZZ_SECONDS=60]  libFuzzer targets of tests/fuzz/
@@ -42,6 +43,7 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR ?= $(PREFIX)/share/man
 
 SRCS := $(sort $(wildcard src/*.c))
 HDRS := $(wildcard include/*.h include/fmnist/*.h src/*.h)
@@ -70,7 +72,7 @@ BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
 
 .PHONY: all check asan examples bench install uninstall install-check deps clean \
-        fuzz oom-check abi-check abi-baseline
+        fuzz oom-check abi-check abi-baseline docs
 all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so
 
 $(BUILD)/static/%.o: src/%.c $(HDRS) | $(BUILD)/static
@@ -135,12 +137,21 @@ install: all fmnist.pc
 	ln -sf libfmnist.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfmnist.so
 	install -m 644 fmnist.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man3
+	install -m 644 docs/fmnist.3 $(DESTDIR)$(MANDIR)/man3/
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/fmnist.h $(DESTDIR)$(LIBDIR)/libfmnist.a \
 	  $(DESTDIR)$(LIBDIR)/libfmnist.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	  $(DESTDIR)$(LIBDIR)/libfmnist.so.$(VERSION) $(DESTDIR)$(PKGCONFIGDIR)/fmnist.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/fmnist
+	rm -f $(DESTDIR)$(MANDIR)/man3/fmnist.3
+
+# API reference from the comments of include/ (docs/Doxyfile); needs doxygen.
+docs:
+	@mkdir -p $(BUILD)/docs
+	FMNIST_DOCS_OUT=$(BUILD)/docs FMNIST_VERSION=$(VERSION) doxygen docs/Doxyfile
+	@echo "API reference: $(BUILD)/docs/html/index.html"
 
 # Installs into a temporary prefix and builds C and C++ programs with
 # pkg-config alone (shared and static).
