@@ -40,9 +40,10 @@ typedef struct knn_state {
 
 /* Blocking of the distance computation: a task takes QUERY_BLOCK queries
  * and walks the training set TRAIN_BLOCK rows at a time, so its distance
- * buffer is QUERY_BLOCK x TRAIN_BLOCK floats (8 MB) whatever the sizes. */
+ * buffer is QUERY_BLOCK x TRAIN_BLOCK floats (1 MB, read back from L2 by
+ * the top-k scan) whatever the sizes. */
 #define QUERY_BLOCK 256
-#define TRAIN_BLOCK 8192
+#define TRAIN_BLOCK 1024
 /* Candidates kept from the float distances before exact re-ranking: the
  * float value ||t||^2 - 2 q.t loses ~1e-4 of a squared distance of ~1e3,
  * so near-ties may come in the wrong order; k + MARGIN candidates re-ranked
@@ -185,15 +186,12 @@ static void search_block(void *ctx, size_t task) {
   for (size_t i = 0; i < nq; i++) fmnist__topk_init(&top[i], kc, cval + i * kc, cidx + i * kc);
   for (size_t t0 = 0; t0 < st->n; t0 += tb) {
     size_t nt = st->n - t0 < tb ? st->n - t0 : tb;
-    /* dist (nq x nt) = -2 q t^T, then + |t|^2: the squared distance less
-     * |q|^2, which is the same for every candidate of a query. */
+    /* dist (nq x nt) = -2 q t^T; the top-k adds |t|^2: the squared
+     * distance less |q|^2, which is the same for every candidate of a
+     * query. */
     fmnist__sgemm(0, 1, nq, nt, NF, -2.0f, q, NF, st->x + t0 * NF, NF, 0.0f, dist, nt);
-    for (size_t i = 0; i < nq; i++) {
-      float *row = dist + i * nt;
-      const float *norm = st->norm + t0;
-      for (size_t j = 0; j < nt; j++) row[j] += norm[j];
-      fmnist__topk_push(&top[i], row, nt, (uint32_t)t0);
-    }
+    for (size_t i = 0; i < nq; i++)
+      fmnist__topk_push_add(&top[i], dist + i * nt, st->norm + t0, nt, (uint32_t)t0);
   }
   for (size_t i = 0; i < nq; i++) {
     /* Exact re-ranking of the candidates by (d2, index). */

@@ -50,3 +50,18 @@ void fmnist__topk_push(fmnist__topk *t, const float *v, size_t n,
     }
   }
 }
+
+void fmnist__topk_push_add(fmnist__topk *t, const float *v, const float *add, size_t n,
+                           uint32_t first) {
+  size_t j = 0;
+  for (; j < n && t->len < t->k; j++) fmnist__topk_push1(t, v[j] + add[j], first + (uint32_t)j);
+  if (j == n) return;
+  float worst = t->val[t->k - 1];
+  for (; j < n; j++) {
+    float x = v[j] + add[j];
+    if (x <= worst) {
+      fmnist__topk_push1(t, x, first + (uint32_t)j);
+      worst = t->val[t->k - 1];
+    }
+  }
+}

@@ -21,6 +21,9 @@ void fmnist__topk_init(fmnist__topk *t, size_t k, float *val, uint32_t *idx);
 /* Offers v[0..n-1] with indices first, first+1, ... */
 void fmnist__topk_push(fmnist__topk *t, const float *v, size_t n,
                        uint32_t first);
+/* Offers v[j] + add[j] (summed in float) for j < n, indices first, ... */
+void fmnist__topk_push_add(fmnist__topk *t, const float *v, const float *add, size_t n,
+                           uint32_t first);
 /* Offers one value with its index. */
 void fmnist__topk_push1(fmnist__topk *t, float v, uint32_t index);
 
