@@ -71,7 +71,7 @@ EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(EXOUT)/%)
 BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
 
-.PHONY: all check asan examples bench install uninstall install-check deps clean \
+.PHONY: FORCE all check asan examples bench install uninstall install-check deps clean \
         fuzz oom-check abi-check abi-baseline docs
 all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so
 
@@ -124,11 +124,13 @@ bench: $(BENCHES)
 	sh bench/run.sh $(BENCH)
 
 # ---- install ----
-fmnist.pc: fmnist.pc.in Makefile
+# Regenerated on every install: it records PREFIX, LIBDIR and INCLUDEDIR.
+$(BUILD)/fmnist.pc: fmnist.pc.in FORCE
+	@mkdir -p $(BUILD)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-install: all fmnist.pc
+install: all $(BUILD)/fmnist.pc
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/fmnist $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 644 include/fmnist.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 include/fmnist/*.h $(DESTDIR)$(INCLUDEDIR)/fmnist/
@@ -136,7 +138,7 @@ install: all fmnist.pc
 	install -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libfmnist.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfmnist.so
-	install -m 644 fmnist.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 644 $(BUILD)/fmnist.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man3
 	install -m 644 docs/fmnist.3 $(DESTDIR)$(MANDIR)/man3/
 
@@ -201,4 +203,6 @@ deps:
 	sh .ci/install-deps
 
 clean:
-	rm -rf $(BUILD) $(LIBOUT)/libfmnist.* fmnist.pc $(EXAMPLES) $(BENCHES)
+	rm -rf $(BUILD) $(LIBOUT)/libfmnist.* $(EXAMPLES) $(BENCHES)
+
+FORCE:

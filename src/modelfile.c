@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "alloc.h"
@@ -116,14 +118,21 @@ fmnist_status fmnist__modelfile_write(const char *path, uint32_t family,
   }
   put_le(tail, crc, 4);
 
+  /* A unique temporary name beside the target, renamed over it at the end,
+   * so a reader never sees half a file and two writers never share one. */
   size_t plen = strlen(path);
   char *tmp = fmnist__alloc(plen + 8);
   if (!tmp) return fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", path);
   memcpy(tmp, path, plen);
-  memcpy(tmp + plen, ".tmpXX", 7);
-  FILE *f = fopen(tmp, "wb");
+  memcpy(tmp + plen, ".XXXXXX", 8);
+  int fd = mkstemp(tmp); /* mode 0600: widened to the usual 0644 below */
+  FILE *f = fd < 0 || fchmod(fd, 0644) != 0 ? NULL : fdopen(fd, "wb");
   if (!f) {
     fmnist_status s = fmnist__fail(FMNIST_E_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    if (fd >= 0) {
+      close(fd);
+      remove(tmp);
+    }
     fmnist__free(tmp);
     return s;
   }

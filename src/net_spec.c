@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "fmnist/net.h"
 #include "net.h"
+#include "options.h"
 #include "status.h"
 
 #define MAX_FIELDS 5
@@ -295,14 +296,14 @@ FMNIST_API fmnist_status fmnist_net_add_maxpool(fmnist_model *m, size_t size) {
 FMNIST_API fmnist_status fmnist_net_add_batchnorm(fmnist_model *m) { return append(m, "bn"); }
 
 FMNIST_API fmnist_status fmnist_net_add_dropout(fmnist_model *m, double rate) {
-  char t[64];
-  snprintf(t, sizeof t, "drop:%.17g", rate);
+  char t[64] = "drop:";
+  fmnist__format_real(t + 5, sizeof t - 5, rate);
   return append(m, t);
 }
 
 FMNIST_API fmnist_status fmnist_net_add_noise(fmnist_model *m, double std) {
-  char t[64];
-  snprintf(t, sizeof t, "noise:%.17g", std);
+  char t[64] = "noise:";
+  fmnist__format_real(t + 6, sizeof t - 6, std);
   return append(m, t);
 }
 

@@ -119,6 +119,13 @@ fmnist_status fmnist__option_parse(const fmnist__option *opt, void *base,
   return fmnist__fail(FMNIST_E_OPTION, "option %s: bad type", opt->key);
 }
 
+void fmnist__format_real(char *buf, size_t len, double v) {
+  for (int digits = 1; digits <= 17; digits++) { /* 17 digits always suffice */
+    snprintf(buf, len, "%.*g", digits, v);
+    if (strtod(buf, NULL) == v) return;
+  }
+}
+
 fmnist_status fmnist__option_format(const fmnist__option *opt,
                                     const void *base, char *buf, size_t len) {
   char tmp[64] = "";
@@ -134,8 +141,8 @@ fmnist_status fmnist__option_format(const fmnist__option *opt,
   case FMNIST__OPT_U64:
     snprintf(tmp, sizeof tmp, "%" PRIu64, *FIELD(b, opt, uint64_t));
     break;
-  case FMNIST__OPT_REAL: /* %.17g round-trips a double exactly */
-    snprintf(tmp, sizeof tmp, "%.17g", *FIELD(b, opt, double));
+  case FMNIST__OPT_REAL:
+    fmnist__format_real(tmp, sizeof tmp, *FIELD(b, opt, double));
     break;
   case FMNIST__OPT_CHOICE: text = opt->choices[*FIELD(b, opt, int)]; break;
   case FMNIST__OPT_TEXT:

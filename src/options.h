@@ -40,6 +40,9 @@ fmnist_status fmnist__option_parse(const fmnist__option *opt, void *base,
 /* Formats the field as text (round-trips through parse). */
 fmnist_status fmnist__option_format(const fmnist__option *opt,
                                     const void *base, char *buf, size_t len);
+/* The shortest decimal text of v that reads back exactly ("0.3", not
+ * "0.29999999999999999"). */
+void fmnist__format_real(char *buf, size_t len, double v);
 /* Sets every option of the table to its default. */
 fmnist_status fmnist__options_defaults(const fmnist__option *table, void *base);
 /* Copies every option from src to dst (TEXT fields are duplicated). */

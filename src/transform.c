@@ -33,6 +33,7 @@ struct fmnist_transform {
   uint64_t counter; /* images transformed since create/reseed */
   fmnist__tf_op *ops;
   size_t n, cap;
+  size_t threads; /* 0 = all cores */
 };
 
 uint8_t fmnist__tf_pixel(double v) {
@@ -49,6 +50,12 @@ FMNIST_API fmnist_status fmnist_transform_create(uint64_t seed,
   if (!t) return fmnist__fail(FMNIST_E_NOMEM, "transform: out of memory");
   t->seed = seed;
   *out = t;
+  return FMNIST_OK;
+}
+
+FMNIST_API fmnist_status fmnist_transform_set_threads(fmnist_transform *t, size_t threads) {
+  FMNIST__CHECK_ARG(t);
+  t->threads = threads;
   return FMNIST_OK;
 }
 
@@ -351,7 +358,7 @@ FMNIST_API fmnist_status fmnist_transform_apply(fmnist_transform *t,
     apply_job job = {t, in, out, n};
     size_t tasks = (n + CHUNK - 1) / CHUNK;
     if (n >= PARALLEL_MIN) {
-      fmnist__parallel_for(fmnist_cpu_count(), tasks, apply_chunk, &job);
+      fmnist__parallel_for(fmnist__threads_resolve(t->threads), tasks, apply_chunk, &job);
     } else {
       for (size_t k = 0; k < tasks; k++) apply_chunk(&job, k);
     }

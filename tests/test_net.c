@@ -149,7 +149,7 @@ START_TEST(add_functions_write_the_spec) {
   ck_assert_int_eq(fmnist_net_add_dense(m, 10), FMNIST_OK);
   char buf[256];
   ck_assert_int_eq(fmnist_model_get(m, "layers", buf, sizeof buf), FMNIST_OK);
-  ck_assert_str_eq(buf, "noise:0.10000000000000001 conv:8:3:1:same bn relu pool:2 drop:0.25 "
+  ck_assert_str_eq(buf, "noise:0.1 conv:8:3:1:same bn relu pool:2 drop:0.25 "
                         "flatten dense:16 tanh dense:10");
   ck_assert_int_eq(fmnist_net_add_conv(m, 0, 3, 1, 1), FMNIST_E_OPTION);
   ck_assert_int_eq(fmnist_net_add_dropout(m, 1.5), FMNIST_E_OPTION);
@@ -237,7 +237,7 @@ START_TEST(history_options_progress) {
   fmnist_model *m = net_with("dense:8 relu dense:10");
   char buf[64];
   const char *defaults[][2] = {{"epochs", "20"}, {"batch", "32"},       {"lr", "0.001"},
-                               {"beta1", "0.90000000000000002"},       {"init", "he"},
+                               {"beta1", "0.9"}, {"init", "he"},
                                {"weight_decay", "0"}};
   for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
     ck_assert_int_eq(fmnist_model_get(m, defaults[i][0], buf, sizeof buf), FMNIST_OK);

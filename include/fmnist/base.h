@@ -20,6 +20,7 @@ extern "C" {
 #define FMNIST_API
 #endif
 
+/* Version of the headers; fmnist_version() gives the library's. */
 #define FMNIST_VERSION_MAJOR 1
 #define FMNIST_VERSION_MINOR 0
 #define FMNIST_VERSION_PATCH 0
@@ -45,6 +46,7 @@ FMNIST_API const char *fmnist_version(void);
   X(E_CHECKSUM, 11, "checksum mismatch")                                     \
   X(E_NOTFOUND, 12, "file not found")
 
+/* Result of every fallible call: FMNIST_OK (0) or one of the errors above. */
 typedef enum fmnist_status {
 #define FMNIST_STATUS_ENUM_(name, value, msg) FMNIST_##name = value,
   FMNIST_STATUS_MAP(FMNIST_STATUS_ENUM_)

@@ -14,12 +14,15 @@
 extern "C" {
 #endif
 
+/* Image side in pixels, pixels per image, number of classes. */
 #define FMNIST_SIDE 28
 #define FMNIST_PIXELS 784
 #define FMNIST_CLASSES 10
 
+/* Images and labels, immutable once made (but for shuffle). */
 typedef struct fmnist_dataset fmnist_dataset;
 
+/* Which official file pair to load. */
 typedef enum fmnist_set {
   FMNIST_SET_TRAIN = 0, /* train-images-idx3-ubyte(.gz), 60000 images */
   FMNIST_SET_TEST = 1   /* t10k-images-idx3-ubyte(.gz), 10000 images */
@@ -109,10 +112,13 @@ FMNIST_API fmnist_status fmnist_dataset_shuffle(fmnist_dataset *ds,
  * (seed, epoch), or 0..count-1 when shuffle is 0. */
 typedef struct fmnist_batcher fmnist_batcher;
 
+/* New batcher over ds (which must outlive it), ready for epoch 0.
+ * batch_size 0: FMNIST_E_INVALID. */
 FMNIST_API fmnist_status fmnist_batcher_create(const fmnist_dataset *ds,
                                                size_t batch_size, int shuffle,
                                                uint64_t seed,
                                                fmnist_batcher **out);
+/* Frees a batcher; NULL is allowed. */
 FMNIST_API void fmnist_batcher_free(fmnist_batcher *b);
 /* Starts epoch `epoch` (0-based), making its order. */
 FMNIST_API fmnist_status fmnist_batcher_start(fmnist_batcher *b,

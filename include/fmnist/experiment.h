@@ -9,6 +9,7 @@
 extern "C" {
 #endif
 
+/* Results of a cross validation: one fmnist_metrics per fold. */
 typedef struct fmnist_cv fmnist_cv;
 
 /* k-fold cross validation of a model configuration on ds (report: k = 5):
@@ -22,6 +23,7 @@ FMNIST_API fmnist_status fmnist_cross_validate(const fmnist_model *m,
                                                const fmnist_dataset *ds,
                                                size_t k, uint64_t seed,
                                                fmnist_cv **out);
+/* Frees the results and their metrics; NULL is allowed. */
 FMNIST_API void fmnist_cv_free(fmnist_cv *cv);
 /* Number of folds; 0 for NULL. */
 FMNIST_API size_t fmnist_cv_folds(const fmnist_cv *cv);

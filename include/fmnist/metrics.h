@@ -10,8 +10,10 @@
 extern "C" {
 #endif
 
+/* Scores of one set of predictions. */
 typedef struct fmnist_metrics fmnist_metrics;
 
+/* A per-class score. */
 typedef enum fmnist_score {
   FMNIST_PRECISION = 0,
   FMNIST_RECALL = 1,
@@ -19,6 +21,7 @@ typedef enum fmnist_score {
   FMNIST_SUPPORT = 3 /* number of true images of the class */
 } fmnist_score;
 
+/* How per-class scores are averaged. */
 typedef enum fmnist_average {
   FMNIST_MACRO = 0,   /* plain mean over the 10 classes */
   FMNIST_WEIGHTED = 1 /* mean weighted by support */
@@ -32,6 +35,7 @@ FMNIST_API fmnist_status fmnist_metrics_compute(const uint8_t *truth,
                                                 const uint8_t *pred,
                                                 const float *proba, size_t n,
                                                 fmnist_metrics **out);
+/* Frees metrics; NULL is allowed. */
 FMNIST_API void fmnist_metrics_free(fmnist_metrics *m);
 
 /* Number of predictions; 0 for NULL. */

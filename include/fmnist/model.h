@@ -39,6 +39,7 @@
 extern "C" {
 #endif
 
+/* A classifier of one family: options, and once fitted, its parameters. */
 typedef struct fmnist_model fmnist_model;
 
 /* New unfitted model of a family ("logreg", "knn", "forest", "net") with
@@ -52,7 +53,8 @@ FMNIST_API const char *fmnist_model_family(const fmnist_model *m);
 
 /* Sets one option from text. Unknown key or bad value: FMNIST_E_OPTION with
  * the key named in fmnist_last_error(); the option keeps its old value.
- * Setting an option after fit makes the model unfitted again. */
+ * Setting an option after fit (or load) makes the model unfitted again,
+ * except "threads", which only changes how the work is spread. */
 FMNIST_API fmnist_status fmnist_model_set(fmnist_model *m, const char *key,
                                           const char *value);
 /* Writes an option's current value as text into buf (len bytes with the
@@ -73,9 +75,12 @@ FMNIST_API fmnist_status fmnist_model_set_progress(fmnist_model *m,
                                                    void *user);
 
 /* Trains on train; valid (may be NULL) is used for per-epoch validation
- * figures of iterative families. Empty train set: FMNIST_E_INVALID.
- * Diverging training (NaN/Inf loss): FMNIST_E_NUMERIC. On failure the model
- * is unfitted. */
+ * figures of iterative families. Errors: FMNIST_E_INVALID (NULL or empty
+ * train set; knn with k above the training count), FMNIST_E_OPTION (a net
+ * whose last layer is not dense:10), FMNIST_E_STATE (a net with no
+ * layers), FMNIST_E_NUMERIC (diverging training: NaN/Inf loss),
+ * FMNIST_E_CANCELLED (the progress callback asked to stop),
+ * FMNIST_E_NOMEM. On failure the model is unfitted. */
 FMNIST_API fmnist_status fmnist_model_fit(fmnist_model *m,
                                           const fmnist_dataset *train,
                                           const fmnist_dataset *valid);
@@ -106,6 +111,7 @@ FMNIST_API fmnist_status fmnist_model_load(const char *path,
 
 /* Training history, one row per epoch of the last fit (iterative families;
  * logreg: solver epochs; forest and knn: none). */
+/* One column of the training history. */
 typedef enum fmnist_history_field {
   FMNIST_HIST_TRAIN_LOSS = 0,
   FMNIST_HIST_TRAIN_ACCURACY = 1,

@@ -12,8 +12,8 @@
  *   relu | tanh | sigmoid     activation
  *   flatten                   (optional: dense flattens its input)
  *   dense:UNITS               fully connected
- * The last layer must be dense:10; softmax and cross-entropy are fused in
- * the loss. Example (the report's final CNN):
+ * The last layer must be dense:10 (checked by fit, since layers are added
+ * one at a time); softmax and cross-entropy are fused in the loss. Example (the report's final CNN):
  *   "noise:0.1 conv:32:3 bn relu pool:2 drop:0.3 conv:64:3 bn relu pool:2
  *    drop:0.3 conv:128:3 bn relu pool:2 drop:0.3 conv:128:3 relu flatten
  *    dense:128 relu drop:0.3 dense:10"
@@ -27,22 +27,37 @@
 extern "C" {
 #endif
 
+/* Activation functions of fmnist_net_add_activation. */
 typedef enum fmnist_activation {
   FMNIST_RELU = 0,
   FMNIST_TANH = 1,
   FMNIST_SIGMOID = 2
 } fmnist_activation;
 
-/* Each appends one layer to a "net" model (another family: FMNIST_E_INVALID;
- * bad numbers: FMNIST_E_OPTION). The model becomes unfitted. */
+/* Each fmnist_net_add_* appends one layer to a "net" model, as the same
+ * token appended to its "layers" option would (another family:
+ * FMNIST_E_INVALID; bad numbers or a shape that does not fit the layers
+ * before: FMNIST_E_OPTION, nothing appended). The model becomes unfitted. */
+
+/* dense:UNITS — fully connected; flattens its input. */
 FMNIST_API fmnist_status fmnist_net_add_dense(fmnist_model *m, size_t units);
+/* conv:FILTERS:KERNEL:STRIDE:same|valid — filters of kernel x kernel,
+ * moved by stride; same_padding != 0 pads so that stride 1 keeps the size. */
 FMNIST_API fmnist_status fmnist_net_add_conv(fmnist_model *m, size_t filters,
                                              size_t kernel, size_t stride,
                                              int same_padding);
+/* pool:SIZE — max over size x size windows, stride size. */
 FMNIST_API fmnist_status fmnist_net_add_maxpool(fmnist_model *m, size_t size);
+/* bn — batch normalization per channel (batch statistics in training,
+ * running statistics in inference). */
 FMNIST_API fmnist_status fmnist_net_add_batchnorm(fmnist_model *m);
+/* drop:RATE — inverted dropout of a fraction rate in [0, 1) (training
+ * only). */
 FMNIST_API fmnist_status fmnist_net_add_dropout(fmnist_model *m, double rate);
+/* noise:STD — additive Gaussian noise on the standardized input (training
+ * only). */
 FMNIST_API fmnist_status fmnist_net_add_noise(fmnist_model *m, double std);
+/* relu | tanh | sigmoid. */
 FMNIST_API fmnist_status fmnist_net_add_activation(fmnist_model *m,
                                                    fmnist_activation act);
 /* Appends the layers of a spec; on error (FMNIST_E_OPTION, the message names

@@ -17,11 +17,18 @@
 extern "C" {
 #endif
 
+/* A pipeline of image operations with its own seed and image counter. */
 typedef struct fmnist_transform fmnist_transform;
 
+/* New empty pipeline (an empty pipeline copies images unchanged). */
 FMNIST_API fmnist_status fmnist_transform_create(uint64_t seed,
                                                  fmnist_transform **out);
+/* Frees a pipeline; NULL is allowed. */
 FMNIST_API void fmnist_transform_free(fmnist_transform *t);
+/* Threads used by apply for large batches (512 images or more): 0 = all
+ * cores (the default). Results do not depend on it. */
+FMNIST_API fmnist_status fmnist_transform_set_threads(fmnist_transform *t,
+                                                      size_t threads);
 /* Restarts the image counter with a new seed. */
 FMNIST_API fmnist_status fmnist_transform_reseed(fmnist_transform *t,
                                                  uint64_t seed);
