@@ -117,7 +117,7 @@ $(EXOUT)/%: examples/%.c $(EXAMPLE_SUPPORT) $(wildcard examples/*.h) $(LIBOUT)/l
 	  -Wl,-rpath,$(abspath $(LIBOUT)) -lm $(LDFLAGS)
 examples: $(EXAMPLES)
 
-$(BENCHOUT)/%: bench/%.c bench/benchutil.c bench/benchutil.h $(LIBOUT)/libfmnist.so $(HDRS)
+$(BENCHOUT)/%: bench/%.c bench/benchutil.c $(wildcard bench/*.h) $(LIBOUT)/libfmnist.so $(HDRS)
 	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) $< bench/benchutil.c -o $@ -L$(LIBOUT) -lfmnist \
 	  -Wl,-rpath,$(abspath $(LIBOUT)) $(DEP_LIBS) $(LDFLAGS)
 bench: $(BENCHES)
