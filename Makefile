@@ -120,8 +120,8 @@ examples: $(EXAMPLES)
 $(BENCHOUT)/%: bench/%.c bench/benchutil.c $(wildcard bench/*.h) $(LIBOUT)/libfmnist.so $(HDRS)
 	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) $< bench/benchutil.c -o $@ -L$(LIBOUT) -lfmnist \
 	  -Wl,-rpath,$(abspath $(LIBOUT)) $(DEP_LIBS) $(LDFLAGS)
-bench: $(BENCHES)
-	sh bench/run.sh $(BENCH)
+bench: $(if $(BENCH),$(BENCH:%=$(BENCHOUT)/%),$(BENCHES))
+	BENCHOUT=$(BENCHOUT) sh bench/run.sh $(BENCH)
 
 # ---- install ----
 # Regenerated on every install: it records PREFIX, LIBDIR and INCLUDEDIR.
