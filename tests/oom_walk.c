@@ -86,11 +86,54 @@ static fmnist_status make_model(int family, fmnist_model **m) {
 
 static fmnist_status load_dataset(int family) {
   (void)family;
-  fmnist_dataset *ds = NULL, *a = NULL, *b = NULL;
+  fmnist_dataset *ds = NULL, *a = SENTINEL, *b = SENTINEL;
   fmnist_status s = fmnist_dataset_load_files(images_gz, labels_raw, &ds);
-  if (!s) s = fmnist_dataset_split(ds, 20, 1, 7, &a, &b);
-  fmnist_dataset_free(a);
-  fmnist_dataset_free(b);
+  if (!s) {
+    s = fmnist_dataset_split(ds, 20, 1, 7, &a, &b);
+    if (s) ck_assert(a == SENTINEL && b == SENTINEL);
+    else fmnist_dataset_free(a), fmnist_dataset_free(b);
+  }
+  fmnist_dataset_free(ds);
+  return s;
+}
+
+/* Subset, k folds, shuffle, mini-batches, metrics. */
+static fmnist_status dataset_ops(int family) {
+  (void)family;
+  static const size_t idx[5] = {3, 1, 4, 1, 5};
+  fmnist_dataset *ds = NULL, *sub = SENTINEL, *tr = SENTINEL, *va = SENTINEL;
+  fmnist_batcher *bt = SENTINEL;
+  fmnist_metrics *mt = SENTINEL;
+  fmnist_status s = fmnist_dataset_from_memory(images, labels, N, &ds);
+  if (s) return s;
+  s = fmnist_dataset_subset(ds, idx, 5, &sub);
+  if (s) ck_assert_ptr_eq(sub, SENTINEL);
+  else fmnist_dataset_free(sub);
+  if (!s) {
+    s = fmnist_dataset_kfold(ds, 3, 1, 1, 9, &tr, &va);
+    if (s) ck_assert(tr == SENTINEL && va == SENTINEL);
+    else fmnist_dataset_free(tr), fmnist_dataset_free(va);
+  }
+  if (!s) s = fmnist_dataset_shuffle(ds, 3);
+  if (!s) {
+    s = fmnist_batcher_create(ds, 8, 1, 5, &bt);
+    if (s) ck_assert_ptr_eq(bt, SENTINEL);
+  }
+  if (!s) {
+    const size_t *batch;
+    for (size_t e = 0; e < 2 && !s; e++) {
+      s = fmnist_batcher_start(bt, e);
+      while (!s && fmnist_batcher_next(bt, &batch)) {}
+    }
+    fmnist_batcher_free(bt);
+  }
+  if (!s) {
+    static float proba[N * FMNIST_CLASSES];
+    for (size_t i = 0; i < N * FMNIST_CLASSES; i++) proba[i] = 0.1f;
+    s = fmnist_metrics_compute(labels, fmnist_dataset_labels(ds), proba, N, &mt);
+    if (s) ck_assert_ptr_eq(mt, SENTINEL);
+    else fmnist_metrics_free(mt);
+  }
   fmnist_dataset_free(ds);
   return s;
 }
@@ -188,6 +231,23 @@ static fmnist_status cross_validate(int family) {
   return s;
 }
 
+/* Robustness of a model loaded (without failures) before the walk. */
+static fmnist_model *robust_model;
+static fmnist_status robustness(int family) {
+  (void)family;
+  static const char *const specs[] = {"noise:30", "rotate:10 blur:1", "occlude:8 flip:1"};
+  fmnist_dataset *ds = NULL;
+  double acc[3] = {-1, -1, -1};
+  fmnist_status s = fmnist_dataset_from_memory(images, labels, N, &ds);
+  if (!s) {
+    s = fmnist_robustness(robust_model, ds, specs, 3, 4, acc);
+    if (s)
+      for (int i = 0; i < 3; i++) ck_assert(acc[i] == -1);
+  }
+  fmnist_dataset_free(ds);
+  return s;
+}
+
 static fmnist_status read_png(int family) {
   (void)family;
   uint8_t out[FMNIST_PIXELS];
@@ -209,7 +269,7 @@ static size_t walk(scenario_fn fn, int family, const char *what) {
     if (made < n) { /* the n-th allocation never happened: success */
       ck_assert_msg(s == FMNIST_OK, "%s: %s with no failure injected: %s", what,
                     fmnist_status_name(s), fmnist_last_error());
-      printf("  %-32s %4zu allocation points, each failure -> E_NOMEM\n", what, n - 1);
+      printf("  %-36s %4zu allocation points, each failure -> E_NOMEM\n", what, n - 1);
       return n - 1;
     }
     /* The FILE* of stdio and zlib's inflate state may fail too, but every
@@ -228,6 +288,7 @@ START_TEST(walk_all) {
     saved[f] = paths[f];
   }
   walk(load_dataset, 0, "load gz + split");
+  walk(dataset_ops, 0, "subset/kfold/shuffle/batch/metrics");
   walk(transform_dataset, 0, "transform dataset");
   walk(read_png, 0, "image read PNG");
   for (int f = 0; f < 4; f++) {
@@ -238,6 +299,10 @@ START_TEST(walk_all) {
     walk(load_and_predict, f, what);
     snprintf(what, sizeof what, "%s cross validation k=2", families[f]);
     walk(cross_validate, f, what);
+    ck_assert_int_eq(fmnist_model_load(saved[f], &robust_model), FMNIST_OK);
+    snprintf(what, sizeof what, "%s robustness, 3 specs", families[f]);
+    walk(robustness, f, what);
+    fmnist_model_free(robust_model);
   }
 }
 END_TEST
