@@ -38,8 +38,10 @@ int classic_run(const char *family, const char *name, const char *const *kv,
               family);
       return 1;
     }
-    /* Options, threads included, come from the file: setting one would
-     * make the model unfitted. */
+    /* Options come from the file (setting one would make the model
+     * unfitted), except the thread count, which keeps a fit. */
+    snprintf(value, sizeof value, "%zu", c->threads);
+    ex_check(fmnist_model_set(m, "threads", value));
     ex_check(fmnist_model_set_progress(m, ex_progress, NULL));
     printf("loaded %s from %s\n", family, c->load);
   } else {
