@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char *const keys[] = {"layers", "max_depth", "C", "k", "seed", "lr", "criterion"};
-static const char *const families[] = {"net", "forest", "logreg", "knn", "net", "forest", "net"};
+static const char *const families[] = {"net", "forest", "logreg", "knn", "net", "net", "forest"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > 4096) return 0;

@@ -86,6 +86,10 @@ static void spec_seeds(void) {
   put_text("depth", 1, "80");
   put_text("c", 2, "1e-3");
   put_text("k", 3, "7");
+  put_text("seed", 4, "18446744073709551615");
+  put_text("lr", 5, "0.001");
+  put_text("criterion", 6, "entropy");
+  put_text("net-spec", 0, "conv:16:5:2:valid pool:3 bn sigmoid flatten drop:0.5 dense:10");
   put_text("tf", 7, "noise:25 saltpepper:0.1 shift:2 flip:0.5 rotate:15 blur:1 occlude:8 contrast:1.5 brightness:-20");
 }
 
@@ -107,9 +111,22 @@ static void model_seeds(void) {
       fprintf(stderr, "seeds: %s: %s\n", setups[f][0], fmnist_last_error());
       exit(1);
     }
-    snprintf(path, sizeof path, "%s/%s.fmm", dir, setups[f][0]);
+    snprintf(path, sizeof path, "%s/%s.fmm.tmp", dir, setups[f][0]);
     if (fmnist_model_save(m, path)) exit(1);
     fmnist_model_free(m);
+    /* selector byte (fuzz_model.c: 1 = fix length and CRC, 0 = as is) + file */
+    static uint8_t file[1 << 17];
+    FILE *in = fopen(path, "rb");
+    size_t n = in ? fread(file + 1, 1, sizeof file - 1, in) : 0;
+    if (!in || n == sizeof file - 1) exit(1);
+    fclose(in);
+    remove(path);
+    char name[64];
+    for (uint8_t sel = 0; sel < 2; sel++) {
+      file[0] = sel;
+      snprintf(name, sizeof name, "%s%s.fmm", setups[f][0], sel ? "-fixcrc" : "");
+      put(name, file, n + 1);
+    }
   }
   fmnist_dataset_free(ds);
 }
