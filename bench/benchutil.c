@@ -197,6 +197,13 @@ double bu_peak_rss_mb(void) {
   return (double)u.ru_maxrss / 1024.0; /* Linux: kilobytes */
 }
 
+double bu_cpu_s(void) {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return (double)u.ru_utime.tv_sec + 1e-6 * (double)u.ru_utime.tv_usec +
+         (double)u.ru_stime.tv_sec + 1e-6 * (double)u.ru_stime.tv_usec;
+}
+
 void bu_score(const fmnist_dataset *ds, const uint8_t *pred, double *accuracy,
               double *macro_f1) {
   fmnist_metrics *m;
@@ -273,8 +280,8 @@ void bu_report(const char *name, const char *timed, const char *config, const bu
   row("libfmnist", ours, 1.0);
   if (peer) row("scikit-learn", peer, p / o);
   printf("ratio = scikit-learn %s seconds / libfmnist %s seconds\n", timed, timed);
-  printf("RESULT bench=%s ours_s=%.4f peer_s=%.4f ratio=%.3f ours_acc=%.4f peer_acc=%.4f%s\n",
-         name, o, p, p / o, ours->accuracy, peer ? peer->accuracy : NAN,
+  printf("RESULT bench=%s ours_s=%.4f peer_s=%.4f ratio=%.3f ours_acc=%.4f peer_acc=%.4f%s%s\n",
+         name, o, p, p / o, ours->accuracy, peer ? peer->accuracy : NAN, ours->extra,
          peer ? peer->extra : "");
   fflush(stdout);
 }

@@ -56,6 +56,8 @@ void bu_remove_split(const char *dir);
 double bu_now(void);                   /* monotonic seconds */
 double bu_median(double *v, size_t n); /* sorts v */
 double bu_peak_rss_mb(void);           /* this process, getrusage */
+double bu_cpu_s(void);                 /* CPU seconds of this process so far
+                                          (user + system, all threads) */
 void bu_check(fmnist_status s);        /* prints the error and exits 1 unless OK */
 
 /* Accuracy and macro F1 of predictions on ds. */
@@ -65,7 +67,8 @@ void bu_score(const fmnist_dataset *ds, const uint8_t *pred, double *accuracy,
 /* ---- the peer ---- */
 typedef struct bu_side {
   double fit_s, predict_s, accuracy, macro_f1, rss_mb; /* NaN: not measured */
-  char extra[128]; /* further key=value pairs the peer printed */
+  char extra[128]; /* further " key=value" pairs for the RESULT line (the
+                      peer's own get a peer_ prefix) */
 } bu_side;
 /* Runs "<python> <script> <args>" and reads its "PEER key=value ..." line
  * into *out. Returns 1 on success; 0 (with a message) if the peer failed. */
@@ -75,6 +78,8 @@ int bu_run_peer(const bu_common *c, const char *args, bu_side *out);
 /* Prints the table (ours, peer) with the ratio peer/ours of the timed
  * column ("fit" or "predict"), then
  *   RESULT bench=<name> ours_s=.. peer_s=.. ratio=.. ours_acc=.. peer_acc=..
+ * followed by ours->extra and peer->extra (e.g. CPU seconds, which a
+ * shared machine disturbs less than wall seconds).
  * A peer that did not run shows as n/a. */
 void bu_report(const char *name, const char *timed, const char *config, const bu_side *ours,
                const bu_side *peer);
