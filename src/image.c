@@ -102,13 +102,27 @@ static fmnist_status decode_pgm(const uint8_t *d, size_t n, const char *name, ui
   return FMNIST_OK;
 }
 
+/* libpng's simplified API allocates with its own malloc and reports every
+ * failure as text only; its out-of-memory messages ("Out of memory",
+ * "png_image_read: out of memory", "insufficient memory") are E_NOMEM, the
+ * rest E_FORMAT. */
+static fmnist_status png_failure(const char *message) {
+  char low[sizeof ((png_image *)0)->message];
+  size_t i = 0;
+  for (; message[i] && i + 1 < sizeof low; i++)
+    low[i] = (char)(message[i] >= 'A' && message[i] <= 'Z' ? message[i] - 'A' + 'a' : message[i]);
+  low[i] = '\0';
+  return strstr(low, "out of memory") || strstr(low, "insufficient memory") ? FMNIST_E_NOMEM
+                                                                           : FMNIST_E_FORMAT;
+}
+
 static fmnist_status decode_png(const uint8_t *d, size_t n, const char *name, uint8_t **pix,
                                 size_t *w, size_t *h) {
   png_image img;
   memset(&img, 0, sizeof img);
   img.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_memory(&img, d, n))
-    return fmnist__fail(FMNIST_E_FORMAT, "%s: bad PNG: %s", name, img.message);
+    return fmnist__fail(png_failure(img.message), "%s: bad PNG: %s", name, img.message);
   if (img.width < FMNIST_SIDE || img.height < FMNIST_SIDE || img.width > MAX_SIDE ||
       img.height > MAX_SIDE) {
     fmnist_status s = fmnist__fail(FMNIST_E_FORMAT, "%s: image is %ux%u, expected 28..%d on each side",
@@ -125,7 +139,7 @@ static fmnist_status decode_png(const uint8_t *d, size_t n, const char *name, ui
   }
   if (!png_image_finish_read(&img, &background, p, 0, NULL)) {
     fmnist__free(p);
-    return fmnist__fail(FMNIST_E_FORMAT, "%s: bad PNG data: %s", name, img.message);
+    return fmnist__fail(png_failure(img.message), "%s: bad PNG data: %s", name, img.message);
   }
   *pix = p;
   *w = img.width;
