@@ -11,7 +11,7 @@
 int main(int argc, char **argv) {
   bu_common c;
   size_t max_iter = 100;
-  double C = 1.0, tol = 0.001;
+  double C = 1.0, tol = 0.0001;
   const bu_flag extra[] = {
       {"max-iter", BU_SIZE, &max_iter, "epochs at most"},
       {"C", BU_DOUBLE, &C, "inverse L2 penalty"},

@@ -8,7 +8,7 @@
 
 int main(int argc, char **argv) {
   ex_common c;
-  double C = 1.0, tol = 0.001, lr = 0.01;
+  double C = 1.0, tol = 0.0001, lr = 0.01;
   const char *solver = "sag";
   size_t max_iter = 1000, batch = 32;
   const ex_flag extra[] = {

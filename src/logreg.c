@@ -36,7 +36,7 @@ static const fmnist__option logreg_options[] = {
      NULL},
     {"max_iter", FMNIST__OPT_SIZE, offsetof(logreg_config, max_iter), "100", 1, 1e9, NULL, NULL,
      NULL},
-    {"tol", FMNIST__OPT_REAL, offsetof(logreg_config, tol), "0.001", 0, 1e9, NULL, NULL, NULL},
+    {"tol", FMNIST__OPT_REAL, offsetof(logreg_config, tol), "0.0001", 0, 1e9, NULL, NULL, NULL},
     {"lr", FMNIST__OPT_REAL, offsetof(logreg_config, lr), "0.01", 1e-12, 1e6, NULL, NULL, NULL},
     {"batch", FMNIST__OPT_SIZE, offsetof(logreg_config, batch), "32", 1, 1e7, NULL, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL}};

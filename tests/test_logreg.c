@@ -160,7 +160,7 @@ START_TEST(test_defaults) {
   char v[64];
   ck_assert_int_eq(fmnist_model_create("logreg", &m), FMNIST_OK);
   static const char *const want[][2] = {{"C", "1"},      {"solver", "sag"}, {"max_iter", "100"},
-                                        {"tol", "0.001"}, {"lr", "0.01"},   {"batch", "32"}};
+                                        {"tol", "0.0001"}, {"lr", "0.01"},  {"batch", "32"}};
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
     ck_assert_int_eq(fmnist_model_get(m, want[i][0], v, sizeof v), FMNIST_OK);
     ck_assert_str_eq(v, want[i][1]);
