@@ -262,8 +262,8 @@ static fmnist_status knn_proba(const fmnist_model *m, const uint8_t *images, siz
 }
 
 static fmnist_status knn_predict(const fmnist_model *m, const uint8_t *images, size_t n,
-                                 uint8_t *out) {
-  return run(m, images, n, NULL, out);
+                                 uint8_t *labels, float *proba) {
+  return run(m, images, n, proba, labels);
 }
 
 /* Parameters: u64 n, n x 784 raw pixels, n labels. The standardized copy

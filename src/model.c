@@ -208,7 +208,7 @@ FMNIST_API fmnist_status fmnist_model_predict(const fmnist_model *m, const uint8
                                               size_t n, uint8_t *labels) {
   fmnist_status s = check_predict_args(m, images, n, labels, __func__);
   if (s || n == 0) return s;
-  if (m->family->predict) return m->family->predict(m, images, n, labels);
+  if (m->family->predict) return m->family->predict(m, images, n, labels, NULL);
   size_t chunk = n < PREDICT_CHUNK ? n : PREDICT_CHUNK;
   float *proba = fmnist__calloc(chunk * FMNIST_CLASSES, sizeof *proba);
   if (!proba) return fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_predict: out of memory");
@@ -233,13 +233,14 @@ FMNIST_API fmnist_status fmnist_model_evaluate(const fmnist_model *m, const fmni
   if (!proba || !pred) {
     s = fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_evaluate: out of memory");
   } else if (n) {
-    /* Labels from proba, except for families whose predict differs from the
-     * argmax of their probabilities (KNN's tie breaking). */
-    s = m->family->proba(m, fmnist_dataset_images(ds), n, proba);
-    if (!s && m->family->predict)
-      s = m->family->predict(m, fmnist_dataset_images(ds), n, pred);
-    else if (!s)
-      argmax_rows(proba, n, pred);
+    /* Labels from proba, except for families whose labels follow another
+     * rule (KNN's tie breaking): those give both in one pass. */
+    if (m->family->predict) {
+      s = m->family->predict(m, fmnist_dataset_images(ds), n, pred, proba);
+    } else {
+      s = m->family->proba(m, fmnist_dataset_images(ds), n, proba);
+      if (!s) argmax_rows(proba, n, pred);
+    }
   }
   if (!s) s = fmnist_metrics_compute(fmnist_dataset_labels(ds), pred, proba, n, out);
   fmnist__free(proba);

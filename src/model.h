@@ -27,9 +27,10 @@ typedef struct fmnist__family {
   /* n images (raw uint8) -> n*10 probabilities. */
   fmnist_status (*proba)(const fmnist_model *m, const uint8_t *images,
                          size_t n, float *out);
-  /* Optional: labels directly (NULL: argmax of proba). */
+  /* Optional: labels by a rule other than the argmax of proba (NULL:
+   * argmax), and the probabilities in the same pass if proba is not NULL. */
   fmnist_status (*predict)(const fmnist_model *m, const uint8_t *images,
-                           size_t n, uint8_t *out);
+                           size_t n, uint8_t *labels, float *proba);
   /* Appends the fitted parameters to w. */
   void (*save)(const fmnist_model *m, fmnist__writer *w);
   /* Reads the parameters written by save into m->state. */
