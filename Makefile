@@ -12,6 +12,7 @@
 #   make fuzz [FUZZ_SECONDS=60]  libFuzzer targets of tests/fuzz/
 #   make oom-check       allocation-failure walk (tests/oom_*.c) under ASan
 #   make abi-check       the shared library against the stored ABI baseline
+#   make tsan / valgrind ThreadSanitizer run / memcheck of the examples
 #
 # WERROR=1 turns warnings into errors (CI does). BUILD and LIBOUT move the
 # objects and the libraries elsewhere, so two builds can run side by side.
@@ -72,7 +73,7 @@ BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
 
 .PHONY: FORCE all check asan examples bench install uninstall install-check deps clean \
-        fuzz oom-check abi-check abi-baseline docs
+        fuzz oom-check abi-check abi-baseline tsan valgrind docs
 all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so
 
 $(BUILD)/static/%.o: src/%.c $(HDRS) | $(BUILD)/static
@@ -170,8 +171,8 @@ FUZZ_LIB_FLAGS := $(filter-out -fvisibility=hidden,$(LIB_CFLAGS)) -fsanitize=fuz
 $(BUILD)/fuzz/lib/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_LIB_FLAGS) -O1 -g -c $< -o $@
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS:src/%.c=$(BUILD)/fuzz/lib/%.o)
-	clang $(APP_CFLAGS) -Isrc $(FUZZ_FLAGS) $^ -o $@ $(DEP_LIBS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS:src/%.c=$(BUILD)/fuzz/lib/%.o) tests/fuzz/fuzz_file.h
+	clang $(APP_CFLAGS) -Isrc $(FUZZ_FLAGS) $(filter-out %.h,$^) -o $@ $(DEP_LIBS)
 $(BUILD)/fuzz/seeds: tests/fuzz/seeds.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) $< -o $@ $(STATIC_LIB) $(DEP_LIBS)
@@ -188,6 +189,17 @@ $(BUILD)/oom/%: tests/%.c $(TEST_SUPPORT) $(SRCS:src/%.c=$(BUILD)/oom/lib/%.o)
 	$(CC) $(TEST_CFLAGS) $(SAN) -DFMNIST_ALLOC_TESTING $^ -o $@ $(CHECK_LIBS) $(DEP_LIBS)
 oom-check: $(OOM_SRCS:tests/%.c=$(BUILD)/oom/%)
 	@for t in $^; do echo "== $$t"; CK_FORK=no FMNIST_TEST_DIR=$(BUILD)/tmp $$t || exit 1; done
+
+# Sanitizer objects are intermediates of pattern chains: keep them.
+.SECONDARY: $(SRCS:src/%.c=$(BUILD)/oom/lib/%.o) $(SRCS:src/%.c=$(BUILD)/fuzz/lib/%.o)
+
+# ThreadSanitizer: concurrent handles give the results of sequential runs.
+tsan:
+	sh tests/tsan.sh $(BUILD)/tsan
+
+# valgrind memcheck of the example programs on a small generated subset.
+valgrind: examples
+	sh tests/valgrind.sh $(EXOUT)
 
 # ABI guard: compare the shared library with the stored abidw baseline.
 # Compatible changes (added functions) pass; an incompatible one fails

@@ -147,12 +147,11 @@ static void score_set(const fit_ctx *f, const float *x, const uint8_t *y, size_t
 static fmnist_status end_epoch(fit_ctx *f, size_t epoch, double loss, double acc,
                                double seconds) {
   fmnist__epoch e = {{loss, acc, NAN, NAN, seconds}};
-  if (!isfinite(loss))
-    return fmnist__fail(FMNIST_E_NUMERIC, "logreg: training loss is %g at epoch %zu", loss,
-                        epoch + 1);
+  fmnist_status s = fmnist__model_check_loss(f->m, loss, epoch);
+  if (s) return s;
   if (f->xv) score_set(f, f->xv, f->yv, f->nv, &e.v[FMNIST_HIST_VALID_LOSS],
                        &e.v[FMNIST_HIST_VALID_ACCURACY]);
-  fmnist_status s = fmnist__model_add_epoch(f->m, &e);
+  s = fmnist__model_add_epoch(f->m, &e);
   if (!s) s = fmnist__model_progress(f->m, FMNIST_STAGE_EPOCH, epoch + 1, f->cfg->max_iter);
   return s;
 }

@@ -277,6 +277,13 @@ fmnist_status fmnist__model_add_epoch(fmnist_model *m, const fmnist__epoch *e) {
   return FMNIST_OK;
 }
 
+fmnist_status fmnist__model_check_loss(const fmnist_model *m, double mean_loss, size_t epoch) {
+  if (isfinite(mean_loss) && mean_loss <= 1000) return FMNIST_OK;
+  return fmnist__fail(FMNIST_E_NUMERIC,
+                      "%s: training diverged at epoch %zu (mean loss %g; learning rate too high?)",
+                      m->family->name, epoch + 1, mean_loss);
+}
+
 fmnist_status fmnist__model_progress(const fmnist_model *m, fmnist_stage stage, size_t done,
                                      size_t total) {
   if (m->progress && m->progress(m->progress_user, stage, done, total))

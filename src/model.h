@@ -66,6 +66,12 @@ void fmnist__model_standardize(const fmnist_model *m, const uint8_t *images,
  * it asked to stop, else FMNIST_OK. */
 fmnist_status fmnist__model_progress(const fmnist_model *m, fmnist_stage stage,
                                      size_t done, size_t total);
+/* FMNIST_E_NUMERIC (message naming the family and epoch) if an epoch's mean
+ * training cross-entropy is NaN, infinite or above 1000 — an average true
+ * class probability below e^-1000, which no float can hold: the training
+ * has diverged even where the loss stayed finite. Else FMNIST_OK. */
+fmnist_status fmnist__model_check_loss(const fmnist_model *m, double mean_loss,
+                                       size_t epoch);
 /* Appends one epoch row to the history (visible to a progress callback). */
 fmnist_status fmnist__model_add_epoch(fmnist_model *m, const fmnist__epoch *e);
 

@@ -337,6 +337,7 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
       }
       s = fmnist__model_progress(m, FMNIST_STAGE_BATCH, b + 1, n_batches);
     }
+    if (!s) s = fmnist__model_check_loss(m, loss / (double)n, e);
     if (s) break;
     fmnist__epoch row = {{loss / (double)n, (double)correct / (double)n, NAN, NAN, 0}};
     if (valid)

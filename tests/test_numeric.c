@@ -270,6 +270,19 @@ START_TEST(logreg_sgd_diverges) {
 }
 END_TEST
 
+/* Divergence with a loss that stays finite (~1e19 for this two-layer net,
+ * ~1e23 for SGD at lr 1e3) is divergence all the same. */
+START_TEST(finite_but_huge_loss_is_divergence) {
+  fmnist_model *m = model("net", (const char *const[]){"layers", "conv:4:3 bn relu pool:2 dense:10",
+                                                       "lr", "1e9", "epochs", "3", NULL});
+  expect_divergence(m, "net bn lr=1e9");
+  fmnist_model_free(m);
+  m = model("logreg", (const char *const[]){"solver", "sgd", "lr", "1e3", "max_iter", "5", NULL});
+  expect_divergence(m, "logreg sgd lr=1e3");
+  fmnist_model_free(m);
+}
+END_TEST
+
 /* The same sane run does fit: the divergence tests fail for the lr alone. */
 START_TEST(sane_rates_fit) {
   fmnist_dataset *ds = make_set();
@@ -302,6 +315,7 @@ static Suite *numeric_suite(void) {
   tcase_add_test(tt, net_diverges_conv);
   tcase_add_test(tt, net_divergence_after_good_fit);
   tcase_add_test(tt, logreg_sgd_diverges);
+  tcase_add_test(tt, finite_but_huge_loss_is_divergence);
   tcase_add_test(tt, sane_rates_fit);
   suite_add_tcase(s, tt);
   return s;
