@@ -6,7 +6,7 @@
 int main(int argc, char **argv) {
   ex_common c;
   nn_flags f = {20, 32, 0.001, NULL, NULL};
-  const ex_flag extra[] = {NN_FLAGS(f)};
+  const ex_flag extra[] = {NN_FLAGS(f), EX_SAVE_FLAG(c)};
   ex_parse_flags(argc, argv, "Single conv layer CNN of the report.", &c, extra,
                  sizeof extra / sizeof extra[0]);
   ex_data d;

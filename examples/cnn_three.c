@@ -14,6 +14,7 @@ int main(int argc, char **argv) {
   int bn = 0;
   const ex_flag extra[] = {
       NN_FLAGS(f),
+      EX_SAVE_FLAG(c),
       {"noise", EX_DOUBLE, &noise, "std of Gaussian input noise (0: none)"},
       {"batch-norm", EX_BOOL, &bn, "batch norm between each conv and its relu"},
   };

@@ -77,8 +77,6 @@ void ex_parse_flags(int argc, char **argv, const char *purpose, ex_common *c,
       {"threads", EX_SIZE, &c->threads, "threads, 0 = all cores"},
       {"limit", EX_SIZE, &c->limit, "use the first N images of each set, "
                                     "0 = all"},
-      {"save", EX_STRING, &c->save, "save the fitted model to FILE"},
-      {"load", EX_STRING, &c->load, "load the model from FILE, skip fitting"},
   };
   const ex_flag *tabs[2] = {common, extra};
   const size_t n[2] = {sizeof common / sizeof common[0], extra ? n_extra : 0};

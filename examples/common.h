@@ -29,6 +29,11 @@ typedef struct ex_common {
   const char *load; /* --load FILE */
 } ex_common;
 
+/* --save FILE and --load FILE, for the programs that honour them: put
+ * them in the program's own flag table. */
+#define EX_SAVE_FLAG(c) {"save", EX_STRING, &(c).save, "save the fitted model to FILE"}
+#define EX_LOAD_FLAG(c) {"load", EX_STRING, &(c).load, "load the model from FILE, skip fitting"}
+
 /* Fills *c with defaults, then parses argv into it and into the program's
  * own flags (extra[0..n_extra-1], may be NULL). --help prints purpose and
  * every flag with its default, exit 0; an unknown flag or a bad value

@@ -11,6 +11,8 @@ int main(int argc, char **argv) {
   size_t bootstrap = 1;
   const char *criterion = "gini";
   const ex_flag extra[] = {
+      EX_SAVE_FLAG(c),
+      EX_LOAD_FLAG(c),
       {"n-trees", EX_SIZE, &n_trees, "trees"},
       {"max-depth", EX_SIZE, &max_depth, "deepest level (0 = none; the report: 70 and 80)"},
       {"criterion", EX_STRING, &criterion, "gini|entropy"},

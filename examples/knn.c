@@ -11,6 +11,8 @@ int main(int argc, char **argv) {
   size_t k = 7;
   const char *weights = "uniform";
   const ex_flag extra[] = {
+      EX_SAVE_FLAG(c),
+      EX_LOAD_FLAG(c),
       {"k", EX_SIZE, &k, "neighbours (the report: 5 and 7)"},
       {"weights", EX_STRING, &weights, "uniform|distance (distance: votes weigh 1/d)"},
   };

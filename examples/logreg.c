@@ -12,6 +12,8 @@ int main(int argc, char **argv) {
   const char *solver = "sag";
   size_t max_iter = 1000, batch = 32;
   const ex_flag extra[] = {
+      EX_SAVE_FLAG(c),
+      EX_LOAD_FLAG(c),
       {"C", EX_DOUBLE, &C, "inverse L2 penalty (objective: sum of log-losses + |W|^2/(2C))"},
       {"solver", EX_STRING, &solver, "sag|sgd"},
       {"max-iter", EX_SIZE, &max_iter, "epochs at most (the report: 1000 and 5000)"},

@@ -12,6 +12,7 @@ int main(int argc, char **argv) {
   const char *act = "relu";
   const ex_flag extra[] = {
       NN_FLAGS(f),
+      EX_SAVE_FLAG(c),
       {"activation", EX_STRING, &act, "relu|tanh|sigmoid|all"},
   };
   ex_parse_flags(argc, argv, "Dense network of the report (Figure 2, section 4.1).", &c, extra,

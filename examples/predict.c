@@ -25,6 +25,7 @@ int main(int argc, char **argv) {
   const char *file = NULL;
   int invert = 0, index = -1;
   const ex_flag extra[] = {
+      EX_LOAD_FLAG(opt),
       {"image", EX_STRING, &file, "a PGM or PNG file to classify"},
       {"invert", EX_BOOL, &invert, "the picture is dark on light: invert it (Fashion-MNIST is "
                                    "light on dark)"},
