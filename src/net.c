@@ -1,5 +1,6 @@
 /* The "net" model family: options, mini-batch training with Adam,
- * inference in bounded chunks, save/load of parameters and BN statistics. */
+ * inference in bounded chunks spread over the threads, save/load of
+ * parameters and BN statistics. */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -107,32 +108,100 @@ static const float *infer_chunk(const fmnist_model *m, const fmnist__net *net, i
   return x;
 }
 
-static fmnist_status proba(const fmnist_model *m, const uint8_t *images, size_t n, float *out) {
-  const fmnist__net *net = m->state;
-  infer_ws ws;
-  size_t cap = n < INFER_CHUNK ? n : INFER_CHUNK;
-  fmnist_status s = infer_ws_make(net, cap, &ws);
-  if (s) return s;
-  fmnist__blas_threads(fmnist__model_threads(m));
-  for (size_t i = 0; i < n; i += cap) {
-    size_t k = n - i < cap ? n - i : cap;
-    const float *logits = infer_chunk(m, net, &ws, images + i * FMNIST_PIXELS, k);
-    fmnist__softmax_rows(logits, FMNIST_CLASSES, k, out + i * FMNIST_CLASSES);
+/* Parallel inference: chunks of INFER_CHUNK images are dealt to the tasks
+ * round-robin, each task with its own workspace and OpenBLAS at one thread
+ * (fmnist__parallel_for), which keeps both cores busy in the elementwise
+ * layers too. A chunk's result does not depend on which task ran it, and
+ * per-chunk sums are added in chunk order, so the figures are the same for
+ * every thread count. */
+typedef struct infer_pool {
+  size_t count;
+  infer_ws *ws;
+} infer_pool;
+
+static void infer_pool_free(infer_pool *p) {
+  for (size_t i = 0; p->ws && i < p->count; i++) infer_ws_free(&p->ws[i]);
+  fmnist__free(p->ws);
+  *p = (infer_pool){0, NULL};
+}
+
+/* Workspaces for `threads` tasks over n images (fewer if n is small). */
+static fmnist_status infer_pool_make(const fmnist__net *net, size_t threads, size_t n,
+                                     infer_pool *p) {
+  size_t cap = n < INFER_CHUNK ? n : INFER_CHUNK, chunks = (n + cap - 1) / cap;
+  *p = (infer_pool){threads < chunks ? threads : chunks, NULL};
+  p->ws = fmnist__calloc(p->count, sizeof *p->ws);
+  if (!p->ws) return fmnist__fail(FMNIST_E_NOMEM, "net: out of memory for the inference workspace");
+  for (size_t i = 0; i < p->count; i++) {
+    fmnist_status s = infer_ws_make(net, cap, &p->ws[i]);
+    if (s) {
+      infer_pool_free(p);
+      return s;
+    }
   }
-  infer_ws_free(&ws);
   return FMNIST_OK;
 }
 
-/* Mean loss and accuracy over a labelled set (validation). */
-static void evaluate(const fmnist_model *m, const fmnist__net *net, infer_ws *ws,
-                     const fmnist_dataset *ds, double *loss, double *acc) {
+typedef struct infer_job {
+  const fmnist_model *m;
+  const fmnist__net *net;
+  const infer_pool *pool;
+  const uint8_t *images, *labels; /* labels: for loss and accuracy */
+  size_t n;
+  float *proba;           /* n x 10, when no labels */
+  double *chunk_loss;     /* per chunk, with labels */
+  size_t *chunk_correct;  /* per chunk, with labels */
+} infer_job;
+
+static void infer_task(void *ctx, size_t t) {
+  const infer_job *j = ctx;
+  infer_ws *ws = &j->pool->ws[t];
+  for (size_t c = t; c * ws->cap < j->n; c += j->pool->count) {
+    size_t i = c * ws->cap, k = j->n - i < ws->cap ? j->n - i : ws->cap;
+    const float *logits = infer_chunk(j->m, j->net, ws, j->images + i * FMNIST_PIXELS, k);
+    if (j->labels) {
+      j->chunk_correct[c] = 0;
+      j->chunk_loss[c] = fmnist__softmax_xent(logits, j->labels + i, FMNIST_CLASSES, k, 0, NULL,
+                                              &j->chunk_correct[c]);
+    } else {
+      fmnist__softmax_rows(logits, FMNIST_CLASSES, k, j->proba + i * FMNIST_CLASSES);
+    }
+  }
+}
+
+static void infer_run(const infer_job *j, size_t threads) {
+  if (j->pool->count > 1) {
+    fmnist__parallel_for(j->pool->count, j->pool->count, infer_task, (void *)(uintptr_t)j);
+  } else {
+    fmnist__blas_threads(threads);
+    infer_task((void *)(uintptr_t)j, 0);
+  }
+}
+
+static fmnist_status proba(const fmnist_model *m, const uint8_t *images, size_t n, float *out) {
+  const fmnist__net *net = m->state;
+  infer_pool pool;
+  fmnist_status s = infer_pool_make(net, fmnist__model_threads(m), n, &pool);
+  if (s) return s;
+  infer_job job = {m, net, &pool, images, NULL, n, out, NULL, NULL};
+  infer_run(&job, fmnist__model_threads(m));
+  infer_pool_free(&pool);
+  return FMNIST_OK;
+}
+
+/* Mean loss and accuracy over a labelled set (validation); chunk_loss and
+ * chunk_correct have a slot per INFER_CHUNK images of ds. */
+static void evaluate(const fmnist_model *m, const fmnist__net *net, const infer_pool *pool,
+                     const fmnist_dataset *ds, double *chunk_loss, size_t *chunk_correct,
+                     double *loss, double *acc) {
   size_t n = fmnist_dataset_count(ds), correct = 0;
-  const uint8_t *img = fmnist_dataset_images(ds), *lab = fmnist_dataset_labels(ds);
+  infer_job job = {m,    net, pool, fmnist_dataset_images(ds), fmnist_dataset_labels(ds),
+                   n,    NULL, chunk_loss, chunk_correct};
+  infer_run(&job, fmnist__model_threads(m));
   double total = 0;
-  for (size_t i = 0; i < n; i += ws->cap) {
-    size_t k = n - i < ws->cap ? n - i : ws->cap;
-    const float *logits = infer_chunk(m, net, ws, img + i * FMNIST_PIXELS, k);
-    total += fmnist__softmax_xent(logits, lab + i, FMNIST_CLASSES, k, 0, NULL, &correct);
+  for (size_t c = 0; c * pool->ws[0].cap < n; c++) {
+    total += chunk_loss[c];
+    correct += chunk_correct[c];
   }
   *loss = total / (double)n;
   *acc = (double)correct / (double)n;
@@ -152,7 +221,9 @@ typedef struct train_ws {
   int *need_dx;   /* layer i needs dx: some earlier layer has parameters */
   size_t *order;  /* shuffled sample indices */
   uint8_t *labels;
-  infer_ws infer; /* validation */
+  infer_pool infer;      /* validation */
+  double *chunk_loss;    /* per validation chunk */
+  size_t *chunk_correct; /* per validation chunk */
 } train_ws;
 
 static void train_ws_free(train_ws *t, size_t n_layers) {
@@ -170,11 +241,13 @@ static void train_ws_free(train_ws *t, size_t n_layers) {
   fmnist__free(t->need_dx);
   fmnist__free(t->order);
   fmnist__free(t->labels);
-  infer_ws_free(&t->infer);
+  infer_pool_free(&t->infer);
+  fmnist__free(t->chunk_loss);
+  fmnist__free(t->chunk_correct);
 }
 
-static fmnist_status train_ws_make(fmnist__net *net, size_t batch, size_t n_train, int valid,
-                                   train_ws *t) {
+static fmnist_status train_ws_make(fmnist__net *net, size_t batch, size_t n_train,
+                                   size_t n_valid, size_t threads, train_ws *t) {
   size_t L = net->n_layers, act = FMNIST_PIXELS, scratch = 1;
   memset(t, 0, sizeof *t);
   t->batch = batch;
@@ -215,8 +288,13 @@ static fmnist_status train_ws_make(fmnist__net *net, size_t batch, size_t n_trai
     train_ws_free(t, L);
     return fmnist__fail(FMNIST_E_NOMEM, "net: out of memory for the training workspace");
   }
-  if (valid) {
-    fmnist_status s = infer_ws_make(net, INFER_CHUNK, &t->infer);
+  if (n_valid) {
+    size_t chunks = (n_valid + INFER_CHUNK - 1) / INFER_CHUNK;
+    fmnist_status s = infer_pool_make(net, threads, n_valid, &t->infer);
+    t->chunk_loss = fmnist__calloc(chunks, sizeof *t->chunk_loss);
+    t->chunk_correct = fmnist__calloc(chunks, sizeof *t->chunk_correct);
+    if (!s && (!t->chunk_loss || !t->chunk_correct))
+      s = fmnist__fail(FMNIST_E_NOMEM, "net: out of memory for the training workspace");
     if (s) {
       train_ws_free(t, L);
       return s;
@@ -299,7 +377,7 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
   const size_t n_batches = (n + batch - 1) / batch;
   const uint8_t *images = fmnist_dataset_images(train), *labels = fmnist_dataset_labels(train);
   train_ws t;
-  s = train_ws_make(net, batch, n, valid != NULL, &t);
+  s = train_ws_make(net, batch, n, fmnist_dataset_count(valid), fmnist__model_threads(m), &t);
   if (s) {
     fmnist__net_free(net);
     return s;
@@ -341,8 +419,8 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
     if (s) break;
     fmnist__epoch row = {{loss / (double)n, (double)correct / (double)n, NAN, NAN, 0}};
     if (valid)
-      evaluate(m, net, &t.infer, valid, &row.v[FMNIST_HIST_VALID_LOSS],
-               &row.v[FMNIST_HIST_VALID_ACCURACY]);
+      evaluate(m, net, &t.infer, valid, t.chunk_loss, t.chunk_correct,
+               &row.v[FMNIST_HIST_VALID_LOSS], &row.v[FMNIST_HIST_VALID_ACCURACY]);
     row.v[FMNIST_HIST_SECONDS] = now() - t0;
     s = fmnist__model_add_epoch(m, &row);
     if (!s) s = fmnist__model_progress(m, FMNIST_STAGE_EPOCH, e + 1, cfg->epochs);
