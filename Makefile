@@ -103,7 +103,7 @@ $(BUILD)/tests/shared/%: tests/%.c $(TEST_SUPPORT) $(LIBOUT)/libfmnist.so $(HDRS
 
 check: $(TEST_BINS)
 	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; \
-	  FMNIST_TEST_DIR=$(BUILD)/tmp $$t || fail=1; done; \
+	  CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-120} FMNIST_TEST_DIR=$(BUILD)/tmp $$t || fail=1; done; \
 	  if [ $$fail -ne 0 ]; then echo "make check: FAILED"; exit 1; fi
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
