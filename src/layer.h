@@ -39,13 +39,14 @@ typedef struct fmnist__layer_spec {
   size_t kernel; /* conv kernel, pool size */
   size_t stride; /* conv stride */
   int same;      /* conv: 1 same padding, 0 valid */
-  double rate;   /* dropout rate, noise std */
+  double rate;   /* dropout rate, noise std; bn: momentum */
+  double eps;    /* bn: added to the variance */
 } fmnist__layer_spec;
 
-/* Batch-norm running statistics: m = BN_MOMENTUM*m + (1-BN_MOMENTUM)*batch,
- * as Keras (PyTorch's momentum=0.01 is the same rule); eps as Keras. */
-#define FMNIST__BN_MOMENTUM 0.99f
-#define FMNIST__BN_EPS 1e-3f
+/* Batch-norm defaults ("bn"): running statistics m = 0.99 m + 0.01 batch and
+ * eps 1e-3, as Keras; "bn:0.9:1e-5" gives PyTorch's (its momentum 0.1). */
+#define FMNIST__BN_MOMENTUM 0.99
+#define FMNIST__BN_EPS 1e-3
 
 typedef struct fmnist__layer fmnist__layer;
 

@@ -67,6 +67,7 @@ static void bn_forward(fmnist__layer *l, const float *x, float *y, void *aux, si
   const size_t C = l->in_c, m = n * l->in_h * l->in_w;
   float *bmean = aux, *binv = bmean + C;
   float *rmean = l->stats, *rvar = l->stats + C;
+  const float mom = (float)l->spec.rate, eps = (float)l->spec.eps;
   for (size_t c = 0; c < C; c++) {
     const float *xc = x + c * m;
     float *yc = y + c * m;
@@ -75,15 +76,15 @@ static void bn_forward(fmnist__layer *l, const float *x, float *y, void *aux, si
       mean = (float)(sum(xc, m, 0) / (double)m);
       double ss = sum_sq(xc, m, mean);
       double var = ss / (double)m;
-      inv = (float)(1.0 / sqrt(var + (double)FMNIST__BN_EPS));
+      inv = (float)(1.0 / sqrt(var + l->spec.eps));
       bmean[c] = mean;
       binv[c] = inv;
       double unbiased = m > 1 ? ss / (double)(m - 1) : var;
-      rmean[c] = FMNIST__BN_MOMENTUM * rmean[c] + (1 - FMNIST__BN_MOMENTUM) * mean;
-      rvar[c] = FMNIST__BN_MOMENTUM * rvar[c] + (1 - FMNIST__BN_MOMENTUM) * (float)unbiased;
+      rmean[c] = mom * rmean[c] + (1 - mom) * mean;
+      rvar[c] = mom * rvar[c] + (1 - mom) * (float)unbiased;
     } else {
       mean = rmean[c];
-      inv = 1.0f / sqrtf(rvar[c] + FMNIST__BN_EPS);
+      inv = 1.0f / sqrtf(rvar[c] + eps);
       bmean[c] = mean;
       binv[c] = inv;
     }

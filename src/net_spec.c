@@ -79,7 +79,7 @@ static fmnist_status parse_token(const tok *t, fmnist__layer_spec *s) {
       {"noise", FMNIST__L_NOISE, 2, 2, "expected noise:STD"},
       {"conv", FMNIST__L_CONV, 3, 5, "expected conv:FILTERS:K[:S[:same|valid]]"},
       {"pool", FMNIST__L_POOL, 2, 2, "expected pool:P"},
-      {"bn", FMNIST__L_BN, 1, 1, "expected bn"},
+      {"bn", FMNIST__L_BN, 1, 3, "expected bn[:MOMENTUM[:EPS]]"},
       {"drop", FMNIST__L_DROP, 2, 2, "expected drop:RATE"},
       {"relu", FMNIST__L_RELU, 1, 1, "expected relu"},
       {"tanh", FMNIST__L_TANH, 1, 1, "expected tanh"},
@@ -112,6 +112,13 @@ static fmnist_status parse_token(const tok *t, fmnist__layer_spec *s) {
   case FMNIST__L_POOL:
     if (!get_size(field[1], 1, FMNIST_SIDE, &s->kernel)) return bad(t, "pool size must be 1..28");
     break;
+  case FMNIST__L_BN:
+    s->rate = FMNIST__BN_MOMENTUM;
+    s->eps = FMNIST__BN_EPS;
+    if (nf > 1 && !get_real(field[1], 0, 1, 0, &s->rate)) return bad(t, "bn momentum must be in [0, 1)");
+    if (nf > 2 && (!get_real(field[2], 0, 1, 1, &s->eps) || s->eps == 0))
+      return bad(t, "bn eps must be in (0, 1]");
+    break;
   case FMNIST__L_DROP:
     if (!get_real(field[1], 0, 1, 0, &s->rate)) return bad(t, "dropout rate must be in [0, 1)");
     break;
@@ -136,7 +143,7 @@ static fmnist_status walk(const fmnist__layer_spec *specs, size_t n, const tok *
     fmnist__layer l;
     fmnist_status s;
     if (specs[i].kind == FMNIST__L_DENSE && h * w > 1) {
-      fmnist__layer_spec flat = {FMNIST__L_FLATTEN, 0, 0, 0, 0, 0};
+      fmnist__layer_spec flat = {FMNIST__L_FLATTEN, 0, 0, 0, 0, 0, 0};
       s = fmnist__layer_make(&l, &flat, c, h, w);
       if (s) return s;
       if (layers) layers[count] = l;

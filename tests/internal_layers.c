@@ -154,23 +154,23 @@ static const struct {
   size_t c, h, w, n;
   int training;
 } grad_cases[] = {
-    {{FMNIST__L_DENSE, 4, 0, 0, 0, 0}, 6, 1, 1, 3, 1},
-    {{FMNIST__L_CONV, 3, 3, 1, 1, 0}, 2, 5, 5, 2, 1},  /* same, stride 1 */
-    {{FMNIST__L_CONV, 3, 3, 1, 0, 0}, 2, 5, 5, 2, 1},  /* valid, stride 1 */
-    {{FMNIST__L_CONV, 3, 3, 2, 1, 0}, 2, 6, 6, 2, 1},  /* same, stride 2 */
-    {{FMNIST__L_CONV, 2, 3, 2, 0, 0}, 2, 7, 7, 2, 1},  /* valid, stride 2 */
-    {{FMNIST__L_CONV, 2, 2, 1, 1, 0}, 1, 4, 5, 3, 1},  /* even kernel, same */
-    {{FMNIST__L_POOL, 0, 2, 0, 0, 0}, 2, 5, 4, 2, 1},  /* odd size: row dropped */
-    {{FMNIST__L_POOL, 0, 3, 0, 0, 0}, 1, 6, 6, 2, 1},
-    {{FMNIST__L_BN, 0, 0, 0, 0, 0}, 3, 3, 3, 4, 1},
-    {{FMNIST__L_BN, 0, 0, 0, 0, 0}, 5, 1, 1, 6, 1},    /* after a dense layer */
-    {{FMNIST__L_BN, 0, 0, 0, 0, 0}, 3, 2, 2, 4, 0},    /* inference: affine */
-    {{FMNIST__L_RELU, 0, 0, 0, 0, 0}, 2, 3, 3, 2, 1},
-    {{FMNIST__L_TANH, 0, 0, 0, 0, 0}, 2, 3, 3, 2, 1},
-    {{FMNIST__L_SIGMOID, 0, 0, 0, 0, 0}, 2, 3, 3, 2, 1},
-    {{FMNIST__L_DROP, 0, 0, 0, 0, 0.4}, 2, 3, 3, 2, 1},
-    {{FMNIST__L_NOISE, 0, 0, 0, 0, 0.3}, 1, 4, 4, 2, 1},
-    {{FMNIST__L_FLATTEN, 0, 0, 0, 0, 0}, 3, 2, 3, 2, 1},
+    {{FMNIST__L_DENSE, 4, 0, 0, 0, 0, 0}, 6, 1, 1, 3, 1},
+    {{FMNIST__L_CONV, 3, 3, 1, 1, 0, 0}, 2, 5, 5, 2, 1},  /* same, stride 1 */
+    {{FMNIST__L_CONV, 3, 3, 1, 0, 0, 0}, 2, 5, 5, 2, 1},  /* valid, stride 1 */
+    {{FMNIST__L_CONV, 3, 3, 2, 1, 0, 0}, 2, 6, 6, 2, 1},  /* same, stride 2 */
+    {{FMNIST__L_CONV, 2, 3, 2, 0, 0, 0}, 2, 7, 7, 2, 1},  /* valid, stride 2 */
+    {{FMNIST__L_CONV, 2, 2, 1, 1, 0, 0}, 1, 4, 5, 3, 1},  /* even kernel, same */
+    {{FMNIST__L_POOL, 0, 2, 0, 0, 0, 0}, 2, 5, 4, 2, 1},  /* odd size: row dropped */
+    {{FMNIST__L_POOL, 0, 3, 0, 0, 0, 0}, 1, 6, 6, 2, 1},
+    {{FMNIST__L_BN, 0, 0, 0, 0, FMNIST__BN_MOMENTUM, FMNIST__BN_EPS}, 3, 3, 3, 4, 1},
+    {{FMNIST__L_BN, 0, 0, 0, 0, FMNIST__BN_MOMENTUM, FMNIST__BN_EPS}, 5, 1, 1, 6, 1},    /* after a dense layer */
+    {{FMNIST__L_BN, 0, 0, 0, 0, FMNIST__BN_MOMENTUM, FMNIST__BN_EPS}, 3, 2, 2, 4, 0},    /* inference: affine */
+    {{FMNIST__L_RELU, 0, 0, 0, 0, 0, 0}, 2, 3, 3, 2, 1},
+    {{FMNIST__L_TANH, 0, 0, 0, 0, 0, 0}, 2, 3, 3, 2, 1},
+    {{FMNIST__L_SIGMOID, 0, 0, 0, 0, 0, 0}, 2, 3, 3, 2, 1},
+    {{FMNIST__L_DROP, 0, 0, 0, 0, 0.4, 0}, 2, 3, 3, 2, 1},
+    {{FMNIST__L_NOISE, 0, 0, 0, 0, 0.3, 0}, 1, 4, 4, 2, 1},
+    {{FMNIST__L_FLATTEN, 0, 0, 0, 0, 0, 0}, 3, 2, 3, 2, 1},
 };
 
 START_TEST(layer_gradients) {
@@ -257,7 +257,7 @@ static const struct {
  * (those give errors of order 1). */
 START_TEST(conv_matches_naive) {
   fmnist__layer_spec spec = {FMNIST__L_CONV, conv_cases[_i].f, conv_cases[_i].k,
-                             conv_cases[_i].s, conv_cases[_i].same, 0};
+                             conv_cases[_i].s, conv_cases[_i].same, 0, 0};
   tl t;
   tl_make(&t, spec, conv_cases[_i].c, conv_cases[_i].h, conv_cases[_i].w, conv_cases[_i].n);
   fmnist__layer *l = &t.l;
@@ -287,7 +287,7 @@ END_TEST
  * (<im2col(x), c> = <x, col2im(c)>) for every geometry above. */
 START_TEST(im2col_col2im_naive) {
   fmnist__layer_spec spec = {FMNIST__L_CONV, 1, conv_cases[_i].k, conv_cases[_i].s,
-                             conv_cases[_i].same, 0};
+                             conv_cases[_i].same, 0, 0};
   fmnist__layer l;
   ck_assert_int_eq(
       fmnist__layer_make(&l, &spec, conv_cases[_i].c, conv_cases[_i].h, conv_cases[_i].w),
@@ -387,8 +387,8 @@ END_TEST
 /* ---- training vs inference ---- */
 
 START_TEST(dropout_noise_identity_in_inference) {
-  fmnist__layer_spec specs[2] = {{FMNIST__L_DROP, 0, 0, 0, 0, 0.5},
-                                 {FMNIST__L_NOISE, 0, 0, 0, 0, 0.5}};
+  fmnist__layer_spec specs[2] = {{FMNIST__L_DROP, 0, 0, 0, 0, 0.5, 0},
+                                 {FMNIST__L_NOISE, 0, 0, 0, 0, 0.5, 0}};
   for (int s = 0; s < 2; s++) {
     tl t;
     tl_make(&t, specs[s], 2, 4, 4, 3);
@@ -415,7 +415,7 @@ END_TEST
  * channel before gamma/beta) and moves the running statistics by 1%;
  * inference uses the running statistics only. */
 START_TEST(batchnorm_train_vs_inference) {
-  fmnist__layer_spec spec = {FMNIST__L_BN, 0, 0, 0, 0, 0};
+  fmnist__layer_spec spec = {FMNIST__L_BN, 0, 0, 0, 0, FMNIST__BN_MOMENTUM, FMNIST__BN_EPS};
   tl t;
   tl_make(&t, spec, 2, 3, 3, 8);
   fmnist__layer *l = &t.l;

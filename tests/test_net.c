@@ -101,6 +101,8 @@ static const struct {
     {"drop:nan", "\"drop:nan\""},
     {"noise:abc", "\"noise:abc\""},
     {"bn:3", "\"bn:3\""},
+    {"bn:0.9:0", "\"bn:0.9:0\""},
+    {"bn:0.9:1e-5:1", "\"bn:0.9:1e-5:1\""},
     {"relu:1", "\"relu:1\""},
     {"dense:65536 dense:65536", "\"dense:65536\""},
 };
@@ -132,6 +134,30 @@ START_TEST(fit_rejects_bad_nets) {
   ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_E_OPTION);
   ck_assert(!fmnist_model_is_fitted(m));
   fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* Batch norm takes PyTorch's running-statistics rule and eps as options:
+ * the spec reads back unchanged, and since inference uses the running
+ * statistics, the same seed gives other probabilities than with "bn". */
+START_TEST(batchnorm_options) {
+  fmnist_dataset *ds = tiny_set();
+  static float proba[2][N_TINY * FMNIST_CLASSES];
+  const char *specs[2] = {"conv:4:3 bn relu pool:2 dense:10",
+                          "conv:4:3 bn:0.9:1e-5 relu pool:2 dense:10"};
+  for (int i = 0; i < 2; i++) {
+    fmnist_model *m = net_with(specs[i]);
+    char back[128];
+    ck_assert_int_eq(fmnist_model_get(m, "layers", back, sizeof back), FMNIST_OK);
+    ck_assert_str_eq(back, specs[i]);
+    ck_assert_int_eq(fmnist_model_set(m, "epochs", "1"), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, proba[i]),
+                     FMNIST_OK);
+    fmnist_model_free(m);
+  }
+  ck_assert(memcmp(proba[0], proba[1], sizeof proba[0]) != 0);
   fmnist_dataset_free(ds);
 }
 END_TEST
@@ -273,6 +299,7 @@ static Suite *suite(void) {
   tcase_add_loop_test(tc, spec_errors, 0, sizeof bad_specs / sizeof bad_specs[0]);
   tcase_add_test(tc, fit_rejects_bad_nets);
   tcase_add_test(tc, add_functions_write_the_spec);
+  tcase_add_test(tc, batchnorm_options);
   tcase_add_test(tc, save_load_identical);
   tcase_add_test(tc, divergence_is_numeric_error);
   tcase_add_loop_test(tc, determinism, 0, 2);

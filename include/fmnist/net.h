@@ -7,7 +7,10 @@
  *   conv:FILTERS:K[:S[:PAD]]  conv2d, KxK kernel, stride S (1), PAD same|valid
  *                             (same)
  *   pool:P                    max-pool PxP, stride P
- *   bn                        batch normalization
+ *   bn[:MOMENTUM[:EPS]]       batch normalization; running statistics
+ *                             follow m = MOMENTUM m + (1 - MOMENTUM) batch;
+ *                             default bn:0.99:0.001 (Keras's), bn:0.9:1e-5 is
+ *                             PyTorch's
  *   drop:RATE                 inverted dropout (training only)
  *   relu | tanh | sigmoid     activation
  *   flatten                   (optional: dense flattens its input)
