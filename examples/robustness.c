@@ -107,7 +107,7 @@ int main(int argc, char **argv) {
   fclose(csv);
 
   /* One panel per corruption: accuracy vs severity, a line per model. */
-  char script[8192], png[1040];
+  char script[32768], png[1040]; /* ~130 bytes per model and panel */
   size_t len = (size_t)snprintf(script, sizeof script,
                                 "set terminal pngcairo noenhanced size 1400,900 font ',9'\nset output '%s.png'\n"
                                 "set multiplot layout 2,4 title 'Test accuracy under corruption'\n"
