@@ -2,6 +2,7 @@
 #include "benchutil.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,4 +285,13 @@ void bu_report(const char *name, const char *timed, const char *config, const bu
          name, o, p, p / o, ours->accuracy, peer ? peer->accuracy : NAN, ours->extra,
          peer ? peer->extra : "");
   fflush(stdout);
+}
+
+void bu_set(fmnist_model *m, const char *key, const char *fmt, ...) {
+  char value[128];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(value, sizeof value, fmt, ap);
+  va_end(ap);
+  bu_check(fmnist_model_set(m, key, value));
 }

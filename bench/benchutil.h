@@ -59,6 +59,9 @@ double bu_peak_rss_mb(void);           /* this process, getrusage */
 double bu_cpu_s(void);                 /* CPU seconds of this process so far
                                           (user + system, all threads) */
 void bu_check(fmnist_status s);        /* prints the error and exits 1 unless OK */
+/* fmnist_model_set(m, key, printf(fmt, ...)), through bu_check. */
+void bu_set(fmnist_model *m, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Accuracy and macro F1 of predictions on ds. */
 void bu_score(const fmnist_dataset *ds, const uint8_t *pred, double *accuracy,

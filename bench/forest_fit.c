@@ -24,19 +24,15 @@ int main(int argc, char **argv) {
   double *fit = malloc(c.runs * sizeof *fit), *predict = malloc(c.runs * sizeof *predict);
   double *fit_cpu = malloc(c.runs * sizeof *fit_cpu);
   double *predict_cpu = malloc(c.runs * sizeof *predict_cpu);
-  char v[32];
   bu_side ours = {0, 0, 0, 0, 0, ""};
   for (size_t r = 0; r < c.runs; r++) {
     fmnist_model *m;
     bu_check(fmnist_model_create("forest", &m));
-    snprintf(v, sizeof v, "%zu", c.threads);
-    bu_check(fmnist_model_set(m, "threads", v));
-    snprintf(v, sizeof v, "%llu", (unsigned long long)c.seed);
-    bu_check(fmnist_model_set(m, "seed", v));
-    snprintf(v, sizeof v, "%zu", n_trees);
-    bu_check(fmnist_model_set(m, "n_trees", v));
-    snprintf(v, sizeof v, "%zu", max_depth);
-    bu_check(fmnist_model_set(m, "max_depth", max_depth ? v : "none"));
+    bu_set(m, "threads", "%zu", c.threads);
+    bu_set(m, "seed", "%llu", (unsigned long long)c.seed);
+    bu_set(m, "n_trees", "%zu", n_trees);
+    if (max_depth) bu_set(m, "max_depth", "%zu", max_depth);
+    else bu_check(fmnist_model_set(m, "max_depth", "none"));
     bu_check(fmnist_model_set(m, "criterion", criterion));
     double t0 = bu_now(), c0 = bu_cpu_s();
     bu_check(fmnist_model_fit(m, d.train, NULL));

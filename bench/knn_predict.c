@@ -21,13 +21,10 @@ int main(int argc, char **argv) {
   size_t n = fmnist_dataset_count(d.test);
   uint8_t *pred = malloc(n);
   double *times = malloc(c.runs * sizeof *times), *cpu = malloc(c.runs * sizeof *cpu);
-  char v[32];
   fmnist_model *m;
   bu_check(fmnist_model_create("knn", &m));
-  snprintf(v, sizeof v, "%zu", c.threads);
-  bu_check(fmnist_model_set(m, "threads", v));
-  snprintf(v, sizeof v, "%zu", k);
-  bu_check(fmnist_model_set(m, "k", v));
+  bu_set(m, "threads", "%zu", c.threads);
+  bu_set(m, "k", "%zu", k);
   bu_check(fmnist_model_set(m, "weights", weights));
   bu_side ours = {0, 0, 0, 0, 0, ""};
   double t0 = bu_now(), c0;

@@ -26,21 +26,15 @@ int main(int argc, char **argv) {
   double *fit = malloc(c.runs * sizeof *fit), *predict = malloc(c.runs * sizeof *predict);
   double *fit_cpu = malloc(c.runs * sizeof *fit_cpu);
   double *predict_cpu = malloc(c.runs * sizeof *predict_cpu);
-  char v[64];
   bu_side ours = {0, 0, 0, 0, 0, ""};
   for (size_t r = 0; r < c.runs; r++) {
     fmnist_model *m;
     bu_check(fmnist_model_create("logreg", &m));
-    snprintf(v, sizeof v, "%zu", c.threads);
-    bu_check(fmnist_model_set(m, "threads", v));
-    snprintf(v, sizeof v, "%llu", (unsigned long long)c.seed);
-    bu_check(fmnist_model_set(m, "seed", v));
-    snprintf(v, sizeof v, "%zu", max_iter);
-    bu_check(fmnist_model_set(m, "max_iter", v));
-    snprintf(v, sizeof v, "%.17g", C);
-    bu_check(fmnist_model_set(m, "C", v));
-    snprintf(v, sizeof v, "%.17g", tol);
-    bu_check(fmnist_model_set(m, "tol", v));
+    bu_set(m, "threads", "%zu", c.threads);
+    bu_set(m, "seed", "%llu", (unsigned long long)c.seed);
+    bu_set(m, "max_iter", "%zu", max_iter);
+    bu_set(m, "C", "%.17g", C);
+    bu_set(m, "tol", "%.17g", tol);
     double t0 = bu_now(), c0 = bu_cpu_s();
     bu_check(fmnist_model_fit(m, d.train, NULL));
     fit[r] = bu_now() - t0;
