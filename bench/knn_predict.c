@@ -9,10 +9,11 @@
 int main(int argc, char **argv) {
   bu_common c;
   size_t k = 5;
-  const char *weights = "uniform";
+  const char *weights = "uniform", *algorithm = "pruned";
   const bu_flag extra[] = {
       {"k", BU_SIZE, &k, "neighbours"},
       {"weights", BU_STRING, &weights, "uniform|distance"},
+      {"algorithm", BU_STRING, &algorithm, "pruned|brute (ours; the peer is brute force)"},
   };
   bu_parse(argc, argv, "KNN prediction, libfmnist vs scikit-learn", 3, &c, extra,
            sizeof extra / sizeof extra[0]);
@@ -26,6 +27,7 @@ int main(int argc, char **argv) {
   bu_set(m, "threads", "%zu", c.threads);
   bu_set(m, "k", "%zu", k);
   bu_check(fmnist_model_set(m, "weights", weights));
+  bu_check(fmnist_model_set(m, "algorithm", algorithm));
   bu_side ours = {0, 0, 0, 0, 0, ""};
   double t0 = bu_now(), c0;
   bu_check(fmnist_model_fit(m, d.train, NULL));
@@ -43,8 +45,8 @@ int main(int argc, char **argv) {
   ours.rss_mb = bu_peak_rss_mb();
   fmnist_model_free(m);
   char config[256];
-  snprintf(config, sizeof config, "train %zu, test %zu, k %zu, %s, %zu threads, median of %zu",
-           fmnist_dataset_count(d.train), n, k, weights, c.threads, c.runs);
+  snprintf(config, sizeof config, "train %zu, test %zu, k %zu, %s, ours %s, %zu threads, median of %zu",
+           fmnist_dataset_count(d.train), n, k, weights, algorithm, c.threads, c.runs);
   bu_side peer, *pp = NULL;
   if (c.peer) {
     const char *dir = bu_write_split(&d);

@@ -29,6 +29,36 @@ static void random_images(uint8_t *img, uint8_t *lab, size_t n, uint32_t seed) {
   }
 }
 
+/* Images around 12 prototypes (full 784 pixels, noise of +-8): the
+ * structure that lets the pruned search's bounds rule most images out. */
+static void clustered_images(uint8_t *img, uint8_t *lab, size_t n, uint32_t seed) {
+  uint8_t proto[12][NF];
+  uint32_t s = 12345;
+  for (int c = 0; c < 12; c++)
+    for (int p = 0; p < NF; p++) proto[c][p] = (uint8_t)(rnd(&s) % 240);
+  s = seed | 1;
+  for (size_t i = 0; i < n; i++) {
+    int c = (int)(rnd(&s) % 12);
+    lab[i] = (uint8_t)(c % NC);
+    for (int p = 0; p < NF; p++) img[i * NF + p] = (uint8_t)(proto[c][p] + rnd(&s) % 17);
+  }
+}
+
+/* Independent noise on all 784 pixels: no axis matters more than another,
+ * so the pruned search's bounds are weak and the best-bounded images are
+ * not the nearest; the search must still find them. */
+static void noise_images(uint8_t *img, uint8_t *lab, size_t n, uint32_t seed) {
+  uint32_t s = seed | 1;
+  for (size_t i = 0; i < n; i++) {
+    lab[i] = (uint8_t)(rnd(&s) % NC);
+    for (int p = 0; p < NF; p++) img[i * NF + p] = (uint8_t)rnd(&s);
+  }
+}
+
+typedef void (*image_maker)(uint8_t *img, uint8_t *lab, size_t n, uint32_t seed);
+enum { RANDOM = 0, CLUSTERED = 1, NOISE = 2 };
+static const image_maker makers[] = {random_images, clustered_images, noise_images};
+
 /* The standardization the library documents (model.h, model.c): per-pixel
  * mean and population std over the training set in double, kept as float;
  * x' = (x - mean) * (1/std) in float; constant pixels get scale 1. */
@@ -104,24 +134,48 @@ static void naive(const uint8_t *train, const uint8_t *lab, size_t n, const uint
   free(c);
 }
 
-static fmnist_model *knn(const char *k, const char *weights, const char *threads) {
+static fmnist_model *knn_with(const char *k, const char *weights, const char *threads,
+                              const char *algorithm) {
   fmnist_model *m;
   ck_assert_int_eq(fmnist_model_create("knn", &m), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "algorithm", algorithm), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_set(m, "k", k), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_set(m, "weights", weights), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_set(m, "threads", threads), FMNIST_OK);
   return m;
 }
 
-/* Rows: k, weights, threads. Training sizes straddle the library's
- * 1024-row training blocks and the queries its 256-row query blocks. */
+static fmnist_model *knn(const char *k, const char *weights, const char *threads) {
+  return knn_with(k, weights, threads, "pruned");
+}
+
+/* Rows: k, weights, threads, algorithm, images. Training sizes straddle
+ * the library's 1024-row training blocks and the queries its 256-row query
+ * blocks; n = 12 is below k + the re-ranking margin. Every kind of
+ * images must give the naive answer, whether the pruning bounds are exact
+ * (RANDOM: 100 varying pixels, fewer than the projection's axes), rule
+ * most images out (CLUSTERED) or are weak (NOISE). */
 static const struct {
-  const char *k, *weights, *threads;
+  const char *k, *weights, *threads, *algorithm;
+  int images;
   size_t n, m;
 } cases[] = {
-    {"1", "uniform", "1", 300, 40},   {"5", "uniform", "1", 300, 40},
-    {"7", "uniform", "2", 2100, 260}, {"4", "uniform", "1", 300, 40},
-    {"5", "distance", "1", 300, 40},  {"3", "distance", "2", 2100, 260},
+    {"1", "uniform", "1", "pruned", RANDOM, 300, 40},
+    {"5", "uniform", "1", "pruned", RANDOM, 300, 40},
+    {"7", "uniform", "2", "pruned", RANDOM, 2100, 260},
+    {"4", "uniform", "1", "pruned", RANDOM, 300, 40},
+    {"5", "distance", "1", "pruned", RANDOM, 300, 40},
+    {"3", "distance", "2", "pruned", RANDOM, 2100, 260},
+    {"1", "uniform", "1", "brute", RANDOM, 300, 40},
+    {"7", "uniform", "2", "brute", RANDOM, 2100, 260},
+    {"3", "distance", "2", "brute", RANDOM, 2100, 260},
+    {"5", "uniform", "2", "pruned", CLUSTERED, 3000, 300},
+    {"7", "distance", "1", "pruned", CLUSTERED, 3000, 300},
+    {"5", "uniform", "2", "brute", CLUSTERED, 3000, 300},
+    {"5", "uniform", "2", "pruned", NOISE, 3000, 100},
+    {"7", "distance", "1", "pruned", NOISE, 3000, 100},
+    {"5", "uniform", "1", "pruned", RANDOM, 12, 30},
+    {"5", "distance", "1", "brute", RANDOM, 12, 30},
 };
 
 /* Distances are computed in double in the same order on both sides, so
@@ -129,14 +183,15 @@ static const struct {
 START_TEST(test_naive) {
   size_t n = cases[_i].n, m = cases[_i].m, k = (size_t)atoi(cases[_i].k);
   uint8_t *train = malloc(n * NF), *lab = malloc(n), *query = malloc(m * NF), *qlab = malloc(m);
-  random_images(train, lab, n, 11 + (uint32_t)_i);
-  random_images(query, qlab, m, 101 + (uint32_t)_i);
+  makers[cases[_i].images](train, lab, n, 11 + (uint32_t)_i);
+  makers[cases[_i].images](query, qlab, m, 101 + (uint32_t)_i);
   float *want_p = malloc(m * NC * sizeof(float)), *got_p = malloc(m * NC * sizeof(float));
   uint8_t *want_l = malloc(m), *got_l = malloc(m);
   naive(train, lab, n, query, m, k, strcmp(cases[_i].weights, "distance") == 0, want_p, want_l);
   fmnist_dataset *ds;
   ck_assert_int_eq(fmnist_dataset_from_memory(train, lab, n, &ds), FMNIST_OK);
-  fmnist_model *mod = knn(cases[_i].k, cases[_i].weights, cases[_i].threads);
+  fmnist_model *mod = knn_with(cases[_i].k, cases[_i].weights, cases[_i].threads,
+                               cases[_i].algorithm);
   ck_assert_int_eq(fmnist_model_fit(mod, ds, NULL), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_predict(mod, query, m, got_l), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_proba(mod, query, m, got_p), FMNIST_OK);
@@ -251,6 +306,7 @@ END_TEST
 
 static const char *const bad_options[][2] = {
     {"k", "0"}, {"k", "-1"}, {"k", "2.5"}, {"weights", "gaussian"}, {"neighbours", "5"},
+    {"algorithm", "kd_tree"},
 };
 
 START_TEST(test_bad_option) {
