@@ -1,11 +1,12 @@
 /* Max-pool PxP, stride P, "valid" (trailing rows/columns that do not fill a
  * window are dropped, as Keras MaxPool2D and PyTorch MaxPool2d).
  *
- * aux: uint32 index, within its input plane, of each output's maximum
- * (C x N x H_out x W_out), so backward routes dy without searching again. */
+ * Nothing is kept from forward to backward: backward finds each window's
+ * maximum again as its first element equal to the output (the forward
+ * pass's x and y are at hand), so forward is a plain branch-free max that
+ * vectorizes, and backward writes every dx element once (no clearing). */
 #include "vectorize.h"  /* first: applies to the whole file */
-#include <stdint.h>
-#include <string.h>
+#include <stddef.h>
 
 #include "layer.h"
 #include "status.h"
@@ -21,75 +22,87 @@ static fmnist_status pool_setup(fmnist__layer *l) {
   return FMNIST_OK;
 }
 
-static size_t pool_aux_bytes(const fmnist__layer *l, size_t n) {
-  return fmnist__layer_out_size(l) * n * sizeof(uint32_t);
-}
+/* a if not less than b: on ties (and NaN in b) the earlier element wins. */
+static float first_max(float a, float b) { return b > a ? b : a; }
 
 static void pool_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
-                    const fmnist__pass *p) {
+                         const fmnist__pass *p) {
+  (void)aux;
   (void)p;
   const size_t k = l->spec.kernel, w = l->in_w, ho = l->out_h, wo = l->out_w;
   const size_t planes = l->in_c * n, in_plane = l->in_h * w, out_plane = ho * wo;
-  uint32_t *arg = aux;
   for (size_t pl = 0; pl < planes; pl++) {
     const float *in = x + pl * in_plane;
     float *out = y + pl * out_plane;
-    uint32_t *a = arg + pl * out_plane;
-    if (k == 2) { /* the common case: selects, so that gcc vectorizes it */
-      for (size_t oy = 0; oy < ho; oy++) {
-        const float *r0 = in + 2 * oy * w, *r1 = r0 + w;
-        float *o = out + oy * wo;
-        uint32_t *ai = a + oy * wo, base = (uint32_t)(2 * oy * w), uw = (uint32_t)w;
-        for (size_t ox = 0; ox < wo; ox++) {
-          float v0 = r0[2 * ox], v1 = r0[2 * ox + 1], v2 = r1[2 * ox], v3 = r1[2 * ox + 1];
-          uint32_t at = 0; /* 0..3: first maximum of v0..v3 */
-          float m = v0;
-          at = v1 > m ? 1u : at;
-          m = v1 > m ? v1 : m;
-          at = v2 > m ? 2u : at;
-          m = v2 > m ? v2 : m;
-          at = v3 > m ? 3u : at;
-          m = v3 > m ? v3 : m;
-          o[ox] = m;
-          ai[ox] = base + 2 * (uint32_t)ox + (at & 1u) + (at >> 1) * uw;
-        }
+    for (size_t oy = 0; oy < ho; oy++) {
+      const float *r0 = in + k * oy * w;
+      float *o = out + oy * wo;
+      if (k == 2) { /* the common case */
+        const float *r1 = r0 + w;
+        for (size_t ox = 0; ox < wo; ox++)
+          o[ox] = first_max(first_max(r0[2 * ox], r0[2 * ox + 1]),
+                            first_max(r1[2 * ox], r1[2 * ox + 1]));
+        continue;
       }
-      continue;
-    }
-    for (size_t oy = 0; oy < ho; oy++)
       for (size_t ox = 0; ox < wo; ox++) {
-        size_t best = oy * k * w + ox * k;
-        float m = in[best];
+        float m = r0[ox * k];
         for (size_t i = 0; i < k; i++)
-          for (size_t j = 0; j < k; j++) {
-            size_t idx = (oy * k + i) * w + ox * k + j;
-            if (in[idx] > m) { /* strict: the first maximum wins ties */
-              m = in[idx];
-              best = idx;
-            }
-          }
-        out[oy * wo + ox] = m;
-        a[oy * wo + ox] = (uint32_t)best;
+          for (size_t j = 0; j < k; j++) m = first_max(m, r0[i * w + ox * k + j]);
+        o[ox] = m;
       }
+    }
   }
 }
 
 static void pool_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
-                     float *dx, void *aux, size_t n, const fmnist__pass *p) {
-  (void)x;
-  (void)y;
+                          float *dx, void *aux, size_t n, const fmnist__pass *p) {
+  (void)aux;
   (void)p;
   if (!dx) return;
-  const size_t planes = l->in_c * n, in_plane = l->in_h * l->in_w;
-  const size_t out_plane = l->out_h * l->out_w;
-  const uint32_t *arg = aux;
-  memset(dx, 0, planes * in_plane * sizeof *dx);
+  const size_t k = l->spec.kernel, w = l->in_w, h = l->in_h, ho = l->out_h, wo = l->out_w;
+  const size_t planes = l->in_c * n, in_plane = h * w, out_plane = ho * wo;
   for (size_t pl = 0; pl < planes; pl++) {
+    const float *in = x + pl * in_plane, *out = y + pl * out_plane, *g = dy + pl * out_plane;
     float *d = dx + pl * in_plane;
-    const float *g = dy + pl * out_plane;
-    const uint32_t *a = arg + pl * out_plane;
-    for (size_t o = 0; o < out_plane; o++) d[a[o]] += g[o];
+    for (size_t oy = 0; oy < ho; oy++) {
+      const float *r0 = in + k * oy * w;
+      float *d0 = d + k * oy * w;
+      if (k == 2) {
+        const float *r1 = r0 + w;
+        float *d1 = d0 + w;
+        for (size_t ox = 0; ox < wo; ox++) {
+          /* The gradient passes down the window until an element equals
+           * the maximum: a chain of selects, no branches. */
+          float m = out[oy * wo + ox], g0 = g[oy * wo + ox];
+          int t0 = r0[2 * ox] == m, t1 = r0[2 * ox + 1] == m, t2 = r1[2 * ox] == m;
+          float g1 = t0 ? 0.0f : g0, g2 = t1 ? 0.0f : g1;
+          d0[2 * ox] = t0 ? g0 : 0.0f;
+          d0[2 * ox + 1] = t1 ? g1 : 0.0f;
+          d1[2 * ox] = t2 ? g2 : 0.0f;
+          d1[2 * ox + 1] = t2 ? 0.0f : g2;
+        }
+      } else {
+        for (size_t ox = 0; ox < wo; ox++) {
+          float m = out[oy * wo + ox], gv = g[oy * wo + ox];
+          int found = 0;
+          for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j < k; j++) {
+              size_t at = i * w + ox * k + j;
+              int here = !found && r0[at] == m;
+              d0[at] = here ? gv : 0.0f;
+              found |= here;
+            }
+          /* A NaN maximum equals nothing: the last element gets it, as
+           * in the 2x2 case. */
+          if (!found) d0[(k - 1) * w + ox * k + k - 1] = gv;
+        }
+      }
+    }
+    /* Rows and columns no window covers get no gradient. */
+    for (size_t r = 0; r < h; r++)
+      for (size_t c = (r < ho * k ? wo * k : 0); c < w; c++) d[r * w + c] = 0.0f;
   }
 }
 
-const fmnist__layer_ops fmnist__pool_ops = {pool_setup, NULL, pool_aux_bytes, NULL, pool_forward, pool_backward};
+const fmnist__layer_ops fmnist__pool_ops = {pool_setup, NULL, NULL, NULL, pool_forward,
+                                            pool_backward};

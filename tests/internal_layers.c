@@ -162,6 +162,8 @@ static const struct {
     {{FMNIST__L_CONV, 2, 2, 1, 1, 0, 0}, 1, 4, 5, 3, 1},  /* even kernel, same */
     {{FMNIST__L_POOL, 0, 2, 0, 0, 0, 0}, 2, 5, 4, 2, 1},  /* odd size: row dropped */
     {{FMNIST__L_POOL, 0, 3, 0, 0, 0, 0}, 1, 6, 6, 2, 1},
+    {{FMNIST__L_POOL, 0, 2, 0, 0, 0, 0}, 2, 4, 5, 2, 1},  /* odd width: column dropped */
+    {{FMNIST__L_POOL, 0, 3, 0, 0, 0, 0}, 1, 7, 8, 2, 1},  /* both dropped */
     {{FMNIST__L_BN, 0, 0, 0, 0, FMNIST__BN_MOMENTUM, FMNIST__BN_EPS}, 3, 3, 3, 4, 1},
     {{FMNIST__L_BN, 0, 0, 0, 0, FMNIST__BN_MOMENTUM, FMNIST__BN_EPS}, 5, 1, 1, 6, 1},    /* after a dense layer */
     {{FMNIST__L_BN, 0, 0, 0, 0, FMNIST__BN_MOMENTUM, FMNIST__BN_EPS}, 3, 2, 2, 4, 0},    /* inference: affine */
@@ -411,6 +413,27 @@ START_TEST(dropout_noise_identity_in_inference) {
 }
 END_TEST
 
+/* Max-pool ties: the first maximum of a window in reading order takes the
+ * whole gradient (as PyTorch's and Keras's CPU kernels), for 2x2 and 3x3. */
+START_TEST(pool_ties_go_to_the_first) {
+  for (size_t k = 2; k <= 3; k++) {
+    tl t;
+    tl_make(&t, (fmnist__layer_spec){FMNIST__L_POOL, 0, k, 0, 0, 0, 0}, 1, k, k, 1);
+    /* Window k x k: values 1, 5, 5, 2, ... (max 5 at positions 1 and 2). */
+    for (size_t i = 0; i < k * k; i++) t.x[i] = (float)(i + 1);
+    t.x[1] = t.x[2] = 5.0f + (float)(k * k);
+    fmnist__pass p = {0};
+    p.training = 1;
+    t.l.ops->forward(&t.l, t.x, t.y, t.aux, 1, &p);
+    ck_assert(t.y[0] == t.x[1]);
+    float dy = 3.0f;
+    t.l.ops->backward(&t.l, t.x, t.y, &dy, t.dx, t.aux, 1, &p);
+    for (size_t i = 0; i < k * k; i++) ck_assert(t.dx[i] == (i == 1 ? 3.0f : 0.0f));
+    tl_free(&t);
+  }
+}
+END_TEST
+
 /* Training normalizes with the batch statistics (mean 0, variance ~1 per
  * channel before gamma/beta) and moves the running statistics by 1%;
  * inference uses the running statistics only. */
@@ -460,6 +483,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, adam_first_step);
   tcase_add_test(tc, dropout_noise_identity_in_inference);
   tcase_add_test(tc, batchnorm_train_vs_inference);
+  tcase_add_test(tc, pool_ties_go_to_the_first);
   suite_add_tcase(s, tc);
   return s;
 }
