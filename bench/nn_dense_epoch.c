@@ -25,7 +25,9 @@ int main(int argc, char **argv) {
   nb_loadavg(load0, sizeof load0);
   bu_data d;
   bu_load(&c, &d);
-  double peak = nb_sgemm_peak(c.threads, peak_n);
+  double peak1 = nb_sgemm_peak(1, peak_n), peak = nb_sgemm_peak(c.threads, peak_n);
+  printf("sgemm peak of this machine (%zu x %zu x %zu): %.1f GFLOP/s on 1 thread, %.1f on %zu\n",
+         peak_n, peak_n, peak_n, peak1, peak, c.threads);
 
   double runs[16];
   size_t nr = c.runs < 16 ? c.runs : 16, n_batches = 0, timed = 0;
@@ -34,7 +36,7 @@ int main(int argc, char **argv) {
     runs[r] = nb_time_batches(NB_NN_DENSE, &c, d.train, batch, &w);
     n_batches = w.n_batches;
     timed = w.timed;
-    if (r == 0) nb_report_gemms(nb_nn_dense_layers, 2, w.timed, peak, runs[r], "training steps");
+    if (r == 0) nb_report_gemms(nb_nn_dense_layers, 2, w.timed, peak1, runs[r], "training steps");
   }
   double per_batch = bu_median(runs, nr), ours = per_batch * (double)n_batches;
   double rss = bu_peak_rss_mb();

@@ -139,49 +139,67 @@ static const nb_layer nb_nn_dense_layers[] = {{"dense1 128", 128, 784, 1},
 /* Which layer and product a recorded sgemm is (the conv layers' sgemm
  * shapes are in src/layer_conv.c, the dense layers' in src/layer_dense.c):
  * forward NN  M=out N=cols K=in; dW NT  M=out N=in K=cols;
- * dX TN  M=in N=cols K=out. Ties (conv4 and dense1 have the same out and
- * in) go to the layer with more columns per sample that divides the count. */
+ * dX TN  M=in N=cols K=out. The library cuts each product into parts
+ * along its larger side of M and N, one per thread, so M or N may be a
+ * part of the layer's. Ties (conv4 and dense1 have the same out and in) go
+ * to the layer with more columns per sample that divides the count. */
+static inline int nb_part(long whole, long part) { return part > 0 && part <= whole; }
+
 static inline int nb_classify(const nb_rec *r, const nb_layer *ls, size_t n_ls, int *op) {
-  long out, in, cols;
-  if (!r->ta && !r->tb) *op = 0, out = r->m, in = r->k, cols = r->n;
-  else if (!r->ta && r->tb) *op = 1, out = r->m, in = r->n, cols = r->k;
-  else if (r->ta && !r->tb) *op = 2, out = r->k, in = r->m, cols = r->n;
-  else return -1;
   int best = -1;
-  for (size_t i = 0; i < n_ls; i++)
-    if (ls[i].out == out && ls[i].in == in && cols % ls[i].cols == 0 &&
-        (best < 0 || ls[i].cols > ls[best].cols))
-      best = (int)i;
+  for (size_t i = 0; i < n_ls; i++) {
+    const nb_layer *l = &ls[i];
+    int fits;
+    if (!r->ta && !r->tb) /* forward */
+      *op = 0, fits = r->k == l->in && nb_part(l->out, r->m) && r->n % l->cols == 0;
+    else if (!r->ta && r->tb) /* dW */
+      *op = 1, fits = r->k % l->cols == 0 && ((r->m == l->out && nb_part(l->in, r->n)) ||
+                                              (r->n == l->in && nb_part(l->out, r->m)));
+    else if (r->ta && !r->tb) /* dX */
+      *op = 2, fits = r->k == l->out && nb_part(l->in, r->m) && r->n % l->cols == 0;
+    else
+      return -1;
+    if (fits && (best < 0 || l->cols > ls[best].cols)) best = (int)i;
+  }
   return best;
 }
 
-/* Per layer and product: time per step, GFLOP/s, share of the peak. */
-static inline double nb_report_gemms(const nb_layer *ls, size_t n_ls, size_t steps, double peak,
-                              double step_s, const char *what) {
+/* Per layer and product: thread-time per step, GFLOP/s per thread against
+ * one thread's sgemm peak (every part runs on one thread). */
+static inline double nb_report_gemms(const nb_layer *ls, size_t n_ls, size_t steps, double peak1,
+                                     double step_s, const char *what) {
   static const char *const ops[3] = {"forward", "dW", "dX"};
   double total = 0;
-  printf("\nsgemm inside %zu real %s (library calls intercepted), peak %.1f GFLOP/s\n", steps,
-         what, peak);
-  printf("%-15s %-8s %6s %7s %6s %7s %10s %9s %7s\n", "layer", "product", "M", "N", "K", "calls",
-         "ms/step", "GFLOP/s", "%peak");
+  printf("\nsgemm inside %zu real %s (library calls intercepted; each product cut into parts,\n"
+         "one per thread), one thread's sgemm peak %.1f GFLOP/s\n", steps, what, peak1);
+  printf("%-15s %-8s %6s %6s %5s %7s %13s %11s %7s\n", "layer", "product", "out", "in", "cols",
+         "parts", "thread-ms/st", "GFLOP/s/th", "%peak");
   for (size_t l = 0; l <= n_ls; l++)
-    for (int o = 0; o < 3; o++)
+    for (int o = 0; o < 3; o++) {
+      double flop = 0, secs = 0;
+      size_t calls = 0;
       for (size_t i = 0; i < nb_n_recs; i++) {
         const nb_rec *r = &nb_recs[i];
-        int op, which = nb_classify(r, ls, n_ls, &op);
-        if (which < 0) which = (int)n_ls;
-        if ((size_t)which != l || (which < (int)n_ls && op != o) || (which == (int)n_ls && o))
-          continue;
-        double flop = 2.0 * (double)r->m * (double)r->n * (double)r->k * (double)r->calls;
-        double gf = flop / r->secs * 1e-9;
-        total += r->secs;
-        printf("%-15s %-8s %6ld %7ld %6ld %7zu %10.3f %9.1f %6.1f%%\n",
-               which < (int)n_ls ? ls[which].name : "?", which < (int)n_ls ? ops[op] : "?", r->m,
-               r->n, r->k, r->calls, 1e3 * r->secs / (double)steps, gf, 100 * gf / peak);
+        int op = 0, which = nb_classify(r, ls, n_ls, &op);
+        if (which < 0) which = (int)n_ls, op = 0;
+        if ((size_t)which != l || op != o) continue;
+        flop += 2.0 * (double)r->m * (double)r->n * (double)r->k * (double)r->calls;
+        secs += r->secs;
+        calls += r->calls;
       }
-  printf("per step: %.3f ms total, %.3f ms in sgemm, %.3f ms outside sgemm (%.0f%%)\n",
-         1e3 * step_s, 1e3 * total / (double)steps, 1e3 * (step_s - total / (double)steps),
-         100 * (step_s - total / (double)steps) / step_s);
+      if (!calls) continue;
+      double gf = flop / secs * 1e-9;
+      total += secs;
+      if (l < n_ls)
+        printf("%-15s %-8s %6ld %6ld %5ld %7zu %13.3f %11.1f %6.1f%%\n", ls[l].name, ops[o],
+               ls[l].out, ls[l].in, ls[l].cols, calls, 1e3 * secs / (double)steps, gf,
+               100 * gf / peak1);
+      else
+        printf("%-15s %-8s %6s %6s %5s %7zu %13.3f %11.1f %6.1f%%\n", "?", "?", "", "", "", calls,
+               1e3 * secs / (double)steps, gf, 100 * gf / peak1);
+    }
+  printf("per step: %.3f ms wall; sgemm %.3f thread-ms (all threads together)\n", 1e3 * step_s,
+         1e3 * total / (double)steps);
   return total;
 }
 

@@ -14,6 +14,15 @@ void fmnist__sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                    float alpha, const float *a, size_t lda, const float *b,
                    size_t ldb, float beta, float *c, size_t ldc);
 
+/* fmnist__sgemm split over `threads` of the library's pool, each part on
+ * one OpenBLAS thread: the larger of m and n is cut into blocks, so every
+ * element of C is still computed by one sgemm over the whole k. The
+ * library's threads wait blocked between loops, unlike OpenBLAS's, which
+ * spin after each sgemm and slow the elementwise work that follows. */
+void fmnist__sgemm_threads(size_t threads, int trans_a, int trans_b, size_t m, size_t n,
+                           size_t k, float alpha, const float *a, size_t lda, const float *b,
+                           size_t ldb, float beta, float *c, size_t ldc);
+
 /* out[i] = sum_j x[i*d + j]^2 for i < n (accumulated in double, rounded
  * once, so the norm does not depend on how a caller blocks its rows). */
 void fmnist__row_sqnorms(const float *x, size_t n, size_t d, float *out);

@@ -15,9 +15,11 @@ typedef struct fmnist__conv_geom {
   size_t h_out, w_out;
 } fmnist__conv_geom;
 
-void fmnist__im2col(const fmnist__conv_geom *g, const float *x, float *cols);
+/* Both split their work over `threads` (rows of cols, channels of dx);
+ * results do not depend on it. */
+void fmnist__im2col(const fmnist__conv_geom *g, const float *x, float *cols, size_t threads);
 /* dx = col2im(dcols): every cols entry added back to the pixel it came
  * from (dx is overwritten, not accumulated into). */
-void fmnist__col2im(const fmnist__conv_geom *g, const float *dcols, float *dx);
+void fmnist__col2im(const fmnist__conv_geom *g, const float *dcols, float *dx, size_t threads);
 
 #endif

@@ -55,7 +55,14 @@ typedef struct fmnist__pass {
   int training;      /* dropout/noise active, BN uses batch statistics */
   fmnist__rng *rng;  /* dropout masks and noise (training only) */
   float *scratch;    /* max over layers of scratch_floats(l, n) */
+  size_t threads;    /* for the layers' own loops (0 or 1: the caller alone);
+                        every split is elementwise or per channel, so results
+                        do not depend on it */
 } fmnist__pass;
+
+/* Elements below which an elementwise loop stays on the calling thread
+ * (waking a helper costs a few microseconds). */
+#define FMNIST__PAR_GRAIN 16384
 
 typedef struct fmnist__layer_ops {
   /* From l->spec and the input shape: output shape and parameter counts.

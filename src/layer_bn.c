@@ -11,6 +11,7 @@
 
 #include "layer.h"
 #include "status.h"
+#include "threads.h"
 
 static fmnist_status bn_setup(fmnist__layer *l) {
   l->out_c = l->in_c;
@@ -62,13 +63,28 @@ static double sum_sq(const float *v, size_t len, float mean) {
   return s;
 }
 
-static void bn_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
-                    const fmnist__pass *p) {
-  const size_t C = l->in_c, m = n * l->in_h * l->in_w;
-  float *bmean = aux, *binv = bmean + C;
+/* Channels [lo, hi) of a pass: every channel's sums are computed whole by
+ * one task, in the same order whatever the thread count. */
+typedef struct bn_job {
+  fmnist__layer *l;
+  const float *x, *dy;
+  float *out; /* forward: y; backward: dx (may be NULL) */
+  void *aux;
+  size_t n;
+  const fmnist__pass *p;
+} bn_job;
+
+static void bn_fwd_range(void *ctx, size_t lo, size_t hi) {
+  const bn_job *j = ctx;
+  fmnist__layer *l = j->l;
+  const float *x = j->x;
+  float *y = j->out;
+  const fmnist__pass *p = j->p;
+  const size_t C = l->in_c, m = j->n * l->in_h * l->in_w;
+  float *bmean = j->aux, *binv = bmean + C;
   float *rmean = l->stats, *rvar = l->stats + C;
   const float mom = (float)l->spec.rate, eps = (float)l->spec.eps;
-  for (size_t c = 0; c < C; c++) {
+  for (size_t c = lo; c < hi; c++) {
     const float *xc = x + c * m;
     float *yc = y + c * m;
     float mean, inv;
@@ -93,13 +109,27 @@ static void bn_forward(fmnist__layer *l, const float *x, float *y, void *aux, si
   }
 }
 
+static size_t channel_grain(size_t m) {
+  return m < FMNIST__PAR_GRAIN ? FMNIST__PAR_GRAIN / m : 1;
+}
+
+static void bn_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
+                       const fmnist__pass *p) {
+  bn_job j = {l, x, NULL, y, aux, n, p};
+  fmnist__parallel_range(p->threads, l->in_c, channel_grain(n * l->in_h * l->in_w), bn_fwd_range,
+                         &j);
+}
+
 /* dx = gamma*inv/M * (M*dy - sum(dy) - xhat*sum(dy*xhat)), xhat from x. */
-static void bn_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
-                     float *dx, void *aux, size_t n, const fmnist__pass *p) {
-  (void)y;
-  const size_t C = l->in_c, m = n * l->in_h * l->in_w;
-  const float *bmean = aux, *binv = bmean + C;
-  for (size_t c = 0; c < C; c++) {
+static void bn_bwd_range(void *ctx, size_t lo, size_t hi) {
+  const bn_job *j = ctx;
+  fmnist__layer *l = j->l;
+  const float *x = j->x, *dy = j->dy;
+  float *dx = j->out;
+  const fmnist__pass *p = j->p;
+  const size_t C = l->in_c, m = j->n * l->in_h * l->in_w;
+  const float *bmean = j->aux, *binv = bmean + C;
+  for (size_t c = lo; c < hi; c++) {
     const float *xc = x + c * m, *dyc = dy + c * m;
     const float mean = bmean[c], inv = binv[c];
     double acc_b[8] = {0}, acc_g[8] = {0};
@@ -133,6 +163,14 @@ static void bn_backward(fmnist__layer *l, const float *x, const float *y, const 
       dxc[i] = k1 * (dyc[i] - mb - xh * mg);
     }
   }
+}
+
+static void bn_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
+                        float *dx, void *aux, size_t n, const fmnist__pass *p) {
+  (void)y;
+  bn_job j = {l, x, dy, dx, aux, n, p};
+  fmnist__parallel_range(p->threads, l->in_c, channel_grain(n * l->in_h * l->in_w), bn_bwd_range,
+                         &j);
 }
 
 const fmnist__layer_ops fmnist__bn_ops = {bn_setup, bn_init, bn_aux_bytes, NULL, bn_forward, bn_backward};

@@ -4,8 +4,7 @@
  * P = H_out*W_out. Forward y (F x N*P) = W * cols + b; backward
  * dW = dy * cols^T, db = row sums of dy, dcols = W^T * dy, dx = col2im. */
 #include "vectorize.h"  /* first: applies to the whole file */
-#include <cblas.h>
-
+#include "gemm.h"
 #include "im2col.h"
 #include "layer.h"
 #include "status.h"
@@ -52,15 +51,12 @@ static fmnist__conv_geom geom(const fmnist__layer *l, size_t n) {
 
 static void conv_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                     const fmnist__pass *p) {
-  (void)p;
   fmnist__conv_geom g = geom(l, n);
   float *cols = aux;
-  const int f = (int)l->out_c, kdim = (int)(l->in_c * g.k * g.k);
-  const int np = (int)(n * g.h_out * g.w_out);
-  fmnist__im2col(&g, x, cols);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, f, np, kdim, 1.0f, l->w, kdim, cols,
-              np, 0.0f, y, np);
-  fmnist__add_bias(y, l->b, l->out_c, (size_t)np);
+  const size_t f = l->out_c, kdim = l->in_c * g.k * g.k, np = n * g.h_out * g.w_out;
+  fmnist__im2col(&g, x, cols, p->threads);
+  fmnist__sgemm_threads(p->threads, 0, 0, f, np, kdim, 1.0f, l->w, kdim, cols, np, 0.0f, y, np);
+  fmnist__add_bias(y, l->b, l->out_c, np);
 }
 
 static void conv_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
@@ -69,16 +65,15 @@ static void conv_backward(fmnist__layer *l, const float *x, const float *y, cons
   (void)y;
   fmnist__conv_geom g = geom(l, n);
   const float *cols = aux;
-  const int f = (int)l->out_c, kdim = (int)(l->in_c * g.k * g.k);
-  const int np = (int)(n * g.h_out * g.w_out);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, f, kdim, np, 1.0f, dy, np, cols, np,
-              0.0f, l->dw, kdim);
-  fmnist__sum_rows(dy, l->out_c, (size_t)np, l->db);
+  const size_t f = l->out_c, kdim = l->in_c * g.k * g.k, np = n * g.h_out * g.w_out;
+  fmnist__sgemm_threads(p->threads, 0, 1, f, kdim, np, 1.0f, dy, np, cols, np, 0.0f, l->dw,
+                        kdim);
+  fmnist__sum_rows(dy, l->out_c, np, l->db);
   if (!dx) return;
   float *dcols = p->scratch;
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kdim, np, f, 1.0f, l->w, kdim, dy, np,
-              0.0f, dcols, np);
-  fmnist__col2im(&g, dcols, dx);
+  fmnist__sgemm_threads(p->threads, 1, 0, kdim, np, f, 1.0f, l->w, kdim, dy, np, 0.0f, dcols,
+                        np);
+  fmnist__col2im(&g, dcols, dx, p->threads);
 }
 
 const fmnist__layer_ops fmnist__conv_ops = {conv_setup, conv_init, conv_aux_bytes, conv_cols_floats, conv_forward,

@@ -3,8 +3,7 @@
  * W: U x D, b: U, x: D x N, y: U x N. Forward y = W x + b; backward
  * dW = dy x^T, db = row sums of dy, dx = W^T dy: one sgemm each. */
 #include "vectorize.h"  /* first: applies to the whole file */
-#include <cblas.h>
-
+#include "gemm.h"
 #include "layer.h"
 #include "status.h"
 
@@ -26,10 +25,8 @@ static void dense_init(fmnist__layer *l, fmnist__rng *rng, int glorot) {
 static void dense_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                     const fmnist__pass *p) {
   (void)aux;
-  (void)p;
-  const int u = (int)l->out_c, d = (int)l->in_c, nn = (int)n;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, u, nn, d, 1.0f, l->w, d, x, nn, 0.0f,
-              y, nn);
+  const size_t u = l->out_c, d = l->in_c;
+  fmnist__sgemm_threads(p->threads, 0, 0, u, n, d, 1.0f, l->w, d, x, n, 0.0f, y, n);
   fmnist__add_bias(y, l->b, l->out_c, n);
 }
 
@@ -37,14 +34,10 @@ static void dense_backward(fmnist__layer *l, const float *x, const float *y, con
                      float *dx, void *aux, size_t n, const fmnist__pass *p) {
   (void)y;
   (void)aux;
-  (void)p;
-  const int u = (int)l->out_c, d = (int)l->in_c, nn = (int)n;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, u, d, nn, 1.0f, dy, nn, x, nn, 0.0f,
-              l->dw, d);
+  const size_t u = l->out_c, d = l->in_c;
+  fmnist__sgemm_threads(p->threads, 0, 1, u, d, n, 1.0f, dy, n, x, n, 0.0f, l->dw, d);
   fmnist__sum_rows(dy, l->out_c, n, l->db);
-  if (dx)
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, nn, u, 1.0f, l->w, d, dy, nn, 0.0f,
-                dx, nn);
+  if (dx) fmnist__sgemm_threads(p->threads, 1, 0, d, n, u, 1.0f, l->w, d, dy, n, 0.0f, dx, n);
 }
 
 const fmnist__layer_ops fmnist__dense_ops = {dense_setup, dense_init, NULL, NULL, dense_forward, dense_backward};

@@ -10,6 +10,7 @@
 
 #include "layer.h"
 #include "status.h"
+#include "threads.h"
 
 static fmnist_status pool_setup(fmnist__layer *l) {
   size_t k = l->spec.kernel;
@@ -25,13 +26,21 @@ static fmnist_status pool_setup(fmnist__layer *l) {
 /* a if not less than b: on ties (and NaN in b) the earlier element wins. */
 static float first_max(float a, float b) { return b > a ? b : a; }
 
-static void pool_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
-                         const fmnist__pass *p) {
-  (void)aux;
-  (void)p;
+/* Planes [lo, hi) of a pass (a plane: one channel of one image). */
+typedef struct pool_job {
+  const fmnist__layer *l;
+  const float *x, *y, *dy;
+  float *out; /* forward: y; backward: dx */
+} pool_job;
+
+static void forward_planes(void *ctx, size_t lo, size_t hi) {
+  const pool_job *j = ctx;
+  const fmnist__layer *l = j->l;
+  const float *x = j->x;
+  float *y = j->out;
   const size_t k = l->spec.kernel, w = l->in_w, ho = l->out_h, wo = l->out_w;
-  const size_t planes = l->in_c * n, in_plane = l->in_h * w, out_plane = ho * wo;
-  for (size_t pl = 0; pl < planes; pl++) {
+  const size_t in_plane = l->in_h * w, out_plane = ho * wo;
+  for (size_t pl = lo; pl < hi; pl++) {
     const float *in = x + pl * in_plane;
     float *out = y + pl * out_plane;
     for (size_t oy = 0; oy < ho; oy++) {
@@ -54,14 +63,23 @@ static void pool_forward(fmnist__layer *l, const float *x, float *y, void *aux, 
   }
 }
 
-static void pool_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
-                          float *dx, void *aux, size_t n, const fmnist__pass *p) {
+static void pool_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
+                         const fmnist__pass *p) {
   (void)aux;
-  (void)p;
-  if (!dx) return;
+  pool_job j = {l, x, NULL, NULL, y};
+  size_t in_plane = l->in_h * l->in_w;
+  fmnist__parallel_range(p->threads, l->in_c * n, FMNIST__PAR_GRAIN / in_plane + 1, forward_planes,
+                         &j);
+}
+
+static void backward_planes(void *ctx, size_t lo, size_t hi) {
+  const pool_job *j = ctx;
+  const fmnist__layer *l = j->l;
+  const float *x = j->x, *y = j->y, *dy = j->dy;
+  float *dx = j->out;
   const size_t k = l->spec.kernel, w = l->in_w, h = l->in_h, ho = l->out_h, wo = l->out_w;
-  const size_t planes = l->in_c * n, in_plane = h * w, out_plane = ho * wo;
-  for (size_t pl = 0; pl < planes; pl++) {
+  const size_t in_plane = h * w, out_plane = ho * wo;
+  for (size_t pl = lo; pl < hi; pl++) {
     const float *in = x + pl * in_plane, *out = y + pl * out_plane, *g = dy + pl * out_plane;
     float *d = dx + pl * in_plane;
     for (size_t oy = 0; oy < ho; oy++) {
@@ -102,6 +120,16 @@ static void pool_backward(fmnist__layer *l, const float *x, const float *y, cons
     for (size_t r = 0; r < h; r++)
       for (size_t c = (r < ho * k ? wo * k : 0); c < w; c++) d[r * w + c] = 0.0f;
   }
+}
+
+static void pool_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
+                          float *dx, void *aux, size_t n, const fmnist__pass *p) {
+  (void)aux;
+  if (!dx) return;
+  pool_job j = {l, x, y, dy, dx};
+  size_t in_plane = l->in_h * l->in_w;
+  fmnist__parallel_range(p->threads, l->in_c * n, FMNIST__PAR_GRAIN / in_plane + 1,
+                         backward_planes, &j);
 }
 
 const fmnist__layer_ops fmnist__pool_ops = {pool_setup, NULL, NULL, NULL, pool_forward,

@@ -20,10 +20,23 @@ typedef void (*fmnist__task_fn)(void *ctx, size_t task);
 /* Runs fn(ctx, t) for every t in 0..n_tasks-1 on up to `threads` threads
  * (the caller's included), handing tasks out in order as threads free up.
  * Tasks must write disjoint outputs, so the result does not depend on which
- * thread ran which task. Falls back to the calling thread alone if a thread
- * cannot be started. Sets OpenBLAS to 1 thread for the duration (no nested
+ * thread ran which task. Helpers come from a persistent pool parked on a
+ * condition variable (no thread creation per call); a call made while the
+ * pool runs another loop (another handle, or a task's own loop) starts its
+ * own threads instead. Falls back to the calling thread alone if no thread
+ * can be started. Sets OpenBLAS to 1 thread for the duration (no nested
  * parallelism) and restores its previous setting afterwards. */
 void fmnist__parallel_for(size_t threads, size_t n_tasks, fmnist__task_fn fn,
                           void *ctx);
+
+typedef void (*fmnist__range_fn)(void *ctx, size_t lo, size_t hi);
+
+/* fn(ctx, lo, hi) over disjoint consecutive ranges covering [0, n), on up
+ * to `threads` threads through fmnist__parallel_for; ranges are at least
+ * `grain` long (one call on the caller's thread if n <= grain or threads
+ * <= 1). For elementwise work whose result per index does not depend on
+ * the split: range bounds vary with `threads`. */
+void fmnist__parallel_range(size_t threads, size_t n, size_t grain, fmnist__range_fn fn,
+                            void *ctx);
 
 #endif

@@ -5,13 +5,16 @@
  * vector width, so every elementwise loop over a batch (length unknown)
  * stays scalar. Kernels whose time matters (layers, im2col, Adam) ask for
  * -O3 here instead of the whole library needing it. clang vectorizes such
- * loops at -O2 already. no-math-errno lets sqrtf become one instruction
- * (errno is never read here). No fast-math: NaN/Inf semantics unchanged. */
+ * loops at -O2 already. no-trapping-math lets a select on a float
+ * comparison (relu, dropout, max-pool) become a vector blend: the library
+ * never inspects floating-point exception flags. (sqrtf needs
+ * -fno-math-errno, which a pragma cannot set: the Makefile passes it.)
+ * No fast-math: results and NaN/Inf semantics are unchanged. */
 #ifndef FMNIST_SRC_VECTORIZE_H
 #define FMNIST_SRC_VECTORIZE_H
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
-#pragma GCC optimize("O3", "no-math-errno")
+#pragma GCC optimize("O3", "no-trapping-math")
 #endif
 
 #endif

@@ -74,7 +74,7 @@ static void tl_free(tl *t) {
 static double tl_loss(tl *t, int training) {
   fmnist__rng g;
   fmnist__rng_init(&g, 99, 1);
-  fmnist__pass p = {training, &g, t->scratch};
+  fmnist__pass p = {training, &g, t->scratch, 1};
   t->l.ops->forward(&t->l, t->x, t->y, t->aux, t->n, &p);
   double s = 0;
   for (size_t i = 0; i < t->out_len; i++) s += (double)t->y[i] * t->r[i];
@@ -84,7 +84,7 @@ static double tl_loss(tl *t, int training) {
 static void tl_backward(tl *t, int training) {
   fmnist__rng g;
   fmnist__rng_init(&g, 99, 1);
-  fmnist__pass p = {training, &g, t->scratch};
+  fmnist__pass p = {training, &g, t->scratch, 1};
   tl_loss(t, training);
   t->l.ops->backward(&t->l, t->x, t->y, t->r, t->dx, t->aux, t->n, &p);
 }
@@ -302,7 +302,7 @@ START_TEST(im2col_col2im_naive) {
   fmnist__rng_init(&r, 3, 0);
   float *x = randv(&r, xlen, 1), *cols = calloc(clen, sizeof *cols);
   float *c2 = randv(&r, clen, 1), *dx = calloc(xlen, sizeof *dx);
-  fmnist__im2col(&g, x, cols);
+  fmnist__im2col(&g, x, cols, 2);
   for (size_t c = 0; c < l.in_c; c++)
     for (size_t i = 0; i < k; i++)
       for (size_t j = 0; j < k; j++)
@@ -317,7 +317,7 @@ START_TEST(im2col_col2im_naive) {
               size_t row = (c * k + i) * k + j, col = (b * l.out_h + oy) * l.out_w + ox;
               ck_assert(cols[row * np + col] == want);
             }
-  fmnist__col2im(&g, c2, dx);
+  fmnist__col2im(&g, c2, dx, 2);
   double a = 0, b2 = 0;
   for (size_t i = 0; i < clen; i++) a += (double)cols[i] * c2[i];
   for (size_t i = 0; i < xlen; i++) b2 += (double)x[i] * dx[i];
