@@ -24,10 +24,10 @@
 
 #include "benchutil.h"
 
-#define NB_CNN_FINAL                                                               \
-  "noise:0.1 conv:32:3 bn relu pool:2 drop:0.3 conv:64:3 bn relu pool:2 drop:0.3 " \
-  "conv:128:3 bn relu pool:2 drop:0.3 conv:128:3 relu flatten dense:128 relu "     \
-  "drop:0.3 dense:10"
+#define NB_CNN_FINAL                                                                    \
+  "noise:0.1 conv:32:3 bn:0.9:1e-5 relu pool:2 drop:0.3 conv:64:3 bn:0.9:1e-5 relu "    \
+  "pool:2 drop:0.3 conv:128:3 bn:0.9:1e-5 relu pool:2 drop:0.3 conv:128:3 relu flatten " \
+  "dense:128 relu drop:0.3 dense:10"
 #define NB_NN_DENSE "flatten dense:128 relu dense:10"
 
 /* ---- sgemm interposition ---- */

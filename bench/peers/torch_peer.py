@@ -50,8 +50,8 @@ def build(torch, model):
         def forward(self, x):
             return x + self.std * torch.randn_like(x) if self.training else x
 
-    def bn(c):  # Keras eps and momentum (0.99 there = 0.01 here)
-        return nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)
+    def bn(c):  # as ours: bn:0.9:1e-5, PyTorch's defaults
+        return nn.BatchNorm2d(c, eps=1e-5, momentum=0.1)
 
     if model == "nn_dense":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
