@@ -365,6 +365,10 @@ static void train_step(fmnist__net *net, train_ws *t, size_t n, const fmnist__ad
     dy = dx;
     dx = tmp;
   }
+  if (wd == 0) { /* one update over every parameter: one parallel loop */
+    adam(t, opt, step, 0.0f, net->params, t->grads, 0, net->n_params);
+    return;
+  }
   size_t po = 0;
   for (size_t i = 0; i < L; i++) {
     fmnist__layer *l = &net->layers[i];
