@@ -9,7 +9,7 @@
 
 int main(int argc, char **argv) {
   bu_common c;
-  size_t batches = 300, warmup = 20, peer_batches = 200, batch = 32, peak_n = 2048;
+  size_t batches = 0, warmup = 20, peer_batches = 0, batch = 32, peak_n = 2048;
   const bu_flag extra[] = {
       {"batches", BU_SIZE, &batches, "timed batches of ours (0: the rest of the epoch)"},
       {"warmup", BU_SIZE, &warmup, "untimed batches before them (both sides)"},

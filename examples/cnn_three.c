@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nn_run.h"
+#include "report.h"
 
 int main(int argc, char **argv) {
   ex_common c;
@@ -26,7 +27,7 @@ int main(int argc, char **argv) {
   const int filters[3] = {32, 64, 128};
   for (int b = 0; b < 3; b++)
     len += (size_t)snprintf(layers + len, sizeof layers - len, "conv:%d:3 %srelu pool:2 drop:0.3 ",
-                            filters[b], bn ? "bn " : "");
+                            filters[b], bn ? EX_REPORT_BN " " : "");
   snprintf(layers + len, sizeof layers - len, "flatten dense:128 relu drop:0.3 dense:10");
   if (noise > 0) strcat(name, "_noise");
   if (bn) strcat(name, "_bn");
