@@ -68,7 +68,7 @@ int main(int argc, char **argv) {
   }
   nb_loadavg(load1, sizeof load1);
   printf("\ncnn_final_infer (test %zu images, %zu threads; ours: median of %zu predicts after a "
-         "fit on %zu images; peer: one pass, chunks of 256)\n",
+         "fit on %zu images; peer: median of 3 passes, chunks of 256)\n",
          n, c.threads, nr, train_n);
   printf("load average before: %s; after: %s\n", load0, load1);
   printf("%-14s %11s %11s %11s %11s\n", "side", "images/s", "peak_rss_mb", "test_acc", "ratio");

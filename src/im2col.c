@@ -7,6 +7,7 @@
 #endif
 #include "im2col.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "layer.h"
@@ -35,6 +36,41 @@ typedef struct cols_job {
   float *dst;
 } cols_job;
 
+/* One image's plane of cols row (i, j) when the output has the input's
+ * width and stride is 1 ("same"): the valid output rows are one flat,
+ * contiguous copy of the input shifted by (i - pad_t) rows and
+ * (j - pad_l) columns, after which the columns the shift wrapped across
+ * row ends are zeroed. Far fewer, longer loops than row by row. */
+static void same_plane(const fmnist__conv_geom *g, const float *img, size_t i, size_t j,
+                       size_t lo, size_t hi, float *out) {
+  const size_t w = g->w, h_out = g->h_out;
+  size_t oy0 = g->pad_t > i ? g->pad_t - i : 0;
+  size_t oy1 = g->h + g->pad_t > i ? g->h + g->pad_t - i : 0;
+  if (oy1 > h_out) oy1 = h_out;
+  if (oy0 > oy1) oy0 = oy1;
+  for (size_t o = 0; o < oy0 * w; o++) out[o] = 0;
+  for (size_t o = oy1 * w; o < h_out * w; o++) out[o] = 0;
+  if (oy0 == oy1) return;
+  /* out[o] = img[o + shift] for o in [oy0*w, oy1*w), where the source
+   * lies inside the plane; outside it are only edge columns. */
+  const ptrdiff_t shift =
+      ((ptrdiff_t)i - (ptrdiff_t)g->pad_t) * (ptrdiff_t)w + ((ptrdiff_t)j - (ptrdiff_t)g->pad_l);
+  ptrdiff_t o0 = (ptrdiff_t)(oy0 * w), o1 = (ptrdiff_t)(oy1 * w);
+  const ptrdiff_t n_in = (ptrdiff_t)(g->h * w);
+  if (o0 + shift < 0) o0 = -shift;
+  if (o1 + shift > n_in) o1 = n_in - shift;
+  for (ptrdiff_t o = (ptrdiff_t)(oy0 * w); o < o0; o++) out[o] = 0;
+  for (ptrdiff_t o = o1; o < (ptrdiff_t)(oy1 * w); o++) out[o] = 0;
+  const float *src = img + (o0 + shift);
+  float *dst = out + o0;
+  for (ptrdiff_t o = 0; o < o1 - o0; o++) dst[o] = src[o];
+  if (lo > 0 || hi < w)
+    for (size_t oy = oy0; oy < oy1; oy++) {
+      for (size_t ox = 0; ox < lo; ox++) out[oy * w + ox] = 0;
+      for (size_t ox = hi; ox < w; ox++) out[oy * w + ox] = 0;
+    }
+}
+
 static void im2col_rows(void *ctx, size_t r0, size_t r1) {
   const cols_job *job = ctx;
   const fmnist__conv_geom *g = job->g;
@@ -47,8 +83,13 @@ static void im2col_rows(void *ctx, size_t r0, size_t r1) {
     float *row = cols + ((c * g->k + i) * g->k + j) * ncols;
     size_t lo, hi;
     valid_range(g, j, &lo, &hi);
+    const int same = g->s == 1 && g->w_out == g->w;
     for (size_t n = 0; n < g->n; n++) {
       const float *img = x + (c * g->n + n) * hw;
+      if (same) {
+        same_plane(g, img, i, j, lo, hi, row + n * plane);
+        continue;
+      }
       for (size_t oy = 0; oy < g->h_out; oy++) {
         float *out = row + (n * g->h_out + oy) * g->w_out;
         size_t iy = oy * g->s + i; /* minus pad_t */
