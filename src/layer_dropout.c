@@ -1,9 +1,7 @@
 /* Inverted dropout: in training each value is kept with probability 1-rate
  * and scaled by 1/(1-rate), so inference is the identity.
  *
- * aux: one float factor per value (C x N x H x W): 1/(1-rate) if kept, 0 if
- * dropped; a float mask keeps the apply loops select-only, so they
- * vectorize. The masks are drawn in fixed blocks of values, each from its
+ * aux: one keep flag (uint8) per value (C x N x H x W). The masks are drawn in fixed blocks of values, each from its
  * own sub-stream of one draw of the pass's generator: blocks can be filled
  * in parallel, and the mask does not depend on the thread count. */
 #include "vectorize.h"  /* first: applies to the whole file */
@@ -26,23 +24,25 @@ static fmnist_status dropout_setup(fmnist__layer *l) {
 }
 
 static size_t dropout_aux_bytes(const fmnist__layer *l, size_t n) {
-  return fmnist__layer_in_size(l) * n * sizeof(float);
+  return fmnist__layer_in_size(l) * n;
 }
 
 typedef struct drop_job {
   const float *in;
-  float *mask, *out;
+  uint8_t *keep;
+  float *out;
   size_t len;
   uint64_t seed;     /* forward: sub-streams (seed, block) */
   uint64_t thr;      /* keep iff a 32-bit uniform draw >= thr */
   float scale;
 } drop_job;
 
-/* out = mask ? in * mask : 0 (a dropped Inf or NaN gives 0, not NaN) */
-static void apply(const float *in, const float *mask, float *out, size_t n) {
+/* out = keep ? in * scale : 0 (a dropped Inf or NaN gives 0, not NaN);
+ * a select, which vectorizes. */
+static void apply(const float *in, const uint8_t *keep, float scale, float *out, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    float v = in[i] * mask[i];
-    out[i] = mask[i] != 0.0f ? v : 0.0f;
+    float v = in[i] * scale;
+    out[i] = keep[i] ? v : 0.0f;
   }
 }
 
@@ -50,34 +50,33 @@ static void forward_blocks(void *ctx, size_t b0, size_t b1) {
   const drop_job *j = ctx;
   for (size_t b = b0; b < b1; b++) {
     size_t lo = b * DROP_BLOCK, n = j->len - lo < DROP_BLOCK ? j->len - lo : DROP_BLOCK;
-    float *mask = j->mask + lo;
+    uint8_t *keep = j->keep + lo;
     fmnist__rng r;
     fmnist__rng_init(&r, j->seed, b);
     for (size_t i = 0; i < n; i += 2) { /* two 32-bit draws per call */
       uint64_t u = fmnist__rng_next(&r);
-      mask[i] = (u & 0xffffffffu) >= j->thr ? j->scale : 0.0f;
-      if (i + 1 < n) mask[i + 1] = (u >> 32) >= j->thr ? j->scale : 0.0f;
+      keep[i] = (u & 0xffffffffu) >= j->thr;
+      if (i + 1 < n) keep[i + 1] = (u >> 32) >= j->thr;
     }
-    apply(j->in + lo, mask, j->out + lo, n);
+    apply(j->in + lo, keep, j->scale, j->out + lo, n);
   }
 }
 
 static void apply_range(void *ctx, size_t lo, size_t hi) {
   const drop_job *j = ctx;
-  apply(j->in + lo, j->mask + lo, j->out + lo, hi - lo);
+  apply(j->in + lo, j->keep + lo, j->scale, j->out + lo, hi - lo);
 }
 
 static void dropout_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                             const fmnist__pass *p) {
   const size_t len = fmnist__layer_in_size(l) * n;
-  float *mask = aux;
+  uint8_t *keep = aux;
   if (!p->training || l->spec.rate <= 0) {
     if (y != x) memcpy(y, x, len * sizeof *y);
-    if (p->training) /* rate 0: every value kept */
-      for (size_t i = 0; i < len; i++) mask[i] = 1.0f;
+    if (p->training) memset(keep, 1, len); /* rate 0: every value kept */
     return;
   }
-  drop_job j = {x, mask, y, len, fmnist__rng_next(p->rng),
+  drop_job j = {x, keep, y, len, fmnist__rng_next(p->rng),
                 (uint64_t)(l->spec.rate * 4294967296.0), (float)(1.0 / (1.0 - l->spec.rate))};
   size_t blocks = (len + DROP_BLOCK - 1) / DROP_BLOCK;
   fmnist__parallel_range(p->threads, blocks, FMNIST__PAR_GRAIN / DROP_BLOCK, forward_blocks, &j);
@@ -88,7 +87,8 @@ static void dropout_backward(fmnist__layer *l, const float *x, const float *y, c
   (void)x;
   (void)y;
   if (!dx) return;
-  drop_job j = {dy, aux, dx, fmnist__layer_in_size(l) * n, 0, 0, 0};
+  drop_job j = {dy, aux, dx, fmnist__layer_in_size(l) * n, 0, 0,
+                l->spec.rate > 0 ? (float)(1.0 / (1.0 - l->spec.rate)) : 1.0f};
   fmnist__parallel_range(p->threads, j.len, FMNIST__PAR_GRAIN, apply_range, &j);
 }
 
