@@ -20,9 +20,7 @@ int main(int argc, char **argv) {
   nb_loadavg(load0, sizeof load0);
   bu_data d;
   bu_load(&c, &d);
-  double peak1 = nb_sgemm_peak(1, peak_n), peak = nb_sgemm_peak(c.threads, peak_n);
-  printf("sgemm peak of this machine (%zu x %zu x %zu): %.1f GFLOP/s on 1 thread, %.1f on %zu\n",
-         peak_n, peak_n, peak_n, peak1, peak, c.threads);
+  double peak1 = nb_peaks(c.threads, peak_n);
 
   size_t n_train = fmnist_dataset_count(d.train);
   if (train_n > n_train) train_n = n_train;

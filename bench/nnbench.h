@@ -122,6 +122,16 @@ static inline double nb_sgemm_peak(size_t threads, size_t n) {
   return 2.0 * (double)n * (double)n * (double)n / best * 1e-9;
 }
 
+/* Measures and prints the sgemm peak on one thread and on `threads`;
+ * returns the one-thread figure, which the per-layer tables compare with
+ * (every part of a split product runs on one thread). */
+static inline double nb_peaks(size_t threads, size_t n) {
+  double peak1 = nb_sgemm_peak(1, n), peak = nb_sgemm_peak(threads, n);
+  printf("sgemm peak of this machine (%zu x %zu x %zu): %.1f GFLOP/s on 1 thread, %.1f on %zu\n",
+         n, n, n, peak1, peak, threads);
+  return peak1;
+}
+
 /* Layers with GEMMs: outputs, inputs (C*k*k for conv), columns per sample
  * (H_out*W_out for conv, 1 for dense). */
 typedef struct nb_layer {
