@@ -249,14 +249,6 @@ static void prefetch_row(const uint8_t *row) {
 #endif
 }
 
-static void prefetch_x(const float *row) {
-#if defined(__GNUC__)
-  for (int b = 0; b < NF; b += 16) __builtin_prefetch(row + b);
-#else
-  (void)row;
-#endif
-}
-
 /* out[c] = raw_d2 of the query and training image idx[c], c < count. */
 static void raw_d2_list(const knn_state *st, const uint8_t *q, const uint32_t *idx, size_t count,
                         float *out) {
@@ -437,10 +429,7 @@ static void search_block(void *ctx, size_t task) {
     const fmnist__topk *top = &w.top[i];
     double *d2 = w.d2;
     uint32_t *order = w.order;
-    for (size_t r = 0; r < top->len && r < PREFETCH_ROWS; r++)
-      prefetch_x(st->x + (size_t)top->idx[r] * NF);
     for (size_t r = 0; r < top->len; r++) {
-      if (r + PREFETCH_ROWS < top->len) prefetch_x(st->x + (size_t)top->idx[r + PREFETCH_ROWS] * NF);
       uint32_t id = top->idx[r];
       double d = exact_d2(w.q + i * NF, st->x + (size_t)id * NF);
       size_t p = r;
