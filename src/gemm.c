@@ -51,9 +51,9 @@ void fmnist__sgemm_threads(size_t threads, int trans_a, int trans_b, size_t m, s
   if (parts > work / GEMM_PART_MIN) parts = work / GEMM_PART_MIN;
   int split_n = n >= m;
   size_t total = split_n ? n : m;
-  size_t block = (total + parts - 1) / (parts ? parts : 1);
+  size_t block = parts > 1 ? (total + parts - 1) / parts : total;
   block = (block + GEMM_ALIGN - 1) / GEMM_ALIGN * GEMM_ALIGN;
-  if (parts <= 1 || block >= total) {
+  if (block >= total) { /* one part */
     fmnist__sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
