@@ -10,7 +10,7 @@
 
 int main(int argc, char **argv) {
   ex_common c;
-  nn_flags f = {20, 32, 0.001, NULL, NULL};
+  nn_flags f = {20, 32, 0.001, 1e-7, NULL, NULL};
   double noise = 0;
   int bn = 0;
   const ex_flag extra[] = {

@@ -56,6 +56,8 @@ void nn_run(const char *name, const char *layers, const ex_common *c, const nn_f
   ex_check(fmnist_model_set(m, "batch", num));
   snprintf(num, sizeof num, "%.17g", f->lr);
   ex_check(fmnist_model_set(m, "lr", num));
+  snprintf(num, sizeof num, "%.17g", f->eps);
+  ex_check(fmnist_model_set(m, "eps", num));
   nn_watch w = {m};
   ex_check(fmnist_model_set_progress(m, nn_progress, &w));
 

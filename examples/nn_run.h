@@ -11,7 +11,7 @@
 /* Flags of every net example beyond ex_common. */
 typedef struct nn_flags {
   size_t epochs, batch;
-  double lr;
+  double lr, eps;
   const char *history; /* CSV path; NULL: <name>_history.csv */
   const char *layers;  /* --layers SPEC overrides the architecture */
 } nn_flags;
@@ -20,6 +20,7 @@ typedef struct nn_flags {
   {"epochs", EX_SIZE, &(f).epochs, "training epochs"},                                    \
       {"batch", EX_SIZE, &(f).batch, "mini-batch size"},                                  \
       {"lr", EX_DOUBLE, &(f).lr, "Adam learning rate"},                                   \
+      {"eps", EX_DOUBLE, &(f).eps, "Adam epsilon (1e-7 as Keras; PyTorch's is 1e-8)"},    \
       {"history", EX_STRING, &(f).history, "per-epoch CSV (default <name>_history.csv)"}, \
       {"layers", EX_STRING, &(f).layers, "layer spec overriding the architecture"}
 
