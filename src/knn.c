@@ -375,15 +375,9 @@ static void prune_query(const search *sr, const uint8_t *q, float qn, float pqn,
   for (size_t r = 0; r < best.len; r++)
     if (w->cdist[r] <= tau && best.val[r] > limit) limit = best.val[r];
   size_t count = 0;
-  for (size_t j0 = 0; j0 < n; j0 += 16) {
-    size_t len = n - j0 < 16 ? n - j0 : 16;
-    int hit = len < 16; /* blocks of 16: one vector test rules most out */
-    if (!hit)
-      for (size_t u = 0; u < 16; u++) hit |= row[j0 + u] <= limit;
-    if (!hit) continue;
-    for (size_t u = 0; u < len; u++)
-      if (row[j0 + u] <= limit) w->cand[count++] = (uint32_t)(j0 + u);
-  }
+  for (size_t j = fmnist__find_at_most(row, n, 0, limit); j < n;
+       j = fmnist__find_at_most(row, n, j + 1, limit))
+    w->cand[count++] = (uint32_t)j;
   raw_d2_list(st, q, w->cand, count, w->cdist);
   for (size_t c = 0; c < count; c++) fmnist__topk_push1(top, w->cdist[c], w->cand[c]);
 }

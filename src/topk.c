@@ -1,8 +1,12 @@
 /* Partial top-k by insertion into a short sorted list (see topk.h). k is
  * small (KNN's k plus a margin) and most values of a long stream fail the
  * first comparison with the current k-th value, so the scan is one compare
- * per value, tested sixteen at a time. */
+ * per value, sixteen at a time with SSE2. */
 #include "topk.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "vectorize.h"
 
@@ -44,19 +48,34 @@ void fmnist__topk_push(fmnist__topk *t, const float *v, size_t n,
   /* Steady phase: one comparison with the k-th value decides for almost
    * every value; equality needs the index test (stream order is free). */
   if (j == n) return;
-  float worst = t->val[t->k - 1];
-  for (; j < n; j += 16) {
-    size_t len = n - j < 16 ? n - j : 16;
-    int hit = len < 16; /* blocks of 16: one vector test rules most out */
-    if (!hit)
-      for (size_t u = 0; u < 16; u++) hit |= v[j + u] <= worst;
-    if (!hit) continue;
-    for (size_t u = 0; u < len; u++)
-      if (v[j + u] <= worst) {
-        fmnist__topk_push1(t, v[j + u], first + (uint32_t)(j + u));
-        worst = t->val[t->k - 1];
-      }
+  for (j = fmnist__find_at_most(v, n, j, t->val[t->k - 1]); j < n;
+       j = fmnist__find_at_most(v, n, j + 1, t->val[t->k - 1]))
+    fmnist__topk_push1(t, v[j], first + (uint32_t)j);
+}
+
+size_t fmnist__find_at_most(const float *v, size_t n, size_t from, float limit) {
+  size_t j = from;
+  /* Blocks of 16 ruled out at once (gcc does not vectorize the any-of
+   * test by itself); the block that has one is searched value by value. */
+#if defined(__SSE2__)
+  const __m128 lim = _mm_set1_ps(limit);
+  for (; j + 16 <= n; j += 16) {
+    __m128 a = _mm_cmple_ps(_mm_loadu_ps(v + j), lim);
+    __m128 b = _mm_cmple_ps(_mm_loadu_ps(v + j + 4), lim);
+    __m128 c = _mm_cmple_ps(_mm_loadu_ps(v + j + 8), lim);
+    __m128 d = _mm_cmple_ps(_mm_loadu_ps(v + j + 12), lim);
+    if (_mm_movemask_ps(_mm_or_ps(_mm_or_ps(a, b), _mm_or_ps(c, d)))) break;
   }
+#else
+  for (; j + 16 <= n; j += 16) {
+    int hit = 0;
+    for (size_t u = 0; u < 16; u++) hit |= v[j + u] <= limit;
+    if (hit) break;
+  }
+#endif
+  for (; j < n; j++)
+    if (v[j] <= limit) return j;
+  return n;
 }
 
 void fmnist__topk_push_add(fmnist__topk *t, const float *v, const float *add, size_t n,

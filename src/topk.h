@@ -26,5 +26,7 @@ void fmnist__topk_push_add(fmnist__topk *t, const float *v, const float *add, si
                            uint32_t first);
 /* Offers one value with its index. */
 void fmnist__topk_push1(fmnist__topk *t, float v, uint32_t index);
+/* The first j in [from, n) with v[j] <= limit (NaN never), or n. */
+size_t fmnist__find_at_most(const float *v, size_t n, size_t from, float limit);
 
 #endif
