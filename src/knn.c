@@ -423,6 +423,10 @@ static void search_block(void *ctx, size_t task) {
   for (size_t i = 0; i < nq; i++) {
     /* Exact re-ranking of the candidates by (d2, index). */
     const fmnist__topk *top = &w.top[i];
+    if (top->len < sr->k) { /* only non-finite distances could leave fewer */
+      sr->status[task] = FMNIST_E_NUMERIC;
+      break;
+    }
     double *d2 = w.d2;
     uint32_t *order = w.order;
     for (size_t r = 0; r < top->len; r++) {
@@ -472,7 +476,10 @@ static fmnist_status run(const fmnist_model *m, const uint8_t *images, size_t n,
       for (size_t t = 0; t < tasks; t++) search_block(&sr, t);
     }
     for (size_t t = 0; t < tasks && !s; t++)
-      if (status[t]) s = fmnist__fail(status[t], "knn: out of memory for distance blocks");
+      if (status[t])
+        s = fmnist__fail(status[t], status[t] == FMNIST_E_NOMEM
+                                        ? "knn: out of memory for distance blocks"
+                                        : "knn: fewer than k finite distances to a query");
     if (!s) s = fmnist__model_progress(m, FMNIST_STAGE_PREDICT, i0 + sr.n, n);
   }
   return s;

@@ -363,9 +363,14 @@ static fmnist_status get_options(fmnist_model *m, fmnist__reader *r, char *value
 static fmnist_status get_common(fmnist_model *m, fmnist__reader *r) {
   fmnist_status s = fmnist__get_f32s(r, m->mean, FMNIST_PIXELS);
   if (!s) s = fmnist__get_f32s(r, m->inv_std, FMNIST_PIXELS);
+  /* What fitting can produce: a mean of bytes, and 1/std with std above
+   * 1e-6 (or 1 for a constant pixel). Anything else could overflow the
+   * standardized pixels and every distance or activation after them. */
   for (size_t p = 0; p < FMNIST_PIXELS && !s; p++)
-    if (!isfinite(m->mean[p]) || !isfinite(m->inv_std[p]) || m->inv_std[p] <= 0)
-      s = fmnist__fail(FMNIST_E_FORMAT, "%s: bad standardization for pixel %zu", r->path, p);
+    if (!(m->mean[p] >= 0 && m->mean[p] <= 255) || !(m->inv_std[p] > 0 && m->inv_std[p] <= 1e6f))
+      s = fmnist__fail(FMNIST_E_FORMAT,
+                       "%s: bad standardization for pixel %zu (mean %g, 1/std %g)", r->path, p,
+                       (double)m->mean[p], (double)m->inv_std[p]);
   uint32_t epochs = 0;
   if (!s) s = fmnist__get_u32(r, &epochs);
   if (!s && (epochs > MAX_EPOCHS || epochs > r->left / 40))

@@ -360,6 +360,44 @@ START_TEST(test_header_errors) {
 }
 END_TEST
 
+static uint32_t get_le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Offset of the 784 means (then the 784 inverse std) in a model file:
+ * after the header (24 bytes) and the options (count, then length-prefixed
+ * key and value texts). */
+static size_t standardization_at(const uint8_t *bytes) {
+  size_t at = 24, count = get_le32(bytes + at);
+  at += 4;
+  for (size_t i = 0; i < 2 * count; i++) at += 4 + get_le32(bytes + at);
+  return at;
+}
+
+/* A standardization that fitting cannot produce (finite, but a mean off the
+ * byte range or 1/std large enough to overflow distances and activations)
+ * is rejected on load: found by the fuzzer as a KNN crash. */
+START_TEST(test_bad_standardization) {
+  size_t len;
+  uint8_t *bytes = small_model(_i, &len);
+  size_t at = standardization_at(bytes);
+  const float bad[][2] = {{-1.0f, 1.0f}, {256.0f, 1.0f}, {0.0f, 1e30f}, {0.0f, 0.0f}};
+  for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+    uint8_t *copy = malloc(len);
+    memcpy(copy, bytes, len);
+    memcpy(copy + at, &bad[b][0], 4);                          /* mean of pixel 0 */
+    memcpy(copy + at + 4 * FMNIST_PIXELS, &bad[b][1], 4);      /* its 1/std */
+    reseal(copy, len);
+    ck_assert_int_eq(load_bytes(copy, len), FMNIST_E_FORMAT);
+    ck_assert_msg(strstr(fmnist_last_error(), "bad standardization for pixel 0") != NULL, "%s",
+                  fmnist_last_error());
+    free(copy);
+  }
+  ck_assert_int_eq(load_bytes(bytes, len), FMNIST_OK);
+  free(bytes);
+}
+END_TEST
+
 /* Content a checksum cannot catch (the writer was wrong, or the file was
  * forged): each family's own checks. The parameters end every payload. */
 START_TEST(test_bad_parameters) {
@@ -398,6 +436,7 @@ static Suite *model_suite(void) {
   tcase_add_loop_test(tc, test_get_set_round_trip, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_option_errors, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_clone_config, 0, N_FAMILIES);
+  tcase_add_loop_test(tc, test_bad_standardization, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_state_errors, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_save_load, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_truncated_every_offset, 0, N_FAMILIES);
