@@ -271,7 +271,8 @@ typedef struct work {
   double *d2;         /* kc exact distances */
   uint32_t *order;    /* kc indices by exact distance */
   float *dist;        /* brute: nq x TRAIN_BLOCK distances */
-  float *pq, *qnorm;  /* pruned: nq x axes projections, nq squared norms */
+  float *pq;          /* pruned: nq x axes projections */
+  float *qnorm, *pqnorm; /* pruned: nq squared norms of q and of pq */
   float *bound;       /* pruned: lb_rows x n distance bounds */
   float *bval;        /* pruned: kc best bounds */
   uint32_t *bidx;     /* pruned: their indices */
@@ -290,6 +291,7 @@ static void work_free(work *w) {
   fmnist__free(w->dist);
   fmnist__free(w->pq);
   fmnist__free(w->qnorm);
+  fmnist__free(w->pqnorm);
   fmnist__free(w->bound);
   fmnist__free(w->bval);
   fmnist__free(w->bidx);
@@ -317,12 +319,13 @@ static int work_alloc(const search *sr, size_t nq, work *w) {
     w->lb_rows = rows < 1 ? 1 : rows > nq ? nq : rows;
     w->pq = fmnist__alloc(nq * st->axes * sizeof(float));
     w->qnorm = fmnist__alloc(nq * sizeof(float));
+    w->pqnorm = fmnist__alloc(nq * sizeof(float));
     w->bound = fmnist__alloc(w->lb_rows * st->n * sizeof(float));
     w->bval = fmnist__alloc(kc * sizeof(float));
     w->bidx = fmnist__alloc(kc * sizeof(uint32_t));
     w->cand = fmnist__alloc(st->n * sizeof(uint32_t));
     w->cdist = fmnist__alloc(st->n * sizeof(float));
-    ok = ok && w->pq && w->qnorm && w->bound && w->bval && w->bidx && w->cand && w->cdist;
+    ok = ok && w->pq && w->qnorm && w->pqnorm && w->bound && w->bval && w->bidx && w->cand && w->cdist;
   }
   return ok;
 }
@@ -387,16 +390,15 @@ static void pruned_block(const search *sr, size_t q0, size_t nq, work *w) {
   size_t a = st->axes, n = st->n;
   fmnist__sgemm(0, 0, nq, a, NF, 1.0f, w->q, NF, st->basis, a, 0.0f, w->pq, a);
   fmnist__row_sqnorms(w->q, nq, NF, w->qnorm);
+  /* As the training side's pnorm: the same rounding on both sides. */
+  fmnist__row_sqnorms(w->pq, nq, a, w->pqnorm);
   for (size_t i0 = 0; i0 < nq; i0 += w->lb_rows) {
     size_t r = nq - i0 < w->lb_rows ? nq - i0 : w->lb_rows;
     fmnist__sgemm(0, 1, r, n, a, -2.0f, w->pq + i0 * a, a, st->proj, a, 0.0f, w->bound, n);
     for (size_t i = 0; i < r; i++) {
       size_t g = i0 + i;
-      const float *pq = w->pq + g * a;
-      float pqn = 0;
-      for (size_t c = 0; c < a; c++) pqn += pq[c] * pq[c];
-      prune_query(sr, sr->images + (q0 + g) * NF, w->qnorm[g], pqn, w->bound + i * n, w,
-                  &w->top[g]);
+      prune_query(sr, sr->images + (q0 + g) * NF, w->qnorm[g], w->pqnorm[g],
+                  w->bound + i * n, w, &w->top[g]);
     }
   }
 }
