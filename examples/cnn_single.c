@@ -5,7 +5,7 @@
 
 int main(int argc, char **argv) {
   ex_common c;
-  nn_flags f = {20, 32, 0.001, 1e-7, NULL, NULL};
+  nn_flags f = {.epochs = 20, .batch = 32, .lr = 0.001, .eps = 1e-7};
   const ex_flag extra[] = {NN_FLAGS(f), EX_SAVE_FLAG(c)};
   ex_parse_flags(argc, argv, "Single conv layer CNN of the report.", &c, extra,
                  sizeof extra / sizeof extra[0]);

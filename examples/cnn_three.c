@@ -10,7 +10,7 @@
 
 int main(int argc, char **argv) {
   ex_common c;
-  nn_flags f = {20, 32, 0.001, 1e-7, NULL, NULL};
+  nn_flags f = {.epochs = 20, .batch = 32, .lr = 0.001, .eps = 1e-7};
   double noise = 0;
   int bn = 0;
   const ex_flag extra[] = {

@@ -8,7 +8,7 @@
 
 int main(int argc, char **argv) {
   ex_common c;
-  nn_flags f = {20, 32, 0.001, 1e-7, NULL, NULL};
+  nn_flags f = {.epochs = 20, .batch = 32, .lr = 0.001, .eps = 1e-7};
   const char *act = "relu";
   const ex_flag extra[] = {
       NN_FLAGS(f),

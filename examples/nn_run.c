@@ -58,6 +58,8 @@ void nn_run(const char *name, const char *layers, const ex_common *c, const nn_f
   ex_check(fmnist_model_set(m, "lr", num));
   snprintf(num, sizeof num, "%.17g", f->eps);
   ex_check(fmnist_model_set(m, "eps", num));
+  if (f->lr_schedule) ex_check(fmnist_model_set(m, "lr_schedule", f->lr_schedule));
+  if (f->standardize) ex_check(fmnist_model_set(m, "standardize", f->standardize));
   nn_watch w = {m};
   ex_check(fmnist_model_set_progress(m, nn_progress, &w));
 

@@ -11,10 +11,14 @@
 #include "status.h"
 #include "threads.h"
 
+static const char *const standardizations[] = {"pixel", "global", NULL};
+
 /* Options of every family, stored in the model itself. */
 static const fmnist__option common_options[] = {
     {"threads", FMNIST__OPT_SIZE, offsetof(fmnist_model, threads), "0", 0, 1024, NULL, NULL, NULL},
     {"seed", FMNIST__OPT_U64, offsetof(fmnist_model, seed), "42", 0, 0, NULL, NULL, NULL},
+    {"standardize", FMNIST__OPT_CHOICE, offsetof(fmnist_model, standardize), "pixel", 0, 0,
+     standardizations, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL}};
 
 /* Rows predicted per chunk: bounds the temporary probability buffer. */
@@ -142,8 +146,9 @@ FMNIST_API fmnist_status fmnist_model_set_progress(fmnist_model *m, fmnist_progr
   return FMNIST_OK;
 }
 
-/* Per-pixel mean and 1/std over the training images (as scikit-learn's
- * StandardScaler: population std; a constant pixel gets scale 1). */
+/* Mean and 1/std over the training images (population std, as
+ * scikit-learn's StandardScaler), per pixel or (standardize=global) one pair
+ * for all pixels; a constant pixel gets scale 1. */
 static void fit_standardization(fmnist_model *m, const fmnist_dataset *train) {
   size_t n = fmnist_dataset_count(train);
   const uint8_t *img = fmnist_dataset_images(train);
@@ -154,9 +159,17 @@ static void fit_standardization(fmnist_model *m, const fmnist_dataset *train) {
       sum[p] += v;
       sq[p] += v * v;
     }
+  if (m->standardize) { /* pool the pixels: every one gets the global pair */
+    for (size_t p = 1; p < FMNIST_PIXELS; p++) {
+      sum[0] += sum[p];
+      sq[0] += sq[p];
+    }
+    n *= FMNIST_PIXELS;
+  }
   for (size_t p = 0; p < FMNIST_PIXELS; p++) {
-    double mean = (double)sum[p] / (double)n;
-    double var = (double)sq[p] / (double)n - mean * mean;
+    const size_t q = m->standardize ? 0 : p;
+    double mean = (double)sum[q] / (double)n;
+    double var = (double)sq[q] / (double)n - mean * mean;
     double sd = var > 1e-12 ? sqrt(var) : 0.0;
     m->mean[p] = (float)mean;
     m->inv_std[p] = sd > 0 ? (float)(1.0 / sd) : 1.0f;

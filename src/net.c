@@ -25,6 +25,7 @@
 enum { STREAM_INIT = 1, STREAM_TRAIN = 2, STREAM_SHUFFLE = 1000 };
 
 static const char *const inits[] = {"he", "glorot", NULL};
+static const char *const lr_schedules[] = {"constant", "cosine", NULL};
 
 static const fmnist__option options[] = {
     {"layers", FMNIST__OPT_TEXT, offsetof(fmnist__net_config, layers), "", 0, 0, NULL, NULL,
@@ -44,6 +45,8 @@ static const fmnist__option options[] = {
      NULL, NULL, NULL},
     {"init", FMNIST__OPT_CHOICE, offsetof(fmnist__net_config, init), "he", 0, 0, inits, NULL,
      NULL},
+    {"lr_schedule", FMNIST__OPT_CHOICE, offsetof(fmnist__net_config, lr_schedule), "constant", 0,
+     0, lr_schedules, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL}};
 
 static double now(void) {
@@ -433,6 +436,8 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
         t.labels[j] = labels[src];
       }
       fmnist__model_standardize(m, img, k, t.in);
+      opt.lr = fmnist__lr_at((fmnist__lr_schedule)cfg->lr_schedule, cfg->lr, step,
+                             cfg->epochs * n_batches);
       double before = loss;
       train_step(net, &t, k, &opt, (float)cfg->weight_decay, ++step, &rng, &loss, &correct);
       if (!isfinite(loss - before)) {

@@ -18,6 +18,7 @@ typedef struct fmnist__net_config {
   size_t epochs, batch;
   double lr, beta1, beta2, eps, weight_decay;
   int init; /* 0 he, 1 glorot */
+  int lr_schedule; /* fmnist__lr_schedule */
 } fmnist__net_config;
 
 /* Largest network accepted (parameters), so a spec cannot ask for an

@@ -386,6 +386,18 @@ START_TEST(adam_first_step) {
 }
 END_TEST
 
+/* Cosine schedule: lr at the first step, lr/2 half way, lr (1 + cos(pi
+ * 99/100)) / 2 = 2.47e-4 lr at the last of 100; constant never changes. */
+START_TEST(lr_schedules) {
+  ck_assert(fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 0, 100) == 0.001);
+  ck_assert(fabs(fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 50, 100) - 0.0005) < 1e-15);
+  ck_assert(fabs(fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 99, 100) - 2.4671981e-7) < 1e-13);
+  ck_assert(fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 25, 100) >
+            fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 26, 100));
+  for (size_t t = 0; t < 100; t += 33) ck_assert(fmnist__lr_at(FMNIST__LR_CONSTANT, 0.001, t, 100) == 0.001);
+}
+END_TEST
+
 /* ---- training vs inference ---- */
 
 START_TEST(dropout_noise_identity_in_inference) {
@@ -481,6 +493,7 @@ static Suite *suite(void) {
   tcase_add_loop_test(tc, im2col_col2im_naive, 0, sizeof conv_cases / sizeof conv_cases[0]);
   tcase_add_test(tc, loss_gradient_and_stability);
   tcase_add_test(tc, adam_first_step);
+  tcase_add_test(tc, lr_schedules);
   tcase_add_test(tc, dropout_noise_identity_in_inference);
   tcase_add_test(tc, batchnorm_train_vs_inference);
   tcase_add_test(tc, pool_ties_go_to_the_first);

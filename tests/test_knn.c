@@ -59,19 +59,22 @@ typedef void (*image_maker)(uint8_t *img, uint8_t *lab, size_t n, uint32_t seed)
 enum { RANDOM = 0, CLUSTERED = 1, NOISE = 2 };
 static const image_maker makers[] = {random_images, clustered_images, noise_images};
 
-/* The standardization the library documents (model.h, model.c): per-pixel
- * mean and population std over the training set in double, kept as float;
- * x' = (x - mean) * (1/std) in float; constant pixels get scale 1. */
-static void standardize(const uint8_t *train, size_t n, const uint8_t *img, size_t m,
+/* The standardization the library documents (model.h, model.c): mean and
+ * population std over the training set in double, kept as float, per pixel
+ * or (global) over all pixels; x' = (x - mean) * (1/std) in float; constant
+ * pixels get scale 1. */
+static void standardize(const uint8_t *train, size_t n, int global, const uint8_t *img, size_t m,
                         float *out) {
   for (int p = 0; p < NF; p++) {
     double sum = 0, sq = 0;
-    for (size_t i = 0; i < n; i++) {
-      double v = train[i * NF + p];
-      sum += v;
-      sq += v * v;
-    }
-    double mean = sum / (double)n, var = sq / (double)n - mean * mean;
+    for (int q = global ? 0 : p; q < (global ? NF : p + 1); q++)
+      for (size_t i = 0; i < n; i++) {
+        double v = train[i * NF + q];
+        sum += v;
+        sq += v * v;
+      }
+    const double count = (double)n * (global ? NF : 1);
+    double mean = sum / count, var = sq / count - mean * mean;
     double sd = var > 1e-12 ? sqrt(var) : 0.0;
     float fm = (float)mean, fi = sd > 0 ? (float)(1.0 / sd) : 1.0f;
     for (size_t i = 0; i < m; i++) out[i * NF + p] = ((float)img[i * NF + p] - fm) * fi;
@@ -93,12 +96,13 @@ static int by_distance(const void *a, const void *b) {
  * votes as documented in knn.c: uniform or 1/d (0-distance neighbours
  * alone when there are some); label = most votes, then the smaller summed
  * distance, then the smaller label. */
-static void naive(const uint8_t *train, const uint8_t *lab, size_t n, const uint8_t *query,
-                  size_t m, size_t k, int distance, float *proba, uint8_t *pred) {
+static void naive(const uint8_t *train, const uint8_t *lab, size_t n, int global,
+                  const uint8_t *query, size_t m, size_t k, int distance, float *proba,
+                  uint8_t *pred) {
   float *xt = malloc(n * NF * sizeof(float)), *xq = malloc(m * NF * sizeof(float));
   cand *c = malloc(n * sizeof *c);
-  standardize(train, n, train, n, xt);
-  standardize(train, n, query, m, xq);
+  standardize(train, n, global, train, n, xt);
+  standardize(train, n, global, query, m, xq);
   for (size_t q = 0; q < m; q++) {
     for (size_t i = 0; i < n; i++) {
       double s = 0;
@@ -154,28 +158,33 @@ static fmnist_model *knn(const char *k, const char *weights, const char *threads
  * blocks; n = 12 is below k + the re-ranking margin. Every kind of
  * images must give the naive answer, whether the pruning bounds are exact
  * (RANDOM: 100 varying pixels, fewer than the projection's axes), rule
- * most images out (CLUSTERED) or are weak (NOISE). */
+ * most images out (CLUSTERED) or are weak (NOISE); the last rows
+ * standardize globally. */
 static const struct {
   const char *k, *weights, *threads, *algorithm;
   int images;
   size_t n, m;
+  int global;
 } cases[] = {
-    {"1", "uniform", "1", "pruned", RANDOM, 300, 40},
-    {"5", "uniform", "1", "pruned", RANDOM, 300, 40},
-    {"7", "uniform", "2", "pruned", RANDOM, 2100, 260},
-    {"4", "uniform", "1", "pruned", RANDOM, 300, 40},
-    {"5", "distance", "1", "pruned", RANDOM, 300, 40},
-    {"3", "distance", "2", "pruned", RANDOM, 2100, 260},
-    {"1", "uniform", "1", "brute", RANDOM, 300, 40},
-    {"7", "uniform", "2", "brute", RANDOM, 2100, 260},
-    {"3", "distance", "2", "brute", RANDOM, 2100, 260},
-    {"5", "uniform", "2", "pruned", CLUSTERED, 3000, 300},
-    {"7", "distance", "1", "pruned", CLUSTERED, 3000, 300},
-    {"5", "uniform", "2", "brute", CLUSTERED, 3000, 300},
-    {"5", "uniform", "2", "pruned", NOISE, 3000, 100},
-    {"7", "distance", "1", "pruned", NOISE, 3000, 100},
-    {"5", "uniform", "1", "pruned", RANDOM, 12, 30},
-    {"5", "distance", "1", "brute", RANDOM, 12, 30},
+    {"1", "uniform", "1", "pruned", RANDOM, 300, 40, 0},
+    {"5", "uniform", "1", "pruned", RANDOM, 300, 40, 0},
+    {"7", "uniform", "2", "pruned", RANDOM, 2100, 260, 0},
+    {"4", "uniform", "1", "pruned", RANDOM, 300, 40, 0},
+    {"5", "distance", "1", "pruned", RANDOM, 300, 40, 0},
+    {"3", "distance", "2", "pruned", RANDOM, 2100, 260, 0},
+    {"1", "uniform", "1", "brute", RANDOM, 300, 40, 0},
+    {"7", "uniform", "2", "brute", RANDOM, 2100, 260, 0},
+    {"3", "distance", "2", "brute", RANDOM, 2100, 260, 0},
+    {"5", "uniform", "2", "pruned", CLUSTERED, 3000, 300, 0},
+    {"7", "distance", "1", "pruned", CLUSTERED, 3000, 300, 0},
+    {"5", "uniform", "2", "brute", CLUSTERED, 3000, 300, 0},
+    {"5", "uniform", "2", "pruned", NOISE, 3000, 100, 0},
+    {"7", "distance", "1", "pruned", NOISE, 3000, 100, 0},
+    {"5", "uniform", "1", "pruned", RANDOM, 12, 30, 0},
+    {"5", "distance", "1", "brute", RANDOM, 12, 30, 0},
+    {"5", "uniform", "2", "pruned", CLUSTERED, 3000, 300, 1},
+    {"7", "distance", "1", "pruned", RANDOM, 300, 40, 1},
+    {"5", "uniform", "1", "brute", NOISE, 300, 40, 1},
 };
 
 /* Distances are computed in double in the same order on both sides, so
@@ -187,11 +196,13 @@ START_TEST(test_naive) {
   makers[cases[_i].images](query, qlab, m, 101 + (uint32_t)_i);
   float *want_p = malloc(m * NC * sizeof(float)), *got_p = malloc(m * NC * sizeof(float));
   uint8_t *want_l = malloc(m), *got_l = malloc(m);
-  naive(train, lab, n, query, m, k, strcmp(cases[_i].weights, "distance") == 0, want_p, want_l);
+  naive(train, lab, n, cases[_i].global, query, m, k, strcmp(cases[_i].weights, "distance") == 0,
+        want_p, want_l);
   fmnist_dataset *ds;
   ck_assert_int_eq(fmnist_dataset_from_memory(train, lab, n, &ds), FMNIST_OK);
   fmnist_model *mod = knn_with(cases[_i].k, cases[_i].weights, cases[_i].threads,
                                cases[_i].algorithm);
+  if (cases[_i].global) ck_assert_int_eq(fmnist_model_set(mod, "standardize", "global"), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_fit(mod, ds, NULL), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_predict(mod, query, m, got_l), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_proba(mod, query, m, got_p), FMNIST_OK);

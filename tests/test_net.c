@@ -290,6 +290,66 @@ START_TEST(history_options_progress) {
 }
 END_TEST
 
+/* Probabilities on the tiny set after training with options (pairs of
+ * key, value; NULL-terminated) on top of a fixed small net. */
+static void proba_with(const char *const *options, float *proba) {
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with("dense:8 relu dense:10");
+  for (size_t i = 0; options[i]; i += 2)
+    ck_assert_int_eq(fmnist_model_set(m, options[i], options[i + 1]), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, proba), FMNIST_OK);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+
+/* The cosine schedule starts at lr: one step equals the constant rate's,
+ * a second (at lr/2) does not. */
+START_TEST(lr_schedule_cosine) {
+  static float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES];
+  const char *one_c[] = {"epochs", "1", "batch", "20", NULL};
+  const char *one_k[] = {"epochs", "1", "batch", "20", "lr_schedule", "cosine", NULL};
+  const char *two_c[] = {"epochs", "1", "batch", "10", NULL};
+  const char *two_k[] = {"epochs", "1", "batch", "10", "lr_schedule", "cosine", NULL};
+  proba_with(one_c, a);
+  proba_with(one_k, b);
+  ck_assert(memcmp(a, b, sizeof a) == 0);
+  proba_with(two_c, a);
+  proba_with(two_k, b);
+  ck_assert(memcmp(a, b, sizeof a) != 0);
+}
+END_TEST
+
+/* standardize=global trains on other inputs than per-pixel scaling, is
+ * saved with the model, and the loaded model predicts the same. */
+START_TEST(standardize_global_saved) {
+  static float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES];
+  const char *pixel[] = {"epochs", "2", NULL};
+  const char *global[] = {"epochs", "2", "standardize", "global", NULL};
+  proba_with(pixel, a);
+  proba_with(global, b);
+  ck_assert(memcmp(a, b, sizeof a) != 0);
+
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with("dense:8 relu dense:10");
+  ck_assert_int_eq(fmnist_model_set(m, "standardize", "global"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  char path[600], value[16];
+  snprintf(path, sizeof path, "%s/global.fmm", fmnist_test_dir());
+  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
+  fmnist_model *back;
+  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
+  ck_assert_int_eq(fmnist_model_get(back, "standardize", value, sizeof value), FMNIST_OK);
+  ck_assert_str_eq(value, "global");
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, a), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, b), FMNIST_OK);
+  ck_assert(memcmp(a, b, sizeof a) == 0);
+  fmnist_model_free(back);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("net");
   TCase *tc = tcase_create("core");
@@ -304,6 +364,8 @@ static Suite *suite(void) {
   tcase_add_test(tc, divergence_is_numeric_error);
   tcase_add_loop_test(tc, determinism, 0, 2);
   tcase_add_test(tc, history_options_progress);
+  tcase_add_test(tc, lr_schedule_cosine);
+  tcase_add_test(tc, standardize_global_saved);
   suite_add_tcase(s, tc);
   return s;
 }

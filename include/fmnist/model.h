@@ -10,20 +10,24 @@
  * never changes the ABI. Options of every family:
  *   threads   0 = all cores (default 0)
  *   seed      unsigned 64-bit seed of every random choice (default 42)
+ *   standardize  pixel|global: input scaling per pixel or one for all
+ *             pixels (default pixel)
  * logreg:  C (1.0), solver sag|sgd (sag), max_iter (100), tol (0.0001),
  *          lr (sgd step, 0.01), batch (sgd batch, 32)
- * knn:     k (5), weights uniform|distance (uniform)
+ * knn:     k (5), weights uniform|distance (uniform),
+ *          algorithm pruned|brute (pruned)
  * forest:  n_trees (100), criterion gini|entropy (gini), max_depth (none),
  *          min_samples_split (2), min_samples_leaf (1), max_features (sqrt),
  *          bootstrap (1)
  * net:     layers (spec, see net.h), epochs (20), batch (32), lr (0.001),
  *          beta1 (0.9), beta2 (0.999), eps (1e-7), weight_decay (0),
- *          init he|glorot (he)
+ *          init he|glorot (he), lr_schedule constant|cosine (constant)
  * fmnist_model_get reports every option of the family with its value.
  *
- * Every model standardizes its input itself (per-pixel mean and standard
- * deviation fitted on the training set, saved with the model), so predict
- * takes raw uint8 images (784 bytes each, as in a dataset).
+ * Every model standardizes its input itself (mean and standard deviation
+ * per pixel, or global, fitted on the training set and saved with the
+ * model), so predict takes raw uint8 images (784 bytes each, as in a
+ * dataset). The forest splits the raw pixels and ignores it.
  *
  * Thread safety: a model may be used for prediction by several threads at
  * once; fit, set and free need the model to themselves. The thread count of
