@@ -96,6 +96,9 @@ struct fmnist__layer {
   size_t pad_t, pad_l;        /* conv padding before the first row/column */
   float *w, *b, *dw, *db;     /* into the net's parameter/gradient arrays */
   float *stats;               /* into the net's statistics array */
+  float *wino;                /* conv: weights for the Winograd inference path
+                                 (winograd.h), into the net's array; NULL
+                                 where the path does not apply */
 };
 
 /* Name of a kind as in specs ("conv", "relu", ...). */
@@ -120,6 +123,12 @@ extern const fmnist__layer_ops fmnist__dropout_ops;
 extern const fmnist__layer_ops fmnist__act_ops; /* relu, tanh, sigmoid */
 extern const fmnist__layer_ops fmnist__flatten_ops;
 extern const fmnist__layer_ops fmnist__dense_ops;
+
+/* Floats of a conv layer's Winograd weights (0: the path does not apply
+ * to it), and their refresh from l->w, needed whenever l->w has changed
+ * before an inference pass. */
+size_t fmnist__conv_winograd_floats(const fmnist__layer *l);
+void fmnist__conv_winograd_prepare(fmnist__layer *l);
 
 /* Helpers shared by the parameterised layers. */
 /* He normal (std sqrt(2/fan_in)) or Glorot uniform

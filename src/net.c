@@ -452,6 +452,7 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
     if (!s) s = fmnist__model_check_loss(m, loss / (double)n, e);
     if (s) break;
     fmnist__epoch row = {{loss / (double)n, (double)correct / (double)n, NAN, NAN, 0}};
+    fmnist__net_prepare_inference(net);
     if (valid)
       evaluate(m, net, &t.infer, valid, t.chunk_loss, t.chunk_correct,
                &row.v[FMNIST_HIST_VALID_LOSS], &row.v[FMNIST_HIST_VALID_ACCURACY]);
@@ -515,6 +516,7 @@ static fmnist_status load(fmnist_model *m, fmnist__reader *r) {
     fmnist__net_free(net);
     return s;
   }
+  fmnist__net_prepare_inference(net);
   m->state = net;
   return FMNIST_OK;
 }

@@ -38,11 +38,15 @@ typedef struct fmnist__net {
   fmnist__layer *layers;
   size_t n_params, n_stats;
   float *params, *stats;
+  float *wino; /* the conv layers' Winograd weights (derived from params) */
 } fmnist__net;
 
 /* Builds the layers of specs (shapes, parameter offsets) and allocates the
  * parameter and statistics arrays (uninitialised). */
 fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n, fmnist__net **out);
 void fmnist__net_free(fmnist__net *net);
+/* Derives the inference-only state from the parameters (the Winograd
+ * weights): after they change, before the next inference pass. */
+void fmnist__net_prepare_inference(fmnist__net *net);
 
 #endif

@@ -226,7 +226,13 @@ void fmnist__net_free(fmnist__net *net) {
   fmnist__free(net->layers);
   fmnist__free(net->params);
   fmnist__free(net->stats);
+  fmnist__free(net->wino);
   fmnist__free(net);
+}
+
+void fmnist__net_prepare_inference(fmnist__net *net) {
+  for (size_t i = 0; i < net->n_layers; i++)
+    if (net->layers[i].spec.kind == FMNIST__L_CONV) fmnist__conv_winograd_prepare(&net->layers[i]);
 }
 
 fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n, fmnist__net **out) {
@@ -246,7 +252,7 @@ fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n, fmnis
   net->n_layers = nl;
   net->n_params = np;
   net->n_stats = ns;
-  size_t po = 0, so = 0;
+  size_t po = 0, so = 0, nw = 0;
   for (size_t i = 0; i < nl; i++) {
     fmnist__layer *l = &net->layers[i];
     l->w = net->params + po;
@@ -254,6 +260,20 @@ fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n, fmnis
     po += l->n_w + l->n_b;
     l->stats = net->stats + so;
     so += l->n_stats;
+    if (l->spec.kind == FMNIST__L_CONV) nw += fmnist__conv_winograd_floats(l);
+  }
+  if (nw) {
+    net->wino = fmnist__calloc(nw, sizeof *net->wino);
+    if (!net->wino) {
+      fmnist__net_free(net);
+      return fmnist__fail(FMNIST_E_NOMEM, "net: out of memory for %zu parameters", np);
+    }
+    for (size_t i = 0, wo = 0; i < nl; i++) {
+      fmnist__layer *l = &net->layers[i];
+      size_t k = l->spec.kind == FMNIST__L_CONV ? fmnist__conv_winograd_floats(l) : 0;
+      if (k) l->wino = net->wino + wo;
+      wo += k;
+    }
   }
   *out = net;
   return FMNIST_OK;

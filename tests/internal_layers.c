@@ -1,5 +1,6 @@
-/* Net layers: gradients against central finite differences, im2col/col2im
- * and conv against a naive direct convolution, loss, Adam, modes. */
+/* Net layers: gradients against central finite differences, im2col/col2im,
+ * conv and its Winograd inference path against a naive direct convolution,
+ * loss, Adam, modes. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -285,6 +286,57 @@ START_TEST(conv_matches_naive) {
 }
 END_TEST
 
+/* The Winograd inference path (3x3 same stride 1, >= 8 channels) against
+ * the direct loops: odd sides (tiles sticking out), 1x1 planes, more
+ * images than a transform block (16). Its transforms add a few roundings
+ * of sums of order |w||x|, still far below 1e-5 relative. */
+static const struct {
+  size_t c, h, w, n, f;
+} wino_cases[] = {
+    {8, 14, 14, 3, 5}, {16, 7, 7, 2, 8}, {9, 5, 6, 1, 4},    {12, 3, 3, 17, 3},
+    {8, 1, 1, 2, 2},   {8, 28, 28, 1, 2}, {10, 4, 7, 20, 3},
+};
+
+START_TEST(winograd_matches_naive) {
+  fmnist__layer_spec spec = {FMNIST__L_CONV, wino_cases[_i].f, 3, 1, 1, 0, 0};
+  tl t;
+  tl_make(&t, spec, wino_cases[_i].c, wino_cases[_i].h, wino_cases[_i].w, wino_cases[_i].n);
+  fmnist__layer *l = &t.l;
+  size_t nw = fmnist__conv_winograd_floats(l);
+  ck_assert_uint_eq(nw, 16 * wino_cases[_i].f * wino_cases[_i].c);
+  l->wino = malloc(nw * sizeof(float));
+  fmnist__conv_winograd_prepare(l);
+  float *ref = calloc(t.out_len, sizeof *ref);
+  naive_conv(l, t.x, t.n, ref);
+  tl_loss(&t, 0);
+  double e = 0, m = 0;
+  for (size_t i = 0; i < t.out_len; i++) {
+    e += (double)(t.y[i] - ref[i]) * (t.y[i] - ref[i]);
+    m += (double)ref[i] * ref[i];
+  }
+  ck_assert_msg(sqrt(e / m) < 1e-5, "winograd error %g", sqrt(e / m));
+  free(l->wino);
+  l->wino = NULL;
+  free(ref);
+  tl_free(&t);
+}
+END_TEST
+
+/* Convolutions the Winograd path leaves to im2col. */
+START_TEST(winograd_applies_only_to_3x3_same) {
+  const struct {
+    size_t c, k, s;
+    int same;
+  } other[] = {{7, 3, 1, 1}, {8, 3, 2, 1}, {8, 3, 1, 0}, {8, 5, 1, 1}, {1, 3, 1, 1}};
+  for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+    fmnist__layer_spec spec = {FMNIST__L_CONV, 4, other[i].k, other[i].s, other[i].same, 0, 0};
+    fmnist__layer l;
+    ck_assert_int_eq(fmnist__layer_make(&l, &spec, other[i].c, 14, 14), FMNIST_OK);
+    ck_assert_uint_eq(fmnist__conv_winograd_floats(&l), 0);
+  }
+}
+END_TEST
+
 /* im2col against its definition, and col2im as its exact adjoint
  * (<im2col(x), c> = <x, col2im(c)>) for every geometry above. */
 START_TEST(im2col_col2im_naive) {
@@ -491,6 +543,8 @@ static Suite *suite(void) {
   tcase_add_loop_test(tc, layer_gradients, 0, sizeof grad_cases / sizeof grad_cases[0]);
   tcase_add_loop_test(tc, conv_matches_naive, 0, sizeof conv_cases / sizeof conv_cases[0]);
   tcase_add_loop_test(tc, im2col_col2im_naive, 0, sizeof conv_cases / sizeof conv_cases[0]);
+  tcase_add_loop_test(tc, winograd_matches_naive, 0, sizeof wino_cases / sizeof wino_cases[0]);
+  tcase_add_test(tc, winograd_applies_only_to_3x3_same);
   tcase_add_test(tc, loss_gradient_and_stability);
   tcase_add_test(tc, adam_first_step);
   tcase_add_test(tc, lr_schedules);
