@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +64,7 @@ void bu_parse(int argc, char **argv, const char *purpose, size_t default_runs, b
   c->peer = 1;
   c->python = "/usr/bin/python3";
   c->script = "bench/peers/sklearn_peer.py";
+  c->split_dir = NULL;
   bu_flag all[64] = {
       {"data", BU_STRING, &c->data, "data directory"},
       {"seed", BU_U64, &c->seed, "seed of the split, the models and the peer"},
@@ -72,8 +74,9 @@ void bu_parse(int argc, char **argv, const char *purpose, size_t default_runs, b
       {"peer", BU_SIZE, &c->peer, "1: run the peer, 0: ours only"},
       {"python", BU_STRING, &c->python, "interpreter of the peer"},
       {"peer-script", BU_STRING, &c->script, "the peer program"},
+      {"split-dir", BU_STRING, &c->split_dir, "also write the split's raw files to DIR"},
   };
-  size_t n = 8;
+  size_t n = 9;
   for (size_t i = 0; i < n_extra && n < 64; i++) all[n++] = extra[i];
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -124,14 +127,6 @@ static fmnist_dataset *load_set(const bu_common *c, fmnist_set set) {
   return ds;
 }
 
-void bu_load(const bu_common *c, bu_data *d) {
-  fmnist_dataset *full = load_set(c, FMNIST_SET_TRAIN);
-  bu_check(fmnist_dataset_split(full, fmnist_dataset_count(full) * 5 / 6, 1, c->seed, &d->train,
-                                &d->valid));
-  fmnist_dataset_free(full);
-  d->test = load_set(c, FMNIST_SET_TEST);
-}
-
 void bu_data_free(bu_data *d) {
   fmnist_dataset_free(d->train);
   fmnist_dataset_free(d->valid);
@@ -150,6 +145,33 @@ static void write_file(const char *dir, const char *name, const void *p, size_t 
 
 static const char *const split_files[] = {"train_x.u8", "train_y.u8", "test_x.u8", "test_y.u8"};
 
+static void write_set(const char *dir, const char *name, const fmnist_dataset *ds) {
+  char file[64];
+  size_t n = fmnist_dataset_count(ds);
+  snprintf(file, sizeof file, "%s_x.u8", name);
+  write_file(dir, file, fmnist_dataset_images(ds), n * FMNIST_PIXELS);
+  snprintf(file, sizeof file, "%s_y.u8", name);
+  write_file(dir, file, fmnist_dataset_labels(ds), n);
+}
+
+void bu_load(const bu_common *c, bu_data *d) {
+  fmnist_dataset *full = load_set(c, FMNIST_SET_TRAIN);
+  bu_check(fmnist_dataset_split(full, fmnist_dataset_count(full) * 5 / 6, 1, c->seed, &d->train,
+                                &d->valid));
+  fmnist_dataset_free(full);
+  d->test = load_set(c, FMNIST_SET_TEST);
+  if (c->split_dir) {
+    if (mkdir(c->split_dir, 0755) != 0 && errno != EEXIST) {
+      fprintf(stderr, "error: cannot create %s: %s\n", c->split_dir, strerror(errno));
+      exit(1);
+    }
+    write_set(c->split_dir, "train", d->train);
+    write_set(c->split_dir, "valid", d->valid);
+    write_set(c->split_dir, "test", d->test);
+  }
+}
+
+
 const char *bu_write_split(const bu_data *d) {
   static char dir[512];
   const char *tmp = getenv("TMPDIR");
@@ -158,12 +180,8 @@ const char *bu_write_split(const bu_data *d) {
     fprintf(stderr, "error: cannot create %s\n", dir);
     exit(1);
   }
-  const fmnist_dataset *sets[2] = {d->train, d->test};
-  for (int s = 0; s < 2; s++) {
-    size_t n = fmnist_dataset_count(sets[s]);
-    write_file(dir, split_files[2 * s], fmnist_dataset_images(sets[s]), n * FMNIST_PIXELS);
-    write_file(dir, split_files[2 * s + 1], fmnist_dataset_labels(sets[s]), n);
-  }
+  write_set(dir, "train", d->train);
+  write_set(dir, "test", d->test);
   return dir;
 }
 

@@ -30,6 +30,7 @@ typedef struct bu_common {
   size_t peer;        /* --peer 0 skips the peer */
   const char *python; /* --python (/usr/bin/python3) */
   const char *script; /* --peer-script (bench/peers/sklearn_peer.py) */
+  const char *split_dir; /* --split-dir DIR: also keep the split there */
 } bu_common;
 
 /* Defaults (runs = default_runs), then argv; --help lists every flag and
@@ -39,7 +40,10 @@ void bu_parse(int argc, char **argv, const char *purpose, size_t default_runs, b
 
 /* ---- data: the report's protocol ---- */
 /* Official train set split stratified (seed) 5:1 (50000/10000) and the
- * official test set. Exits 1 with a message on error. */
+ * official test set (the examples' split). With --split-dir, also writes
+ * the three sets there as raw files (train_x.u8, train_y.u8, valid_x.u8,
+ * valid_y.u8, test_x.u8, test_y.u8), for peers run by hand
+ * (bench/peers/torch_train.py). Exits 1 with a message on error. */
 typedef struct bu_data {
   fmnist_dataset *train, *valid, *test;
 } bu_data;
