@@ -14,18 +14,19 @@ typedef struct nn_flags {
   double lr, eps;
   const char *history; /* CSV path; NULL: <name>_history.csv */
   const char *layers;  /* --layers SPEC overrides the architecture */
-  const char *lr_schedule, *standardize; /* NULL: the library's default */
+  const char *lr_schedule, *standardize, *init; /* NULL: the library's default */
 } nn_flags;
 
-#define NN_FLAGS(f)                                                                       \
-  {"epochs", EX_SIZE, &(f).epochs, "training epochs"},                                    \
-      {"batch", EX_SIZE, &(f).batch, "mini-batch size"},                                  \
-      {"lr", EX_DOUBLE, &(f).lr, "Adam learning rate"},                                   \
-      {"eps", EX_DOUBLE, &(f).eps, "Adam epsilon (1e-7 as Keras; PyTorch's is 1e-8)"},    \
-      {"history", EX_STRING, &(f).history, "per-epoch CSV (default <name>_history.csv)"}, \
-      {"layers", EX_STRING, &(f).layers, "layer spec overriding the architecture"},       \
-      {"lr-schedule", EX_STRING, &(f).lr_schedule, "Adam rate schedule, constant|cosine (none: constant)"}, \
-      {"standardize", EX_STRING, &(f).standardize, "input scaling, pixel|global (none: pixel)"}
+#define NN_FLAGS(f)                                                                               \
+  {"epochs", EX_SIZE, &(f).epochs, "training epochs"},                                            \
+      {"batch", EX_SIZE, &(f).batch, "mini-batch size"},                                          \
+      {"lr", EX_DOUBLE, &(f).lr, "Adam learning rate"},                                           \
+      {"eps", EX_DOUBLE, &(f).eps, "Adam epsilon (1e-7 as Keras; PyTorch's is 1e-8)"},            \
+      {"history", EX_STRING, &(f).history, "per-epoch CSV (default <name>_history.csv)"},         \
+      {"layers", EX_STRING, &(f).layers, "layer spec overriding the architecture"},               \
+      {"lr-schedule", EX_STRING, &(f).lr_schedule, "constant|cosine (none: constant)"},           \
+      {"standardize", EX_STRING, &(f).standardize, "input scaling, pixel|global (none: pixel)"},  \
+      {"init", EX_STRING, &(f).init, "weights, he|glorot (none: he)"}
 
 typedef struct nn_summary {
   double accuracy, macro_f1, peak_val, last_val, fit_s, epoch_s, predict_s;
