@@ -18,8 +18,9 @@
 
 /* Whether g is a convolution this path computes: 3x3, stride 1, output
  * the input's size (one zero row/column of padding each side), and at
- * least 8 input channels (with fewer, the 16 thin products lose to
- * im2col's one). */
+ * least 8 input channels (the channels are the inner dimension of the 16
+ * products: with a handful, sgemm is far from its peak; a first layer on
+ * the one-channel image stays with im2col's single product of depth 9). */
 int fmnist__winograd_applies(const fmnist__conv_geom *g);
 
 /* Floats of the transformed weights of f filters over c channels. */
