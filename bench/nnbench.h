@@ -137,19 +137,22 @@ static inline double nb_peaks(size_t threads, size_t n) {
 typedef struct nb_layer {
   const char *name;
   long out, in, cols;
+  long tiles; /* 2x2 output tiles per image on the Winograd path; 0: none */
 } nb_layer;
 
 static const nb_layer nb_cnn_final_layers[] = {
-    {"conv1 32@3x3", 32, 9, 784},    {"conv2 64@3x3", 64, 288, 196},
-    {"conv3 128@3x3", 128, 576, 49}, {"conv4 128@3x3", 128, 1152, 9},
-    {"dense1 128", 128, 1152, 1},    {"dense2 10", 10, 128, 1}};
-static const nb_layer nb_nn_dense_layers[] = {{"dense1 128", 128, 784, 1},
-                                              {"dense2 10", 10, 128, 1}};
+    {"conv1 32@3x3", 32, 9, 784, 0},     {"conv2 64@3x3", 64, 288, 196, 49},
+    {"conv3 128@3x3", 128, 576, 49, 16}, {"conv4 128@3x3", 128, 1152, 9, 4},
+    {"dense1 128", 128, 1152, 1, 0},     {"dense2 10", 10, 128, 1, 0}};
+static const nb_layer nb_nn_dense_layers[] = {{"dense1 128", 128, 784, 1, 0},
+                                              {"dense2 10", 10, 128, 1, 0}};
 
 /* Which layer and product a recorded sgemm is (the conv layers' sgemm
  * shapes are in src/layer_conv.c, the dense layers' in src/layer_dense.c):
  * forward NN  M=out N=cols K=in; dW NT  M=out N=in K=cols;
- * dX TN  M=in N=cols K=out. The library cuts each product into parts
+ * dX TN  M=in N=cols K=out; the Winograd path of inference (src/winograd.c,
+ * "wino") NN  M=out N=tiles K=in/9, 16 per layer and chunk, never cut.
+ * The library cuts each product into parts
  * along its larger side of M and N, one per thread, so M or N may be a
  * part of the layer's. Ties (conv4 and dense1 have the same out and in) go
  * to the layer with more columns per sample that divides the count. */
@@ -159,17 +162,20 @@ static inline int nb_classify(const nb_rec *r, const nb_layer *ls, size_t n_ls, 
   int best = -1;
   for (size_t i = 0; i < n_ls; i++) {
     const nb_layer *l = &ls[i];
-    int fits;
-    if (!r->ta && !r->tb) /* forward */
-      *op = 0, fits = r->k == l->in && nb_part(l->out, r->m) && r->n % l->cols == 0;
+    int fits, o;
+    if (!r->ta && !r->tb && l->tiles && r->k * 9 == l->in && r->m == l->out &&
+        r->n % l->tiles == 0) /* Winograd */
+      o = 3, fits = 1;
+    else if (!r->ta && !r->tb) /* forward */
+      o = 0, fits = r->k == l->in && nb_part(l->out, r->m) && r->n % l->cols == 0;
     else if (!r->ta && r->tb) /* dW */
-      *op = 1, fits = r->k % l->cols == 0 && ((r->m == l->out && nb_part(l->in, r->n)) ||
-                                              (r->n == l->in && nb_part(l->out, r->m)));
+      o = 1, fits = r->k % l->cols == 0 && ((r->m == l->out && nb_part(l->in, r->n)) ||
+                                            (r->n == l->in && nb_part(l->out, r->m)));
     else if (r->ta && !r->tb) /* dX */
-      *op = 2, fits = r->k == l->out && nb_part(l->in, r->m) && r->n % l->cols == 0;
+      o = 2, fits = r->k == l->out && nb_part(l->in, r->m) && r->n % l->cols == 0;
     else
       return -1;
-    if (fits && (best < 0 || l->cols > ls[best].cols)) best = (int)i;
+    if (fits && (best < 0 || l->cols > ls[best].cols)) best = (int)i, *op = o;
   }
   return best;
 }
@@ -178,14 +184,14 @@ static inline int nb_classify(const nb_rec *r, const nb_layer *ls, size_t n_ls, 
  * one thread's sgemm peak (every part runs on one thread). */
 static inline double nb_report_gemms(const nb_layer *ls, size_t n_ls, size_t steps, double peak1,
                                      double step_s, const char *what) {
-  static const char *const ops[3] = {"forward", "dW", "dX"};
+  static const char *const ops[4] = {"forward", "dW", "dX", "wino"};
   double total = 0;
   printf("\nsgemm inside %zu real %s (library calls intercepted; each product cut into parts,\n"
          "one per thread), one thread's sgemm peak %.1f GFLOP/s\n", steps, what, peak1);
   printf("%-15s %-8s %6s %6s %5s %7s %13s %11s %7s\n", "layer", "product", "out", "in", "cols",
          "parts", "thread-ms/st", "GFLOP/s/th", "%peak");
   for (size_t l = 0; l <= n_ls; l++)
-    for (int o = 0; o < 3; o++) {
+    for (int o = 0; o < 4; o++) {
       double flop = 0, secs = 0;
       size_t calls = 0;
       for (size_t i = 0; i < nb_n_recs; i++) {
