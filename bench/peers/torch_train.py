@@ -56,8 +56,8 @@ def main():
     xtr, ytr = load(a.dir, "train_x.u8", 784), load(a.dir, "train_y.u8", 1)
     xva, yva = load(a.dir, "valid_x.u8", 784), load(a.dir, "valid_y.u8", 1)
     xte, yte = load(a.dir, "test_x.u8", 784), load(a.dir, "test_y.u8", 1)
-    ztr, zva = standardize(xtr, xva)
-    _, zte = standardize(xtr, xte)
+    ztr, zrest = standardize(xtr, np.concatenate([xva, xte]))  # one fit of mean and std
+    zva, zte = zrest[:len(xva)], zrest[len(xva):]
     shape = (-1, 1, 28, 28)
     as_x = lambda z: torch.from_numpy(z).reshape(shape)
     as_y = lambda y: torch.from_numpy(y.astype(np.int64))
