@@ -103,7 +103,7 @@ $(BUILD)/tests/static/%: tests/%.c $(TEST_SUPPORT) $(STATIC_LIB) $(HDRS) | $(BUI
 	$(CC) $(TEST_CFLAGS) $< $(TEST_SUPPORT) -o $@ $(STATIC_LIB) $(CHECK_LIBS) $(DEP_LIBS) $(LDFLAGS)
 $(BUILD)/tests/shared/%: tests/%.c $(TEST_SUPPORT) $(LIBOUT)/libfmnist.so $(HDRS) | $(BUILD)/tests/shared
 	$(CC) $(TEST_CFLAGS) $< $(TEST_SUPPORT) -o $@ -L$(LIBOUT) -lfmnist \
-	  -Wl,-rpath,$(abspath $(LIBOUT)) $(CHECK_LIBS) $(shell pkg-config --libs zlib libpng) -lm $(LDFLAGS)
+	  -Wl,-rpath,$(abspath $(LIBOUT)) $(CHECK_LIBS) $(DEP_LIBS) $(LDFLAGS)
 
 check: $(TEST_BINS)
 	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; \

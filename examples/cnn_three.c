@@ -3,6 +3,7 @@
  * Gaussian input noise and --batch-norm a batch norm after each conv: the
  * three "CNN (three layers)" rows of the report's Figure 5. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn_run.h"
@@ -21,14 +22,13 @@ int main(int argc, char **argv) {
   };
   ex_parse_flags(argc, argv, "Three-block CNN of the report (Figure 5).", &c, extra,
                  sizeof extra / sizeof extra[0]);
-  char layers[512] = "", name[64] = "cnn_three";
-  size_t len = 0;
-  if (noise > 0) len += (size_t)snprintf(layers + len, sizeof layers - len, "noise:%g ", noise);
-  const int filters[3] = {32, 64, 128};
-  for (int b = 0; b < 3; b++)
-    len += (size_t)snprintf(layers + len, sizeof layers - len, "conv:%d:3 %srelu pool:2 drop:0.3 ",
-                            filters[b], bn ? EX_REPORT_BN " " : "");
-  snprintf(layers + len, sizeof layers - len, "flatten dense:128 relu drop:0.3 dense:10");
+  /* The report's row with noise and batch norm, less what is not asked for. */
+  char noise_token[64], name[64] = "cnn_three";
+  snprintf(noise_token, sizeof noise_token, "noise:%g", noise);
+  char *with_noise = ex_spec_edit(ex_report_layers("cnn_three_nbn"), "noise",
+                                  noise > 0 ? noise_token : NULL);
+  char *layers = ex_spec_edit(with_noise, "bn", bn ? EX_REPORT_BN : NULL);
+  free(with_noise);
   if (noise > 0) strcat(name, "_noise");
   if (bn) strcat(name, "_bn");
   ex_data d;
@@ -36,5 +36,6 @@ int main(int argc, char **argv) {
   nn_summary s;
   nn_run(name, layers, &c, &f, &d, &s);
   ex_data_free(&d);
+  free(layers);
   return 0;
 }

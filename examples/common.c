@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,7 +70,7 @@ static int set_value(const ex_flag *f, const char *text) {
 
 void ex_parse_flags(int argc, char **argv, const char *purpose, ex_common *c,
                     const ex_flag *extra, size_t n_extra) {
-  *c = (ex_common){NULL, 42, 0, 0, NULL, NULL};
+  *c = (ex_common){NULL, 42, 0, 0, NULL, NULL, "."};
   const ex_flag common[] = {
       {"data", EX_STRING, &c->data, "data directory ($FMNIST_DATA, else "
                                     "the Debian package's)"},
@@ -77,6 +78,7 @@ void ex_parse_flags(int argc, char **argv, const char *purpose, ex_common *c,
       {"threads", EX_SIZE, &c->threads, "threads, 0 = all cores"},
       {"limit", EX_SIZE, &c->limit, "use the first N images of each set, "
                                     "0 = all"},
+      {"out", EX_STRING, &c->out, "directory for the CSV files and plots"},
   };
   const ex_flag *tabs[2] = {common, extra};
   const size_t n[2] = {sizeof common / sizeof common[0], extra ? n_extra : 0};
@@ -272,4 +274,16 @@ double ex_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+const char *ex_out_path(const ex_common *c, const char *name) {
+  static char slots[4][1024];
+  static int next;
+  if (mkdir(c->out, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "error: --out %s: %s\n", c->out, strerror(errno));
+    exit(1);
+  }
+  char *p = slots[next++ & 3];
+  snprintf(p, sizeof slots[0], "%s/%s", c->out, name);
+  return p;
 }

@@ -27,6 +27,7 @@ typedef struct ex_common {
   size_t limit;     /* --limit N: first N images of each set (0 = all) */
   const char *save; /* --save FILE */
   const char *load; /* --load FILE */
+  const char *out;  /* --out DIR: where CSV files and plots go (".") */
 } ex_common;
 
 /* --save FILE and --load FILE, for the programs that honour them: put
@@ -77,5 +78,9 @@ void ex_check(fmnist_status s);
 
 /* Monotonic clock in seconds. */
 double ex_now(void);
+
+/* "<--out DIR>/name", the directory made if it is missing (exits 1 if it
+ * cannot be); static storage, valid until four more calls. */
+const char *ex_out_path(const ex_common *c, const char *name);
 
 #endif

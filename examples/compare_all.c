@@ -1,6 +1,7 @@
 /* compare_all: the report's Figure 5 — every model trained on the 50k split
  * with the report's options, scored on the official test set, beside the
- * report's own figures. Also writes compare_all.csv and compare_all.png. */
+ * report's own figures. Also writes compare_all.csv and compare_all.png
+ * into --out DIR. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,13 +13,12 @@ int main(int argc, char **argv) {
   ex_common opt;
   int quick = 0;
   size_t epochs = 0;
-  const char *models = "all", *cache = NULL, *out = "compare_all";
+  const char *models = "all", *cache = NULL;
   const ex_flag extra[] = {
       {"quick", EX_BOOL, &quick, "only the models that take seconds (knn, forest, dense)"},
       {"models", EX_STRING, &models, "comma-separated rows (all, fast, or names)"},
       {"epochs", EX_SIZE, &epochs, "epochs of the nets, 0 = the report's 20"},
       {"cache", EX_STRING, &cache, "directory to save fitted models to / load them from"},
-      {"out", EX_STRING, &out, "prefix of the CSV and PNG files"},
   };
   ex_parse_flags(argc, argv, "Trains every model of the report and prints Figure 5.", &opt, extra,
                  sizeof extra / sizeof extra[0]);
@@ -27,8 +27,7 @@ int main(int argc, char **argv) {
   ex_data d;
   ex_load_protocol(&opt, &d);
 
-  char path[1024];
-  snprintf(path, sizeof path, "%s.csv", out);
+  const char *path = ex_out_path(&opt, "compare_all.csv");
   FILE *csv = ex_csv_open(path, "model,precision,recall,f1,accuracy,val_accuracy,fit_s,"
                                 "report_precision,report_recall,report_f1");
   double acc[32], f1[32], total_fit_s = 0;
@@ -62,8 +61,8 @@ int main(int argc, char **argv) {
   printf("(precision, recall, F1: macro averages on the official 10k test set; "
          "fit s = 0 means loaded from --cache)\n");
 
-  char script[2048], png[1040];
-  snprintf(png, sizeof png, "%s.png", out);
+  char script[2048];
+  const char *png = ex_out_path(&opt, "compare_all.png");
   snprintf(script, sizeof script,
            "set title 'Figure 5: macro F1 on the test set, libfmnist vs the report'\n"
            "set style data histograms\nset style histogram clustered gap 1\n"

@@ -15,12 +15,11 @@ static const double report_mean = 94.96;
 int main(int argc, char **argv) {
   ex_common opt;
   size_t k = 5, epochs = 0;
-  const char *name = "cnn_final", *csv_path = "kfold.csv";
+  const char *name = "cnn_final";
   const ex_flag extra[] = {
       {"model", EX_STRING, &name, "the report's model to validate (see compare_all --help)"},
       {"k", EX_SIZE, &k, "number of folds"},
       {"epochs", EX_SIZE, &epochs, "epochs of a net, 0 = the report's 20"},
-      {"csv", EX_STRING, &csv_path, "per-fold CSV file"},
   };
   ex_parse_flags(argc, argv, "k-fold cross validation of a model (Figure 4).", &opt, extra,
                  sizeof extra / sizeof extra[0]);
@@ -34,6 +33,9 @@ int main(int argc, char **argv) {
   double total_s = ex_now() - t0;
   ex_progress_clear();
 
+  char csv_name[128];
+  snprintf(csv_name, sizeof csv_name, "kfold_%s.csv", name);
+  const char *csv_path = ex_out_path(&opt, csv_name);
   FILE *csv = ex_csv_open(csv_path, "fold,precision,recall,f1,accuracy,fit_s");
   printf("%zu-fold cross validation of %s on %zu images (seed %llu)\n", k, row->label,
          fmnist_dataset_count(train), (unsigned long long)opt.seed);

@@ -2,9 +2,11 @@
  * dense 128 -> activation -> dense 10, Adam 0.001, batch 32, 20 epochs.
  * --activation all trains relu, tanh and sigmoid and compares them. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn_run.h"
+#include "report.h"
 
 int main(int argc, char **argv) {
   ex_common c;
@@ -31,10 +33,11 @@ int main(int argc, char **argv) {
   ex_load_protocol(&c, &d);
   nn_summary s[3];
   for (int a = first; a <= last; a++) {
-    char name[64], layers[128];
+    char name[64];
     snprintf(name, sizeof name, "nn_dense_%s", acts[a]);
-    snprintf(layers, sizeof layers, "flatten dense:128 %s dense:10", acts[a]);
+    char *layers = ex_spec_edit(ex_report_layers("dense"), "relu", acts[a]);
     nn_run(name, layers, &c, &f, &d, &s[a]);
+    free(layers);
     printf("\n");
   }
   if (first != last) { /* section 4.1: relu against tanh and sigmoid */

@@ -10,10 +10,9 @@
 typedef struct nn_watch { fmnist_model *m; } nn_watch;
 
 /* Figure 2: loss and accuracy per epoch, train and validation, from the
- * history CSV into <name>_curves.png. */
-static void plot_history(const char *name, const char *csv) {
-  char png[512], script[2048];
-  snprintf(png, sizeof png, "%s_curves.png", name);
+ * history CSV into png. */
+static void plot_history(const char *name, const char *csv, const char *png) {
+  char script[4096];
   snprintf(script, sizeof script,
            "set multiplot layout 1,2 title '%s: training curves (Figure 2)'\n"
            "set xlabel 'epoch'\nset title 'loss'\n"
@@ -72,9 +71,9 @@ void nn_run(const char *name, const char *layers, const ex_common *c, const nn_f
   s->fit_s = ex_now() - t0;
   ex_progress_clear();
 
-  char path[512];
-  if (f->history) snprintf(path, sizeof path, "%s", f->history);
-  else snprintf(path, sizeof path, "%s_history.csv", name);
+  char path[1024], file[256];
+  snprintf(file, sizeof file, "%s_history.csv", name);
+  snprintf(path, sizeof path, "%s", ex_out_path(c, file));
   FILE *csv = fopen(path, "w");
   if (csv) fprintf(csv, "epoch,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n");
   s->epochs = fmnist_model_epochs(m);
@@ -90,7 +89,8 @@ void nn_run(const char *name, const char *layers, const ex_common *c, const nn_f
   }
   if (csv) fclose(csv);
   else fprintf(stderr, "warning: cannot write %s\n", path);
-  plot_history(name, path);
+  snprintf(file, sizeof file, "%s_curves.png", name);
+  plot_history(name, path, ex_out_path(c, file));
 
   fmnist_metrics *mt;
   ex_check(fmnist_model_evaluate(m, d->valid, &mt));

@@ -1,7 +1,7 @@
 /* Shared body of the neural-network examples (nn_dense, cnn_single,
  * cnn_three, cnn_final): train one net on the report's 50k split, print the
  * per-epoch figures (Figure 2) as they come, write them as CSV and a PNG
- * plot, evaluate on the validation and official test sets (Figure 3) and
+ * plot into --out DIR (<name>_history.csv, <name>_curves.png), evaluate on the validation and official test sets (Figure 3) and
  * print the RESULT line. Public API only. */
 #ifndef FMNIST_EXAMPLES_NN_RUN_H
 #define FMNIST_EXAMPLES_NN_RUN_H
@@ -12,7 +12,6 @@
 typedef struct nn_flags {
   size_t epochs, batch;
   double lr, eps;
-  const char *history; /* CSV path; NULL: <name>_history.csv */
   const char *layers;  /* --layers SPEC overrides the architecture */
   const char *lr_schedule, *standardize, *init; /* NULL: the library's default */
 } nn_flags;
@@ -22,7 +21,6 @@ typedef struct nn_flags {
       {"batch", EX_SIZE, &(f).batch, "mini-batch size"},                                          \
       {"lr", EX_DOUBLE, &(f).lr, "Adam learning rate"},                                           \
       {"eps", EX_DOUBLE, &(f).eps, "Adam epsilon (1e-7 as Keras; PyTorch's is 1e-8)"},            \
-      {"history", EX_STRING, &(f).history, "per-epoch CSV (default <name>_history.csv)"},         \
       {"layers", EX_STRING, &(f).layers, "layer spec overriding the architecture"},               \
       {"lr-schedule", EX_STRING, &(f).lr_schedule, "constant|cosine (none: constant)"},           \
       {"standardize", EX_STRING, &(f).standardize, "input scaling, pixel|global (none: pixel)"},  \

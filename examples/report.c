@@ -6,15 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CNN3 "conv:32:3 relu pool:2 drop:0.3 conv:64:3 relu pool:2 drop:0.3 " \
-             "conv:128:3 relu pool:2 drop:0.3 flatten dense:128 relu drop:0.3 dense:10"
-#define BN EX_REPORT_BN
-#define CNN3_NBN "noise:0.1 conv:32:3 " BN " relu pool:2 drop:0.3 conv:64:3 " BN " relu pool:2 " \
-                 "drop:0.3 conv:128:3 " BN " relu pool:2 drop:0.3 flatten dense:128 relu drop:0.3 " \
-                 "dense:10"
-#define CNN_FINAL "noise:0.1 conv:32:3 " BN " relu pool:2 drop:0.3 conv:64:3 " BN " relu pool:2 " \
-                  "drop:0.3 conv:128:3 " BN " relu pool:2 drop:0.3 conv:128:3 relu flatten " \
-                  "dense:128 relu drop:0.3 dense:10"
+/* The report's CNNs from their parts: a block is conv 3x3 (same) -> [batch
+ * norm] -> relu -> max-pool 2 -> dropout 0.3; the head is dense 128 relu,
+ * dropout 0.3, dense 10. */
+#define BLOCK(filters, bn) "conv:" #filters ":3 " bn "relu pool:2 drop:0.3 "
+#define BLOCKS(bn) BLOCK(32, bn) BLOCK(64, bn) BLOCK(128, bn)
+#define HEAD "flatten dense:128 relu drop:0.3 dense:10"
+#define BN EX_REPORT_BN " "
+#define CNN3 BLOCKS("") HEAD
+#define CNN3_NBN "noise:0.1 " BLOCKS(BN) HEAD
+#define CNN_FINAL "noise:0.1 " BLOCKS(BN) "conv:128:3 relu " HEAD
 
 /* Figure 5 of the report; options are the report's (section 3). */
 static const ex_report_model rows[] = {
@@ -52,6 +53,33 @@ const char *ex_report_layers(const char *name) {
   const ex_report_model *row = ex_report_find(name);
   if (!row || strncmp(row->options, "layers=", 7) != 0) exit(2);
   return row->options + 7;
+}
+
+char *ex_spec_edit(const char *spec, const char *kind, const char *token) {
+  size_t len = strlen(spec) + 1, kl = strlen(kind), tl = token ? strlen(token) : 0;
+  size_t count = 1; /* tokens of spec, at most */
+  for (const char *p = spec; *p; p++) count += *p == ' ';
+  char *out = malloc(len + count * (tl + 1)), *o = out;
+  if (!out) {
+    fprintf(stderr, "error: out of memory\n");
+    exit(1);
+  }
+  for (const char *p = spec; *p;) {
+    while (*p == ' ') p++;
+    size_t n = strcspn(p, " ");
+    if (!n) break;
+    int match = strncmp(p, kind, kl) == 0 && (n == kl || p[kl] == ':');
+    const char *put = match ? token : p;
+    size_t put_len = match ? tl : n;
+    if (put && put_len) {
+      if (o != out) *o++ = ' ';
+      memcpy(o, put, put_len);
+      o += put_len;
+    }
+    p += n;
+  }
+  *o = '\0';
+  return out;
 }
 
 /* Applies "key=value key=value" where values run up to the next " key=". */

@@ -29,6 +29,10 @@ const ex_report_model *ex_report_models(size_t *n);
 const ex_report_model *ex_report_find(const char *name);
 /* The layer spec of a net row ("cnn_final", ...); exits if unknown. */
 const char *ex_report_layers(const char *name);
+/* A variant of a spec: every token of kind (the name before ':', "noise",
+ * "bn", "relu") replaced by token, or dropped if token is NULL. Returns a
+ * malloc'd string for the caller to free; exits if out of memory. */
+char *ex_spec_edit(const char *spec, const char *kind, const char *token);
 /* Creates the model of a row with the common flags (--seed, --threads)
  * applied and, for nets, epochs (0 = the report's 20); exits on error. */
 fmnist_model *ex_report_create(const ex_report_model *row, const ex_common *c,

@@ -1,9 +1,11 @@
 /* robustness: the study the report set out to do — each model's test
  * accuracy under each corruption at rising severity; and the report's
  * hypothesis, by training the final CNN with and without input noise.
- * Writes robustness.csv and robustness.png (accuracy vs severity). */
+ * Writes robustness.csv and robustness.png (accuracy vs severity) into
+ * --out DIR. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plot.h"
@@ -25,22 +27,16 @@ static const struct {
 };
 #define N_CORR (sizeof corruptions / sizeof corruptions[0])
 
-/* The report's final CNN without its Gaussian input noise layer. */
-static const char *const final_without_noise =
-    "layers=conv:32:3 bn relu pool:2 drop:0.3 conv:64:3 bn relu pool:2 drop:0.3 "
-    "conv:128:3 bn relu pool:2 drop:0.3 conv:128:3 relu flatten dense:128 relu drop:0.3 dense:10";
-
 int main(int argc, char **argv) {
   ex_common opt;
   int hypothesis = 0;
   size_t epochs = 0;
-  const char *models = "fast", *cache = NULL, *out = "robustness";
+  const char *models = "fast", *cache = NULL;
   const ex_flag extra[] = {
       {"models", EX_STRING, &models, "comma-separated rows of the report (all, fast, names)"},
       {"hypothesis", EX_BOOL, &hypothesis, "also train the final CNN without input noise"},
       {"epochs", EX_SIZE, &epochs, "epochs of the nets, 0 = the report's 20"},
       {"cache", EX_STRING, &cache, "directory to save fitted models to / load them from"},
-      {"out", EX_STRING, &out, "prefix of the CSV and PNG files"},
   };
   ex_parse_flags(argc, argv, "Accuracy of each model on corrupted test images.", &opt, extra,
                  sizeof extra / sizeof extra[0]);
@@ -48,19 +44,23 @@ int main(int argc, char **argv) {
   const ex_report_model *chosen[32];
   size_t n = ex_report_select(models, chosen, 32);
   for (size_t i = 0; i < n; i++) rows[i] = *chosen[i];
+  char *without_noise = NULL;
   if (hypothesis) { /* the final CNN as the report built it, and without noise */
     rows[n++] = *ex_report_find("cnn_final");
+    char *spec = ex_spec_edit(ex_report_layers("cnn_final"), "noise", NULL);
+    without_noise = malloc(strlen(spec) + 8);
+    sprintf(without_noise, "layers=%s", spec);
+    free(spec);
     rows[n] = rows[n - 1];
     rows[n].name = "cnn_final_no_noise";
     rows[n].label = "CNN (four layers) without input noise";
-    rows[n].options = final_without_noise;
+    rows[n].options = without_noise;
     n++;
   }
   ex_data d;
   ex_load_protocol(&opt, &d);
 
-  char path[1024];
-  snprintf(path, sizeof path, "%s.csv", out);
+  const char *path = ex_out_path(&opt, "robustness.csv");
   FILE *csv = ex_csv_open(path, "model,corruption,severity,level,accuracy");
   const char *specs[N_CORR * SEVERITIES];
   static char spec_text[N_CORR * SEVERITIES][64];
@@ -107,12 +107,13 @@ int main(int argc, char **argv) {
   fclose(csv);
 
   /* One panel per corruption: accuracy vs severity, a line per model. */
-  char script[32768], png[1040]; /* ~130 bytes per model and panel */
+  char script[32768]; /* ~130 bytes per model and panel */
+  const char *png = ex_out_path(&opt, "robustness.png");
   size_t len = (size_t)snprintf(script, sizeof script,
-                                "set terminal pngcairo noenhanced size 1400,900 font ',9'\nset output '%s.png'\n"
+                                "set terminal pngcairo noenhanced size 1400,900 font ',9'\nset output '%s'\n"
                                 "set multiplot layout 2,4 title 'Test accuracy under corruption'\n"
                                 "set yrange [0:1]\nset xlabel 'severity'\nset key bottom left\n",
-                                out);
+                                png);
   for (size_t c = 0; c < N_CORR; c++) {
     len += (size_t)snprintf(script + len, sizeof script - len, "set title '%s'\nplot ",
                             corruptions[c].name);
@@ -124,7 +125,6 @@ int main(int argc, char **argv) {
     len += (size_t)snprintf(script + len, sizeof script - len, "\n");
   }
   snprintf(script + len, sizeof script - len, "unset multiplot\n");
-  snprintf(png, sizeof png, "%s.png", out);
   if (ex_plot(png, script)) printf("\nplot: %s\n", png);
 
   ex_result res;
@@ -136,5 +136,6 @@ int main(int argc, char **argv) {
   ex_result_double(&res, "total_s", total_s);
   ex_result_print(&res);
   ex_data_free(&d);
+  free(without_noise);
   return 0;
 }

@@ -1,4 +1,6 @@
 /* Mini-batch iteration: one seeded order per epoch, cut into batches. */
+#include "batch.h"
+
 #include "alloc.h"
 #include "dataset.h"
 #include "rng.h"
@@ -13,16 +15,20 @@ struct fmnist_batcher {
   size_t *order;     /* this epoch's order, count indices */
 };
 
+void fmnist__epoch_order(uint64_t seed, size_t epoch, size_t *order, size_t n) {
+  for (size_t i = 0; i < n; i++) order[i] = i;
+  fmnist__rng r;
+  fmnist__rng_init(&r, seed, FMNIST__STREAM_EPOCH_ORDER, epoch);
+  fmnist__rng_shuffle(&r, order, n);
+}
+
 FMNIST_API fmnist_status fmnist_batcher_start(fmnist_batcher *b,
                                               size_t epoch) {
   FMNIST__CHECK_ARG(b);
-  for (size_t i = 0; i < b->count; i++) b->order[i] = i;
   if (b->shuffle) {
-    /* Stream = epoch, so epoch e's order does not depend on which epochs
-     * were run before it (a resumed run sees the same batches). */
-    fmnist__rng r;
-    fmnist__rng_init(&r, b->seed, (uint64_t)epoch);
-    fmnist__rng_shuffle(&r, b->order, b->count);
+    fmnist__epoch_order(b->seed, epoch, b->order, b->count);
+  } else {
+    for (size_t i = 0; i < b->count; i++) b->order[i] = i;
   }
   b->pos = 0;
   return FMNIST_OK;

@@ -441,7 +441,7 @@ static void build_task(void *ctx, size_t task) {
   for (;; w = (w + 1) % b->n_pool)
     if (!atomic_flag_test_and_set(&b->busy[w])) break;
   fmnist__rng rng;
-  fmnist__rng_init(&rng, b->seed, index);
+  fmnist__rng_init(&rng, b->seed, FMNIST__STREAM_FOREST_TREE, index);
   b->status[index] = build_tree(b, b->pool[w], &b->trees[index], &rng);
   atomic_flag_clear(&b->busy[w]);
 }

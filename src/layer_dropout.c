@@ -52,7 +52,7 @@ static void forward_blocks(void *ctx, size_t b0, size_t b1) {
     size_t lo = b * DROP_BLOCK, n = j->len - lo < DROP_BLOCK ? j->len - lo : DROP_BLOCK;
     uint8_t *keep = j->keep + lo;
     fmnist__rng r;
-    fmnist__rng_init(&r, j->seed, b);
+    fmnist__rng_init(&r, j->seed, FMNIST__STREAM_DROPOUT, b);
     for (size_t i = 0; i < n; i += 2) { /* two 32-bit draws per call */
       uint64_t u = fmnist__rng_next(&r);
       keep[i] = (u & 0xffffffffu) >= j->thr;

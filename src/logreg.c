@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "batch.h"
 #include "gemm.h"
 #include "model.h"
 #include "rng.h"
@@ -275,7 +276,7 @@ static fmnist_status fit_sag(fit_ctx *f, double *w, double *b) {
   double gb[NC] = {0}, wscale = 1.0, cum = 0;
   size_t num_seen = 0;
   fmnist__rng rng;
-  fmnist__rng_init(&rng, f->m->seed, 0);
+  fmnist__rng_init(&rng, f->m->seed, FMNIST__STREAM_LOGREG_SAG, 0);
   /* Draws run two ahead: the current sample, the next (scored during the
    * current pass) and the one after (prefetched). */
   size_t cur = (size_t)fmnist__rng_below(&rng, n);
@@ -345,8 +346,8 @@ done:
 
 /* ---- mini-batch SGD ---- */
 
-/* Plain SGD on the per-sample objective F (see logreg.h): each epoch a
- * fresh permutation, steps of lr on the mean gradient of `batch` rows. */
+/* Plain SGD on the per-sample objective F (see logreg.h): each epoch the
+ * shared epoch order (batch.h), steps of lr on the mean gradient of `batch` rows. */
 static fmnist_status fit_sgd(fit_ctx *f, double *w, double *b) {
   const size_t n = f->n, bs = f->cfg->batch < n ? f->cfg->batch : n;
   const double alpha = 1.0 / (f->cfg->C * (double)n);
@@ -362,14 +363,11 @@ static fmnist_status fit_sgd(fit_ctx *f, double *w, double *b) {
     s = fmnist__fail(FMNIST_E_NOMEM, "logreg: out of memory for SGD buffers");
     goto done;
   }
-  for (size_t i = 0; i < n; i++) perm[i] = i;
-  fmnist__rng rng;
-  fmnist__rng_init(&rng, f->m->seed, 0);
   float *wf = f->wf; /* 784 x 10, updated in place */
   for (size_t epoch = 0; epoch < f->cfg->max_iter && !s; epoch++) {
     double t0 = now(), loss = 0;
     size_t ok = 0;
-    fmnist__rng_shuffle(&rng, perm, n);
+    fmnist__epoch_order(f->m->seed, epoch, perm, n);
     for (size_t i0 = 0; i0 < n; i0 += bs) {
       size_t k = n - i0 < bs ? n - i0 : bs;
       for (size_t i = 0; i < k; i++) memcpy(xb + i * NF, f->x + perm[i0 + i] * NF, NF * sizeof(float));

@@ -127,9 +127,8 @@ FMNIST_API fmnist_status fmnist_model_clone_config(const fmnist_model *m, fmnist
   fmnist_model *c;
   fmnist_status s = create_family(m->family, &c);
   if (s) return s;
-  c->threads = m->threads;
-  c->seed = m->seed;
-  s = fmnist__options_copy(m->family->options, c->config, m->config);
+  s = fmnist__options_copy(common_options, c, m);
+  if (!s) s = fmnist__options_copy(m->family->options, c->config, m->config);
   if (s) {
     fmnist_model_free(c);
     return s;
@@ -184,7 +183,9 @@ FMNIST_API fmnist_status fmnist_model_fit(fmnist_model *m, const fmnist_dataset 
     return fmnist__fail(FMNIST_E_INVALID, "fmnist_model_fit: the training set is empty");
   unfit(m);
   fit_standardization(m, train);
+  int blas = fmnist__blas_save();
   fmnist_status s = m->family->fit(m, train, valid && fmnist_dataset_count(valid) ? valid : NULL);
+  fmnist__blas_restore(blas);
   if (s) unfit(m);
   return s;
 }
@@ -204,7 +205,10 @@ FMNIST_API fmnist_status fmnist_model_proba(const fmnist_model *m, const uint8_t
                                             size_t n, float *proba) {
   fmnist_status s = check_predict_args(m, images, n, proba, __func__);
   if (s || n == 0) return s;
-  return m->family->proba(m, images, n, proba);
+  int blas = fmnist__blas_save();
+  s = m->family->proba(m, images, n, proba);
+  fmnist__blas_restore(blas);
+  return s;
 }
 
 static void argmax_rows(const float *proba, size_t n, uint8_t *labels) {
@@ -217,20 +221,29 @@ static void argmax_rows(const float *proba, size_t n, uint8_t *labels) {
   }
 }
 
-FMNIST_API fmnist_status fmnist_model_predict(const fmnist_model *m, const uint8_t *images,
-                                              size_t n, uint8_t *labels) {
-  fmnist_status s = check_predict_args(m, images, n, labels, __func__);
-  if (s || n == 0) return s;
+static fmnist_status predict_labels(const fmnist_model *m, const uint8_t *images, size_t n,
+                                    uint8_t *labels) {
   if (m->family->predict) return m->family->predict(m, images, n, labels, NULL);
   size_t chunk = n < PREDICT_CHUNK ? n : PREDICT_CHUNK;
   float *proba = fmnist__calloc(chunk * FMNIST_CLASSES, sizeof *proba);
   if (!proba) return fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_predict: out of memory");
+  fmnist_status s = FMNIST_OK;
   for (size_t i = 0; i < n && !s; i += chunk) {
     size_t k = n - i < chunk ? n - i : chunk;
     s = m->family->proba(m, images + i * FMNIST_PIXELS, k, proba);
     if (!s) argmax_rows(proba, k, labels + i);
   }
   fmnist__free(proba);
+  return s;
+}
+
+FMNIST_API fmnist_status fmnist_model_predict(const fmnist_model *m, const uint8_t *images,
+                                              size_t n, uint8_t *labels) {
+  fmnist_status s = check_predict_args(m, images, n, labels, __func__);
+  if (s || n == 0) return s;
+  int blas = fmnist__blas_save();
+  s = predict_labels(m, images, n, labels);
+  fmnist__blas_restore(blas);
   return s;
 }
 
@@ -248,12 +261,14 @@ FMNIST_API fmnist_status fmnist_model_evaluate(const fmnist_model *m, const fmni
   } else if (n) {
     /* Labels from proba, except for families whose labels follow another
      * rule (KNN's tie breaking): those give both in one pass. */
+    int blas = fmnist__blas_save();
     if (m->family->predict) {
       s = m->family->predict(m, fmnist_dataset_images(ds), n, pred, proba);
     } else {
       s = m->family->proba(m, fmnist_dataset_images(ds), n, proba);
       if (!s) argmax_rows(proba, n, pred);
     }
+    fmnist__blas_restore(blas);
   }
   if (!s) s = fmnist_metrics_compute(fmnist_dataset_labels(ds), pred, proba, n, out);
   fmnist__free(proba);

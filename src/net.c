@@ -9,6 +9,7 @@
 
 #include "adam.h"
 #include "alloc.h"
+#include "batch.h"
 #include "loss.h"
 #include "net.h"
 #include "rng.h"
@@ -20,9 +21,6 @@
  * 3.6 MB), which beats wider sgemms (measured, test set on 2 threads:
  * 16 images 10.4k images/s, 64: 8.1k, 256: 6.8k). */
 #define INFER_CHUNK 16
-
-/* Random sub-streams of the model's seed. */
-enum { STREAM_INIT = 1, STREAM_TRAIN = 2, STREAM_SHUFFLE = 1000 };
 
 static const char *const inits[] = {"he", "glorot", NULL};
 static const char *const lr_schedules[] = {"constant", "cosine", NULL};
@@ -319,7 +317,7 @@ static void init_params(fmnist__net *net, uint64_t seed, int glorot) {
   for (size_t i = 0; i < net->n_layers; i++) {
     fmnist__layer *l = &net->layers[i];
     fmnist__rng r;
-    fmnist__rng_init(&r, seed, STREAM_INIT + 16 * (uint64_t)i);
+    fmnist__rng_init(&r, seed, FMNIST__STREAM_NET_INIT, i);
     if (l->ops->init) l->ops->init(l, &r, glorot);
   }
 }
@@ -417,17 +415,14 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
   t.threads = fmnist__model_threads(m);
   fmnist__adam opt = {cfg->lr, cfg->beta1, cfg->beta2, cfg->eps};
   fmnist__rng rng;
-  fmnist__rng_init(&rng, m->seed, STREAM_TRAIN);
+  fmnist__rng_init(&rng, m->seed, FMNIST__STREAM_NET_TRAIN, 0);
   uint8_t *img = fmnist__alloc(batch * FMNIST_PIXELS);
   if (!img) s = fmnist__fail(FMNIST_E_NOMEM, "net: out of memory");
   size_t step = 0;
   for (size_t e = 0; e < cfg->epochs && !s; e++) {
     double t0 = now(), loss = 0;
     size_t correct = 0;
-    fmnist__rng shuf;
-    fmnist__rng_init(&shuf, m->seed, STREAM_SHUFFLE + e);
-    for (size_t i = 0; i < n; i++) t.order[i] = i;
-    fmnist__rng_shuffle(&shuf, t.order, n);
+    fmnist__epoch_order(m->seed, e, t.order, n);
     for (size_t b = 0; b < n_batches && !s; b++) {
       size_t lo = b * batch, k = n - lo < batch ? n - lo : batch;
       for (size_t j = 0; j < k; j++) {

@@ -69,7 +69,7 @@ fmnist_status fmnist__principal_basis(const float *x, size_t n, size_t dim, size
   for (size_t i = 0; i < s; i++) memcpy(sample + i * dim, x + (i * n / s) * dim, dim * sizeof(float));
   fmnist__sgemm(1, 0, dim, dim, s, 1.0f / (float)s, sample, dim, sample, dim, 0.0f, moment, dim);
   fmnist__rng rng;
-  fmnist__rng_init(&rng, BASIS_SEED, 0);
+  fmnist__rng_init(&rng, BASIS_SEED, FMNIST__STREAM_PCA_BASIS, 0);
   for (size_t i = 0; i < dim * d; i++) basis[i] = (float)fmnist__rng_normal(&rng);
   orthonormalize(basis, dim, d, col, &rng);
   for (int it = 0; it < ITERATIONS; it++) {

@@ -12,9 +12,16 @@ static uint64_t splitmix64(uint64_t *x) {
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-void fmnist__rng_init(fmnist__rng *r, uint64_t seed, uint64_t stream) {
+uint64_t fmnist__stream(fmnist__stream_space space, uint64_t index) {
+  const uint64_t mask = ((uint64_t)1 << FMNIST__STREAM_INDEX_BITS) - 1;
+  return (uint64_t)space << FMNIST__STREAM_INDEX_BITS | (index & mask);
+}
+
+void fmnist__rng_init(fmnist__rng *r, uint64_t seed, fmnist__stream_space space,
+                      uint64_t index) {
   /* Mix the stream in through a second splitmix64 pass so that nearby
    * (seed, stream) pairs give unrelated states. */
+  const uint64_t stream = fmnist__stream(space, index);
   uint64_t x = seed;
   uint64_t y = splitmix64(&x) ^ (stream * 0xd1342543de82ef95ULL);
   for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&y);

@@ -1,8 +1,13 @@
 /* Seeded random numbers: xoshiro256** seeded through splitmix64.
  *
- * Sub-streams: fmnist__rng_init(&r, seed, stream) gives an independent
- * generator for each (seed, stream) pair, so parallel tasks draw from
- * (seed, task index) and results never depend on which thread ran a task. */
+ * Sub-streams: fmnist__rng_init(&r, seed, space, index) gives an
+ * independent generator for each (seed, stream) pair, where the stream
+ * number is the use's space in the top bits and the task index below it.
+ * Every use of randomness has its own space, so no two uses can draw the
+ * same stream whatever seeds and indices they are given (the split of a
+ * data set and the model trained on it usually share a seed), and parallel
+ * tasks draw from (seed, space, task index), so results never depend on
+ * which thread ran a task. */
 #ifndef FMNIST_SRC_RNG_H
 #define FMNIST_SRC_RNG_H
 
@@ -13,7 +18,33 @@ typedef struct fmnist__rng {
   uint64_t s[4];
 } fmnist__rng;
 
-void fmnist__rng_init(fmnist__rng *r, uint64_t seed, uint64_t stream);
+/* The spaces, one per use, with what their index counts. Values are part
+ * of every published result: append, never renumber. */
+typedef enum fmnist__stream_space {
+  FMNIST__STREAM_SPLIT = 0,  /* data sets: FMNIST__SPLIT_PERMUTATION, _PARTS */
+  FMNIST__STREAM_EPOCH_ORDER, /* index: epoch (batcher, net, logreg SGD) */
+  FMNIST__STREAM_TRANSFORM,   /* index: image number in a transform pipeline */
+  FMNIST__STREAM_FOREST_TREE, /* index: tree */
+  FMNIST__STREAM_LOGREG_SAG,  /* index 0: SAG's sample draws */
+  FMNIST__STREAM_NET_INIT,    /* index: layer */
+  FMNIST__STREAM_NET_TRAIN,   /* index 0: the training pass (noise; dropout seeds) */
+  FMNIST__STREAM_DROPOUT,     /* index: block of a dropout mask */
+  FMNIST__STREAM_PCA_BASIS,   /* index 0: KNN's starting principal basis */
+  FMNIST__STREAM_SPACES
+} fmnist__stream_space;
+
+/* Indices of the split space: the permutation of a split, k folds or a
+ * shuffle, and the reshuffle of a stratified split's parts. */
+enum { FMNIST__SPLIT_PERMUTATION = 0, FMNIST__SPLIT_PARTS = 1 };
+
+/* Bits of the index below the space: an index wraps within its own space
+ * (after 2^56 tasks), never into another. */
+#define FMNIST__STREAM_INDEX_BITS 56
+
+/* The stream number of (space, index). */
+uint64_t fmnist__stream(fmnist__stream_space space, uint64_t index);
+void fmnist__rng_init(fmnist__rng *r, uint64_t seed, fmnist__stream_space space,
+                      uint64_t index);
 uint64_t fmnist__rng_next(fmnist__rng *r);
 /* Uniform in [0, n) without modulo bias; n > 0. */
 uint64_t fmnist__rng_below(fmnist__rng *r, uint64_t n);

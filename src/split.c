@@ -6,11 +6,7 @@
 #include "rng.h"
 #include "status.h"
 
-/* Streams of the seed: the permutation, and the reshuffle of k-fold parts. */
-#define STREAM_PERM 0
-#define STREAM_PARTS 1
-
-/* A random permutation of 0..n-1 from (seed, STREAM_PERM). */
+/* A random permutation of 0..n-1 from the seed's split permutation. */
 static size_t *permutation(size_t n, uint64_t seed, const char *what) {
   size_t bytes;
   size_t *p = fmnist__mul_ok(n, sizeof *p, &bytes) ? fmnist__alloc(bytes)
@@ -21,7 +17,7 @@ static size_t *permutation(size_t n, uint64_t seed, const char *what) {
   }
   for (size_t i = 0; i < n; i++) p[i] = i;
   fmnist__rng r;
-  fmnist__rng_init(&r, seed, STREAM_PERM);
+  fmnist__rng_init(&r, seed, FMNIST__STREAM_SPLIT, FMNIST__SPLIT_PERMUTATION);
   fmnist__rng_shuffle(&r, p, n);
   return p;
 }
@@ -185,7 +181,7 @@ FMNIST_API fmnist_status fmnist_dataset_kfold(const fmnist_dataset *ds,
   if (stratified) {
     /* Class-grouped order must not reach a model that trains in order. */
     fmnist__rng r;
-    fmnist__rng_init(&r, seed, STREAM_PARTS);
+    fmnist__rng_init(&r, seed, FMNIST__STREAM_SPLIT, FMNIST__SPLIT_PARTS);
     fmnist__rng_shuffle(&r, order, nv);
     fmnist__rng_shuffle(&r, order + nv, n - nv);
   }
@@ -200,7 +196,7 @@ FMNIST_API fmnist_status fmnist_dataset_shuffle(fmnist_dataset *ds,
                                                 uint64_t seed) {
   FMNIST__CHECK_ARG(ds);
   fmnist__rng r;
-  fmnist__rng_init(&r, seed, STREAM_PERM);
+  fmnist__rng_init(&r, seed, FMNIST__STREAM_SPLIT, FMNIST__SPLIT_PERMUTATION);
   /* Fisher-Yates on whole rows, so no index array is needed. */
   uint8_t tmp[FMNIST_PIXELS];
   for (size_t i = ds->count; i > 1; i--) {

@@ -24,6 +24,10 @@ void fmnist__blas_threads(size_t n) {
   if ((size_t)openblas_get_num_threads() != n) openblas_set_num_threads((int)n);
 }
 
+int fmnist__blas_save(void) { return openblas_get_num_threads(); }
+
+void fmnist__blas_restore(int saved) { fmnist__blas_threads(saved > 0 ? (size_t)saved : 1); }
+
 typedef struct loop {
   fmnist__task_fn fn;
   void *ctx;
@@ -141,7 +145,7 @@ void fmnist__parallel_for(size_t threads, size_t n_tasks, fmnist__task_fn fn,
     run_loop(&l);
     return;
   }
-  int blas_before = openblas_get_num_threads();
+  int blas_before = fmnist__blas_save();
   fmnist__blas_threads(1);
   if (pthread_mutex_trylock(&owner) != 0) {
     spawn_loop(&l, threads);
@@ -169,7 +173,7 @@ void fmnist__parallel_for(size_t threads, size_t n_tasks, fmnist__task_fn fn,
     pthread_mutex_unlock(&mu);
     pthread_mutex_unlock(&owner);
   }
-  fmnist__blas_threads((size_t)blas_before);
+  fmnist__blas_restore(blas_before);
 }
 
 typedef struct range {

@@ -14,6 +14,11 @@ size_t fmnist__threads_resolve(size_t requested);
 
 /* Sets OpenBLAS's (process-wide) thread count. */
 void fmnist__blas_threads(size_t n);
+/* OpenBLAS's thread count belongs to the host program: a public call that
+ * may change it takes fmnist__blas_save() first and hands the value to
+ * fmnist__blas_restore() before it returns. */
+int fmnist__blas_save(void);
+void fmnist__blas_restore(int saved);
 
 typedef void (*fmnist__task_fn)(void *ctx, size_t task);
 

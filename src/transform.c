@@ -315,7 +315,7 @@ static void apply_one(const fmnist_transform *t, const uint8_t *in,
                       uint8_t *out, uint64_t index) {
   uint8_t img[FMNIST_PIXELS], tmp[FMNIST_PIXELS];
   fmnist__rng r;
-  fmnist__rng_init(&r, t->seed, index);
+  fmnist__rng_init(&r, t->seed, FMNIST__STREAM_TRANSFORM, index);
   memcpy(img, in, FMNIST_PIXELS); /* in may be out */
   for (size_t k = 0; k < t->n; k++)
     fmnist__tf_table[t->ops[k].kind]->apply(&t->ops[k], img, tmp, &r);

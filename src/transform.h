@@ -2,7 +2,8 @@
  * the tf_<family>.c files, driven generically by transform.c.
  *
  * Determinism rule: image i of a call draws every random number of every op
- * from one generator, fmnist__rng_init(&r, seed, image_counter + i), where
+ * from one generator, fmnist__rng_init(&r, seed, FMNIST__STREAM_TRANSFORM,
+ * image_counter + i), where
  * image_counter is the number of images the pipeline has transformed since
  * create or reseed. The ops of the pipeline run in order on that one stream,
  * so the result of an image depends only on (seed, its global index, its

@@ -43,7 +43,7 @@ static void tl_make(tl *t, fmnist__layer_spec spec, size_t c, size_t h, size_t w
   l->dw = t->grads;
   l->db = t->grads + l->n_w;
   l->stats = t->stats;
-  fmnist__rng_init(&t->rng, 7, 0);
+  fmnist__rng_init(&t->rng, 7, FMNIST__STREAM_NET_INIT, 0);
   if (l->ops->init) l->ops->init(l, &t->rng, 0);
   /* Nonzero biases and non-unit gamma so that their gradients matter. */
   for (size_t i = 0; i < l->n_b; i++) l->b[i] = (float)(0.3 * fmnist__rng_uniform(&t->rng));
@@ -74,7 +74,7 @@ static void tl_free(tl *t) {
  * masks and noise are fixed while differentiating. */
 static double tl_loss(tl *t, int training) {
   fmnist__rng g;
-  fmnist__rng_init(&g, 99, 1);
+  fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
   fmnist__pass p = {training, &g, t->scratch, 1};
   t->l.ops->forward(&t->l, t->x, t->y, t->aux, t->n, &p);
   double s = 0;
@@ -84,7 +84,7 @@ static double tl_loss(tl *t, int training) {
 
 static void tl_backward(tl *t, int training) {
   fmnist__rng g;
-  fmnist__rng_init(&g, 99, 1);
+  fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
   fmnist__pass p = {training, &g, t->scratch, 1};
   tl_loss(t, training);
   t->l.ops->backward(&t->l, t->x, t->y, t->r, t->dx, t->aux, t->n, &p);
@@ -351,7 +351,7 @@ START_TEST(im2col_col2im_naive) {
   size_t xlen = l.in_c * n * l.in_h * l.in_w, np = n * l.out_h * l.out_w;
   size_t clen = l.in_c * k * k * np;
   fmnist__rng r;
-  fmnist__rng_init(&r, 3, 0);
+  fmnist__rng_init(&r, 3, FMNIST__STREAM_SPLIT, 0);
   float *x = randv(&r, xlen, 1), *cols = calloc(clen, sizeof *cols);
   float *c2 = randv(&r, clen, 1), *dx = calloc(xlen, sizeof *dx);
   fmnist__im2col(&g, x, cols, 2);
@@ -388,7 +388,7 @@ START_TEST(loss_gradient_and_stability) {
   float z[K * N], dz[K * N];
   uint8_t labels[N] = {3, 0, 9, 3};
   fmnist__rng r;
-  fmnist__rng_init(&r, 5, 0);
+  fmnist__rng_init(&r, 5, FMNIST__STREAM_SPLIT, 0);
   for (int i = 0; i < K * N; i++) z[i] = (float)(3 * fmnist__rng_uniform(&r) - 1.5);
   size_t correct = 0;
   double l0 = fmnist__softmax_xent(z, labels, K, N, 1.0f, dz, &correct);

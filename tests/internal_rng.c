@@ -9,8 +9,8 @@
 
 START_TEST(test_deterministic) {
   fmnist__rng a, b;
-  fmnist__rng_init(&a, 12345, 7);
-  fmnist__rng_init(&b, 12345, 7);
+  fmnist__rng_init(&a, 12345, FMNIST__STREAM_TRANSFORM, 7);
+  fmnist__rng_init(&b, 12345, FMNIST__STREAM_TRANSFORM, 7);
   for (int i = 0; i < 1000; i++)
     ck_assert_uint_eq(fmnist__rng_next(&a), fmnist__rng_next(&b));
 }
@@ -25,7 +25,7 @@ START_TEST(test_streams_differ) {
   uint64_t out[7][64];
   for (int p = 0; p < np; p++) {
     fmnist__rng r;
-    fmnist__rng_init(&r, pairs[p][0], pairs[p][1]);
+    fmnist__rng_init(&r, pairs[p][0], FMNIST__STREAM_SPLIT, pairs[p][1]);
     for (int i = 0; i < 64; i++) out[p][i] = fmnist__rng_next(&r);
   }
   for (int p = 0; p < np; p++)
@@ -36,9 +36,38 @@ START_TEST(test_streams_differ) {
 }
 END_TEST
 
+/* No two uses meet: the stream numbers of every pair of spaces differ for
+ * every index, including the pair that used to collide (a net's layer 63
+ * was initialised from the stream of epoch 9's shuffle, 1 + 16 * 63 = 1000
+ * + 9), the largest index and the ones past it, which wrap within their
+ * own space. And the generators of different spaces start apart. */
+START_TEST(test_spaces_disjoint) {
+  const uint64_t top = ((uint64_t)1 << FMNIST__STREAM_INDEX_BITS) - 1;
+  const uint64_t idx[] = {0, 1, 2, 9, 63, 1000, 1009, top, top + 1, UINT64_MAX};
+  const size_t ni = sizeof idx / sizeof idx[0];
+  for (int a = 0; a < FMNIST__STREAM_SPACES; a++) {
+    for (size_t i = 0; i < ni; i++) {
+      uint64_t sa = fmnist__stream((fmnist__stream_space)a, idx[i]);
+      ck_assert_uint_eq(sa >> FMNIST__STREAM_INDEX_BITS, (uint64_t)a);
+      for (int b = a + 1; b < FMNIST__STREAM_SPACES; b++)
+        for (size_t j = 0; j < ni; j++)
+          ck_assert_msg(sa != fmnist__stream((fmnist__stream_space)b, idx[j]),
+                        "space %d index %zu meets space %d index %zu", a, i, b, j);
+    }
+  }
+  ck_assert_uint_eq(fmnist__stream(FMNIST__STREAM_NET_INIT, top + 1),
+                    fmnist__stream(FMNIST__STREAM_NET_INIT, 0));
+  fmnist__rng init63, epoch9;
+  fmnist__rng_init(&init63, 42, FMNIST__STREAM_NET_INIT, 63);
+  fmnist__rng_init(&epoch9, 42, FMNIST__STREAM_EPOCH_ORDER, 9);
+  for (int i = 0; i < 16; i++)
+    ck_assert_uint_ne(fmnist__rng_next(&init63), fmnist__rng_next(&epoch9));
+}
+END_TEST
+
 START_TEST(test_below_bounds) {
   fmnist__rng r;
-  fmnist__rng_init(&r, 3, 0);
+  fmnist__rng_init(&r, 3, FMNIST__STREAM_SPLIT, 0);
   for (int i = 0; i < 1000; i++) ck_assert_uint_eq(fmnist__rng_below(&r, 1), 0);
   /* n = 7: every value in range and each one drawn; with 70000 draws the
    * expected 10000 per value has a standard deviation of ~93, so the
@@ -62,7 +91,7 @@ END_TEST
 
 START_TEST(test_uniform) {
   fmnist__rng r;
-  fmnist__rng_init(&r, 99, 1);
+  fmnist__rng_init(&r, 99, FMNIST__STREAM_SPLIT, 1);
   double sum = 0, lo = 1, hi = 0;
   for (int i = 0; i < DRAWS; i++) {
     double u = fmnist__rng_uniform(&r);
@@ -80,7 +109,7 @@ END_TEST
 
 START_TEST(test_normal) {
   fmnist__rng r;
-  fmnist__rng_init(&r, 2024, 5);
+  fmnist__rng_init(&r, 2024, FMNIST__STREAM_SPLIT, 5);
   double sum = 0, sq = 0;
   for (int i = 0; i < DRAWS; i++) {
     double z = fmnist__rng_normal(&r);
@@ -103,7 +132,7 @@ START_TEST(test_shuffle_permutation) {
   unsigned seen[N] = {0};
   for (size_t i = 0; i < N; i++) idx[i] = again[i] = i;
   fmnist__rng r;
-  fmnist__rng_init(&r, 8, 0);
+  fmnist__rng_init(&r, 8, FMNIST__STREAM_SPLIT, 0);
   fmnist__rng_shuffle(&r, idx, N);
   size_t fixed = 0;
   for (size_t i = 0; i < N; i++) {
@@ -115,7 +144,7 @@ START_TEST(test_shuffle_permutation) {
   /* A random permutation has on average one fixed point; more than 10 has
    * probability < 1e-7. */
   ck_assert_uint_lt(fixed, 10);
-  fmnist__rng_init(&r, 8, 0);
+  fmnist__rng_init(&r, 8, FMNIST__STREAM_SPLIT, 0);
   fmnist__rng_shuffle(&r, again, N);
   ck_assert(memcmp(idx, again, sizeof idx) == 0);
   /* Trivial sizes do nothing. */
@@ -131,6 +160,7 @@ static Suite *rng_suite(void) {
   TCase *tc = tcase_create("rng");
   tcase_add_test(tc, test_deterministic);
   tcase_add_test(tc, test_streams_differ);
+  tcase_add_test(tc, test_spaces_disjoint);
   tcase_add_test(tc, test_below_bounds);
   tcase_add_test(tc, test_uniform);
   tcase_add_test(tc, test_normal);

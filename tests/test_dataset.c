@@ -828,6 +828,31 @@ START_TEST(test_shuffle) {
 }
 END_TEST
 
+/* The batcher's epoch order and a shuffle of the data set are two uses of
+ * one seed: they must not draw the same permutation (they did when both
+ * took stream 0 of the seed, as the split's permutation still does). Image
+ * i holds i in its first pixel, so the shuffled set shows its order. */
+START_TEST(test_batcher_order_not_shuffle) {
+  enum { N = 200 };
+  uint8_t images[N * FMNIST_PIXELS] = {0}, labels[N] = {0};
+  for (size_t i = 0; i < N; i++) images[i * FMNIST_PIXELS] = (uint8_t)i;
+  fmnist_dataset *ds = NULL;
+  fmnist_batcher *b = NULL;
+  ck_assert_int_eq(fmnist_dataset_from_memory(images, labels, N, &ds), FMNIST_OK);
+  ck_assert_int_eq(fmnist_batcher_create(ds, N, 1, 42, &b), FMNIST_OK);
+  ck_assert_int_eq(fmnist_dataset_shuffle(ds, 42), FMNIST_OK);
+  const size_t *order = NULL;
+  ck_assert_uint_eq(fmnist_batcher_next(b, &order), N);
+  size_t same = 0;
+  for (size_t i = 0; i < N; i++)
+    same += order[i] == fmnist_dataset_images(ds)[i * FMNIST_PIXELS];
+  /* Two unrelated permutations agree in about one place. */
+  ck_assert_uint_lt(same, 10);
+  fmnist_batcher_free(b);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
 /* Runs one epoch; order[] gets the indices in batch order. Returns the
  * number of batches and checks their sizes. */
 static size_t run_epoch(fmnist_batcher *b, size_t n, size_t bs, size_t *order) {
@@ -962,6 +987,7 @@ static Suite *dataset_suite(void) {
   tcase_add_test(tc, test_kfold_args);
   tcase_add_test(tc, test_shuffle);
   tcase_add_test(tc, test_batcher);
+  tcase_add_test(tc, test_batcher_order_not_shuffle);
   suite_add_tcase(s, tc);
   tc = tcase_create("real");
   /* Loading 70k images and splitting them takes well under a second, but

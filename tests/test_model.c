@@ -1,6 +1,7 @@
 /* The generic fmnist_model verbs through the logreg, knn and forest
  * families: options, clone, state errors, save/load round trips, and model
  * files that are truncated, corrupted, foreign or from the future. */
+#include <cblas.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -131,11 +132,42 @@ START_TEST(test_option_errors) {
 }
 END_TEST
 
+/* A value other than the default for each option every family has. */
+static const char *const common_tweaks[][2] = {
+    {"threads", "2"}, {"seed", "1234567890123"}, {"standardize", "global"}};
+enum { N_COMMON = sizeof common_tweaks / sizeof common_tweaks[0] };
+
+/* 1 if every family has option key. */
+static int is_common(const char *key) {
+  const char *all[] = {"logreg", "knn", "forest", "net"};
+  for (size_t f = 0; f < 4; f++) {
+    fmnist_model *m;
+    char v[256];
+    ck_assert_int_eq(fmnist_model_create(all[f], &m), FMNIST_OK);
+    fmnist_status s = fmnist_model_get(m, key, v, sizeof v);
+    fmnist_model_free(m);
+    if (s) return 0;
+  }
+  return 1;
+}
+
 START_TEST(test_clone_config) {
   fmnist_dataset *ds = data(60, 1);
   fmnist_model *m = create(_i), *c;
   tweak(m, _i);
-  ck_assert_int_eq(fmnist_model_set(m, "seed", "1234567890123"), FMNIST_OK);
+  /* Every common option, found as those all families share, gets a
+   * non-default value here (a new one must be added to common_tweaks). */
+  const char *key;
+  for (size_t i = 0; (key = fmnist_model_option_name(m, i)); i++) {
+    if (!is_common(key)) continue;
+    size_t t = 0;
+    while (t < N_COMMON && strcmp(common_tweaks[t][0], key) != 0) t++;
+    ck_assert_msg(t < N_COMMON, "common option %s has no value in common_tweaks", key);
+    char def[256];
+    ck_assert_int_eq(fmnist_model_get(m, key, def, sizeof def), FMNIST_OK);
+    ck_assert_str_ne(def, common_tweaks[t][1]);
+    ck_assert_int_eq(fmnist_model_set(m, key, common_tweaks[t][1]), FMNIST_OK);
+  }
   ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_clone_config(m, &c), FMNIST_OK);
   ck_assert_str_eq(fmnist_model_family(c), families[_i]);
@@ -150,6 +182,42 @@ START_TEST(test_clone_config) {
   ck_assert(memcmp(a, b, sizeof a) == 0);
   fmnist_model_free(m);
   fmnist_model_free(c);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* OpenBLAS's thread count is the host program's: a program that set it
+ * finds it unchanged after fit, predict, proba and evaluate of every
+ * family, whatever the model's own thread count (each family sets it). */
+START_TEST(test_blas_threads_restored) {
+  static const char *const setups[][3] = {{"logreg", "max_iter", "2"},
+                                          {"knn", "k", "3"},
+                                          {"forest", "n_trees", "2"},
+                                          {"net", "layers", "conv:2:3 relu dense:10"}};
+  fmnist_dataset *ds = data(40, 5);
+  const uint8_t *img = fmnist_dataset_images(ds);
+  openblas_set_num_threads(3);
+  ck_assert_int_eq(openblas_get_num_threads(), 3);
+  for (size_t f = 0; f < 4; f++) {
+    fmnist_model *m;
+    fmnist_metrics *mt;
+    float proba[4 * NC];
+    uint8_t labels[4];
+    ck_assert_int_eq(fmnist_model_create(setups[f][0], &m), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_set(m, setups[f][1], setups[f][2]), FMNIST_OK);
+    if (f == 3) ck_assert_int_eq(fmnist_model_set(m, "epochs", "1"), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_set(m, "threads", "2"), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_fit(m, ds, ds), FMNIST_OK);
+    ck_assert_msg(openblas_get_num_threads() == 3, "%s fit left %d", setups[f][0],
+                  openblas_get_num_threads());
+    ck_assert_int_eq(fmnist_model_predict(m, img, 4, labels), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_proba(m, img, 4, proba), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_evaluate(m, ds, &mt), FMNIST_OK);
+    ck_assert_msg(openblas_get_num_threads() == 3, "%s prediction left %d", setups[f][0],
+                  openblas_get_num_threads());
+    fmnist_metrics_free(mt);
+    fmnist_model_free(m);
+  }
   fmnist_dataset_free(ds);
 }
 END_TEST
@@ -436,6 +504,7 @@ static Suite *model_suite(void) {
   tcase_add_loop_test(tc, test_get_set_round_trip, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_option_errors, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_clone_config, 0, N_FAMILIES);
+  tcase_add_test(tc, test_blas_threads_restored);
   tcase_add_loop_test(tc, test_bad_standardization, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_state_errors, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_save_load, 0, N_FAMILIES);

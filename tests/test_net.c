@@ -53,8 +53,11 @@ START_TEST(tiny_net_overfits) {
   fmnist_dataset *ds = tiny_set();
   fmnist_model *m = net_with(overfit_specs[_i]);
   ck_assert_int_eq(fmnist_model_set(m, "epochs", "40"), FMNIST_OK);
+  /* Adam at 0.001 (the report's rate) memorizes the set with each spec
+   * at every seed tried (40..49); at 0.01 the tanh spec stalled at 10 to
+   * 16 of 20 for most seeds, so a test at that rate passed by the seed. */
   ck_assert_int_eq(fmnist_model_set(m, "batch", "5"), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_set(m, "lr", "0.01"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "lr", "0.001"), FMNIST_OK);
   ck_assert_msg(fmnist_model_fit(m, ds, ds) == FMNIST_OK, "%s", fmnist_last_error());
   ck_assert(train_accuracy(m, ds) == 1.0);
   ck_assert_uint_eq(fmnist_model_epochs(m), 40);
