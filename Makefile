@@ -12,14 +12,17 @@
 #   make fuzz [FUZZ_SECONDS=60]  libFuzzer targets of tests/fuzz/
 #   make oom-check       allocation-failure walk (tests/oom_*.c) under ASan
 #   make abi-check       the shared library against the stored ABI baseline
+#   make layer-check     includes of src/ point down its layers only
 #   make tsan / valgrind ThreadSanitizer run / memcheck of the examples
 #
 # WERROR=1 turns warnings into errors (CI does). BUILD and LIBOUT move the
 # objects and the libraries elsewhere, so two builds can run side by side.
 
-VERSION_MAJOR := 1
-VERSION_MINOR := 0
-VERSION_PATCH := 0
+# The version's one home is include/fmnist/base.h.
+version_part = $(shell sed -n 's/^\#define FMNIST_VERSION_$(1) \([0-9]*\)$$/\1/p' include/fmnist/base.h)
+VERSION_MAJOR := $(call version_part,MAJOR)
+VERSION_MINOR := $(call version_part,MINOR)
+VERSION_PATCH := $(call version_part,PATCH)
 VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
 
 CC ?= cc
@@ -35,7 +38,7 @@ BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g $(OPT) $(WARN) -Iinclude
 # -fno-math-errno: sqrtf and friends become single instructions and their
 # loops vectorize (the library never reads errno after a math function; a
 # #pragma GCC optimize cannot turn math-errno off).
-LIB_CFLAGS := $(BASE_CFLAGS) -DFMNIST_BUILDING -fvisibility=hidden -fno-math-errno $(DEP_CFLAGS) \
+LIB_CFLAGS := $(BASE_CFLAGS) -Isrc -DFMNIST_BUILDING -fvisibility=hidden -fno-math-errno $(DEP_CFLAGS) \
               $(CFLAGS)
 APP_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 
@@ -50,8 +53,9 @@ INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 MANDIR ?= $(PREFIX)/share/man
 
-SRCS := $(sort $(wildcard src/*.c))
-HDRS := $(wildcard include/*.h include/fmnist/*.h src/*.h)
+# src/<layer>/<concept>.c (docs/design.md, "Layers").
+SRCS := $(sort $(wildcard src/*/*.c))
+HDRS := $(wildcard include/*.h include/fmnist/*.h src/*/*.h)
 STATIC_OBJS := $(SRCS:src/%.c=$(BUILD)/static/%.o)
 SHARED_OBJS := $(SRCS:src/%.c=$(BUILD)/shared/%.o)
 STATIC_LIB := $(LIBOUT)/libfmnist.a
@@ -77,14 +81,16 @@ BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
 
 .PHONY: FORCE all check asan examples bench install uninstall install-check deps clean \
-        fuzz oom-check abi-check abi-baseline tsan valgrind docs
+        fuzz oom-check abi-check abi-baseline tsan valgrind docs layer-check
 all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so
 
-$(BUILD)/static/%.o: src/%.c $(HDRS) | $(BUILD)/static
+$(BUILD)/static/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
-$(BUILD)/shared/%.o: src/%.c $(HDRS) | $(BUILD)/shared
+$(BUILD)/shared/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -fPIC -c $< -o $@
-$(BUILD)/static $(BUILD)/shared $(BUILD)/tests/static $(BUILD)/tests/shared $(LIBOUT):
+$(BUILD)/tests/static $(BUILD)/tests/shared $(LIBOUT):
 	mkdir -p $@
 
 $(STATIC_LIB): $(STATIC_OBJS) | $(LIBOUT)
@@ -155,9 +161,12 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man3/fmnist.3
 
 # API reference from the comments of include/ (docs/Doxyfile); needs doxygen.
+# With WERROR=1 (CI) a Doxygen warning, such as an undocumented public
+# name, fails the build.
 docs:
 	@mkdir -p $(BUILD)/docs
-	FMNIST_DOCS_OUT=$(BUILD)/docs FMNIST_VERSION=$(VERSION) doxygen docs/Doxyfile
+	FMNIST_DOCS_OUT=$(BUILD)/docs FMNIST_VERSION=$(VERSION) \
+	  FMNIST_DOCS_WERROR=$(if $(filter 1,$(WERROR)),FAIL_ON_WARNINGS,NO) doxygen docs/Doxyfile
 	@echo "API reference: $(BUILD)/docs/html/index.html"
 
 # Installs into a temporary prefix and builds C and C++ programs with
@@ -194,16 +203,27 @@ $(BUILD)/oom/%: tests/%.c $(TEST_SUPPORT) $(SRCS:src/%.c=$(BUILD)/oom/lib/%.o)
 oom-check: $(OOM_SRCS:tests/%.c=$(BUILD)/oom/%)
 	@for t in $^; do echo "== $$t"; CK_FORK=no FMNIST_TEST_DIR=$(BUILD)/tmp $$t || exit 1; done
 
-# Sanitizer objects are intermediates of pattern chains: keep them.
-.SECONDARY: $(SRCS:src/%.c=$(BUILD)/oom/lib/%.o) $(SRCS:src/%.c=$(BUILD)/fuzz/lib/%.o)
-
 # ThreadSanitizer: concurrent handles give the results of sequential runs.
-tsan:
-	sh tests/tsan.sh $(BUILD)/tsan
+TSAN := -fsanitize=thread -fno-omit-frame-pointer
+$(BUILD)/tsan/lib/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) $(TSAN) -O1 -c $< -o $@
+$(BUILD)/tsan/concurrent: tests/tsan/concurrent.c $(SRCS:src/%.c=$(BUILD)/tsan/lib/%.o)
+	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) $(TSAN) -O1 -D_DEFAULT_SOURCE $^ -o $@ $(DEP_LIBS)
+tsan: $(BUILD)/tsan/concurrent
+	sh tests/tsan.sh $<
+
+# Sanitizer objects are intermediates of pattern chains: keep them.
+.SECONDARY: $(foreach kind,oom fuzz tsan,$(SRCS:src/%.c=$(BUILD)/$(kind)/lib/%.o))
 
 # valgrind memcheck of the example programs on a small generated subset.
 valgrind: examples
 	sh tests/valgrind.sh $(EXOUT)
+
+# Includes point down the layers of src/ (tests/layout/check.sh prints the
+# folder graph; --dot for Graphviz).
+layer-check:
+	sh tests/layout/check.sh
 
 # ABI guard: compare the shared library with the stored abidw baseline.
 # Compatible changes (added functions) pass; an incompatible one fails

@@ -229,7 +229,7 @@ void bu_score(const fmnist_dataset *ds, const uint8_t *pred, double *accuracy,
   bu_check(fmnist_metrics_compute(fmnist_dataset_labels(ds), pred, NULL,
                                   fmnist_dataset_count(ds), &m));
   *accuracy = fmnist_metrics_accuracy(m);
-  *macro_f1 = fmnist_metrics_average(m, FMNIST_F1, FMNIST_MACRO);
+  *macro_f1 = fmnist_metrics_average(m, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO);
   fmnist_metrics_free(m);
 }
 

@@ -77,8 +77,8 @@ int classic_run(const char *family, const char *name, const char *const *kv,
   if (fmnist_model_epochs(m)) {
     double loss, secs;
     size_t last = fmnist_model_epochs(m) - 1;
-    ex_check(fmnist_model_history(m, last, FMNIST_HIST_TRAIN_LOSS, &loss));
-    ex_check(fmnist_model_history(m, last, FMNIST_HIST_SECONDS, &secs));
+    ex_check(fmnist_model_history(m, last, FMNIST_HISTORY_TRAIN_LOSS, &loss));
+    ex_check(fmnist_model_history(m, last, FMNIST_HISTORY_SECONDS, &secs));
     printf("epochs run: %zu (last: train loss %.4f, %.3f s)\n", last + 1, loss, secs);
   }
   fmnist_metrics *val = classic_score(m, d.valid, &val_s);
@@ -88,7 +88,7 @@ int classic_run(const char *family, const char *name, const char *const *kv,
   printf("\nvalidation accuracy %.4f   test accuracy %.4f   fit %.2f s   predict %.2f s\n",
          fmnist_metrics_accuracy(val), fmnist_metrics_accuracy(test), fit_s, predict_s);
   ex_result_double(&r, "accuracy", fmnist_metrics_accuracy(test));
-  ex_result_double(&r, "macro_f1", fmnist_metrics_average(test, FMNIST_F1, FMNIST_MACRO));
+  ex_result_double(&r, "macro_f1", fmnist_metrics_average(test, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO));
   ex_result_double(&r, "val_accuracy", fmnist_metrics_accuracy(val));
   ex_result_double(&r, "fit_s", fit_s);
   ex_result_double(&r, "predict_s", predict_s);

@@ -201,8 +201,8 @@ void ex_result_print(const ex_result *r) {
 /* ---- Figure 3 ---- */
 
 void ex_print_class_table(const fmnist_metrics *m) {
-  static const fmnist_score cols[] = {FMNIST_PRECISION, FMNIST_RECALL,
-                                      FMNIST_F1};
+  static const fmnist_score cols[] = {FMNIST_SCORE_PRECISION, FMNIST_SCORE_RECALL,
+                                      FMNIST_SCORE_F1};
   ex_progress_clear();
   printf("%-13s %5s %9s %7s %8s %8s\n", "Class", "Label", "Precision",
          "Recall", "F1-score", "Support");
@@ -211,7 +211,7 @@ void ex_print_class_table(const fmnist_metrics *m) {
     for (int k = 0; k < 3; k++)
       printf(" %*.2f", k == 0 ? 9 : k == 1 ? 7 : 8,
              fmnist_metrics_class(m, c, cols[k]));
-    printf(" %8.0f\n", fmnist_metrics_class(m, c, FMNIST_SUPPORT));
+    printf(" %8.0f\n", fmnist_metrics_class(m, c, FMNIST_SCORE_SUPPORT));
   }
   size_t n = fmnist_metrics_count(m);
   printf("\n%-13s %5s %9s %7s %8.2f %8zu\n", "accuracy", "", "", "",

@@ -41,9 +41,9 @@ int main(int argc, char **argv) {
     fmnist_metrics *test, *valid;
     ex_check(fmnist_model_evaluate(m, d.test, &test));
     ex_check(fmnist_model_evaluate(m, d.valid, &valid));
-    double p = fmnist_metrics_average(test, FMNIST_PRECISION, FMNIST_MACRO);
-    double r = fmnist_metrics_average(test, FMNIST_RECALL, FMNIST_MACRO);
-    f1[i] = fmnist_metrics_average(test, FMNIST_F1, FMNIST_MACRO);
+    double p = fmnist_metrics_average(test, FMNIST_SCORE_PRECISION, FMNIST_AVERAGE_MACRO);
+    double r = fmnist_metrics_average(test, FMNIST_SCORE_RECALL, FMNIST_AVERAGE_MACRO);
+    f1[i] = fmnist_metrics_average(test, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO);
     acc[i] = fmnist_metrics_accuracy(test);
     if (acc[i] > acc[best]) best = i;
     printf("%-34s %-34s %9.4f %6.4f %6.4f %8.4f %7.1f   %.2f/%.2f/%.2f\n", rows[i]->label,

@@ -43,9 +43,9 @@ int main(int argc, char **argv) {
          "Fit s", "report precision");
   for (size_t f = 0; f < k; f++) {
     const fmnist_metrics *fm = fmnist_cv_fold_metrics(cv, f);
-    double p = fmnist_metrics_average(fm, FMNIST_PRECISION, FMNIST_MACRO);
-    double r = fmnist_metrics_average(fm, FMNIST_RECALL, FMNIST_MACRO);
-    double f1 = fmnist_metrics_average(fm, FMNIST_F1, FMNIST_MACRO);
+    double p = fmnist_metrics_average(fm, FMNIST_SCORE_PRECISION, FMNIST_AVERAGE_MACRO);
+    double r = fmnist_metrics_average(fm, FMNIST_SCORE_RECALL, FMNIST_AVERAGE_MACRO);
+    double f1 = fmnist_metrics_average(fm, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO);
     double acc = fmnist_metrics_accuracy(fm);
     printf("%-8zu %10.2f %8.2f %8.2f %9.2f %8.1f   ", f + 1, 100 * p, 100 * r, 100 * f1,
            100 * acc, fmnist_cv_fold_seconds(cv, f));
@@ -56,9 +56,9 @@ int main(int argc, char **argv) {
   }
   fclose(csv);
   double pm, ps, rm, rs, fm_, fs, am, as;
-  ex_check(fmnist_cv_mean(cv, FMNIST_PRECISION, &pm, &ps));
-  ex_check(fmnist_cv_mean(cv, FMNIST_RECALL, &rm, &rs));
-  ex_check(fmnist_cv_mean(cv, FMNIST_F1, &fm_, &fs));
+  ex_check(fmnist_cv_mean(cv, FMNIST_SCORE_PRECISION, &pm, &ps));
+  ex_check(fmnist_cv_mean(cv, FMNIST_SCORE_RECALL, &rm, &rs));
+  ex_check(fmnist_cv_mean(cv, FMNIST_SCORE_F1, &fm_, &fs));
   ex_check(fmnist_cv_accuracy(cv, &am, &as));
   printf("%-8s %10.2f %8.2f %8.2f %9.2f %8.1f   ", "Average", 100 * pm, 100 * rm, 100 * fm_,
          100 * am, total_s / (double)k);

@@ -104,7 +104,7 @@ void nn_run(const char *name, const char *layers, const ex_common *c, const nn_f
   printf("\n%s on the official test set (%zu images):\n", name, fmnist_metrics_count(mt));
   ex_print_class_table(mt);
   s->accuracy = fmnist_metrics_accuracy(mt);
-  s->macro_f1 = fmnist_metrics_average(mt, FMNIST_F1, FMNIST_MACRO);
+  s->macro_f1 = fmnist_metrics_average(mt, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO);
   printf("peak validation accuracy %.4f at epoch %zu; last %.4f; history in %s\n", s->peak_val,
          s->peak_epoch, s->last_val, path);
   fmnist_metrics_free(mt);

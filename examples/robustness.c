@@ -97,7 +97,7 @@ int main(int argc, char **argv) {
       fmnist_metrics *mt;
       ex_check(fmnist_model_evaluate(m, d.test, &mt));
       clean0 = fmnist_metrics_accuracy(mt);
-      f1_0 = fmnist_metrics_average(mt, FMNIST_F1, FMNIST_MACRO);
+      f1_0 = fmnist_metrics_average(mt, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO);
       mean_corrupt0 = sum / (N_CORR * (SEVERITIES - 1));
       fmnist_metrics_free(mt);
     }

@@ -5,8 +5,8 @@
 
 #include <fmnist.h>
 
-#include "logreg.h"
-#include "model.h"
+#include "models/logreg.h"
+#include "models/model_impl.h"
 #include "testutil.h"
 
 #define NF FMNIST_PIXELS

@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "modelfile.h"
-#include "options.h"
+#include "base/alloc.h"
+#include "base/modelfile.h"
+#include "base/options.h"
 #include "testutil.h"
 
 typedef struct demo {

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "rng.h"
+#include "base/rng.h"
 #include "testutil.h"
 
 #define DRAWS 100000

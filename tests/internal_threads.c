@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gemm.h"
-#include "threads.h"
+#include "kernels/gemm.h"
+#include "base/threads.h"
 #include "testutil.h"
 
 enum { MAX_TASKS = 1000 };

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "alloc.h"
+#include "base/alloc.h"
 #include "testutil.h"
 
 enum { N = 30 };

@@ -70,9 +70,9 @@ START_TEST(cross_validation_folds) {
   double mean, sd;
   ck_assert_int_eq(fmnist_cv_accuracy(cv, &mean, &sd), FMNIST_OK);
   ck_assert(mean == 1.0 && sd == 0.0);
-  ck_assert_int_eq(fmnist_cv_mean(cv, FMNIST_F1, &mean, &sd), FMNIST_OK);
+  ck_assert_int_eq(fmnist_cv_mean(cv, FMNIST_SCORE_F1, &mean, &sd), FMNIST_OK);
   ck_assert(mean == 1.0);
-  ck_assert_int_eq(fmnist_cv_mean(cv, FMNIST_SUPPORT, &mean, &sd), FMNIST_E_INVALID);
+  ck_assert_int_eq(fmnist_cv_mean(cv, FMNIST_SCORE_SUPPORT, &mean, &sd), FMNIST_E_INVALID);
   ck_assert_int_eq(fmnist_model_is_fitted(m), 0); /* m itself is not fitted */
   fmnist_cv_free(cv);
   fmnist_model_free(m);

@@ -72,24 +72,24 @@ START_TEST(known_answers) {
   ck_assert_uint_eq(fmnist_metrics_count(m), N);
   ck_close(fmnist_metrics_accuracy(m), WANT_ACCURACY);
   for (int c = 0; c < 10; c++) {
-    ck_close(fmnist_metrics_class(m, c, FMNIST_PRECISION), want_p[c]);
-    ck_close(fmnist_metrics_class(m, c, FMNIST_RECALL), want_r[c]);
-    ck_close(fmnist_metrics_class(m, c, FMNIST_F1), want_f[c]);
-    ck_close(fmnist_metrics_class(m, c, FMNIST_SUPPORT), want_support[c]);
+    ck_close(fmnist_metrics_class(m, c, FMNIST_SCORE_PRECISION), want_p[c]);
+    ck_close(fmnist_metrics_class(m, c, FMNIST_SCORE_RECALL), want_r[c]);
+    ck_close(fmnist_metrics_class(m, c, FMNIST_SCORE_F1), want_f[c]);
+    ck_close(fmnist_metrics_class(m, c, FMNIST_SCORE_SUPPORT), want_support[c]);
   }
-  ck_close(fmnist_metrics_average(m, FMNIST_PRECISION, FMNIST_MACRO),
+  ck_close(fmnist_metrics_average(m, FMNIST_SCORE_PRECISION, FMNIST_AVERAGE_MACRO),
            WANT_MACRO_P);
-  ck_close(fmnist_metrics_average(m, FMNIST_RECALL, FMNIST_MACRO),
+  ck_close(fmnist_metrics_average(m, FMNIST_SCORE_RECALL, FMNIST_AVERAGE_MACRO),
            WANT_MACRO_R);
-  ck_close(fmnist_metrics_average(m, FMNIST_F1, FMNIST_MACRO), WANT_MACRO_F);
-  ck_close(fmnist_metrics_average(m, FMNIST_PRECISION, FMNIST_WEIGHTED),
+  ck_close(fmnist_metrics_average(m, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO), WANT_MACRO_F);
+  ck_close(fmnist_metrics_average(m, FMNIST_SCORE_PRECISION, FMNIST_AVERAGE_WEIGHTED),
            WANT_WEIGHTED_P);
-  ck_close(fmnist_metrics_average(m, FMNIST_RECALL, FMNIST_WEIGHTED),
+  ck_close(fmnist_metrics_average(m, FMNIST_SCORE_RECALL, FMNIST_AVERAGE_WEIGHTED),
            WANT_WEIGHTED_R);
-  ck_close(fmnist_metrics_average(m, FMNIST_F1, FMNIST_WEIGHTED),
+  ck_close(fmnist_metrics_average(m, FMNIST_SCORE_F1, FMNIST_AVERAGE_WEIGHTED),
            WANT_WEIGHTED_F);
-  ck_close(fmnist_metrics_average(m, FMNIST_SUPPORT, FMNIST_MACRO), N);
-  ck_close(fmnist_metrics_average(m, FMNIST_SUPPORT, FMNIST_WEIGHTED), N);
+  ck_close(fmnist_metrics_average(m, FMNIST_SCORE_SUPPORT, FMNIST_AVERAGE_MACRO), N);
+  ck_close(fmnist_metrics_average(m, FMNIST_SCORE_SUPPORT, FMNIST_AVERAGE_WEIGHTED), N);
   double ll = -1;
   ck_assert_int_eq(fmnist_metrics_log_loss(m, &ll), FMNIST_OK);
   ck_close(ll, WANT_LOG_LOSS);
@@ -136,7 +136,7 @@ START_TEST(log_loss_perfect) {
   ck_assert_int_eq(fmnist_metrics_log_loss(m, &ll), FMNIST_OK);
   ck_assert(ll > 0.0 && ll < 1e-13);
   ck_close(fmnist_metrics_accuracy(m), 1.0);
-  ck_close(fmnist_metrics_average(m, FMNIST_F1, FMNIST_MACRO), 1.0);
+  ck_close(fmnist_metrics_average(m, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO), 1.0);
   fmnist_metrics_free(m);
 }
 END_TEST
@@ -154,16 +154,16 @@ START_TEST(zero_division_one_class) {
   ck_assert_int_eq(fmnist_metrics_compute(y, p, NULL, 10, &m), FMNIST_OK);
   for (int c = 0; c < 10; c++) {
     if (c == 3) continue;
-    ck_assert(fmnist_metrics_class(m, c, FMNIST_PRECISION) == 0.0);
-    ck_assert(fmnist_metrics_class(m, c, FMNIST_RECALL) == 0.0);
-    ck_assert(fmnist_metrics_class(m, c, FMNIST_F1) == 0.0);
+    ck_assert(fmnist_metrics_class(m, c, FMNIST_SCORE_PRECISION) == 0.0);
+    ck_assert(fmnist_metrics_class(m, c, FMNIST_SCORE_RECALL) == 0.0);
+    ck_assert(fmnist_metrics_class(m, c, FMNIST_SCORE_F1) == 0.0);
   }
-  ck_close(fmnist_metrics_class(m, 3, FMNIST_PRECISION), 0.2);
-  ck_close(fmnist_metrics_class(m, 3, FMNIST_RECALL), 1.0);
-  ck_close(fmnist_metrics_class(m, 3, FMNIST_F1), 1.0 / 3);
-  ck_close(fmnist_metrics_average(m, FMNIST_F1, FMNIST_MACRO), 1.0 / 30);
+  ck_close(fmnist_metrics_class(m, 3, FMNIST_SCORE_PRECISION), 0.2);
+  ck_close(fmnist_metrics_class(m, 3, FMNIST_SCORE_RECALL), 1.0);
+  ck_close(fmnist_metrics_class(m, 3, FMNIST_SCORE_F1), 1.0 / 3);
+  ck_close(fmnist_metrics_average(m, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO), 1.0 / 30);
   /* weighted by support: only class 3 (support 2 of 10) is non-zero */
-  ck_close(fmnist_metrics_average(m, FMNIST_F1, FMNIST_WEIGHTED), 1.0 / 15);
+  ck_close(fmnist_metrics_average(m, FMNIST_SCORE_F1, FMNIST_AVERAGE_WEIGHTED), 1.0 / 15);
   ck_close(fmnist_metrics_accuracy(m), 0.2);
   fmnist_metrics_free(m);
 }
@@ -176,10 +176,10 @@ START_TEST(zero_predictions) {
                    FMNIST_OK);
   ck_assert_uint_eq(fmnist_metrics_count(m), 0);
   ck_assert(fmnist_metrics_accuracy(m) == 0.0);
-  ck_assert(fmnist_metrics_average(m, FMNIST_F1, FMNIST_MACRO) == 0.0);
-  ck_assert(fmnist_metrics_average(m, FMNIST_PRECISION, FMNIST_WEIGHTED) ==
+  ck_assert(fmnist_metrics_average(m, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO) == 0.0);
+  ck_assert(fmnist_metrics_average(m, FMNIST_SCORE_PRECISION, FMNIST_AVERAGE_WEIGHTED) ==
             0.0);
-  ck_assert(fmnist_metrics_class(m, 0, FMNIST_RECALL) == 0.0);
+  ck_assert(fmnist_metrics_class(m, 0, FMNIST_SCORE_RECALL) == 0.0);
   double ll = 7.0;
   ck_assert_int_eq(fmnist_metrics_log_loss(m, &ll), FMNIST_E_STATE);
   ck_assert(ll == 7.0);
@@ -191,13 +191,13 @@ START_TEST(getters_reject_bad_arguments) {
   fmnist_metrics *m = NULL;
   ck_assert_int_eq(fmnist_metrics_compute(truth, pred, NULL, N, &m),
                    FMNIST_OK);
-  ck_assert(isnan(fmnist_metrics_class(NULL, 0, FMNIST_F1)));
-  ck_assert(isnan(fmnist_metrics_class(m, -1, FMNIST_F1)));
-  ck_assert(isnan(fmnist_metrics_class(m, 10, FMNIST_F1)));
+  ck_assert(isnan(fmnist_metrics_class(NULL, 0, FMNIST_SCORE_F1)));
+  ck_assert(isnan(fmnist_metrics_class(m, -1, FMNIST_SCORE_F1)));
+  ck_assert(isnan(fmnist_metrics_class(m, 10, FMNIST_SCORE_F1)));
   ck_assert(isnan(fmnist_metrics_class(m, 0, (fmnist_score)4)));
-  ck_assert(isnan(fmnist_metrics_average(NULL, FMNIST_F1, FMNIST_MACRO)));
-  ck_assert(isnan(fmnist_metrics_average(m, (fmnist_score)-1, FMNIST_MACRO)));
-  ck_assert(isnan(fmnist_metrics_average(m, FMNIST_F1, (fmnist_average)2)));
+  ck_assert(isnan(fmnist_metrics_average(NULL, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO)));
+  ck_assert(isnan(fmnist_metrics_average(m, (fmnist_score)-1, FMNIST_AVERAGE_MACRO)));
+  ck_assert(isnan(fmnist_metrics_average(m, FMNIST_SCORE_F1, (fmnist_average)2)));
   ck_assert_uint_eq(fmnist_metrics_count(NULL), 0);
   ck_assert(fmnist_metrics_accuracy(NULL) == 0.0);
   ck_assert_uint_eq(fmnist_metrics_confusion(NULL, 0, 0), 0);
@@ -257,6 +257,32 @@ START_TEST(bad_inputs) {
 }
 END_TEST
 
+/* The enum names before 1.1 stay valid, with the same values. */
+START_TEST(test_enum_aliases) {
+  ck_assert_int_eq(FMNIST_PRECISION, FMNIST_SCORE_PRECISION);
+  ck_assert_int_eq(FMNIST_RECALL, FMNIST_SCORE_RECALL);
+  ck_assert_int_eq(FMNIST_F1, FMNIST_SCORE_F1);
+  ck_assert_int_eq(FMNIST_SUPPORT, FMNIST_SCORE_SUPPORT);
+  ck_assert_int_eq(FMNIST_MACRO, FMNIST_AVERAGE_MACRO);
+  ck_assert_int_eq(FMNIST_WEIGHTED, FMNIST_AVERAGE_WEIGHTED);
+  ck_assert_int_eq(FMNIST_RELU, FMNIST_ACTIVATION_RELU);
+  ck_assert_int_eq(FMNIST_TANH, FMNIST_ACTIVATION_TANH);
+  ck_assert_int_eq(FMNIST_SIGMOID, FMNIST_ACTIVATION_SIGMOID);
+  ck_assert_int_eq(FMNIST_HIST_TRAIN_LOSS, FMNIST_HISTORY_TRAIN_LOSS);
+  ck_assert_int_eq(FMNIST_HIST_TRAIN_ACCURACY, FMNIST_HISTORY_TRAIN_ACCURACY);
+  ck_assert_int_eq(FMNIST_HIST_VALID_LOSS, FMNIST_HISTORY_VALID_LOSS);
+  ck_assert_int_eq(FMNIST_HIST_VALID_ACCURACY, FMNIST_HISTORY_VALID_ACCURACY);
+  ck_assert_int_eq(FMNIST_HIST_SECONDS, FMNIST_HISTORY_SECONDS);
+  /* and they pass as arguments: F1 of a perfect prediction */
+  const uint8_t truth[4] = {0, 1, 2, 3};
+  fmnist_metrics *m = NULL;
+  ck_assert_int_eq(fmnist_metrics_compute(truth, truth, NULL, 4, &m), FMNIST_OK);
+  ck_assert_double_eq(fmnist_metrics_class(m, 1, FMNIST_F1), 1.0);
+  ck_assert_double_eq(fmnist_metrics_average(m, FMNIST_F1, FMNIST_WEIGHTED), 1.0);
+  fmnist_metrics_free(m);
+}
+END_TEST
+
 static Suite *metrics_suite(void) {
   Suite *s = suite_create("metrics");
   TCase *tc = tcase_create("core");
@@ -268,6 +294,7 @@ static Suite *metrics_suite(void) {
   tcase_add_test(tc, getters_reject_bad_arguments);
   tcase_add_loop_test(tc, bad_inputs, 0,
                       (int)(sizeof bad_cases / sizeof bad_cases[0]));
+  tcase_add_test(tc, test_enum_aliases);
   suite_add_tcase(s, tc);
   return s;
 }

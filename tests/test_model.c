@@ -272,8 +272,8 @@ START_TEST(test_save_load) {
   ck_assert_uint_eq(fmnist_model_epochs(l), fmnist_model_epochs(m));
   for (size_t e = 0; e < fmnist_model_epochs(m); e++) {
     double a, b;
-    ck_assert_int_eq(fmnist_model_history(m, e, FMNIST_HIST_TRAIN_LOSS, &a), FMNIST_OK);
-    ck_assert_int_eq(fmnist_model_history(l, e, FMNIST_HIST_TRAIN_LOSS, &b), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_history(m, e, FMNIST_HISTORY_TRAIN_LOSS, &a), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_history(l, e, FMNIST_HISTORY_TRAIN_LOSS, &b), FMNIST_OK);
     ck_assert(a == b);
   }
   float pa[40 * NC], pb[40 * NC];

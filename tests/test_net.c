@@ -62,9 +62,9 @@ START_TEST(tiny_net_overfits) {
   ck_assert(train_accuracy(m, ds) == 1.0);
   ck_assert_uint_eq(fmnist_model_epochs(m), 40);
   double loss0, loss1, vacc;
-  ck_assert_int_eq(fmnist_model_history(m, 0, FMNIST_HIST_TRAIN_LOSS, &loss0), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_history(m, 39, FMNIST_HIST_TRAIN_LOSS, &loss1), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_history(m, 39, FMNIST_HIST_VALID_ACCURACY, &vacc), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_history(m, 0, FMNIST_HISTORY_TRAIN_LOSS, &loss0), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_history(m, 39, FMNIST_HISTORY_TRAIN_LOSS, &loss1), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_history(m, 39, FMNIST_HISTORY_VALID_ACCURACY, &vacc), FMNIST_OK);
   ck_assert(loss1 < loss0);
   ck_assert(vacc == 1.0);
   float proba[N_TINY * FMNIST_CLASSES];
@@ -170,11 +170,11 @@ START_TEST(add_functions_write_the_spec) {
   ck_assert_int_eq(fmnist_net_add_noise(m, 0.1), FMNIST_OK);
   ck_assert_int_eq(fmnist_net_add_conv(m, 8, 3, 1, 1), FMNIST_OK);
   ck_assert_int_eq(fmnist_net_add_batchnorm(m), FMNIST_OK);
-  ck_assert_int_eq(fmnist_net_add_activation(m, FMNIST_RELU), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_activation(m, FMNIST_ACTIVATION_RELU), FMNIST_OK);
   ck_assert_int_eq(fmnist_net_add_maxpool(m, 2), FMNIST_OK);
   ck_assert_int_eq(fmnist_net_add_dropout(m, 0.25), FMNIST_OK);
   ck_assert_int_eq(fmnist_net_add_spec(m, "flatten dense:16"), FMNIST_OK);
-  ck_assert_int_eq(fmnist_net_add_activation(m, FMNIST_TANH), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_activation(m, FMNIST_ACTIVATION_TANH), FMNIST_OK);
   ck_assert_int_eq(fmnist_net_add_dense(m, 10), FMNIST_OK);
   char buf[256];
   ck_assert_int_eq(fmnist_model_get(m, "layers", buf, sizeof buf), FMNIST_OK);
@@ -280,9 +280,9 @@ START_TEST(history_options_progress) {
   ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
   ck_assert_uint_eq(fmnist_model_epochs(m), 2);
   double v;
-  ck_assert_int_eq(fmnist_model_history(m, 1, FMNIST_HIST_VALID_LOSS, &v), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_history(m, 1, FMNIST_HISTORY_VALID_LOSS, &v), FMNIST_OK);
   ck_assert(isnan(v));
-  ck_assert_int_eq(fmnist_model_history(m, 1, FMNIST_HIST_SECONDS, &v), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_history(m, 1, FMNIST_HISTORY_SECONDS, &v), FMNIST_OK);
   ck_assert(v >= 0);
   int batches = 0;
   fmnist_model_set_progress(m, cancel_at_third, &batches);

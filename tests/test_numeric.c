@@ -292,7 +292,7 @@ START_TEST(sane_rates_fit) {
   m = model("net", (const char *const[]){"layers", "dense:64 relu dense:10", "epochs", "3", NULL});
   ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
   double loss;
-  ck_assert_int_eq(fmnist_model_history(m, 2, FMNIST_HIST_TRAIN_LOSS, &loss), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_history(m, 2, FMNIST_HISTORY_TRAIN_LOSS, &loss), FMNIST_OK);
   ck_assert(isfinite(loss));
   fmnist_model_free(m);
   fmnist_dataset_free(ds);

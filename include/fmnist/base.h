@@ -20,11 +20,21 @@ extern "C" {
 #define FMNIST_API
 #endif
 
-/* Version of the headers; fmnist_version() gives the library's. */
+/* Version of the headers (fmnist_version() gives the library's), in its
+ * one home: the Makefile reads these three lines. MAJOR changes only with
+ * an incompatible change; a program should reject a library of another
+ * MAJOR. */
 #define FMNIST_VERSION_MAJOR 1
-#define FMNIST_VERSION_MINOR 0
+/* Minor version: grows when functions or options are added. */
+#define FMNIST_VERSION_MINOR 1
+/* Patch version: fixes that change no interface. */
 #define FMNIST_VERSION_PATCH 0
-#define FMNIST_VERSION_STRING "1.0.0"
+#define FMNIST_STRINGIFY_(x) #x
+#define FMNIST_XSTRINGIFY_(x) FMNIST_STRINGIFY_(x)
+/* "MAJOR.MINOR.PATCH" of the headers. */
+#define FMNIST_VERSION_STRING                                   \
+  FMNIST_XSTRINGIFY_(FMNIST_VERSION_MAJOR)                      \
+  "." FMNIST_XSTRINGIFY_(FMNIST_VERSION_MINOR) "." FMNIST_XSTRINGIFY_(FMNIST_VERSION_PATCH)
 
 /* Run-time version "MAJOR.MINOR.PATCH" of the library actually loaded; a
  * program should reject only a different MAJOR. Static storage. */

@@ -14,9 +14,11 @@
 extern "C" {
 #endif
 
-/* Image side in pixels, pixels per image, number of classes. */
+/* Side of an image in pixels. */
 #define FMNIST_SIDE 28
-#define FMNIST_PIXELS 784
+/* Pixels (bytes) of an image: FMNIST_SIDE x FMNIST_SIDE, row-major. */
+#define FMNIST_PIXELS (FMNIST_SIDE * FMNIST_SIDE)
+/* Number of classes; labels are 0 .. FMNIST_CLASSES - 1. */
 #define FMNIST_CLASSES 10
 
 /* Images and labels, immutable once made (but for shuffle). */
@@ -28,7 +30,8 @@ typedef enum fmnist_set {
   FMNIST_SET_TEST = 1   /* t10k-images-idx3-ubyte(.gz), 10000 images */
 } fmnist_set;
 
-/* Class name of a label ("T-shirt/top", ... "Ankle boot"); NULL outside 0..9.
+/* Class name of a label ("T-shirt/top", ... "Ankle boot"); NULL for
+ * labels outside 0 .. FMNIST_CLASSES - 1.
  * Static storage. */
 FMNIST_API const char *fmnist_class_name(int label);
 
@@ -51,8 +54,8 @@ FMNIST_API fmnist_status fmnist_dataset_load_files(const char *images_path,
                                                    const char *labels_path,
                                                    fmnist_dataset **out);
 
-/* Makes a dataset from caller memory: images count*784 bytes, labels count
- * bytes in 0..9. The data are copied. count may be 0. */
+/* Makes a dataset from caller memory: images count * FMNIST_PIXELS bytes,
+ * labels count bytes below FMNIST_CLASSES. The data are copied. count may be 0. */
 FMNIST_API fmnist_status fmnist_dataset_from_memory(const uint8_t *images,
                                                     const uint8_t *labels,
                                                     size_t count,
@@ -63,19 +66,19 @@ FMNIST_API void fmnist_dataset_free(fmnist_dataset *ds);
 
 /* Number of images; 0 for NULL. */
 FMNIST_API size_t fmnist_dataset_count(const fmnist_dataset *ds);
-/* All images, contiguous count*784 bytes; NULL for NULL or an empty set.
+/* All images, contiguous count * FMNIST_PIXELS bytes; NULL for NULL or an empty set.
  * Valid while ds lives and is not shuffled. */
 FMNIST_API const uint8_t *fmnist_dataset_images(const fmnist_dataset *ds);
 /* All labels, count bytes; same lifetime rules. */
 FMNIST_API const uint8_t *fmnist_dataset_labels(const fmnist_dataset *ds);
-/* Image i (784 bytes) or NULL if i is out of range. */
+/* Image i (FMNIST_PIXELS bytes) or NULL if i is out of range. */
 FMNIST_API const uint8_t *fmnist_dataset_image(const fmnist_dataset *ds,
                                                size_t i);
 /* Label of image i, or -1 if i is out of range. */
 FMNIST_API int fmnist_dataset_label(const fmnist_dataset *ds, size_t i);
-/* Writes the number of images of each class into counts[10]. */
+/* Writes the number of images of each class into counts[FMNIST_CLASSES]. */
 FMNIST_API fmnist_status fmnist_dataset_class_counts(const fmnist_dataset *ds,
-                                                     size_t counts[10]);
+                                                     size_t counts[FMNIST_CLASSES]);
 
 /* New dataset of the images idx[0..n-1] (in that order; repeats allowed).
  * Any index >= count is FMNIST_E_INVALID. */

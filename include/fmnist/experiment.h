@@ -34,7 +34,7 @@ FMNIST_API const fmnist_metrics *fmnist_cv_fold_metrics(const fmnist_cv *cv,
 /* Wall seconds to fit fold `fold`; NaN if out of range. */
 FMNIST_API double fmnist_cv_fold_seconds(const fmnist_cv *cv, size_t fold);
 /* Mean and sample standard deviation over the folds of a macro-averaged
- * score: FMNIST_PRECISION, FMNIST_RECALL or FMNIST_F1 (else
+ * score: FMNIST_SCORE_PRECISION, FMNIST_SCORE_RECALL or FMNIST_SCORE_F1 (else
  * FMNIST_E_INVALID). */
 FMNIST_API fmnist_status fmnist_cv_mean(const fmnist_cv *cv,
                                         fmnist_score score, double *mean,

@@ -7,19 +7,20 @@
 #define FMNIST_IMAGE_H
 
 #include "base.h"
+#include "dataset.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* Reads a grayscale or colour image (binary or text PGM "P5"/"P2", or PNG of
- * any bit depth and colour type, alpha composited on white) into out[784]:
+ * any bit depth and colour type, alpha composited on white) into out[FMNIST_PIXELS]:
  * converted to gray, resized to 28x28 by area averaging over each axis if it
  * is larger (a non-square image is stretched; smaller: FMNIST_E_FORMAT), then inverted if invert != 0. The
  * format is detected from the content. Errors: FMNIST_E_NOTFOUND, E_IO,
  * E_FORMAT (message says what is wrong), E_NOMEM. */
 FMNIST_API fmnist_status fmnist_image_read(const char *path, int invert,
-                                           uint8_t out[784]);
+                                           uint8_t out[FMNIST_PIXELS]);
 
 #ifdef __cplusplus
 }

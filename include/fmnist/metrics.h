@@ -15,20 +15,29 @@ typedef struct fmnist_metrics fmnist_metrics;
 
 /* A per-class score. */
 typedef enum fmnist_score {
-  FMNIST_PRECISION = 0,
-  FMNIST_RECALL = 1,
-  FMNIST_F1 = 2,
-  FMNIST_SUPPORT = 3 /* number of true images of the class */
+  FMNIST_SCORE_PRECISION = 0,
+  FMNIST_SCORE_RECALL = 1,
+  FMNIST_SCORE_F1 = 2,
+  FMNIST_SCORE_SUPPORT = 3, /* number of true images of the class */
+  /* The names before 1.1, kept for existing programs. */
+  FMNIST_PRECISION = FMNIST_SCORE_PRECISION, /* = FMNIST_SCORE_PRECISION */
+  FMNIST_RECALL = FMNIST_SCORE_RECALL,       /* = FMNIST_SCORE_RECALL */
+  FMNIST_F1 = FMNIST_SCORE_F1,               /* = FMNIST_SCORE_F1 */
+  FMNIST_SUPPORT = FMNIST_SCORE_SUPPORT      /* = FMNIST_SCORE_SUPPORT */
 } fmnist_score;
 
 /* How per-class scores are averaged. */
 typedef enum fmnist_average {
-  FMNIST_MACRO = 0,   /* plain mean over the 10 classes */
-  FMNIST_WEIGHTED = 1 /* mean weighted by support */
+  FMNIST_AVERAGE_MACRO = 0,    /* plain mean over the FMNIST_CLASSES classes */
+  FMNIST_AVERAGE_WEIGHTED = 1, /* mean weighted by support */
+  /* The names before 1.1, kept for existing programs. */
+  FMNIST_MACRO = FMNIST_AVERAGE_MACRO,      /* = FMNIST_AVERAGE_MACRO */
+  FMNIST_WEIGHTED = FMNIST_AVERAGE_WEIGHTED /* = FMNIST_AVERAGE_WEIGHTED */
 } fmnist_average;
 
-/* Computes metrics of n predictions against the truth (labels 0..9).
- * proba (n*10 floats, rows summing to 1) is optional: with it, log loss is
+/* Computes metrics of n predictions against the truth (labels below
+ * FMNIST_CLASSES).
+ * proba (n * FMNIST_CLASSES floats, rows summing to 1) is optional: with it, log loss is
  * available. A precision or recall whose denominator is 0 counts as 0, as
  * scikit-learn's zero_division=0. */
 FMNIST_API fmnist_status fmnist_metrics_compute(const uint8_t *truth,
@@ -42,10 +51,10 @@ FMNIST_API void fmnist_metrics_free(fmnist_metrics *m);
 FMNIST_API size_t fmnist_metrics_count(const fmnist_metrics *m);
 /* Fraction correct, 0..1 (0 for NULL or n = 0). */
 FMNIST_API double fmnist_metrics_accuracy(const fmnist_metrics *m);
-/* One score of one class (0..9); NaN for NULL or a bad class/score. */
+/* One score of one class (0 .. FMNIST_CLASSES - 1); NaN for NULL or a bad class/score. */
 FMNIST_API double fmnist_metrics_class(const fmnist_metrics *m, int label,
                                        fmnist_score score);
-/* Average of precision, recall or F1 over the classes (for FMNIST_SUPPORT:
+/* Average of precision, recall or F1 over the classes (for FMNIST_SCORE_SUPPORT:
  * the total); NaN for NULL or bad arguments. */
 FMNIST_API double fmnist_metrics_average(const fmnist_metrics *m,
                                          fmnist_score score,

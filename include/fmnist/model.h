@@ -26,7 +26,7 @@
  *
  * Every model standardizes its input itself (mean and standard deviation
  * per pixel, or global, fitted on the training set and saved with the
- * model), so predict takes raw uint8 images (784 bytes each, as in a
+ * model), so predict takes raw uint8 images (FMNIST_PIXELS bytes each, as in a
  * dataset). The forest splits the raw pixels and ignores it.
  *
  * Thread safety: a model may be used for prediction by several threads at
@@ -77,6 +77,12 @@ FMNIST_API fmnist_status fmnist_model_clone_config(const fmnist_model *m,
 FMNIST_API fmnist_status fmnist_model_set_progress(fmnist_model *m,
                                                    fmnist_progress_fn fn,
                                                    void *user);
+/* The callback and user pointer set by fmnist_model_set_progress (NULL
+ * and NULL if none), for code that drives a model and reports its own
+ * progress to the same place. Since 1.1. */
+FMNIST_API fmnist_status fmnist_model_get_progress(const fmnist_model *m,
+                                                   fmnist_progress_fn *fn,
+                                                   void **user);
 
 /* Trains on train; valid (may be NULL) is used for per-epoch validation
  * figures of iterative families. Errors: FMNIST_E_INVALID (NULL or empty
@@ -91,11 +97,12 @@ FMNIST_API fmnist_status fmnist_model_fit(fmnist_model *m,
 /* 1 if the model is fitted (or loaded), else 0. */
 FMNIST_API int fmnist_model_is_fitted(const fmnist_model *m);
 
-/* Predicted labels of n images (n*784 bytes) into labels[n]. */
+/* Predicted labels of n images (n * FMNIST_PIXELS bytes) into labels[n]. */
 FMNIST_API fmnist_status fmnist_model_predict(const fmnist_model *m,
                                               const uint8_t *images, size_t n,
                                               uint8_t *labels);
-/* Class probabilities of n images into proba[n*10] (rows sum to 1). */
+/* Class probabilities of n images into proba[n * FMNIST_CLASSES] (rows sum
+ * to 1). */
 FMNIST_API fmnist_status fmnist_model_proba(const fmnist_model *m,
                                             const uint8_t *images, size_t n,
                                             float *proba);
@@ -117,11 +124,17 @@ FMNIST_API fmnist_status fmnist_model_load(const char *path,
  * logreg: solver epochs; forest and knn: none). */
 /* One column of the training history. */
 typedef enum fmnist_history_field {
-  FMNIST_HIST_TRAIN_LOSS = 0,
-  FMNIST_HIST_TRAIN_ACCURACY = 1,
-  FMNIST_HIST_VALID_LOSS = 2,     /* NaN without a validation set */
-  FMNIST_HIST_VALID_ACCURACY = 3, /* NaN without a validation set */
-  FMNIST_HIST_SECONDS = 4         /* wall seconds of the epoch */
+  FMNIST_HISTORY_TRAIN_LOSS = 0,
+  FMNIST_HISTORY_TRAIN_ACCURACY = 1,
+  FMNIST_HISTORY_VALID_LOSS = 2,     /* NaN without a validation set */
+  FMNIST_HISTORY_VALID_ACCURACY = 3, /* NaN without a validation set */
+  FMNIST_HISTORY_SECONDS = 4,        /* wall seconds of the epoch */
+  /* The names before 1.1, kept for existing programs. */
+  FMNIST_HIST_TRAIN_LOSS = FMNIST_HISTORY_TRAIN_LOSS,         /* = FMNIST_HISTORY_TRAIN_LOSS */
+  FMNIST_HIST_TRAIN_ACCURACY = FMNIST_HISTORY_TRAIN_ACCURACY, /* = FMNIST_HISTORY_TRAIN_ACCURACY */
+  FMNIST_HIST_VALID_LOSS = FMNIST_HISTORY_VALID_LOSS,         /* = FMNIST_HISTORY_VALID_LOSS */
+  FMNIST_HIST_VALID_ACCURACY = FMNIST_HISTORY_VALID_ACCURACY, /* = FMNIST_HISTORY_VALID_ACCURACY */
+  FMNIST_HIST_SECONDS = FMNIST_HISTORY_SECONDS                /* = FMNIST_HISTORY_SECONDS */
 } fmnist_history_field;
 
 /* Number of epochs recorded (readable from a progress callback). */

@@ -32,9 +32,13 @@ extern "C" {
 
 /* Activation functions of fmnist_net_add_activation. */
 typedef enum fmnist_activation {
-  FMNIST_RELU = 0,
-  FMNIST_TANH = 1,
-  FMNIST_SIGMOID = 2
+  FMNIST_ACTIVATION_RELU = 0,
+  FMNIST_ACTIVATION_TANH = 1,
+  FMNIST_ACTIVATION_SIGMOID = 2,
+  /* The names before 1.1, kept for existing programs. */
+  FMNIST_RELU = FMNIST_ACTIVATION_RELU,      /* = FMNIST_ACTIVATION_RELU */
+  FMNIST_TANH = FMNIST_ACTIVATION_TANH,      /* = FMNIST_ACTIVATION_TANH */
+  FMNIST_SIGMOID = FMNIST_ACTIVATION_SIGMOID /* = FMNIST_ACTIVATION_SIGMOID */
 } fmnist_activation;
 
 /* Each fmnist_net_add_* appends one layer to a "net" model, as the same

@@ -68,7 +68,7 @@ FMNIST_API fmnist_status fmnist_transform_add_contrast(fmnist_transform *t,
 FMNIST_API fmnist_status fmnist_transform_add_spec(fmnist_transform *t,
                                                    const char *spec);
 
-/* Transforms n images (784 bytes each) from in to out; in == out is allowed,
+/* Transforms n images (FMNIST_PIXELS bytes each) from in to out; in == out is allowed,
  * other overlap is not. */
 FMNIST_API fmnist_status fmnist_transform_apply(fmnist_transform *t,
                                                 const uint8_t *in, uint8_t *out,

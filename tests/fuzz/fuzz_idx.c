@@ -2,9 +2,9 @@
  * images or labels; the rest is the file. */
 #include <string.h>
 
-#include "alloc.h"
+#include "base/alloc.h"
 #include "fuzz_file.h"
-#include "idx.h"
+#include "data/idx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "image.h"
+#include "data/image_impl.h"
 
 static uint32_t be32(const uint8_t *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];

@@ -68,7 +68,7 @@ static void run_job(job *j) {
   if (!s) s = fmnist_model_predict(m, test_img, N_TEST, j->labels);
   if (!s) s = fmnist_model_proba(m, test_img, N_TEST, j->proba);
   size_t e = fmnist_model_epochs(m);
-  if (!s && e) s = fmnist_model_history(m, e - 1, FMNIST_HIST_TRAIN_LOSS, &j->history_loss);
+  if (!s && e) s = fmnist_model_history(m, e - 1, FMNIST_HISTORY_TRAIN_LOSS, &j->history_loss);
   j->status = s;
   if (s) snprintf(j->error, sizeof j->error, "%s", fmnist_last_error());
   if (!j->shared) fmnist_model_free(m);

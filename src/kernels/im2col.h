@@ -1,0 +1,25 @@
+/* im2col / col2im over a whole channel-major mini-batch (see nn/layer.h).
+ *
+ * x: C x N x H x W. cols: (C*k*k) x (N*H_out*W_out); row (c*k + i)*k + j
+ * holds, for every output position (n, oy, ox), the input pixel
+ * x[c][n][oy*s - pad_t + i][ox*s - pad_l + j], or 0 outside the image. */
+#ifndef FMNIST_SRC_IM2COL_H
+#define FMNIST_SRC_IM2COL_H
+
+#include <stddef.h>
+
+typedef struct fmnist__conv_geom {
+  size_t c, n, h, w;     /* input */
+  size_t k, s;           /* kernel, stride */
+  size_t pad_t, pad_l;   /* zero rows/columns before the image */
+  size_t h_out, w_out;
+} fmnist__conv_geom;
+
+/* Both split their work over `threads` (rows of cols, channels of dx);
+ * results do not depend on it. */
+void fmnist__im2col(const fmnist__conv_geom *g, const float *x, float *cols, size_t threads);
+/* dx = col2im(dcols): every cols entry added back to the pixel it came
+ * from (dx is overwritten, not accumulated into). */
+void fmnist__col2im(const fmnist__conv_geom *g, const float *dcols, float *dx, size_t threads);
+
+#endif

@@ -1,0 +1,42 @@
+/* Winograd F(2x2, 3x3) convolution (Lavin & Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", 2016) for inference passes.
+ *
+ * A 3x3 "same" stride-1 convolution computes each 2x2 block of outputs
+ * from a 4x4 input tile with 16 multiplications instead of 36: weights and
+ * tiles are transformed (U = G g G^T, V = B^T d B), multiplied elementwise
+ * per tile position xi in 0..15 — which, summed over input channels, is 16
+ * cblas_sgemm products U[xi] (F x C) * V[xi] (C x tiles) — and the products
+ * transformed back (Y = A^T M A). Training keeps im2col: its backward pass
+ * needs the cols. Results equal im2col's up to float rounding (the
+ * transforms add and halve, so errors stay at a few ulps of the sums). */
+#ifndef FMNIST_SRC_WINOGRAD_H
+#define FMNIST_SRC_WINOGRAD_H
+
+#include <stddef.h>
+
+#include "kernels/im2col.h"
+
+/* Whether g is a convolution this path computes: 3x3, stride 1, output
+ * the input's size (one zero row/column of padding each side), and at
+ * least 8 input channels (the channels are the inner dimension of the 16
+ * products: with a handful, sgemm is far from its peak; a first layer on
+ * the one-channel image stays with im2col's single product of depth 9). */
+int fmnist__winograd_applies(const fmnist__conv_geom *g);
+
+/* Floats of the transformed weights of f filters over c channels. */
+size_t fmnist__winograd_weight_floats(size_t c, size_t f);
+
+/* U (16 x f x c) = G g G^T of every 3x3 filter g of w (f x c*3*3, as the
+ * conv layer stores it): computed once per set of weights, not per pass. */
+void fmnist__winograd_weights(size_t c, size_t f, const float *w, float *u);
+
+/* Floats of workspace fmnist__winograd_conv needs for f filters. */
+size_t fmnist__winograd_floats(const fmnist__conv_geom *g, size_t f);
+
+/* y (f x N*H*W, channel-major like x) = conv(x, w) + b, from u =
+ * fmnist__winograd_weights(w); ws holds winograd_floats floats. Splits its
+ * work over `threads`; the result does not depend on it. */
+void fmnist__winograd_conv(const fmnist__conv_geom *g, size_t f, const float *u,
+                           const float *b, const float *x, float *y, float *ws, size_t threads);
+
+#endif

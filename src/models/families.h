@@ -1,0 +1,12 @@
+/* The registry of model families, by name and by file id. */
+#ifndef FMNIST_SRC_FAMILIES_H
+#define FMNIST_SRC_FAMILIES_H
+
+#include "models/model_impl.h"
+
+const fmnist__family *fmnist__family_by_name(const char *name);
+const fmnist__family *fmnist__family_by_id(uint32_t id);
+/* "logreg|knn|..." for messages; static storage. */
+const char *fmnist__family_names(void);
+
+#endif

@@ -1,0 +1,79 @@
+/* The model object and the table of operations each family provides.
+ *
+ * model.c owns what is common to every family: options (through the option
+ * table below), input standardization, history, progress, save/load
+ * framing. A family (logreg.c, knn.c, forest.c, net.c) supplies a const
+ * fmnist__family with its option table and its fit/proba/save/load. */
+#ifndef FMNIST_SRC_MODEL_IMPL_H
+#define FMNIST_SRC_MODEL_IMPL_H
+
+#include "fmnist/model.h"
+#include "base/modelfile.h"
+#include "base/options.h"
+
+typedef struct fmnist__epoch {
+  double v[5]; /* indexed by fmnist_history_field */
+} fmnist__epoch;
+
+typedef struct fmnist__family {
+  const char *name;
+  uint32_t id;        /* in model files; fixed forever */
+  size_t config_size; /* bytes of the family's option struct */
+  const fmnist__option *options; /* terminated by a {NULL} entry */
+  /* Trains; m->config holds the options, m->mean/inv_std are already fitted
+   * on train. Sets m->state (freed by free_state) on success only. */
+  fmnist_status (*fit)(fmnist_model *m, const fmnist_dataset *train,
+                       const fmnist_dataset *valid);
+  /* n images (raw uint8) -> n*10 probabilities. */
+  fmnist_status (*proba)(const fmnist_model *m, const uint8_t *images,
+                         size_t n, float *out);
+  /* Optional: labels by a rule other than the argmax of proba (NULL:
+   * argmax), and the probabilities in the same pass if proba is not NULL. */
+  fmnist_status (*predict)(const fmnist_model *m, const uint8_t *images,
+                           size_t n, uint8_t *labels, float *proba);
+  /* Appends the fitted parameters to w. */
+  void (*save)(const fmnist_model *m, fmnist__writer *w);
+  /* Reads the parameters written by save into m->state. */
+  fmnist_status (*load)(fmnist_model *m, fmnist__reader *r);
+  void (*free_state)(void *state);
+} fmnist__family;
+
+struct fmnist_model {
+  const fmnist__family *family;
+  void *config; /* family option struct, config_size bytes */
+  void *state;  /* fitted parameters, NULL while unfitted */
+  size_t threads; /* option "threads" as set: 0 = all cores */
+  uint64_t seed;
+  int standardize; /* option "standardize": 0 per pixel, 1 global */
+  float mean[FMNIST_PIXELS];    /* standardization: (x - mean) * inv_std */
+  float inv_std[FMNIST_PIXELS];
+  fmnist_progress_fn progress;
+  void *progress_user;
+  fmnist__epoch *history;
+  size_t epochs, epochs_cap;
+};
+
+extern const fmnist__family fmnist__logreg_family;
+extern const fmnist__family fmnist__knn_family;
+extern const fmnist__family fmnist__forest_family;
+extern const fmnist__family fmnist__net_family;
+
+/* Thread count to use: the "threads" option resolved (0 = all cores). */
+size_t fmnist__model_threads(const fmnist_model *m);
+/* Standardizes n raw images into out (n*784 floats). */
+void fmnist__model_standardize(const fmnist_model *m, const uint8_t *images,
+                               size_t n, float *out);
+/* Calls the progress callback; returns FMNIST_E_CANCELLED (with message) if
+ * it asked to stop, else FMNIST_OK. */
+fmnist_status fmnist__model_progress(const fmnist_model *m, fmnist_stage stage,
+                                     size_t done, size_t total);
+/* FMNIST_E_NUMERIC (message naming the family and epoch) if an epoch's mean
+ * training cross-entropy is NaN, infinite or above 1000 — an average true
+ * class probability below e^-1000, which no float can hold: the training
+ * has diverged even where the loss stayed finite. Else FMNIST_OK. */
+fmnist_status fmnist__model_check_loss(const fmnist_model *m, double mean_loss,
+                                       size_t epoch);
+/* Appends one epoch row to the history (visible to a progress callback). */
+fmnist_status fmnist__model_add_epoch(fmnist_model *m, const fmnist__epoch *e);
+
+#endif

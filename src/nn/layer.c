@@ -1,0 +1,77 @@
+/* Layer kinds: names, dispatch to each kind's ops, shared helpers. */
+#include "base/vectorize.h"  /* first: applies to the whole file */
+#include "nn/layer.h"
+
+#include <math.h>
+
+#include "base/status.h"
+
+static const struct {
+  const char *name;
+  const fmnist__layer_ops *ops;
+} kinds[FMNIST__L_KINDS] = {
+    [FMNIST__L_NOISE] = {"noise", &fmnist__noise_ops},
+    [FMNIST__L_CONV] = {"conv", &fmnist__conv_ops},
+    [FMNIST__L_POOL] = {"pool", &fmnist__pool_ops},
+    [FMNIST__L_BN] = {"bn", &fmnist__bn_ops},
+    [FMNIST__L_DROP] = {"drop", &fmnist__dropout_ops},
+    [FMNIST__L_RELU] = {"relu", &fmnist__act_ops},
+    [FMNIST__L_TANH] = {"tanh", &fmnist__act_ops},
+    [FMNIST__L_SIGMOID] = {"sigmoid", &fmnist__act_ops},
+    [FMNIST__L_FLATTEN] = {"flatten", &fmnist__flatten_ops},
+    [FMNIST__L_DENSE] = {"dense", &fmnist__dense_ops},
+};
+
+const char *fmnist__layer_name(fmnist__layer_kind kind) {
+  return (unsigned)kind < FMNIST__L_KINDS ? kinds[kind].name : "?";
+}
+
+fmnist_status fmnist__layer_make(fmnist__layer *l,
+                                 const fmnist__layer_spec *spec, size_t c,
+                                 size_t h, size_t w) {
+  if ((unsigned)spec->kind >= FMNIST__L_KINDS)
+    return fmnist__fail(FMNIST_E_OPTION, "unknown layer kind %d", (int)spec->kind);
+  *l = (fmnist__layer){0};
+  l->spec = *spec;
+  l->ops = kinds[spec->kind].ops;
+  l->in_c = c;
+  l->in_h = h;
+  l->in_w = w;
+  return l->ops->setup(l);
+}
+
+void fmnist__layer_init_weights(float *w, size_t n, size_t fan_in,
+                                size_t fan_out, int glorot, fmnist__rng *rng) {
+  if (glorot) {
+    double limit = sqrt(6.0 / (double)(fan_in + fan_out));
+    for (size_t i = 0; i < n; i++)
+      w[i] = (float)((2.0 * fmnist__rng_uniform(rng) - 1.0) * limit);
+  } else {
+    double sd = sqrt(2.0 / (double)fan_in);
+    for (size_t i = 0; i < n; i++) w[i] = (float)(fmnist__rng_normal(rng) * sd);
+  }
+}
+
+void fmnist__add_bias(float *y, const float *b, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; r++) {
+    float *row = y + r * cols;
+    const float br = b[r];
+    for (size_t j = 0; j < cols; j++) row[j] += br;
+  }
+}
+
+void fmnist__sum_rows(const float *dy, size_t rows, size_t cols, float *db) {
+  /* Eight partial sums: vectorisable without reassociation flags, and a
+   * fixed order, so the result does not depend on threads. */
+  for (size_t r = 0; r < rows; r++) {
+    const float *row = dy + r * cols;
+    float acc[8] = {0};
+    size_t j = 0;
+    for (; j + 8 <= cols; j += 8)
+      for (int k = 0; k < 8; k++) acc[k] += row[j + k];
+    float s = 0;
+    for (; j < cols; j++) s += row[j];
+    for (int k = 0; k < 8; k++) s += acc[k];
+    db[r] = s;
+  }
+}

@@ -1,0 +1,138 @@
+/* The layer interface of the "net" family: shapes, parameters, forward and
+ * backward passes over a whole mini-batch.
+ *
+ * Activation layout: channel-major "C x N x H x W" (CNHW), float32. A conv
+ * layer's single sgemm W (F x C*k*k) * cols (C*k*k x N*H_out*W_out) yields
+ * F x (N*H_out*W_out), which is CNHW already; keeping that layout
+ * everywhere avoids a transpose after every conv, makes batch-norm
+ * statistics contiguous per channel, and for images (C = 1) it coincides
+ * with NCHW. Dense layers see C x N with H = W = 1 (features x batch); the
+ * flatten layer turns C x N x (H*W) into (C*H*W) x N with features ordered
+ * c*H*W + h*W + w, as PyTorch/Keras-channels-first flatten NCHW. */
+#ifndef FMNIST_SRC_LAYER_H
+#define FMNIST_SRC_LAYER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fmnist/base.h"
+#include "base/rng.h"
+
+typedef enum fmnist__layer_kind {
+  FMNIST__L_NOISE = 0,
+  FMNIST__L_CONV,
+  FMNIST__L_POOL,
+  FMNIST__L_BN,
+  FMNIST__L_DROP,
+  FMNIST__L_RELU,
+  FMNIST__L_TANH,
+  FMNIST__L_SIGMOID,
+  FMNIST__L_FLATTEN,
+  FMNIST__L_DENSE,
+  FMNIST__L_KINDS
+} fmnist__layer_kind;
+
+/* One parsed token of a layer spec. */
+typedef struct fmnist__layer_spec {
+  fmnist__layer_kind kind;
+  size_t units;  /* dense units, conv filters */
+  size_t kernel; /* conv kernel, pool size */
+  size_t stride; /* conv stride */
+  int same;      /* conv: 1 same padding, 0 valid */
+  double rate;   /* dropout rate, noise std; bn: momentum */
+  double eps;    /* bn: added to the variance */
+} fmnist__layer_spec;
+
+/* Batch-norm defaults ("bn"): running statistics m = 0.99 m + 0.01 batch and
+ * eps 1e-3, as Keras; "bn:0.9:1e-5" gives PyTorch's (its momentum 0.1). */
+#define FMNIST__BN_MOMENTUM 0.99
+#define FMNIST__BN_EPS 1e-3
+
+typedef struct fmnist__layer fmnist__layer;
+
+/* What a pass needs besides the layer: mode, randomness, scratch memory. */
+typedef struct fmnist__pass {
+  int training;      /* dropout/noise active, BN uses batch statistics */
+  fmnist__rng *rng;  /* dropout masks and noise (training only) */
+  float *scratch;    /* max over layers of scratch_floats(l, n) */
+  size_t threads;    /* for the layers' own loops (0 or 1: the caller alone);
+                        every split is elementwise or per channel, so results
+                        do not depend on it */
+} fmnist__pass;
+
+typedef struct fmnist__layer_ops {
+  /* From l->spec and the input shape: output shape and parameter counts.
+   * Invalid combination (kernel larger than the input, ...): E_OPTION with
+   * a message (the caller adds the token). */
+  fmnist_status (*setup)(fmnist__layer *l);
+  /* Initial parameters (NULL: no parameters). glorot: 0 He, 1 Glorot. */
+  void (*init)(fmnist__layer *l, fmnist__rng *rng, int glorot);
+  /* Bytes the layer keeps from forward to backward for a batch of n (conv
+   * cols, pool argmax, dropout mask, bn batch statistics); NULL: none. */
+  size_t (*aux_bytes)(const fmnist__layer *l, size_t n);
+  /* Floats of temporary memory during a pass for a batch of n; NULL: none. */
+  size_t (*scratch_floats)(const fmnist__layer *l, size_t n);
+  /* x: in_c x n x in_h*in_w -> y: out_c x n x out_h*out_w. */
+  void (*forward)(fmnist__layer *l, const float *x, float *y, void *aux,
+                  size_t n, const fmnist__pass *p);
+  /* dy -> parameter gradients (l->dw, l->db, overwritten) and, if dx is
+   * not NULL, dx. x and y are those of the forward pass. */
+  void (*backward)(fmnist__layer *l, const float *x, const float *y,
+                   const float *dy, float *dx, void *aux, size_t n,
+                   const fmnist__pass *p);
+} fmnist__layer_ops;
+
+struct fmnist__layer {
+  fmnist__layer_spec spec;
+  const fmnist__layer_ops *ops;
+  size_t in_c, in_h, in_w;    /* per-sample input shape */
+  size_t out_c, out_h, out_w; /* per-sample output shape */
+  size_t n_w, n_b;            /* parameter counts (bn: gamma, beta) */
+  size_t n_stats;             /* saved non-trained state (bn running stats) */
+  size_t pad_t, pad_l;        /* conv padding before the first row/column */
+  float *w, *b, *dw, *db;     /* into the net's parameter/gradient arrays */
+  float *stats;               /* into the net's statistics array */
+  float *wino;                /* conv: weights for the Winograd inference path
+                                 (winograd.h), into the net's array; NULL
+                                 where the path does not apply */
+};
+
+/* Name of a kind as in specs ("conv", "relu", ...). */
+const char *fmnist__layer_name(fmnist__layer_kind kind);
+/* Sets l (spec, ops, input shape) and calls setup. Pointers stay NULL. */
+fmnist_status fmnist__layer_make(fmnist__layer *l,
+                                 const fmnist__layer_spec *spec, size_t c,
+                                 size_t h, size_t w);
+
+static inline size_t fmnist__layer_in_size(const fmnist__layer *l) {
+  return l->in_c * l->in_h * l->in_w;
+}
+static inline size_t fmnist__layer_out_size(const fmnist__layer *l) {
+  return l->out_c * l->out_h * l->out_w;
+}
+
+extern const fmnist__layer_ops fmnist__noise_ops;
+extern const fmnist__layer_ops fmnist__conv_ops;
+extern const fmnist__layer_ops fmnist__pool_ops;
+extern const fmnist__layer_ops fmnist__bn_ops;
+extern const fmnist__layer_ops fmnist__dropout_ops;
+extern const fmnist__layer_ops fmnist__act_ops; /* relu, tanh, sigmoid */
+extern const fmnist__layer_ops fmnist__flatten_ops;
+extern const fmnist__layer_ops fmnist__dense_ops;
+
+/* Floats of a conv layer's Winograd weights (0: the path does not apply
+ * to it), and their refresh from l->w, needed whenever l->w has changed
+ * before an inference pass. */
+size_t fmnist__conv_winograd_floats(const fmnist__layer *l);
+void fmnist__conv_winograd_prepare(fmnist__layer *l);
+
+/* Helpers shared by the parameterised layers. */
+/* He normal (std sqrt(2/fan_in)) or Glorot uniform
+ * (+-sqrt(6/(fan_in+fan_out))) into w[n]. */
+void fmnist__layer_init_weights(float *w, size_t n, size_t fan_in,
+                                size_t fan_out, int glorot, fmnist__rng *rng);
+/* y[r][j] += b[r] for rows r < rows of length cols; db[r] = sum_j dy[r][j]. */
+void fmnist__add_bias(float *y, const float *b, size_t rows, size_t cols);
+void fmnist__sum_rows(const float *dy, size_t rows, size_t cols, float *db);
+
+#endif
