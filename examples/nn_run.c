@@ -29,8 +29,9 @@ static void plot_history(const char *name, const char *csv, const char *png) {
 static int nn_progress(void *user, fmnist_stage stage, size_t done, size_t total) {
   nn_watch *w = user;
   if (stage == FMNIST_STAGE_EPOCH) {
-    double v[5];
-    for (int f = 0; f < 5; f++) fmnist_model_history(w->m, done - 1, (fmnist_history_field)f, &v[f]);
+    double v[FMNIST_HISTORY_FIELDS];
+    for (int f = 0; f < FMNIST_HISTORY_FIELDS; f++)
+      fmnist_model_history(w->m, done - 1, (fmnist_history_field)f, &v[f]);
     ex_progress_clear();
     printf("%5zu/%-3zu  %10.4f  %9.4f  %10.4f  %9.4f  %7.1f\n", done, total, v[0], v[1], v[2],
            v[3], v[4]);
@@ -80,8 +81,9 @@ void nn_run(const char *name, const char *layers, const ex_common *c, const nn_f
   s->peak_val = -1, s->peak_epoch = 0, s->last_val = NAN;
   s->epoch_s = 0;
   for (size_t e = 0; e < s->epochs; e++) {
-    double v[5];
-    for (int k = 0; k < 5; k++) fmnist_model_history(m, e, (fmnist_history_field)k, &v[k]);
+    double v[FMNIST_HISTORY_FIELDS];
+    for (int k = 0; k < FMNIST_HISTORY_FIELDS; k++)
+      fmnist_model_history(m, e, (fmnist_history_field)k, &v[k]);
     if (csv) fprintf(csv, "%zu,%.6f,%.6f,%.6f,%.6f,%.3f\n", e + 1, v[0], v[1], v[2], v[3], v[4]);
     if (v[3] > s->peak_val) s->peak_val = v[3], s->peak_epoch = e + 1;
     s->last_val = v[3];

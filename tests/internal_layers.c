@@ -5,11 +5,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/rng.h"
 #include "kernels/adam.h"
 #include "kernels/im2col.h"
-#include "nn/layer.h"
 #include "kernels/loss.h"
-#include "base/rng.h"
+#include "nn/layer.h"
 #include "testutil.h"
 
 /* A layer with its own parameter, gradient, statistics and aux memory. */

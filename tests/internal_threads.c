@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/gemm.h"
 #include "base/threads.h"
+#include "kernels/gemm.h"
 #include "testutil.h"
 
 enum { MAX_TASKS = 1000 };

@@ -2,6 +2,7 @@
  * errors, save/load, divergence, determinism, history. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fmnist.h"
@@ -217,6 +218,46 @@ START_TEST(save_load_identical) {
 }
 END_TEST
 
+/* Every spec that can be set can be saved: the longest accepted (65535
+ * characters, the most a model file carries for one value) round-trips,
+ * one character more is refused at set, never written as an empty value
+ * that the loader would then reject. */
+START_TEST(longest_spec_saves) {
+  enum { LIMIT = 65535, TOKEN = 127 };
+  char *spec = malloc(LIMIT + 2);
+  char token[TOKEN + 1] = "drop:0."; /* 0.000...01, the longest token */
+  memset(token + 7, '0', TOKEN - 8);
+  token[TOKEN - 1] = '1';
+  token[TOKEN] = '\0';
+  size_t len = 0;
+  while (len + TOKEN + 1 + strlen("dense:10") <= LIMIT) {
+    memcpy(spec + len, token, TOKEN);
+    spec[len + TOKEN] = ' ';
+    len += TOKEN + 1;
+  }
+  memset(spec + len, ' ', LIMIT - len - strlen("dense:10")); /* pad to the limit */
+  memcpy(spec + LIMIT - strlen("dense:10"), "dense:10", strlen("dense:10") + 1);
+  ck_assert_uint_eq(strlen(spec), LIMIT);
+  fmnist_model *m = net_with(spec);
+  fmnist_dataset *ds = tiny_set();
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "1"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  char path[600];
+  snprintf(path, sizeof path, "%s/long.fmm", fmnist_test_dir());
+  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
+  fmnist_model *back = NULL;
+  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
+  fmnist_model_free(back);
+  strcat(spec, " "); /* one more character: refused, the option unchanged */
+  ck_assert_int_eq(fmnist_model_set(m, "layers", spec), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "at most 65535"));
+  ck_assert(fmnist_model_is_fitted(m));
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+  free(spec);
+}
+END_TEST
+
 START_TEST(divergence_is_numeric_error) {
   fmnist_dataset *ds = tiny_set();
   fmnist_model *m = net_with("dense:32 relu dense:32 relu dense:32 relu dense:32 relu dense:32 "
@@ -360,6 +401,7 @@ static Suite *suite(void) {
   tcase_add_loop_test(tc, tiny_net_overfits, 0,
                       sizeof overfit_specs / sizeof overfit_specs[0]);
   tcase_add_loop_test(tc, spec_errors, 0, sizeof bad_specs / sizeof bad_specs[0]);
+  tcase_add_test(tc, longest_spec_saves);
   tcase_add_test(tc, fit_rejects_bad_nets);
   tcase_add_test(tc, add_functions_write_the_spec);
   tcase_add_test(tc, batchnorm_options);

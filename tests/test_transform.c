@@ -538,7 +538,7 @@ START_TEST(spec_bad) {
   ck_assert_uint_eq(fmnist_transform_count(t), 1); /* all or nothing */
   const char *msg = fmnist_last_error();
   char quoted[96], pos[32];
-  snprintf(quoted, sizeof quoted, "'%s'", bad_specs[_i].token);
+  snprintf(quoted, sizeof quoted, "\"%s\"", bad_specs[_i].token);
   snprintf(pos, sizeof pos, "token %d ", bad_specs[_i].position);
   ck_assert_msg(strstr(msg, quoted) && strstr(msg, pos),
                 "'%s': message '%s' lacks %s or %s", bad_specs[_i].spec, msg,

@@ -137,6 +137,9 @@ typedef enum fmnist_history_field {
   FMNIST_HIST_SECONDS = FMNIST_HISTORY_SECONDS                /* = FMNIST_HISTORY_SECONDS */
 } fmnist_history_field;
 
+/* Number of history fields (FMNIST_HISTORY_TRAIN_LOSS .. _SECONDS). */
+#define FMNIST_HISTORY_FIELDS (FMNIST_HISTORY_SECONDS + 1)
+
 /* Number of epochs recorded (readable from a progress callback). */
 FMNIST_API size_t fmnist_model_epochs(const fmnist_model *m);
 /* One figure of epoch `epoch` (0-based). */

@@ -1,7 +1,6 @@
 /* Text options of models: one parser and formatter for every family. */
 #include "base/options.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
@@ -10,6 +9,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/lexer.h"
 #include "base/status.h"
 
 #define FIELD(base, opt, type) ((type *)((char *)(base) + (opt)->offset))
@@ -29,16 +29,12 @@ static fmnist_status bad(const fmnist__option *opt, const char *value,
 
 static fmnist_status parse_size(const fmnist__option *opt, void *base,
                                 const char *value) {
-  char *end;
   if (opt->zero_name && strcmp(value, opt->zero_name) == 0) {
     *FIELD(base, opt, size_t) = 0;
     return FMNIST_OK;
   }
-  if (value[0] == '-' || value[0] == '+' || value[0] == '\0')
-    return bad(opt, value, "expected a whole number");
-  errno = 0;
-  unsigned long long v = strtoull(value, &end, 10);
-  if (*end || errno) return bad(opt, value, "expected a whole number");
+  uint64_t v;
+  if (!fmnist__lex_whole(value, 0, UINT64_MAX, &v)) return bad(opt, value, "expected a whole number");
   if ((double)v < opt->min || (double)v > opt->max || v > SIZE_MAX) {
     char why[96];
     snprintf(why, sizeof why, "expected %.0f..%.0f%s%s", opt->min, opt->max,
@@ -51,22 +47,17 @@ static fmnist_status parse_size(const fmnist__option *opt, void *base,
 
 static fmnist_status parse_u64(const fmnist__option *opt, void *base,
                                const char *value) {
-  char *end;
-  if (value[0] == '-' || value[0] == '+' || value[0] == '\0')
+  uint64_t v;
+  if (!fmnist__lex_whole(value, 0, UINT64_MAX, &v))
     return bad(opt, value, "expected an unsigned 64-bit number");
-  errno = 0;
-  unsigned long long v = strtoull(value, &end, 10);
-  if (*end || errno) return bad(opt, value, "expected an unsigned 64-bit number");
-  *FIELD(base, opt, uint64_t) = (uint64_t)v;
+  *FIELD(base, opt, uint64_t) = v;
   return FMNIST_OK;
 }
 
 static fmnist_status parse_real(const fmnist__option *opt, void *base,
                                 const char *value) {
-  char *end;
-  errno = 0;
-  double v = strtod(value, &end);
-  if (value[0] == '\0' || *end || errno || !isfinite(v))
+  double v;
+  if (!fmnist__lex_real(value, -HUGE_VAL, HUGE_VAL, 0, &v))
     return bad(opt, value, "expected a finite number");
   if (v < opt->min || v > opt->max) {
     char why[96];
@@ -94,6 +85,9 @@ static fmnist_status parse_choice(const fmnist__option *opt, void *base,
 
 static fmnist_status parse_text(const fmnist__option *opt, void *base,
                                 const char *value) {
+  if (strlen(value) >= FMNIST__OPTION_MAX_TEXT)
+    return fmnist__fail(FMNIST_E_OPTION, "option %s: %zu characters, at most %d", opt->key,
+                        strlen(value), FMNIST__OPTION_MAX_TEXT - 1);
   if (opt->check) {
     fmnist_status s = opt->check(value);
     if (s) return s;

@@ -15,8 +15,13 @@ typedef enum fmnist__option_type {
   FMNIST__OPT_U64,    /* uint64_t, any value */
   FMNIST__OPT_REAL,   /* finite double in [min, max] */
   FMNIST__OPT_CHOICE, /* int: index into choices */
-  FMNIST__OPT_TEXT    /* char * owned by the struct, checked by check() */
+  FMNIST__OPT_TEXT    /* char * owned by the struct, checked by check(), shorter than
+                         FMNIST__OPTION_MAX_TEXT */
 } fmnist__option_type;
+
+/* Longest text of a TEXT value, terminator included: what a model file
+ * carries for one value (models/model.c). */
+#define FMNIST__OPTION_MAX_TEXT 65536
 
 typedef struct fmnist__option {
   const char *key; /* NULL ends a table */

@@ -24,9 +24,21 @@ void fmnist__blas_threads(size_t n) {
   if ((size_t)openblas_get_num_threads() != n) openblas_set_num_threads((int)n);
 }
 
-int fmnist__blas_save(void) { return openblas_get_num_threads(); }
+static pthread_mutex_t blas_mu = PTHREAD_MUTEX_INITIALIZER;
+static size_t blas_depth; /* public calls inside enter/leave */
+static int blas_host;     /* the host's count, saved by the first */
 
-void fmnist__blas_restore(int saved) { fmnist__blas_threads(saved > 0 ? (size_t)saved : 1); }
+void fmnist__blas_enter(void) {
+  pthread_mutex_lock(&blas_mu);
+  if (blas_depth++ == 0) blas_host = openblas_get_num_threads();
+  pthread_mutex_unlock(&blas_mu);
+}
+
+void fmnist__blas_leave(void) {
+  pthread_mutex_lock(&blas_mu);
+  if (--blas_depth == 0) fmnist__blas_threads(blas_host > 0 ? (size_t)blas_host : 1);
+  pthread_mutex_unlock(&blas_mu);
+}
 
 typedef struct loop {
   fmnist__task_fn fn;
@@ -145,7 +157,7 @@ void fmnist__parallel_for(size_t threads, size_t n_tasks, fmnist__task_fn fn,
     run_loop(&l);
     return;
   }
-  int blas_before = fmnist__blas_save();
+  int blas_before = openblas_get_num_threads();
   fmnist__blas_threads(1);
   if (pthread_mutex_trylock(&owner) != 0) {
     spawn_loop(&l, threads);
@@ -173,7 +185,7 @@ void fmnist__parallel_for(size_t threads, size_t n_tasks, fmnist__task_fn fn,
     pthread_mutex_unlock(&mu);
     pthread_mutex_unlock(&owner);
   }
-  fmnist__blas_restore(blas_before);
+  fmnist__blas_threads((size_t)blas_before);
 }
 
 typedef struct range {

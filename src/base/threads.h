@@ -15,10 +15,13 @@ size_t fmnist__threads_resolve(size_t requested);
 /* Sets OpenBLAS's (process-wide) thread count. */
 void fmnist__blas_threads(size_t n);
 /* OpenBLAS's thread count belongs to the host program: a public call that
- * may change it takes fmnist__blas_save() first and hands the value to
- * fmnist__blas_restore() before it returns. */
-int fmnist__blas_save(void);
-void fmnist__blas_restore(int saved);
+ * may change it is bracketed by fmnist__blas_enter() and
+ * fmnist__blas_leave(). The first call to enter (of any thread) saves the
+ * host's count, the last to leave restores it; in between, concurrent
+ * calls set what they need without one call's restore pulling the count
+ * from under another's sgemms. */
+void fmnist__blas_enter(void);
+void fmnist__blas_leave(void);
 
 typedef void (*fmnist__task_fn)(void *ctx, size_t task);
 

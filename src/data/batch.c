@@ -2,9 +2,9 @@
 #include "data/batch.h"
 
 #include "base/alloc.h"
-#include "data/dataset_impl.h"
 #include "base/rng.h"
 #include "base/status.h"
+#include "data/dataset_impl.h"
 
 struct fmnist_batcher {
   size_t count;      /* images in the dataset */

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 
 #include "base/alloc.h"
-#include "data/idx.h"
 #include "base/status.h"
+#include "data/idx.h"
 
 #define DEFAULT_DATA_DIR "/usr/share/datasets/fashion-mnist"
 

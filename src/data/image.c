@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "base/status.h"
 #include "fmnist/dataset.h"
 #include "fmnist/image.h"
-#include "base/status.h"
 
 /* Larger pictures are refused before decoding: a header cannot make us
  * allocate more than MAX_SIDE^2 bytes. */

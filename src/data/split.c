@@ -2,9 +2,9 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "data/dataset_impl.h"
 #include "base/rng.h"
 #include "base/status.h"
+#include "data/dataset_impl.h"
 
 /* A random permutation of 0..n-1 from the seed's split permutation. */
 static size_t *permutation(size_t n, uint64_t seed, const char *what) {

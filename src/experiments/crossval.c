@@ -1,9 +1,9 @@
 /* k-fold cross validation over any model configuration, through the
  * public model API. */
 #include <math.h>
-#include <time.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/status.h"
 #include "fmnist/experiment.h"
 
@@ -21,12 +21,6 @@ FMNIST_API void fmnist_cv_free(fmnist_cv *cv) {
   fmnist__free(cv);
 }
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* Fits a fresh clone of m on all folds but `fold` and evaluates it there. */
 static fmnist_status run_fold(const fmnist_model *m, const fmnist_dataset *ds, size_t k,
                               size_t fold, uint64_t seed, fmnist_metrics **metrics,
@@ -39,9 +33,9 @@ static fmnist_status run_fold(const fmnist_model *m, const fmnist_dataset *ds, s
   if (!s) s = fmnist_model_clone_config(m, &fm);
   if (!s) s = fmnist_model_get_progress(m, &progress, &user);
   if (!s) s = fmnist_model_set_progress(fm, progress, user);
-  double start = now();
+  double start = fmnist__now();
   if (!s) s = fmnist_model_fit(fm, train, valid);
-  *seconds = now() - start;
+  *seconds = fmnist__now() - start;
   if (!s) s = fmnist_model_evaluate(fm, valid, metrics);
   fmnist_model_free(fm);
   fmnist_dataset_free(train);

@@ -1,8 +1,8 @@
 /* Robustness: a fitted model's accuracy on corrupted copies of a data set. */
 #include "base/alloc.h"
+#include "base/status.h"
 #include "fmnist/experiment.h"
 #include "fmnist/transform.h"
-#include "base/status.h"
 
 /* Accuracy on ds corrupted by one spec, seeded with (seed, index). */
 static fmnist_status one_spec(const fmnist_model *m, const fmnist_dataset *ds, const char *spec,

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "kernels/gemm.h"
 #include "base/rng.h"
 #include "base/status.h"
+#include "kernels/gemm.h"
 
 /* Rows sampled for the second moment matrix: plenty for its leading axes. */
 #define SAMPLE_ROWS 4096

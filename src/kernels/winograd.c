@@ -17,8 +17,8 @@
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include "kernels/winograd.h"
 
-#include "kernels/gemm.h"
 #include "base/threads.h"
+#include "kernels/gemm.h"
 
 /* Images per vector block in the transforms (their local arrays). */
 #define WINO_BLOCK 16

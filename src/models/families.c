@@ -1,6 +1,7 @@
 /* The registry of model families. A new family adds one line here. */
 #include "models/families.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* NULL-terminated. */
@@ -24,4 +25,11 @@ const fmnist__family *fmnist__family_by_id(uint32_t id) {
   return NULL;
 }
 
-const char *fmnist__family_names(void) { return "logreg|knn|forest|net"; }
+void fmnist__family_names(char *buf, size_t len) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; families[i] && used < len; i++) {
+    int w = snprintf(buf + used, len - used, "%s%s", i ? "|" : "", families[i]->name);
+    if (w > 0) used += (size_t)w;
+  }
+}

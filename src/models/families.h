@@ -6,7 +6,7 @@
 
 const fmnist__family *fmnist__family_by_name(const char *name);
 const fmnist__family *fmnist__family_by_id(uint32_t id);
-/* "logreg|knn|..." for messages; static storage. */
-const char *fmnist__family_names(void);
+/* "logreg|knn|..." into buf (len bytes), for messages. */
+void fmnist__family_names(char *buf, size_t len);
 
 #endif

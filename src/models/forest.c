@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "models/model_impl.h"
 #include "base/rng.h"
 #include "base/status.h"
 #include "base/threads.h"
+#include "models/model_impl.h"
 
 #define NF FMNIST_PIXELS
 #define NC FMNIST_CLASSES

@@ -5,15 +5,15 @@
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/alloc.h"
-#include "data/batch.h"
-#include "kernels/gemm.h"
-#include "models/model_impl.h"
+#include "base/clock.h"
 #include "base/rng.h"
 #include "base/status.h"
 #include "base/threads.h"
+#include "data/batch.h"
+#include "kernels/gemm.h"
+#include "models/model_impl.h"
 
 #define NF FMNIST_PIXELS  /* features */
 #define NC FMNIST_CLASSES /* classes */
@@ -51,12 +51,6 @@ typedef struct logreg_state {
 
 /* Rows standardized and scored per block in proba (bounds its buffer). */
 #define SCORE_BLOCK 1024
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Softmax of z[10] into p[10]; returns log of the normalizer relative to
  * max(z), so that -log p[y] = lse - (z[y] - max). */
@@ -284,7 +278,7 @@ static fmnist_status fit_sag(fit_ctx *f, double *w, double *b) {
   double zs[NC]; /* W . x_cur before scaling (W = U - cum G) */
   for (int c = 0; c < NC; c++) zs[c] = 0;
   for (size_t epoch = 0; epoch < f->cfg->max_iter && !s; epoch++) {
-    double t0 = now(), loss = 0;
+    double t0 = fmnist__now(), loss = 0;
     size_t ok = 0;
     for (size_t t = 0; t < n; t++) {
       size_t after = (size_t)fmnist__rng_below(&rng, n);
@@ -332,7 +326,7 @@ static fmnist_status fit_sag(fit_ctx *f, double *w, double *b) {
     for (int c = 0; c < NC; c++)
       for (int j = 0; j < NF; j++) f->wf[j * NC + c] = u[c * NF + j];
     for (int c = 0; c < NC; c++) f->bf[c] = (float)b[c];
-    s = end_epoch(f, epoch, loss / (double)n, (double)ok / (double)n, now() - t0);
+    s = end_epoch(f, epoch, loss / (double)n, (double)ok / (double)n, fmnist__now() - t0);
     if (done) break;
   }
 done:
@@ -365,7 +359,7 @@ static fmnist_status fit_sgd(fit_ctx *f, double *w, double *b) {
   }
   float *wf = f->wf; /* 784 x 10, updated in place */
   for (size_t epoch = 0; epoch < f->cfg->max_iter && !s; epoch++) {
-    double t0 = now(), loss = 0;
+    double t0 = fmnist__now(), loss = 0;
     size_t ok = 0;
     fmnist__epoch_order(f->m->seed, epoch, perm, n);
     for (size_t i0 = 0; i0 < n; i0 += bs) {
@@ -394,7 +388,7 @@ static fmnist_status fit_sgd(fit_ctx *f, double *w, double *b) {
     for (int c = 0; c < NC; c++)
       for (int j = 0; j < NF; j++) wd[c * NF + j] = wf[j * NC + c];
     int done = converged(wd, prev, (size_t)NF * NC, f->cfg->tol);
-    s = end_epoch(f, epoch, loss / (double)n, (double)ok / (double)n, now() - t0);
+    s = end_epoch(f, epoch, loss / (double)n, (double)ok / (double)n, fmnist__now() - t0);
     if (done) break;
   }
   if (!s) {

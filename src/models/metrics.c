@@ -2,8 +2,8 @@
 #include <math.h>
 
 #include "base/alloc.h"
-#include "fmnist/metrics.h"
 #include "base/status.h"
+#include "fmnist/metrics.h"
 
 #define K 10 /* classes */
 

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "models/families.h"
 #include "base/status.h"
 #include "base/threads.h"
+#include "models/families.h"
 
 static const char *const standardizations[] = {"pixel", "global", NULL};
 
@@ -65,9 +65,12 @@ FMNIST_API fmnist_status fmnist_model_create(const char *family, fmnist_model **
   FMNIST__CHECK_ARG(family);
   FMNIST__CHECK_ARG(out);
   const fmnist__family *f = fmnist__family_by_name(family);
-  if (!f)
+  if (!f) {
+    char names[128];
+    fmnist__family_names(names, sizeof names);
     return fmnist__fail(FMNIST_E_OPTION, "unknown model family \"%s\" (expected %s)", family,
-                        fmnist__family_names());
+                        names);
+  }
   return create_family(f, out);
 }
 
@@ -193,9 +196,9 @@ FMNIST_API fmnist_status fmnist_model_fit(fmnist_model *m, const fmnist_dataset 
     return fmnist__fail(FMNIST_E_INVALID, "fmnist_model_fit: the training set is empty");
   unfit(m);
   fit_standardization(m, train);
-  int blas = fmnist__blas_save();
+  fmnist__blas_enter();
   fmnist_status s = m->family->fit(m, train, valid && fmnist_dataset_count(valid) ? valid : NULL);
-  fmnist__blas_restore(blas);
+  fmnist__blas_leave();
   if (s) unfit(m);
   return s;
 }
@@ -215,9 +218,9 @@ FMNIST_API fmnist_status fmnist_model_proba(const fmnist_model *m, const uint8_t
                                             size_t n, float *proba) {
   fmnist_status s = check_predict_args(m, images, n, proba, __func__);
   if (s || n == 0) return s;
-  int blas = fmnist__blas_save();
+  fmnist__blas_enter();
   s = m->family->proba(m, images, n, proba);
-  fmnist__blas_restore(blas);
+  fmnist__blas_leave();
   return s;
 }
 
@@ -251,9 +254,9 @@ FMNIST_API fmnist_status fmnist_model_predict(const fmnist_model *m, const uint8
                                               size_t n, uint8_t *labels) {
   fmnist_status s = check_predict_args(m, images, n, labels, __func__);
   if (s || n == 0) return s;
-  int blas = fmnist__blas_save();
+  fmnist__blas_enter();
   s = predict_labels(m, images, n, labels);
-  fmnist__blas_restore(blas);
+  fmnist__blas_leave();
   return s;
 }
 
@@ -271,14 +274,14 @@ FMNIST_API fmnist_status fmnist_model_evaluate(const fmnist_model *m, const fmni
   } else if (n) {
     /* Labels from proba, except for families whose labels follow another
      * rule (KNN's tie breaking): those give both in one pass. */
-    int blas = fmnist__blas_save();
+    fmnist__blas_enter();
     if (m->family->predict) {
       s = m->family->predict(m, fmnist_dataset_images(ds), n, pred, proba);
     } else {
       s = m->family->proba(m, fmnist_dataset_images(ds), n, proba);
       if (!s) argmax_rows(proba, n, pred);
     }
-    fmnist__blas_restore(blas);
+    fmnist__blas_leave();
   }
   if (!s) s = fmnist_metrics_compute(fmnist_dataset_labels(ds), pred, proba, n, out);
   fmnist__free(proba);
@@ -342,22 +345,31 @@ void fmnist__model_standardize(const fmnist_model *m, const uint8_t *images, siz
 
 /* ---- save and load ---- */
 
-/* Limits of what a model file may claim, checked before use. */
+/* Limits of what a model file may claim, checked before use. A value's
+ * text, terminator included, is at most FMNIST__OPTION_MAX_TEXT bytes,
+ * which fmnist_model_set enforces too, so every model that can be made
+ * can be saved. */
 #define MAX_OPTIONS 256
 #define MAX_KEY 64
-#define MAX_VALUE 65536
+#define MAX_VALUE FMNIST__OPTION_MAX_TEXT
 #define MAX_EPOCHS 1000000
+/* Bytes of one history row in a file: its fields as f64. */
+#define EPOCH_BYTES (FMNIST_HISTORY_FIELDS * 8)
 
-static void put_options(const fmnist_model *m, fmnist__writer *w, char *value) {
+/* Options as count, then key and value texts; a value that cannot be
+ * formatted fails the save rather than being written empty. */
+static fmnist_status put_options(const fmnist_model *m, fmnist__writer *w, char *value) {
   size_t count = 0;
   while (fmnist_model_option_name(m, count)) count++;
   fmnist__put_u32(w, (uint32_t)count);
   for (size_t i = 0; i < count; i++) {
     const char *key = fmnist_model_option_name(m, i);
-    if (fmnist_model_get(m, key, value, MAX_VALUE)) value[0] = '\0';
+    fmnist_status s = fmnist_model_get(m, key, value, MAX_VALUE);
+    if (s) return s;
     fmnist__put_str(w, key);
     fmnist__put_str(w, value);
   }
+  return FMNIST_OK;
 }
 
 FMNIST_API fmnist_status fmnist_model_save(const fmnist_model *m, const char *path) {
@@ -367,15 +379,19 @@ FMNIST_API fmnist_status fmnist_model_save(const fmnist_model *m, const char *pa
   fmnist__writer w = {0};
   char *value = fmnist__alloc(MAX_VALUE);
   if (!value) return fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_save: out of memory");
-  put_options(m, &w, value);
+  fmnist_status s = put_options(m, &w, value);
   fmnist__free(value);
+  if (s) {
+    fmnist__writer_free(&w);
+    return s;
+  }
   fmnist__put_f32s(&w, m->mean, FMNIST_PIXELS);
   fmnist__put_f32s(&w, m->inv_std, FMNIST_PIXELS);
   fmnist__put_u32(&w, (uint32_t)m->epochs);
   for (size_t e = 0; e < m->epochs; e++)
-    for (int f = 0; f < 5; f++) fmnist__put_f64(&w, m->history[e].v[f]);
+    for (int f = 0; f < FMNIST_HISTORY_FIELDS; f++) fmnist__put_f64(&w, m->history[e].v[f]);
   m->family->save(m, &w);
-  fmnist_status s = fmnist__modelfile_write(path, m->family->id, &w);
+  s = fmnist__modelfile_write(path, m->family->id, &w);
   fmnist__writer_free(&w);
   return s;
 }
@@ -411,12 +427,12 @@ static fmnist_status get_common(fmnist_model *m, fmnist__reader *r) {
                        (double)m->mean[p], (double)m->inv_std[p]);
   uint32_t epochs = 0;
   if (!s) s = fmnist__get_u32(r, &epochs);
-  if (!s && (epochs > MAX_EPOCHS || epochs > r->left / 40))
+  if (!s && (epochs > MAX_EPOCHS || epochs > r->left / EPOCH_BYTES))
     s = fmnist__fail(FMNIST_E_FORMAT, "%s: history of %u epochs does not fit the file", r->path,
                      epochs);
   for (uint32_t e = 0; e < epochs && !s; e++) {
     fmnist__epoch row;
-    for (int f = 0; f < 5 && !s; f++) s = fmnist__get_f64(r, &row.v[f]);
+    for (int f = 0; f < FMNIST_HISTORY_FIELDS && !s; f++) s = fmnist__get_f64(r, &row.v[f]);
     if (!s) s = fmnist__model_add_epoch(m, &row);
   }
   return s;

@@ -7,12 +7,12 @@
 #ifndef FMNIST_SRC_MODEL_IMPL_H
 #define FMNIST_SRC_MODEL_IMPL_H
 
-#include "fmnist/model.h"
 #include "base/modelfile.h"
 #include "base/options.h"
+#include "fmnist/model.h"
 
 typedef struct fmnist__epoch {
-  double v[5]; /* indexed by fmnist_history_field */
+  double v[FMNIST_HISTORY_FIELDS]; /* indexed by fmnist_history_field */
 } fmnist__epoch;
 
 typedef struct fmnist__family {

@@ -3,24 +3,40 @@
 #include "nn/layer.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "base/status.h"
 
-static const struct {
-  const char *name;
-  const fmnist__layer_ops *ops;
-} kinds[FMNIST__L_KINDS] = {
-    [FMNIST__L_NOISE] = {"noise", &fmnist__noise_ops},
-    [FMNIST__L_CONV] = {"conv", &fmnist__conv_ops},
-    [FMNIST__L_POOL] = {"pool", &fmnist__pool_ops},
-    [FMNIST__L_BN] = {"bn", &fmnist__bn_ops},
-    [FMNIST__L_DROP] = {"drop", &fmnist__dropout_ops},
-    [FMNIST__L_RELU] = {"relu", &fmnist__act_ops},
-    [FMNIST__L_TANH] = {"tanh", &fmnist__act_ops},
-    [FMNIST__L_SIGMOID] = {"sigmoid", &fmnist__act_ops},
-    [FMNIST__L_FLATTEN] = {"flatten", &fmnist__flatten_ops},
-    [FMNIST__L_DENSE] = {"dense", &fmnist__dense_ops},
+#define KIND(k, name, min_f, max_f, usage, ops) [k] = {k, name, min_f, max_f, usage, ops}
+static const fmnist__layer_kind_desc kinds[FMNIST__L_KINDS] = {
+    KIND(FMNIST__L_NOISE, "noise", 2, 2, "noise:STD", &fmnist__noise_ops),
+    KIND(FMNIST__L_CONV, "conv", 3, 5, "conv:FILTERS:K[:S[:same|valid]]", &fmnist__conv_ops),
+    KIND(FMNIST__L_POOL, "pool", 2, 2, "pool:P", &fmnist__pool_ops),
+    KIND(FMNIST__L_BN, "bn", 1, 3, "bn[:MOMENTUM[:EPS]]", &fmnist__bn_ops),
+    KIND(FMNIST__L_DROP, "drop", 2, 2, "drop:RATE", &fmnist__dropout_ops),
+    KIND(FMNIST__L_RELU, "relu", 1, 1, "relu", &fmnist__act_ops),
+    KIND(FMNIST__L_TANH, "tanh", 1, 1, "tanh", &fmnist__act_ops),
+    KIND(FMNIST__L_SIGMOID, "sigmoid", 1, 1, "sigmoid", &fmnist__act_ops),
+    KIND(FMNIST__L_FLATTEN, "flatten", 1, 1, "flatten", &fmnist__flatten_ops),
+    KIND(FMNIST__L_DENSE, "dense", 2, 2, "dense:UNITS", &fmnist__dense_ops),
 };
+
+const fmnist__layer_kind_desc *fmnist__layer_kind_find(const char *name) {
+  for (size_t k = 0; k < FMNIST__L_KINDS; k++)
+    if (strcmp(kinds[k].name, name) == 0) return &kinds[k];
+  return NULL;
+}
+
+void fmnist__layer_kind_list(char *buf, size_t len) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t k = 0; k < FMNIST__L_KINDS && used < len; k++) {
+    const char *sep = k == 0 ? "" : k + 1 < FMNIST__L_KINDS ? ", " : " or ";
+    int w = snprintf(buf + used, len - used, "%s%s", sep, kinds[k].name);
+    if (w > 0) used += (size_t)w;
+  }
+}
 
 const char *fmnist__layer_name(fmnist__layer_kind kind) {
   return (unsigned)kind < FMNIST__L_KINDS ? kinds[kind].name : "?";

@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fmnist/base.h"
 #include "base/rng.h"
+#include "fmnist/base.h"
 
 typedef enum fmnist__layer_kind {
   FMNIST__L_NOISE = 0,
@@ -24,7 +24,7 @@ typedef enum fmnist__layer_kind {
   FMNIST__L_POOL,
   FMNIST__L_BN,
   FMNIST__L_DROP,
-  FMNIST__L_RELU,
+  FMNIST__L_RELU, /* the activations in fmnist_activation's order */
   FMNIST__L_TANH,
   FMNIST__L_SIGMOID,
   FMNIST__L_FLATTEN,
@@ -97,6 +97,20 @@ struct fmnist__layer {
                                  where the path does not apply */
 };
 
+/* A kind in the one table of layer kinds (layer.c): its name and grammar
+ * in specs and its ops. */
+typedef struct fmnist__layer_kind_desc {
+  fmnist__layer_kind kind;
+  const char *name;              /* as in specs: "conv" */
+  size_t min_fields, max_fields; /* ':'-separated fields, name included */
+  const char *usage;             /* for messages: "conv:FILTERS:K[:S[:same|valid]]" */
+  const fmnist__layer_ops *ops;
+} fmnist__layer_kind_desc;
+
+/* The kind named name, or NULL. */
+const fmnist__layer_kind_desc *fmnist__layer_kind_find(const char *name);
+/* "noise, conv, ... or dense" into buf (len bytes), for messages. */
+void fmnist__layer_kind_list(char *buf, size_t len);
 /* Name of a kind as in specs ("conv", "relu", ...). */
 const char *fmnist__layer_name(fmnist__layer_kind kind);
 /* Sets l (spec, ops, input shape) and calls setup. Pointers stay NULL. */

@@ -3,9 +3,9 @@
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <math.h>
 
-#include "nn/layer.h"
 #include "base/status.h"
 #include "base/threads.h"
+#include "nn/layer.h"
 
 static fmnist_status act_setup(fmnist__layer *l) {
   l->out_c = l->in_c;

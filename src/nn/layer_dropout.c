@@ -8,10 +8,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "nn/layer.h"
 #include "base/rng.h"
 #include "base/status.h"
 #include "base/threads.h"
+#include "nn/layer.h"
 
 /* Values per random sub-stream. */
 #define DROP_BLOCK 4096

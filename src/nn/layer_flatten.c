@@ -3,8 +3,8 @@
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <string.h>
 
-#include "nn/layer.h"
 #include "base/status.h"
+#include "nn/layer.h"
 
 static fmnist_status flatten_setup(fmnist__layer *l) {
   l->out_c = l->in_c * l->in_h * l->in_w;

@@ -5,8 +5,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "nn/layer.h"
 #include "base/status.h"
+#include "nn/layer.h"
 
 static fmnist_status noise_setup(fmnist__layer *l) {
   l->out_c = l->in_c;

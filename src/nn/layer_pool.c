@@ -8,9 +8,9 @@
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <stddef.h>
 
-#include "nn/layer.h"
 #include "base/status.h"
 #include "base/threads.h"
+#include "nn/layer.h"
 
 static fmnist_status pool_setup(fmnist__layer *l) {
   size_t k = l->spec.kernel;

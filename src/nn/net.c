@@ -5,16 +5,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 
-#include "kernels/adam.h"
 #include "base/alloc.h"
-#include "data/batch.h"
-#include "kernels/loss.h"
-#include "nn/net_impl.h"
+#include "base/clock.h"
 #include "base/rng.h"
 #include "base/status.h"
 #include "base/threads.h"
+#include "data/batch.h"
+#include "kernels/adam.h"
+#include "kernels/loss.h"
+#include "nn/net_impl.h"
 
 /* Images per inference chunk, one chunk per task: small enough that a
  * chunk's conv cols stay in the core's cache (conv2: 288 x 16*196 floats,
@@ -46,12 +46,6 @@ static const fmnist__option options[] = {
     {"lr_schedule", FMNIST__OPT_CHOICE, offsetof(fmnist__net_config, lr_schedule), "constant", 0,
      0, lr_schedules, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL}};
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* ---- inference ---- */
 
@@ -420,7 +414,7 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
   if (!img) s = fmnist__fail(FMNIST_E_NOMEM, "net: out of memory");
   size_t step = 0;
   for (size_t e = 0; e < cfg->epochs && !s; e++) {
-    double t0 = now(), loss = 0;
+    double t0 = fmnist__now(), loss = 0;
     size_t correct = 0;
     fmnist__epoch_order(m->seed, e, t.order, n);
     for (size_t b = 0; b < n_batches && !s; b++) {
@@ -451,7 +445,7 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
     if (valid)
       evaluate(m, net, &t.infer, valid, t.chunk_loss, t.chunk_correct,
                &row.v[FMNIST_HISTORY_VALID_LOSS], &row.v[FMNIST_HISTORY_VALID_ACCURACY]);
-    row.v[FMNIST_HISTORY_SECONDS] = now() - t0;
+    row.v[FMNIST_HISTORY_SECONDS] = fmnist__now() - t0;
     s = fmnist__model_add_epoch(m, &row);
     if (!s) s = fmnist__model_progress(m, FMNIST_STAGE_EPOCH, e + 1, cfg->epochs);
   }

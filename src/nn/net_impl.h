@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "nn/layer.h"
 #include "models/model_impl.h"
+#include "nn/layer.h"
 
 typedef struct fmnist__net_config {
   char *layers; /* spec text (net.h grammar) */

@@ -1,109 +1,54 @@
 /* Layer specs of the "net" family: the text grammar (fmnist/net.h), shape
  * checking, building the layer list, and the fmnist_net_add_* appenders. */
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
-#include "fmnist/net.h"
-#include "nn/net_impl.h"
+#include "base/lexer.h"
 #include "base/options.h"
 #include "base/status.h"
+#include "fmnist/net.h"
+#include "nn/net_impl.h"
 
-#define MAX_FIELDS 5
 #define MAX_FILTERS 4096
 #define MAX_UNITS 65536
 #define MAX_LAYERS 1024
 
-/* The token being parsed, for messages. */
-typedef struct tok {
-  const char *text;
-  size_t len, index, pos; /* index: 1-based token number; pos: 0-based char */
-} tok;
+#define bad(t, ...) fmnist__lex_fail("option layers", t, __VA_ARGS__)
 
-static fmnist_status bad(const tok *t, const char *why) {
-  return fmnist__fail(FMNIST_E_OPTION,
-                      "option layers: token %zu \"%.*s\" (at character %zu): %s", t->index,
-                      (int)t->len, t->text, t->pos, why);
-}
-
-/* Whole number in [lo, hi] from a field (digits only). */
-static int get_size(const char *f, size_t lo, size_t hi, size_t *out) {
-  if (!*f) return 0;
-  for (const char *c = f; *c; c++)
-    if (*c < '0' || *c > '9') return 0;
-  errno = 0;
-  unsigned long long v = strtoull(f, NULL, 10);
-  if (errno || v < lo || v > hi) return 0;
+/* A whole number in [lo, hi] (digits only) into *out. */
+static int get_size(const char *field, size_t lo, size_t hi, size_t *out) {
+  uint64_t v;
+  if (!fmnist__lex_whole(field, lo, hi, &v)) return 0;
   *out = (size_t)v;
   return 1;
 }
 
-/* Finite number in [lo, hi) (or [lo, hi] if closed). */
-static int get_real(const char *f, double lo, double hi, int closed, double *out) {
-  char *end;
-  if (!*f) return 0;
-  errno = 0;
-  double v = strtod(f, &end);
-  if (*end || errno || !isfinite(v) || v < lo || v > hi || (!closed && v == hi)) return 0;
-  *out = v;
-  return 1;
-}
-
-static fmnist_status parse_token(const tok *t, fmnist__layer_spec *s) {
-  char buf[128], *field[MAX_FIELDS];
-  size_t nf = 0;
-  if (t->len >= sizeof buf) return bad(t, "token too long");
-  memcpy(buf, t->text, t->len);
-  buf[t->len] = '\0';
-  for (char *p = buf;;) {
-    if (nf == MAX_FIELDS) return bad(t, "too many ':' fields");
-    field[nf++] = p;
-    char *colon = strchr(p, ':');
-    if (!colon) break;
-    *colon = '\0';
-    p = colon + 1;
+static fmnist_status parse_token(const fmnist__token *t, fmnist__layer_spec *s) {
+  fmnist__fields f;
+  if (!fmnist__lex_fields(t, &f)) return bad(t, "too long, or too many ':' fields");
+  const fmnist__layer_kind_desc *k = fmnist__layer_kind_find(f.field[0]);
+  if (!k) {
+    char list[160];
+    fmnist__layer_kind_list(list, sizeof list);
+    return bad(t, "unknown layer (expected %s)", list);
   }
-  const char *name = field[0];
+  if (f.n < k->min_fields || f.n > k->max_fields) return bad(t, "expected %s", k->usage);
+  const char *const *field = f.field;
   *s = (fmnist__layer_spec){0};
+  s->kind = k->kind;
   s->stride = 1;
   s->same = 1;
-  static const struct {
-    const char *name;
-    fmnist__layer_kind kind;
-    size_t min_f, max_f; /* number of fields, name included */
-    const char *usage;
-  } forms[] = {
-      {"noise", FMNIST__L_NOISE, 2, 2, "expected noise:STD"},
-      {"conv", FMNIST__L_CONV, 3, 5, "expected conv:FILTERS:K[:S[:same|valid]]"},
-      {"pool", FMNIST__L_POOL, 2, 2, "expected pool:P"},
-      {"bn", FMNIST__L_BN, 1, 3, "expected bn[:MOMENTUM[:EPS]]"},
-      {"drop", FMNIST__L_DROP, 2, 2, "expected drop:RATE"},
-      {"relu", FMNIST__L_RELU, 1, 1, "expected relu"},
-      {"tanh", FMNIST__L_TANH, 1, 1, "expected tanh"},
-      {"sigmoid", FMNIST__L_SIGMOID, 1, 1, "expected sigmoid"},
-      {"flatten", FMNIST__L_FLATTEN, 1, 1, "expected flatten"},
-      {"dense", FMNIST__L_DENSE, 2, 2, "expected dense:UNITS"},
-  };
-  size_t k = 0, nforms = sizeof forms / sizeof forms[0];
-  while (k < nforms && strcmp(forms[k].name, name) != 0) k++;
-  if (k == nforms)
-    return bad(t, "unknown layer (expected noise, conv, pool, bn, drop, relu, tanh, sigmoid, "
-                  "flatten or dense)");
-  if (nf < forms[k].min_f || nf > forms[k].max_f) return bad(t, forms[k].usage);
-  s->kind = forms[k].kind;
   switch (s->kind) {
   case FMNIST__L_NOISE:
-    if (!get_real(field[1], 0, 100, 1, &s->rate)) return bad(t, "noise std must be 0..100");
+    if (!fmnist__lex_real(field[1], 0, 100, 0, &s->rate)) return bad(t, "noise std must be 0..100");
     break;
   case FMNIST__L_CONV:
     if (!get_size(field[1], 1, MAX_FILTERS, &s->units)) return bad(t, "filters must be 1..4096");
     if (!get_size(field[2], 1, FMNIST_SIDE, &s->kernel)) return bad(t, "kernel must be 1..28");
-    if (nf > 3 && !get_size(field[3], 1, FMNIST_SIDE, &s->stride))
+    if (f.n > 3 && !get_size(field[3], 1, FMNIST_SIDE, &s->stride))
       return bad(t, "stride must be 1..28");
-    if (nf > 4) {
+    if (f.n > 4) {
       if (strcmp(field[4], "same") == 0) s->same = 1;
       else if (strcmp(field[4], "valid") == 0) s->same = 0;
       else return bad(t, "padding must be same or valid");
@@ -115,12 +60,14 @@ static fmnist_status parse_token(const tok *t, fmnist__layer_spec *s) {
   case FMNIST__L_BN:
     s->rate = FMNIST__BN_MOMENTUM;
     s->eps = FMNIST__BN_EPS;
-    if (nf > 1 && !get_real(field[1], 0, 1, 0, &s->rate)) return bad(t, "bn momentum must be in [0, 1)");
-    if (nf > 2 && (!get_real(field[2], 0, 1, 1, &s->eps) || s->eps == 0))
+    if (f.n > 1 && !fmnist__lex_real(field[1], 0, 1, 1, &s->rate))
+      return bad(t, "bn momentum must be in [0, 1)");
+    if (f.n > 2 && (!fmnist__lex_real(field[2], 0, 1, 0, &s->eps) || s->eps == 0))
       return bad(t, "bn eps must be in (0, 1]");
     break;
   case FMNIST__L_DROP:
-    if (!get_real(field[1], 0, 1, 0, &s->rate)) return bad(t, "dropout rate must be in [0, 1)");
+    if (!fmnist__lex_real(field[1], 0, 1, 1, &s->rate))
+      return bad(t, "dropout rate must be in [0, 1)");
     break;
   case FMNIST__L_DENSE:
     if (!get_size(field[1], 1, MAX_UNITS, &s->units)) return bad(t, "units must be 1..65536");
@@ -135,7 +82,7 @@ static fmnist_status parse_token(const tok *t, fmnist__layer_spec *s) {
  * total size; if layers is not NULL also fills it (flatten inserted before
  * a dense layer with a spatial input). toks (may be NULL) name the tokens
  * in messages. */
-static fmnist_status walk(const fmnist__layer_spec *specs, size_t n, const tok *toks,
+static fmnist_status walk(const fmnist__layer_spec *specs, size_t n, const fmnist__token *toks,
                           fmnist__layer *layers, size_t *n_layers, size_t *n_params,
                           size_t *n_stats) {
   size_t c = 1, h = FMNIST_SIDE, w = FMNIST_SIDE, count = 0, params = 0, stats = 0;
@@ -155,7 +102,7 @@ static fmnist_status walk(const fmnist__layer_spec *specs, size_t n, const tok *
       if (!toks) return s;
       char why[256];
       snprintf(why, sizeof why, "%s", fmnist_last_error());
-      return bad(&toks[i], why);
+      return bad(&toks[i], "%s", why);
     }
     params += l.n_w + l.n_b;
     stats += l.n_stats;
@@ -174,13 +121,7 @@ static fmnist_status walk(const fmnist__layer_spec *specs, size_t n, const tok *
 }
 
 fmnist_status fmnist__net_parse(const char *text, fmnist__layer_spec **specs, size_t *n) {
-  size_t count = 0;
-  for (const char *p = text; *p;) { /* count tokens */
-    while (*p && strchr(" \t\r\n", *p)) p++;
-    if (!*p) break;
-    count++;
-    while (*p && !strchr(" \t\r\n", *p)) p++;
-  }
+  size_t count = fmnist__lex_count(text);
   if (count > MAX_LAYERS)
     return fmnist__fail(FMNIST_E_OPTION, "option layers: %zu layers, at most %d", count,
                         MAX_LAYERS);
@@ -188,18 +129,13 @@ fmnist_status fmnist__net_parse(const char *text, fmnist__layer_spec **specs, si
   *n = 0;
   if (count == 0) return FMNIST_OK;
   fmnist__layer_spec *sp = fmnist__calloc(count, sizeof *sp);
-  tok *toks = fmnist__calloc(count, sizeof *toks);
+  fmnist__token *toks = fmnist__calloc(count, sizeof *toks);
   fmnist_status s = FMNIST_OK;
   if (!sp || !toks) s = fmnist__fail(FMNIST_E_NOMEM, "option layers: out of memory");
-  size_t i = 0;
-  for (const char *p = text; *p && !s;) {
-    while (*p && strchr(" \t\r\n", *p)) p++;
-    if (!*p) break;
-    const char *start = p;
-    while (*p && !strchr(" \t\r\n", *p)) p++;
-    toks[i] = (tok){start, (size_t)(p - start), i + 1, (size_t)(start - text)};
+  fmnist__token t = {0};
+  for (size_t i = 0; !s && fmnist__lex_next(text, &t); i++) {
+    toks[i] = t;
     s = parse_token(&toks[i], &sp[i]);
-    i++;
   }
   size_t nl, np, ns;
   if (!s) s = walk(sp, count, toks, NULL, &nl, &np, &ns);
@@ -335,11 +271,11 @@ FMNIST_API fmnist_status fmnist_net_add_noise(fmnist_model *m, double std) {
 }
 
 FMNIST_API fmnist_status fmnist_net_add_activation(fmnist_model *m, fmnist_activation act) {
-  static const char *const names[] = {"relu", "tanh", "sigmoid"};
+  /* The activations' kinds follow one another as the enum's values do. */
   if ((unsigned)act > FMNIST_ACTIVATION_SIGMOID)
     return fmnist__fail(FMNIST_E_OPTION, "fmnist_net_add_activation: unknown activation %d",
                         (int)act);
-  return append(m, names[act]);
+  return append(m, fmnist__layer_name((fmnist__layer_kind)(FMNIST__L_RELU + act)));
 }
 
 FMNIST_API fmnist_status fmnist_net_add_spec(fmnist_model *m, const char *spec) {

@@ -1,13 +1,13 @@
 /* The transform pipeline: handle, op list, spec parser, apply. */
 #include "transform/transform_impl.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/lexer.h"
 #include "base/status.h"
 #include "base/threads.h"
 
@@ -196,59 +196,39 @@ static const struct spec_word {
     {"brightness", FMNIST__TF_CONTRAST, 0, 1},
 };
 #define N_SPEC_WORDS (sizeof spec_words / sizeof spec_words[0])
-#define SPEC_WORD_LIST \
-  "noise, saltpepper, shift, flip, rotate, blur, occlude, contrast, brightness"
 
-static int is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-         c == '\f';
-}
+#define bad(t, ...) fmnist__lex_fail("transform spec", t, __VA_ARGS__)
 
-/* Parses one token tok[0..len-1] into *op; msg says why on failure. */
-static fmnist_status parse_token(const char *tok, size_t len,
-                                 fmnist__tf_op *op, char *msg, size_t mlen) {
-  const char *colon = memchr(tok, ':', len);
-  if (!colon) {
-    snprintf(msg, mlen, "expected NAME:VALUE");
-    return FMNIST_E_OPTION;
-  }
-  size_t name_len = (size_t)(colon - tok);
+/* Parses one NAME:VALUE token into *op. The value is a real number; the
+ * ops that need a whole number accept one written as a real ("shift:2.0").
+ * Its range is the op's own check. */
+static fmnist_status parse_token(const fmnist__token *t, fmnist__tf_op *op) {
+  fmnist__fields f;
+  if (!fmnist__lex_fields(t, &f) || f.n != 2)
+    return bad(t, "expected NAME:VALUE (at most %d characters)", FMNIST__LEX_MAX_TOKEN);
   const struct spec_word *w = NULL;
-  for (size_t i = 0; i < N_SPEC_WORDS; i++)
-    if (strlen(spec_words[i].name) == name_len &&
-        memcmp(spec_words[i].name, tok, name_len) == 0)
-      w = &spec_words[i];
+  for (size_t i = 0; i < N_SPEC_WORDS && !w; i++)
+    if (strcmp(spec_words[i].name, f.field[0]) == 0) w = &spec_words[i];
   if (!w) {
-    snprintf(msg, mlen, "unknown op '%.*s' (expected one of " SPEC_WORD_LIST
-             ")", (int)name_len, tok);
-    return FMNIST_E_OPTION;
+    char list[160] = "";
+    for (size_t i = 0, used = 0; i < N_SPEC_WORDS && used < sizeof list; i++) {
+      int n = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", spec_words[i].name);
+      if (n > 0) used += (size_t)n;
+    }
+    return bad(t, "unknown op '%s' (expected one of %s)", f.field[0], list);
   }
-  /* strtod needs a terminated string; a number longer than this is not a
-   * number we want anyway. */
-  char num[64];
-  size_t num_len = len - name_len - 1;
-  if (num_len == 0 || num_len >= sizeof num) {
-    snprintf(msg, mlen, "%s: missing or overlong value", w->name);
-    return FMNIST_E_OPTION;
-  }
-  memcpy(num, colon + 1, num_len);
-  num[num_len] = '\0';
-  char *end;
-  errno = 0;
-  double v = strtod(num, &end);
-  if (end != num + num_len) {
-    snprintf(msg, mlen, "%s: value '%s' is not a number", w->name, num);
-    return FMNIST_E_OPTION;
-  }
-  if (w->integer && isfinite(v) && v != floor(v)) {
-    snprintf(msg, mlen, "%s: value '%s' is not a whole number", w->name, num);
-    return FMNIST_E_OPTION;
-  }
-  /* Overflow (ERANGE with HUGE_VAL) is left to the op's check, which
-   * rejects infinities by name; underflow to 0 or a denormal is harmless. */
+  double v;
+  if (!fmnist__lex_real(f.field[1], -HUGE_VAL, HUGE_VAL, 0, &v))
+    return bad(t, "%s: value '%s' is not a finite number", w->name, f.field[1]);
+  if (w->integer && v != floor(v))
+    return bad(t, "%s: value '%s' is not a whole number", w->name, f.field[1]);
+  char msg[256];
   double a = w->is_brightness ? 1.0 : v;
   double b = w->is_brightness ? v : 0.0;
-  return make_op(w->kind, a, b, op, msg, mlen);
+  fmnist_status s = make_op(w->kind, a, b, op, msg, sizeof msg);
+  if (s == FMNIST_E_OPTION) return bad(t, "%s", msg);
+  if (s) return fmnist__fail(s, "transform spec: %s", msg);
+  return FMNIST_OK;
 }
 
 FMNIST_API fmnist_status fmnist_transform_add_spec(fmnist_transform *t,
@@ -257,48 +237,28 @@ FMNIST_API fmnist_status fmnist_transform_add_spec(fmnist_transform *t,
   FMNIST__CHECK_ARG(spec);
   /* Parse everything into a side list first, so that a bad token anywhere
    * leaves the pipeline exactly as it was (all or nothing). */
-  size_t count = 0;
-  for (const char *p = spec; *p;) {
-    while (is_space(*p)) p++;
-    if (!*p) break;
-    count++;
-    while (*p && !is_space(*p)) p++;
-  }
+  size_t count = fmnist__lex_count(spec);
   if (count == 0) return FMNIST_OK;
   fmnist__tf_op *ops = fmnist__calloc(count, sizeof *ops);
   if (!ops) return fmnist__fail(FMNIST_E_NOMEM, "transform spec: out of memory");
   size_t done = 0;
   fmnist_status s = FMNIST_OK;
-  for (const char *p = spec; *p;) {
-    while (is_space(*p)) p++;
-    if (!*p) break;
-    const char *tok = p;
-    while (*p && !is_space(*p)) p++;
-    size_t len = (size_t)(p - tok);
-    char msg[256];
-    s = parse_token(tok, len, &ops[done], msg, sizeof msg);
-    if (s != FMNIST_OK) {
-      s = fmnist__fail(s,
-                       "transform spec: token %zu '%.*s' (at character %zu): "
-                       "%s",
-                       done + 1, len > 64 ? 64 : (int)len, tok,
-                       (size_t)(tok - spec), msg);
-      goto fail;
-    }
-    done++;
+  fmnist__token tok = {0};
+  while (!s && fmnist__lex_next(spec, &tok)) {
+    s = parse_token(&tok, &ops[done]);
+    if (!s) done++;
   }
-  if (!reserve(t, count)) {
+  if (!s && !reserve(t, count))
     s = fmnist__fail(FMNIST_E_NOMEM, "transform spec: out of memory");
-    goto fail;
+  if (s) {
+    free_ops(ops, done);
+    fmnist__free(ops);
+    return s;
   }
   memcpy(t->ops + t->n, ops, count * sizeof *ops);
   t->n += count;
   fmnist__free(ops);
   return FMNIST_OK;
-fail:
-  free_ops(ops, done);
-  fmnist__free(ops);
-  return s;
 }
 
 /* ---- apply ---- */

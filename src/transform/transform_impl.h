@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fmnist/transform.h"
 #include "base/rng.h"
+#include "fmnist/transform.h"
 
 typedef enum fmnist__tf_kind {
   FMNIST__TF_NOISE = 0,    /* a = std */
