@@ -12,13 +12,6 @@
 #define NF FMNIST_PIXELS
 #define NC FMNIST_CLASSES
 
-static uint32_t rnd(uint32_t *s) {
-  *s ^= *s << 13;
-  *s ^= *s >> 17;
-  *s ^= *s << 5;
-  return *s;
-}
-static double unit(uint32_t *s) { return (double)(rnd(s) % 100000) / 100000.0; }
 
 /* Central differences with h = 1e-5 on a smooth objective of size ~1 have
  * truncation error ~h^2 and rounding ~1e-16/h = 1e-11: 1e-7 absolute is a
@@ -30,14 +23,14 @@ START_TEST(test_gradient) {
   uint8_t y[N];
   double b[NC], gb[NC], gbt[NC];
   uint32_t s = 12345;
-  for (size_t i = 0; i < N * NF; i++) x[i] = (float)(unit(&s) * 2 - 1);
-  for (size_t k = 0; k < NC * NF; k++) w[k] = (unit(&s) - 0.5) * 0.1;
-  for (int c = 0; c < NC; c++) b[c] = unit(&s) - 0.5;
-  for (int i = 0; i < N; i++) y[i] = (uint8_t)(rnd(&s) % NC);
+  for (size_t i = 0; i < N * NF; i++) x[i] = (float)(fmnist_test_unit(&s) * 2 - 1);
+  for (size_t k = 0; k < NC * NF; k++) w[k] = (fmnist_test_unit(&s) - 0.5) * 0.1;
+  for (int c = 0; c < NC; c++) b[c] = fmnist_test_unit(&s) - 0.5;
+  for (int i = 0; i < N; i++) y[i] = (uint8_t)(fmnist_test_rand(&s) % NC);
   const double alpha = 0.3, h = 1e-5;
   fmnist__logreg_objective(x, y, N, w, b, alpha, gw, gb);
   for (int t = 0; t < 40; t++) {
-    size_t k = rnd(&s) % (NC * NF);
+    size_t k = fmnist_test_rand(&s) % (NC * NF);
     double keep = w[k];
     w[k] = keep + h;
     double fp = fmnist__logreg_objective(x, y, N, w, b, alpha, gtmp, gbt);
@@ -72,7 +65,7 @@ START_TEST(test_sag_optimum) {
   uint32_t s = 777;
   for (int i = 0; i < N; i++) {
     lab[i] = (uint8_t)(i % NC);
-    for (int p = 0; p < NF; p++) img[i * NF + p] = (uint8_t)(rnd(&s) % 256);
+    for (int p = 0; p < NF; p++) img[i * NF + p] = (uint8_t)(fmnist_test_rand(&s) % 256);
   }
   fmnist_dataset *ds;
   ck_assert_int_eq(fmnist_dataset_from_memory(img, lab, N, &ds), FMNIST_OK);

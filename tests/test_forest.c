@@ -11,12 +11,6 @@
 #define NF FMNIST_PIXELS
 #define NC FMNIST_CLASSES
 
-static uint32_t rnd(uint32_t *s) {
-  *s ^= *s << 13;
-  *s ^= *s >> 17;
-  *s ^= *s << 5;
-  return *s;
-}
 
 static fmnist_model *forest(const char *const *opts) {
   fmnist_model *m;
@@ -32,8 +26,8 @@ static fmnist_dataset *informative(size_t n, uint32_t seed, uint8_t *img, uint8_
   uint32_t s = seed | 1;
   for (size_t i = 0; i < n; i++) {
     lab[i] = (uint8_t)(i % 2);
-    for (int p = 0; p < NF; p++) img[i * NF + p] = (uint8_t)(rnd(&s) % 256);
-    img[i * NF + 300] = (uint8_t)(lab[i] ? 150 + rnd(&s) % 106 : rnd(&s) % 101);
+    for (int p = 0; p < NF; p++) img[i * NF + p] = (uint8_t)(fmnist_test_rand(&s) % 256);
+    img[i * NF + 300] = (uint8_t)(lab[i] ? 150 + fmnist_test_rand(&s) % 106 : fmnist_test_rand(&s) % 101);
   }
   /* Make the extremes present, so the best threshold is known exactly. */
   img[0 * NF + 300] = 100;
@@ -102,28 +96,11 @@ START_TEST(test_known_split) {
 }
 END_TEST
 
-/* Ten noisy classes, for the tests that need real trees. */
-static fmnist_dataset *noisy(size_t n, uint32_t seed) {
-  uint8_t *img = malloc(n * NF), *lab = malloc(n);
-  uint32_t s = seed | 1;
-  for (size_t i = 0; i < n; i++) {
-    int c = (int)(rnd(&s) % NC);
-    lab[i] = (uint8_t)c;
-    for (int p = 0; p < NF; p++)
-      img[i * NF + p] = (uint8_t)((p % NC == c ? 60 : 0) + rnd(&s) % 196);
-  }
-  fmnist_dataset *ds;
-  ck_assert_int_eq(fmnist_dataset_from_memory(img, lab, n, &ds), FMNIST_OK);
-  free(img);
-  free(lab);
-  return ds;
-}
-
 /* Tree t draws from stream (seed, t) whichever thread builds it, and each
  * image's probabilities sum the trees in order: bit-identical at 1 and 2
  * (and 3) threads. A different seed gives a different forest. */
 START_TEST(test_threads_identical) {
-  fmnist_dataset *ds = noisy(600, 21);
+  fmnist_dataset *ds = fmnist_test_noisy_stripes(600, 21);
   const char *threads[] = {"1", "2", "3"};
   float p[4][100 * NC];
   for (int k = 0; k < 4; k++) {
@@ -145,7 +122,7 @@ END_TEST
  * two images are equal); leaves of min_samples_leaf = 50 cannot, and
  * max_depth = 2 trees hold at most 4 distinct leaf distributions. */
 START_TEST(test_stopping_rules) {
-  fmnist_dataset *ds = noisy(300, 8);
+  fmnist_dataset *ds = fmnist_test_noisy_stripes(300, 8);
   const uint8_t *img = fmnist_dataset_images(ds), *lab = fmnist_dataset_labels(ds);
   uint8_t pred[300];
   const char *full[] = {"n_trees", "1", "bootstrap", "0", "threads", "1", NULL};
@@ -199,7 +176,7 @@ static int cancel(void *user, fmnist_stage stage, size_t done, size_t total) {
 }
 
 START_TEST(test_progress) {
-  fmnist_dataset *ds = noisy(100, 4);
+  fmnist_dataset *ds = fmnist_test_noisy_stripes(100, 4);
   const char *opts[] = {"n_trees", "10", "threads", "1", NULL};
   fmnist_model *m = forest(opts);
   fmnist_model_set_progress(m, count_trees, NULL);
@@ -250,7 +227,7 @@ START_TEST(test_defaults) {
 END_TEST
 
 START_TEST(test_save_load) {
-  fmnist_dataset *ds = noisy(200, 12);
+  fmnist_dataset *ds = fmnist_test_noisy_stripes(200, 12);
   const char *opts[] = {"n_trees", "7", "threads", "2", NULL};
   fmnist_model *m = forest(opts), *l;
   ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);

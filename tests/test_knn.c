@@ -11,12 +11,6 @@
 #define NF FMNIST_PIXELS
 #define NC FMNIST_CLASSES
 
-static uint32_t rnd(uint32_t *s) {
-  *s ^= *s << 13;
-  *s ^= *s >> 17;
-  *s ^= *s << 5;
-  return *s;
-}
 
 /* Random images; pixels in 0..63 only on the first 100 pixels (the rest
  * stay 0, as the background of real images), so distances vary a lot. */
@@ -24,8 +18,8 @@ static void random_images(uint8_t *img, uint8_t *lab, size_t n, uint32_t seed) {
   uint32_t s = seed | 1;
   memset(img, 0, n * NF);
   for (size_t i = 0; i < n; i++) {
-    lab[i] = (uint8_t)(rnd(&s) % NC);
-    for (int p = 0; p < 100; p++) img[i * NF + p] = (uint8_t)(rnd(&s) % 64);
+    lab[i] = (uint8_t)(fmnist_test_rand(&s) % NC);
+    for (int p = 0; p < 100; p++) img[i * NF + p] = (uint8_t)(fmnist_test_rand(&s) % 64);
   }
 }
 
@@ -35,12 +29,12 @@ static void clustered_images(uint8_t *img, uint8_t *lab, size_t n, uint32_t seed
   uint8_t proto[12][NF];
   uint32_t s = 12345;
   for (int c = 0; c < 12; c++)
-    for (int p = 0; p < NF; p++) proto[c][p] = (uint8_t)(rnd(&s) % 240);
+    for (int p = 0; p < NF; p++) proto[c][p] = (uint8_t)(fmnist_test_rand(&s) % 240);
   s = seed | 1;
   for (size_t i = 0; i < n; i++) {
-    int c = (int)(rnd(&s) % 12);
+    int c = (int)(fmnist_test_rand(&s) % 12);
     lab[i] = (uint8_t)(c % NC);
-    for (int p = 0; p < NF; p++) img[i * NF + p] = (uint8_t)(proto[c][p] + rnd(&s) % 17);
+    for (int p = 0; p < NF; p++) img[i * NF + p] = (uint8_t)(proto[c][p] + fmnist_test_rand(&s) % 17);
   }
 }
 
@@ -50,8 +44,8 @@ static void clustered_images(uint8_t *img, uint8_t *lab, size_t n, uint32_t seed
 static void noise_images(uint8_t *img, uint8_t *lab, size_t n, uint32_t seed) {
   uint32_t s = seed | 1;
   for (size_t i = 0; i < n; i++) {
-    lab[i] = (uint8_t)(rnd(&s) % NC);
-    for (int p = 0; p < NF; p++) img[i * NF + p] = (uint8_t)rnd(&s);
+    lab[i] = (uint8_t)(fmnist_test_rand(&s) % NC);
+    for (int p = 0; p < NF; p++) img[i * NF + p] = (uint8_t)fmnist_test_rand(&s);
   }
 }
 

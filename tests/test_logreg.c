@@ -8,34 +8,6 @@
 
 #include "testutil.h"
 
-/* Ten blobs: class c lights pixels [c*78, c*78 + 78) at 200 +- noise and
- * leaves the rest at 0..40, so the classes are linearly separable with a
- * wide margin. xorshift keeps the data identical on every platform. */
-static uint32_t rnd(uint32_t *s) {
-  *s ^= *s << 13;
-  *s ^= *s >> 17;
-  *s ^= *s << 5;
-  return *s;
-}
-
-static fmnist_dataset *blobs(size_t n, uint32_t seed) {
-  uint8_t *img = malloc(n * FMNIST_PIXELS), *lab = malloc(n);
-  uint32_t s = seed | 1;
-  for (size_t i = 0; i < n; i++) {
-    int c = (int)(i % 10);
-    lab[i] = (uint8_t)c;
-    for (int p = 0; p < FMNIST_PIXELS; p++) {
-      int on = p >= c * 78 && p < c * 78 + 78;
-      img[i * FMNIST_PIXELS + p] = (uint8_t)(on ? 180 + rnd(&s) % 60 : rnd(&s) % 40);
-    }
-  }
-  fmnist_dataset *ds;
-  ck_assert_int_eq(fmnist_dataset_from_memory(img, lab, n, &ds), FMNIST_OK);
-  free(img);
-  free(lab);
-  return ds;
-}
-
 static fmnist_model *make(const char *solver) {
   fmnist_model *m;
   ck_assert_int_eq(fmnist_model_create("logreg", &m), FMNIST_OK);
@@ -55,7 +27,7 @@ static double accuracy(const fmnist_model *m, const fmnist_dataset *ds) {
 static const char *const solver_names[] = {"sag", "sgd"};
 
 START_TEST(test_separable) {
-  fmnist_dataset *train = blobs(300, 1), *test = blobs(200, 2);
+  fmnist_dataset *train = fmnist_test_blobs(300, 1), *test = fmnist_test_blobs(200, 2);
   fmnist_model *m = make(solver_names[_i]);
   ck_assert_int_eq(fmnist_model_set(m, "max_iter", "50"), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_fit(m, train, test), FMNIST_OK);
@@ -79,7 +51,7 @@ END_TEST
 /* One history row per epoch; the loss falls from the first to the last
  * epoch; validation figures exist because a validation set was given. */
 START_TEST(test_history) {
-  fmnist_dataset *train = blobs(200, 3), *valid = blobs(50, 4);
+  fmnist_dataset *train = fmnist_test_blobs(200, 3), *valid = fmnist_test_blobs(50, 4);
   fmnist_model *m = make(solver_names[_i]);
   ck_assert_int_eq(fmnist_model_set(m, "max_iter", "7"), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_set(m, "tol", "0"), FMNIST_OK);
@@ -102,7 +74,7 @@ END_TEST
 
 /* The stopping rule ends SAG before max_iter on easy data with a loose tol. */
 START_TEST(test_tol_stops) {
-  fmnist_dataset *train = blobs(200, 5);
+  fmnist_dataset *train = fmnist_test_blobs(200, 5);
   fmnist_model *m = make("sag");
   ck_assert_int_eq(fmnist_model_set(m, "max_iter", "1000"), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_set(m, "tol", "0.1"), FMNIST_OK);
@@ -117,7 +89,7 @@ END_TEST
 /* Same seed, same model: bit-identical probabilities, whatever the thread
  * count (SAG is sequential; SGD's small sgemms reduce in a fixed order). */
 START_TEST(test_deterministic) {
-  fmnist_dataset *train = blobs(200, 6);
+  fmnist_dataset *train = fmnist_test_blobs(200, 6);
   float p[2][50 * 10];
   for (int k = 0; k < 2; k++) {
     fmnist_model *m = make(solver_names[_i]);
@@ -170,7 +142,7 @@ START_TEST(test_defaults) {
 END_TEST
 
 START_TEST(test_save_load) {
-  fmnist_dataset *train = blobs(100, 7);
+  fmnist_dataset *train = fmnist_test_blobs(100, 7);
   fmnist_model *m = make("sag"), *l;
   ck_assert_int_eq(fmnist_model_set(m, "max_iter", "3"), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_fit(m, train, NULL), FMNIST_OK);
@@ -196,7 +168,7 @@ static int cancel_at_2(void *user, fmnist_stage stage, size_t done, size_t total
 }
 
 START_TEST(test_cancel) {
-  fmnist_dataset *train = blobs(100, 8);
+  fmnist_dataset *train = fmnist_test_blobs(100, 8);
   fmnist_model *m = make("sag");
   ck_assert_int_eq(fmnist_model_set(m, "tol", "0"), FMNIST_OK);
   fmnist_model_set_progress(m, cancel_at_2, NULL);

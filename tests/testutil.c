@@ -70,3 +70,56 @@ const char *fmnist_test_write_gz(const char *name, const void *data, size_t n) {
   gzclose(f);
   return path;
 }
+
+/* ---- synthetic data ---- */
+
+uint32_t fmnist_test_rand(uint32_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 17;
+  *s ^= *s << 5;
+  return *s;
+}
+
+double fmnist_test_unit(uint32_t *s) { return (double)(fmnist_test_rand(s) % 100000) / 100000.0; }
+
+fmnist_dataset *fmnist_test_images(size_t n, uint32_t seed, int random_labels,
+                                   fmnist_test_pixel_fn pixel) {
+  uint8_t *img = malloc(n * FMNIST_PIXELS + 1), *lab = malloc(n + 1);
+  ck_assert(img && lab);
+  uint32_t s = seed | 1;
+  for (size_t i = 0; i < n; i++) {
+    int c = random_labels ? (int)(fmnist_test_rand(&s) % FMNIST_CLASSES) : (int)(i % FMNIST_CLASSES);
+    lab[i] = (uint8_t)c;
+    for (int p = 0; p < FMNIST_PIXELS; p++) img[i * FMNIST_PIXELS + p] = pixel(c, p, &s);
+  }
+  fmnist_dataset *ds = NULL;
+  ck_assert_int_eq(fmnist_dataset_from_memory(img, lab, n, &ds), FMNIST_OK);
+  free(img);
+  free(lab);
+  return ds;
+}
+
+static uint8_t blob_pixel(int c, int p, uint32_t *s) {
+  int on = p >= c * 78 && p < c * 78 + 78;
+  return (uint8_t)(on ? 180 + fmnist_test_rand(s) % 60 : fmnist_test_rand(s) % 40);
+}
+
+static uint8_t stripe_pixel(int c, int p, uint32_t *s) {
+  return (uint8_t)((p % FMNIST_CLASSES == c ? 100 : 0) + fmnist_test_rand(s) % 120);
+}
+
+static uint8_t noisy_stripe_pixel(int c, int p, uint32_t *s) {
+  return (uint8_t)((p % FMNIST_CLASSES == c ? 60 : 0) + fmnist_test_rand(s) % 196);
+}
+
+fmnist_dataset *fmnist_test_blobs(size_t n, uint32_t seed) {
+  return fmnist_test_images(n, seed, 0, blob_pixel);
+}
+
+fmnist_dataset *fmnist_test_stripes(size_t n, uint32_t seed) {
+  return fmnist_test_images(n, seed, 0, stripe_pixel);
+}
+
+fmnist_dataset *fmnist_test_noisy_stripes(size_t n, uint32_t seed) {
+  return fmnist_test_images(n, seed, 1, noisy_stripe_pixel);
+}

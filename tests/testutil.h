@@ -3,7 +3,10 @@
 #define FMNIST_TESTUTIL_H
 
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
+
+#include <fmnist.h>
 
 /* Each tests/<name>.c defines one suite and ends with this main. */
 #define FMNIST_TEST_MAIN(make_suite)                          \
@@ -27,5 +30,27 @@ const char *fmnist_test_write(const char *name, const void *data, size_t n);
 /* gzip-compresses data into dir/name (through zlib's gz* API, which is
  * independent of the library's own inflate path). */
 const char *fmnist_test_write_gz(const char *name, const void *data, size_t n);
+
+/* ---- synthetic data: the same images on every platform ---- */
+/* xorshift32 step; *s must not be 0 (seed it with seed | 1). */
+uint32_t fmnist_test_rand(uint32_t *s);
+/* Uniform in [0, 1) in steps of 1e-5, from fmnist_test_rand. */
+double fmnist_test_unit(uint32_t *s);
+/* A pixel of class c at index p, drawing from s. */
+typedef uint8_t (*fmnist_test_pixel_fn)(int c, int p, uint32_t *s);
+/* n images: image i has label i % 10 (or, with random_labels, a draw
+ * % 10 before its pixels), then pixel(label, p, s) for p in order; the
+ * generator is seeded with seed | 1. Asserts success. */
+fmnist_dataset *fmnist_test_images(size_t n, uint32_t seed, int random_labels,
+                                   fmnist_test_pixel_fn pixel);
+/* Ten blobs: class c lights pixels [78c, 78c + 78) at 180..239, the rest
+ * 0..39: linearly separable with a wide margin. Labels i % 10. */
+fmnist_dataset *fmnist_test_blobs(size_t n, uint32_t seed);
+/* Stripes: class c adds 100 to every 10th pixel from c over noise 0..119:
+ * separable for every family. Labels i % 10. */
+fmnist_dataset *fmnist_test_stripes(size_t n, uint32_t seed);
+/* Noisy stripes: class c adds 60 to every 10th pixel from c over noise
+ * 0..195, labels drawn at random: a task that needs real trees. */
+fmnist_dataset *fmnist_test_noisy_stripes(size_t n, uint32_t seed);
 
 #endif
