@@ -128,8 +128,10 @@ $(EXOUT)/%: examples/%.c $(EXAMPLE_SUPPORT) $(wildcard examples/*.h) $(LIBOUT)/l
 	  -Wl,-rpath,$(abspath $(LIBOUT)) -lm $(LDFLAGS)
 examples: $(EXAMPLES)
 
-$(BENCHOUT)/%: bench/%.c bench/benchutil.c $(wildcard bench/*.h) $(LIBOUT)/libfmnist.so $(HDRS)
-	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) $< bench/benchutil.c -o $@ -L$(LIBOUT) -lfmnist \
+# Benchmarks also link the examples' helpers: the report's networks live in
+# examples/report.c.
+$(BENCHOUT)/%: bench/%.c bench/benchutil.c $(wildcard bench/*.h) $(EXAMPLE_SUPPORT) $(wildcard examples/*.h) $(LIBOUT)/libfmnist.so $(HDRS)
+	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) -Iexamples $< bench/benchutil.c $(EXAMPLE_SUPPORT) -o $@ -L$(LIBOUT) -lfmnist \
 	  -Wl,-rpath,$(abspath $(LIBOUT)) $(DEP_LIBS) $(LDFLAGS)
 bench: $(if $(BENCH),$(BENCH:%=$(BENCHOUT)/%),$(BENCHES))
 	BENCHOUT=$(BENCHOUT) sh bench/run.sh $(BENCH)

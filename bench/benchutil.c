@@ -54,8 +54,8 @@ static int parse_value(const bu_flag *f, const char *v) {
   return 0;
 }
 
-void bu_parse(int argc, char **argv, const char *purpose, size_t default_runs, bu_common *c,
-              const bu_flag *extra, size_t n_extra) {
+void bu_parse(int argc, char **argv, const char *purpose, size_t default_runs,
+              const char *default_script, bu_common *c, const bu_flag *extra, size_t n_extra) {
   c->data = NULL;
   c->seed = 42;
   c->threads = 2;
@@ -63,7 +63,7 @@ void bu_parse(int argc, char **argv, const char *purpose, size_t default_runs, b
   c->limit = 0;
   c->peer = 1;
   c->python = "/usr/bin/python3";
-  c->script = "bench/peers/sklearn_peer.py";
+  c->script = default_script;
   c->split_dir = NULL;
   bu_flag all[64] = {
       {"data", BU_STRING, &c->data, "data directory"},
@@ -171,8 +171,13 @@ void bu_load(const bu_common *c, bu_data *d) {
   }
 }
 
+void bu_write_layers(const bu_common *c, const char *spec) {
+  if (c->split_dir) write_file(c->split_dir, "layers.txt", spec, strlen(spec));
+}
 
-const char *bu_write_split(const bu_data *d) {
+/* Writes d->train and d->test into a fresh temporary directory for a peer;
+ * returns the directory (static storage). */
+static const char *write_split(const bu_data *d) {
   static char dir[512];
   const char *tmp = getenv("TMPDIR");
   snprintf(dir, sizeof dir, "%s/fmnist-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -185,7 +190,7 @@ const char *bu_write_split(const bu_data *d) {
   return dir;
 }
 
-void bu_remove_split(const char *dir) {
+static void remove_split(const char *dir) {
   char path[600];
   for (int i = 0; i < 4; i++) {
     snprintf(path, sizeof path, "%s/%s", dir, split_files[i]);
@@ -233,8 +238,8 @@ void bu_score(const fmnist_dataset *ds, const uint8_t *pred, double *accuracy,
   fmnist_metrics_free(m);
 }
 
-int bu_run_peer(const bu_common *c, const char *args, bu_side *out) {
-  char cmd[2048], line[1024];
+static int run_peer(const bu_common *c, const char *args, bu_side *out) {
+  char cmd[4096], line[1024];
   snprintf(cmd, sizeof cmd, "%s %s %s", c->python, c->script, args);
   fprintf(stderr, "peer: %s\n", cmd);
   FILE *p = popen(cmd, "r");
@@ -270,6 +275,53 @@ int bu_run_peer(const bu_common *c, const char *args, bu_side *out) {
     return 0;
   }
   return 1;
+}
+
+int bu_peer(const bu_common *c, const bu_data *d, bu_side *out, const char *fmt, ...) {
+  char args[3072];
+  va_list ap;
+  va_start(ap, fmt);
+  int len = vsnprintf(args, sizeof args, fmt, ap);
+  va_end(ap);
+  const char *dir = write_split(d);
+  if (len > 0 && (size_t)len < sizeof args)
+    snprintf(args + len, sizeof args - (size_t)len, " --dir %s --threads %zu --seed %llu", dir,
+             c->threads, (unsigned long long)c->seed);
+  int ok = run_peer(c, args, out);
+  remove_split(dir);
+  return ok;
+}
+
+fmnist_model *bu_time_ours(const bu_common *c, const bu_data *d, bu_make_fn make, void *user,
+                           bu_side *ours) {
+  const size_t n = fmnist_dataset_count(d->test);
+  double *t = malloc(4 * c->runs * sizeof *t);
+  uint8_t *pred = malloc(n ? n : 1);
+  if (!t || !pred) exit(1);
+  double *fit = t, *fit_cpu = t + c->runs, *predict = t + 2 * c->runs, *predict_cpu = t + 3 * c->runs;
+  fmnist_model *m = NULL;
+  for (size_t r = 0; r < c->runs; r++) {
+    fmnist_model_free(m);
+    m = make(c, user);
+    double t0 = bu_now(), c0 = bu_cpu_s();
+    bu_check(fmnist_model_fit(m, d->train, NULL));
+    fit[r] = bu_now() - t0;
+    fit_cpu[r] = bu_cpu_s() - c0;
+  }
+  for (size_t r = 0; r < c->runs; r++) {
+    double t0 = bu_now(), c0 = bu_cpu_s();
+    bu_check(fmnist_model_predict(m, fmnist_dataset_images(d->test), n, pred));
+    predict[r] = bu_now() - t0;
+    predict_cpu[r] = bu_cpu_s() - c0;
+  }
+  *ours = (bu_side){bu_median(fit, c->runs), bu_median(predict, c->runs), 0, 0, bu_peak_rss_mb(),
+                    ""};
+  bu_score(d->test, pred, &ours->accuracy, &ours->macro_f1);
+  snprintf(ours->extra, sizeof ours->extra, " ours_fit_cpu_s=%.3f ours_predict_cpu_s=%.3f",
+           bu_median(fit_cpu, c->runs), bu_median(predict_cpu, c->runs));
+  free(t);
+  free(pred);
+  return m;
 }
 
 static void cell(double v, const char *fmt) {

@@ -33,10 +33,11 @@ typedef struct bu_common {
   const char *split_dir; /* --split-dir DIR: also keep the split there */
 } bu_common;
 
-/* Defaults (runs = default_runs), then argv; --help lists every flag and
- * exits 0; an unknown flag or bad value exits 2. */
-void bu_parse(int argc, char **argv, const char *purpose, size_t default_runs, bu_common *c,
-              const bu_flag *extra, size_t n_extra);
+/* Defaults (runs = default_runs, the peer program default_script), then
+ * argv; --help lists every flag and exits 0; an unknown flag or bad value
+ * exits 2. */
+void bu_parse(int argc, char **argv, const char *purpose, size_t default_runs,
+              const char *default_script, bu_common *c, const bu_flag *extra, size_t n_extra);
 
 /* ---- data: the report's protocol ---- */
 /* Official train set split stratified (seed) 5:1 (50000/10000) and the
@@ -49,12 +50,9 @@ typedef struct bu_data {
 } bu_data;
 void bu_load(const bu_common *c, bu_data *d);
 void bu_data_free(bu_data *d);
-/* Writes d->train and d->test into a fresh temporary directory as raw
- * uint8 files (train_x.u8 n x 784, train_y.u8, test_x.u8, test_y.u8) for a
- * peer; returns the directory (static storage). */
-const char *bu_write_split(const bu_data *d);
-/* Removes what bu_write_split made. */
-void bu_remove_split(const char *dir);
+/* With --split-dir, also writes the layer spec the run trains there
+ * (layers.txt, which bench/peers/torch_train.py reads). */
+void bu_write_layers(const bu_common *c, const char *spec);
 
 /* ---- measures ---- */
 double bu_now(void);                   /* monotonic seconds */
@@ -77,9 +75,24 @@ typedef struct bu_side {
   char extra[128]; /* further " key=value" pairs for the RESULT line (the
                       peer's own get a peer_ prefix) */
 } bu_side;
-/* Runs "<python> <script> <args>" and reads its "PEER key=value ..." line
- * into *out. Returns 1 on success; 0 (with a message) if the peer failed. */
-int bu_run_peer(const bu_common *c, const char *args, bu_side *out);
+/* Runs "<python> <script> <args> --dir DIR --threads N --seed S" on the
+ * split d (train and test as raw uint8 files in a temporary DIR: train_x.u8
+ * n x 784, train_y.u8, test_x.u8, test_y.u8) and reads its "PEER key=value
+ * ..." line into *out (NaN where it gave none). args is a printf format.
+ * Returns 1 on success; 0 (with a message) if the peer failed. */
+int bu_peer(const bu_common *c, const bu_data *d, bu_side *out, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- our side, timed ---- */
+/* A fresh model of the benchmark, options set. */
+typedef fmnist_model *(*bu_make_fn)(const bu_common *c, void *user);
+/* c->runs fits of make(c, user) on d->train, then c->runs predictions of
+ * d->test by the last model; fills *ours with the median wall seconds of
+ * each (fit_s, predict_s), their median CPU seconds (ours_fit_cpu_s,
+ * ours_predict_cpu_s in extra), the accuracy and macro F1, the peak RSS.
+ * Returns the last model; the caller frees it. */
+fmnist_model *bu_time_ours(const bu_common *c, const bu_data *d, bu_make_fn make, void *user,
+                           bu_side *ours);
 
 /* ---- report ---- */
 /* Prints the table (ours, peer) with the ratio peer/ours of the timed

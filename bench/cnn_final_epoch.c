@@ -17,20 +17,21 @@ int main(int argc, char **argv) {
       {"batch", BU_SIZE, &batch, "mini-batch size"},
       {"peak-n", BU_SIZE, &peak_n, "size of the square sgemm measuring the peak"},
   };
-  bu_parse(argc, argv, "One epoch of the final CNN against PyTorch.", 1, &c, extra,
-           sizeof extra / sizeof extra[0]);
-  if (strcmp(c.script, "bench/peers/sklearn_peer.py") == 0) c.script = "bench/peers/torch_peer.py";
+  bu_parse(argc, argv, "One epoch of the final CNN against PyTorch.", 1,
+           "bench/peers/torch_peer.py", &c, extra, sizeof extra / sizeof extra[0]);
+  const char *spec = ex_report_layers("cnn_final");
   char load0[128], load1[128];
   nb_loadavg(load0, sizeof load0);
   bu_data d;
   bu_load(&c, &d);
+  bu_write_layers(&c, spec);
   double peak1 = nb_peaks(c.threads, peak_n);
 
   double runs[16];
   size_t nr = c.runs < 16 ? c.runs : 16, n_batches = 0, timed = 0;
   for (size_t r = 0; r < nr; r++) {
     nb_window w = {warmup, batches, 0, 0, 0};
-    runs[r] = nb_time_batches(NB_CNN_FINAL, &c, d.train, batch, &w);
+    runs[r] = nb_time_batches(spec, &c, d.train, batch, &w);
     n_batches = w.n_batches;
     timed = w.timed;
     if (r == 0)
@@ -40,16 +41,9 @@ int main(int argc, char **argv) {
   double rss = bu_peak_rss_mb();
 
   bu_side peer = {NAN, NAN, NAN, NAN, NAN, ""};
-  if (c.peer) {
-    const char *dir = bu_write_split(&d);
-    char args[1024];
-    snprintf(args, sizeof args,
-             "cnn_final --dir %s --threads %zu --seed %llu --batch %zu --batches %zu "
-             "--warmup %zu",
-             dir, c.threads, (unsigned long long)c.seed, batch, peer_batches, warmup);
-    bu_run_peer(&c, args, &peer);
-    bu_remove_split(dir);
-  }
+  if (c.peer)
+    bu_peer(&c, &d, &peer, "--layers '%s' --batch %zu --batches %zu --warmup %zu", spec, batch,
+            peer_batches, warmup);
   nb_loadavg(load1, sizeof load1);
   printf("\ncnn_final_epoch (train %zu = %zu batches of %zu, %zu threads; ours: %zu batches "
          "after %zu warm-up, median of %zu, scaled to the epoch; peer: %zu batches)\n",

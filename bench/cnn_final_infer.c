@@ -13,13 +13,14 @@ int main(int argc, char **argv) {
       {"train-images", BU_SIZE, &train_n, "images of the short fit before (1 epoch)"},
       {"peak-n", BU_SIZE, &peak_n, "size of the square sgemm measuring the peak"},
   };
-  bu_parse(argc, argv, "Final CNN inference of the test set against PyTorch.", 3, &c, extra,
-           sizeof extra / sizeof extra[0]);
-  if (strcmp(c.script, "bench/peers/sklearn_peer.py") == 0) c.script = "bench/peers/torch_peer.py";
+  bu_parse(argc, argv, "Final CNN inference of the test set against PyTorch.", 3,
+           "bench/peers/torch_peer.py", &c, extra, sizeof extra / sizeof extra[0]);
+  const char *spec = ex_report_layers("cnn_final");
   char load0[128], load1[128];
   nb_loadavg(load0, sizeof load0);
   bu_data d;
   bu_load(&c, &d);
+  bu_write_layers(&c, spec);
   double peak1 = nb_peaks(c.threads, peak_n);
 
   size_t n_train = fmnist_dataset_count(d.train);
@@ -30,7 +31,7 @@ int main(int argc, char **argv) {
   fmnist_dataset *small;
   bu_check(fmnist_dataset_subset(d.train, idx, train_n, &small));
   free(idx);
-  fmnist_model *m = nb_model(NB_CNN_FINAL, &c, 32, 1);
+  fmnist_model *m = nb_model(spec, &c, 32, 1);
   bu_check(fmnist_model_fit(m, small, NULL));
   fmnist_dataset_free(small);
 
@@ -55,15 +56,8 @@ int main(int argc, char **argv) {
   free(pred);
 
   bu_side peer = {NAN, NAN, NAN, NAN, NAN, ""};
-  if (c.peer) {
-    const char *dir = bu_write_split(&d);
-    char args[1024];
-    snprintf(args, sizeof args,
-             "cnn_final --dir %s --threads %zu --seed %llu --batches %zu --warmup 0", dir,
-             c.threads, (unsigned long long)c.seed, (train_n + 31) / 32);
-    bu_run_peer(&c, args, &peer);
-    bu_remove_split(dir);
-  }
+  if (c.peer)
+    bu_peer(&c, &d, &peer, "--layers '%s' --batches %zu --warmup 0", spec, (train_n + 31) / 32);
   nb_loadavg(load1, sizeof load1);
   printf("\ncnn_final_infer (test %zu images, %zu threads; ours: median of %zu predicts after a "
          "fit on %zu images; peer: median of 3 passes, chunks of 256)\n",

@@ -2,64 +2,45 @@
  * KNN, libfmnist against scikit-learn's KNeighborsClassifier (brute force,
  * the same Euclidean distances), same split, k, weights and threads. */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "benchutil.h"
 
-int main(int argc, char **argv) {
-  bu_common c;
-  size_t k = 5;
-  const char *weights = "uniform", *algorithm = "pruned";
-  const bu_flag extra[] = {
-      {"k", BU_SIZE, &k, "neighbours"},
-      {"weights", BU_STRING, &weights, "uniform|distance"},
-      {"algorithm", BU_STRING, &algorithm, "pruned|brute (ours; the peer is brute force)"},
-  };
-  bu_parse(argc, argv, "KNN prediction, libfmnist vs scikit-learn", 3, &c, extra,
-           sizeof extra / sizeof extra[0]);
-  bu_data d;
-  bu_load(&c, &d);
-  size_t n = fmnist_dataset_count(d.test);
-  uint8_t *pred = malloc(n);
-  double *times = malloc(c.runs * sizeof *times), *cpu = malloc(c.runs * sizeof *cpu);
+typedef struct knn_opts {
+  size_t k;
+  const char *weights, *algorithm;
+} knn_opts;
+
+static fmnist_model *make(const bu_common *c, void *user) {
+  const knn_opts *o = user;
   fmnist_model *m;
   bu_check(fmnist_model_create("knn", &m));
-  bu_set(m, "threads", "%zu", c.threads);
-  bu_set(m, "k", "%zu", k);
-  bu_check(fmnist_model_set(m, "weights", weights));
-  bu_check(fmnist_model_set(m, "algorithm", algorithm));
-  bu_side ours = {0, 0, 0, 0, 0, ""};
-  double t0 = bu_now(), c0;
-  bu_check(fmnist_model_fit(m, d.train, NULL));
-  ours.fit_s = bu_now() - t0;
-  for (size_t r = 0; r < c.runs; r++) {
-    t0 = bu_now();
-    c0 = bu_cpu_s();
-    bu_check(fmnist_model_predict(m, fmnist_dataset_images(d.test), n, pred));
-    times[r] = bu_now() - t0;
-    cpu[r] = bu_cpu_s() - c0;
-  }
-  bu_score(d.test, pred, &ours.accuracy, &ours.macro_f1);
-  ours.predict_s = bu_median(times, c.runs);
-  snprintf(ours.extra, sizeof ours.extra, " ours_predict_cpu_s=%.3f", bu_median(cpu, c.runs));
-  ours.rss_mb = bu_peak_rss_mb();
-  fmnist_model_free(m);
+  bu_set(m, "threads", "%zu", c->threads);
+  bu_set(m, "k", "%zu", o->k);
+  bu_check(fmnist_model_set(m, "weights", o->weights));
+  bu_check(fmnist_model_set(m, "algorithm", o->algorithm));
+  return m;
+}
+
+int main(int argc, char **argv) {
+  bu_common c;
+  knn_opts o = {5, "uniform", "pruned"};
+  const bu_flag extra[] = {
+      {"k", BU_SIZE, &o.k, "neighbours"},
+      {"weights", BU_STRING, &o.weights, "uniform|distance"},
+      {"algorithm", BU_STRING, &o.algorithm, "pruned|brute (ours; the peer is brute force)"},
+  };
+  bu_parse(argc, argv, "KNN prediction, libfmnist vs scikit-learn", 3,
+           "bench/peers/sklearn_peer.py", &c, extra, sizeof extra / sizeof extra[0]);
+  bu_data d;
+  bu_load(&c, &d);
+  bu_side ours, peer;
+  fmnist_model_free(bu_time_ours(&c, &d, make, &o, &ours));
   char config[256];
   snprintf(config, sizeof config, "train %zu, test %zu, k %zu, %s, ours %s, %zu threads, median of %zu",
-           fmnist_dataset_count(d.train), n, k, weights, algorithm, c.threads, c.runs);
-  bu_side peer, *pp = NULL;
-  if (c.peer) {
-    const char *dir = bu_write_split(&d);
-    char args[1024];
-    snprintf(args, sizeof args, "knn --dir %s --threads %zu --k %zu --weights %s", dir,
-             c.threads, k, weights);
-    if (bu_run_peer(&c, args, &peer)) pp = &peer;
-    bu_remove_split(dir);
-  }
-  bu_report("knn_predict", "predict", config, &ours, pp);
-  free(pred);
-  free(times);
-  free(cpu);
+           fmnist_dataset_count(d.train), fmnist_dataset_count(d.test), o.k, o.weights,
+           o.algorithm, c.threads, c.runs);
+  int peer_ok = c.peer && bu_peer(&c, &d, &peer, "knn --k %zu --weights %s", o.k, o.weights);
+  bu_report("knn_predict", "predict", config, &ours, peer_ok ? &peer : NULL);
   bu_data_free(&d);
   return 0;
 }

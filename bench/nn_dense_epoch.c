@@ -19,19 +19,20 @@ int main(int argc, char **argv) {
       {"peak-n", BU_SIZE, &peak_n, "size of the square sgemm measuring the peak"},
   };
   bu_parse(argc, argv, "One epoch of the dense network against PyTorch and scikit-learn.", 3,
-           &c, extra, sizeof extra / sizeof extra[0]);
-  if (strcmp(c.script, "bench/peers/sklearn_peer.py") == 0) c.script = "bench/peers/torch_peer.py";
+           "bench/peers/torch_peer.py", &c, extra, sizeof extra / sizeof extra[0]);
+  const char *spec = ex_report_layers("dense");
   char load0[128], load1[128];
   nb_loadavg(load0, sizeof load0);
   bu_data d;
   bu_load(&c, &d);
+  bu_write_layers(&c, spec);
   double peak1 = nb_peaks(c.threads, peak_n);
 
   double runs[16];
   size_t nr = c.runs < 16 ? c.runs : 16, n_batches = 0, timed = 0;
   for (size_t r = 0; r < nr; r++) {
     nb_window w = {warmup, batches, 0, 0, 0};
-    runs[r] = nb_time_batches(NB_NN_DENSE, &c, d.train, batch, &w);
+    runs[r] = nb_time_batches(spec, &c, d.train, batch, &w);
     n_batches = w.n_batches;
     timed = w.timed;
     if (r == 0) nb_report_gemms(nb_nn_dense_layers, 2, w.timed, peak1, runs[r], "training steps");
@@ -41,19 +42,11 @@ int main(int argc, char **argv) {
 
   bu_side torch = {NAN, NAN, NAN, NAN, NAN, ""}, skl = torch;
   if (c.peer) {
-    const char *dir = bu_write_split(&d);
-    char args[1024];
-    snprintf(args, sizeof args,
-             "nn_dense --dir %s --threads %zu --seed %llu --batch %zu --batches %zu --warmup %zu",
-             dir, c.threads, (unsigned long long)c.seed, batch, peer_batches, warmup);
-    bu_run_peer(&c, args, &torch);
-    if (sk) {
-      snprintf(args, sizeof args,
-               "nn_dense --sklearn --sk-epochs %zu --dir %s --threads %zu --seed %llu --batch %zu",
-               sk, dir, c.threads, (unsigned long long)c.seed, batch);
-      bu_run_peer(&c, args, &skl);
-    }
-    bu_remove_split(dir);
+    bu_peer(&c, &d, &torch, "--layers '%s' --batch %zu --batches %zu --warmup %zu", spec, batch,
+            peer_batches, warmup);
+    if (sk)
+      bu_peer(&c, &d, &skl, "--layers '%s' --sklearn --sk-epochs %zu --batch %zu", spec, sk,
+              batch);
   }
   nb_loadavg(load1, sizeof load1);
   printf("\nnn_dense_epoch (train %zu = %zu batches of %zu, %zu threads; ours: %zu batches after "

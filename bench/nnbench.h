@@ -10,7 +10,9 @@
  * library sgemm lands here, is timed, and goes on to OpenBLAS's
  * (dlsym(RTLD_NEXT)). OpenBLAS's own internal calls are not affected. The
  * overhead is two clock reads per sgemm. Header-only (static functions),
- * included by exactly one .c per program. */
+ * included by exactly one .c per program. The networks are the report's
+ * rows of examples/report.c (ex_report_layers), and the PyTorch peer builds
+ * the same spec (bench/peers/torch_net.py). */
 #ifndef FMNIST_BENCH_NNBENCH_H
 #define FMNIST_BENCH_NNBENCH_H
 
@@ -23,12 +25,7 @@
 #include <string.h>
 
 #include "benchutil.h"
-
-#define NB_CNN_FINAL                                                                    \
-  "noise:0.1 conv:32:3 bn:0.9:1e-5 relu pool:2 drop:0.3 conv:64:3 bn:0.9:1e-5 relu "    \
-  "pool:2 drop:0.3 conv:128:3 bn:0.9:1e-5 relu pool:2 drop:0.3 conv:128:3 relu flatten " \
-  "dense:128 relu drop:0.3 dense:10"
-#define NB_NN_DENSE "flatten dense:128 relu dense:10"
+#include "report.h" /* examples/: the report's networks, their one home */
 
 /* ---- sgemm interposition ---- */
 
@@ -140,6 +137,9 @@ typedef struct nb_layer {
   long tiles; /* 2x2 output tiles per image on the Winograd path; 0: none */
 } nb_layer;
 
+/* The GEMM shapes of the report's two networks, for naming the recorded
+ * products: the one place a benchmark restates an architecture, until the
+ * library can describe a net's layers itself. */
 static const nb_layer nb_cnn_final_layers[] = {
     {"conv1 32@3x3", 32, 9, 784, 0},     {"conv2 64@3x3", 64, 288, 196, 49},
     {"conv3 128@3x3", 128, 576, 49, 16}, {"conv4 128@3x3", 128, 1152, 9, 4},

@@ -3,7 +3,7 @@
 
 Reads the split a bench program wrote (raw uint8 files in --dir:
 train_x.u8 n x 784, train_y.u8 n, test_x.u8 m x 784, test_y.u8 m), builds the
-same network as libfmnist (see include/fmnist/net.h), standardizes per pixel
+network of --layers, the spec the library's side ran (torch_net.py), standardizes per pixel
 with the training set's mean and std (as the library does), and prints one line
 
   PEER fit_s=... predict_s=... accuracy=... macro_f1=... rss_mb=... [key=value ...]
@@ -15,7 +15,7 @@ inference of the whole test set (eval mode, no_grad, chunks of --infer-chunk),
 the median of --infer-runs passes.
 accuracy is that of the (possibly partly) trained net on the test set: a sanity
 check, not a result. --sklearn trains scikit-learn's MLPClassifier (hidden 128,
-relu, adam, batch 32) for --sk-epochs epochs instead and reports its
+with the spec's hidden layers and activation, adam, batch 32) for --sk-epochs epochs instead and reports its
 per-epoch time as fit_s.
 """
 import argparse
@@ -24,6 +24,8 @@ import resource
 import time
 
 import numpy as np
+
+from torch_net import build, mlp_shape
 
 
 def load(d, name, width):
@@ -40,33 +42,6 @@ def standardize(xtr, xte):
     return f(xtr), f(xte)
 
 
-def build(torch, model):
-    nn = torch.nn
-
-    class Noise(nn.Module):  # Keras GaussianNoise: training only
-        def __init__(self, std):
-            super().__init__()
-            self.std = std
-
-        def forward(self, x):
-            return x + self.std * torch.randn_like(x) if self.training else x
-
-    def bn(c):  # as ours: bn:0.9:1e-5, PyTorch's defaults
-        return nn.BatchNorm2d(c, eps=1e-5, momentum=0.1)
-
-    if model == "nn_dense":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
-    layers = [Noise(0.1)]
-    c_in = 1
-    for c in (32, 64, 128):
-        layers += [nn.Conv2d(c_in, c, 3, padding=1), bn(c), nn.ReLU(), nn.MaxPool2d(2),
-                   nn.Dropout(0.3)]
-        c_in = c
-    layers += [nn.Conv2d(128, 128, 3, padding=1), nn.ReLU(), nn.Flatten(),
-               nn.Linear(128 * 3 * 3, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10)]
-    return nn.Sequential(*layers)
-
-
 def scores(yte, pred):
     from sklearn.metrics import accuracy_score, f1_score
     return accuracy_score(yte, pred), f1_score(yte, pred, average="macro")
@@ -80,7 +55,7 @@ def run_torch(a, ztr, ytr, zte, yte):
     xtr_t = torch.from_numpy(ztr).reshape(shape)
     ytr_t = torch.from_numpy(ytr.astype(np.int64))
     xte_t = torch.from_numpy(zte).reshape(shape)
-    net = build(torch, a.model)
+    net = build(torch, a.layers)
     opt = torch.optim.Adam(net.parameters(), lr=0.001, eps=1e-7)
     lossf = torch.nn.CrossEntropyLoss()
     n = xtr_t.shape[0]
@@ -122,7 +97,8 @@ def run_sklearn(a, ztr, ytr, zte, yte):
     from threadpoolctl import threadpool_limits
     with threadpool_limits(limits=a.threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = MLPClassifier(hidden_layer_sizes=(128,), activation="relu", solver="adam",
+        hidden, activation = mlp_shape(a.layers)
+        model = MLPClassifier(hidden_layer_sizes=hidden, activation=activation, solver="adam",
                               batch_size=a.batch, learning_rate_init=0.001, epsilon=1e-7,
                               max_iter=a.sk_epochs, shuffle=True, random_state=a.seed,
                               tol=0.0, n_iter_no_change=10 ** 9)
@@ -137,7 +113,7 @@ def run_sklearn(a, ztr, ytr, zte, yte):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("model", choices=["nn_dense", "cnn_final"])
+    p.add_argument("--layers", required=True, help="the library's layer spec of the network")
     p.add_argument("--dir", required=True)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=42)

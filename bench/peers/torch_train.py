@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Trains the final CNN in PyTorch under the report's protocol, for accuracy side by side.
+"""Trains a library network in PyTorch under the report's protocol, for accuracy side by side.
 
 Reads the split a bench program wrote with --split-dir (raw uint8 files:
 train_x.u8, train_y.u8, valid_x.u8, valid_y.u8, test_x.u8, test_y.u8; the
-examples' split for the same seed), builds the network of torch_peer.py
-(the same as examples/cnn_final), standardizes per pixel with the training
+examples' split for the same seed) and the layer spec it ran (layers.txt
+there, the report's final CNN for the nets' benchmarks; --layers overrides
+it), builds that network (torch_net.py), standardizes per pixel with the training
 set's mean and std, trains with Adam (lr 0.001, eps --eps), batch 32, a
 fresh shuffle every epoch, and prints per epoch the train loss and accuracy
 (dropout and noise on, as the library's history), validation loss and
@@ -21,7 +22,10 @@ import time
 
 import numpy as np
 
-from torch_peer import build, load, scores, standardize
+import os
+
+from torch_net import build
+from torch_peer import load, scores, standardize
 
 
 def he_init(torch, net):
@@ -48,7 +52,11 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--eps", type=float, default=1e-7)
     p.add_argument("--init", choices=["he", "default"], default="he")
+    p.add_argument("--layers", help="layer spec (default: layers.txt of --dir)")
     a = p.parse_args()
+    if a.layers is None:
+        with open(os.path.join(a.dir, "layers.txt")) as f:
+            a.layers = f.read().strip()
 
     import torch
     torch.set_num_threads(a.threads)
@@ -64,7 +72,7 @@ def main():
     xtr_t, xva_t, xte_t = as_x(ztr), as_x(zva), as_x(zte)
     ytr_t, yva_t, yte_t = as_y(ytr), as_y(yva), as_y(yte)
 
-    net = build(torch, "cnn_final")
+    net = build(torch, a.layers)
     if a.init == "he":
         he_init(torch, net)
     opt = torch.optim.Adam(net.parameters(), lr=0.001, eps=a.eps)
