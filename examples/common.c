@@ -14,10 +14,11 @@
 
 /* ---- flags ---- */
 
-static void usage(const char *prog, const char *purpose, const ex_flag *tabs[2],
-                  const size_t n[2]) {
+static void usage(const char *prog, const char *purpose, const char *operands,
+                  const ex_flag *tabs[2], const size_t n[2]) {
   static const char *const metavar[] = {"N", "X", "TEXT", "", "N", "N"};
-  printf("usage: %s [--flag VALUE ...]\n%s\n\n", prog, purpose);
+  printf("usage: %s [--flag VALUE ...]%s%s\n%s\n\n", prog, operands ? " " : "",
+         operands ? operands : "", purpose);
   for (int k = 0; k < 2; k++)
     for (size_t i = 0; i < n[k]; i++) {
       const ex_flag *f = &tabs[k][i];
@@ -70,7 +71,12 @@ static int set_value(const ex_flag *f, const char *text) {
 
 void ex_parse_flags(int argc, char **argv, const char *purpose, ex_common *c,
                     const ex_flag *extra, size_t n_extra) {
-  *c = (ex_common){NULL, 42, 0, 0, NULL, NULL, "."};
+  ex_parse_args(argc, argv, purpose, NULL, c, extra, n_extra);
+}
+
+void ex_parse_args(int argc, char **argv, const char *purpose, const char *operands,
+                   ex_common *c, const ex_flag *extra, size_t n_extra) {
+  *c = (ex_common){NULL, 42, 0, 0, NULL, NULL, ".", NULL, 0};
   const ex_flag common[] = {
       {"data", EX_STRING, &c->data, "data directory ($FMNIST_DATA, else "
                                     "the Debian package's)"},
@@ -82,10 +88,22 @@ void ex_parse_flags(int argc, char **argv, const char *purpose, ex_common *c,
   };
   const ex_flag *tabs[2] = {common, extra};
   const size_t n[2] = {sizeof common / sizeof common[0], extra ? n_extra : 0};
+  /* Operands are gathered, in order, at the front of argv (slots already
+   * read), so c->operands needs no memory of its own. */
+  c->operands = argv + 1;
+  int after_dashes = 0;
   for (int i = 1; i < argc; i++) {
-    const char *arg = argv[i];
+    char *arg = argv[i];
+    if (operands && !after_dashes && !strcmp(arg, "--")) {
+      after_dashes = 1;
+      continue;
+    }
+    if (operands && (after_dashes || strncmp(arg, "--", 2) != 0)) {
+      c->operands[c->n_operands++] = arg;
+      continue;
+    }
     if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-      usage(argv[0], purpose, tabs, n);
+      usage(argv[0], purpose, operands, tabs, n);
       exit(0);
     }
     const char *eq = strchr(arg, '=');

@@ -28,6 +28,8 @@ typedef struct ex_common {
   const char *save; /* --save FILE */
   const char *load; /* --load FILE */
   const char *out;  /* --out DIR: where CSV files and plots go (".") */
+  char **operands;  /* the arguments that are not flags (see ex_parse_args) */
+  size_t n_operands;
 } ex_common;
 
 /* --save FILE and --load FILE, for the programs that honour them: put
@@ -41,6 +43,11 @@ typedef struct ex_common {
  * prints a message on stderr, exit 2. */
 void ex_parse_flags(int argc, char **argv, const char *purpose, ex_common *c,
                     const ex_flag *extra, size_t n_extra);
+/* The same for a program that also takes operands (file names, ...): every
+ * argument that is not a flag, and everything after "--", goes to
+ * c->operands; `operands` names them in the usage line ("IMAGE..."). */
+void ex_parse_args(int argc, char **argv, const char *purpose, const char *operands,
+                   ex_common *c, const ex_flag *extra, size_t n_extra);
 
 /* ---- progress bar on stderr (only if stderr is a terminal) ---- */
 /* An fmnist_progress_fn: draws "epoch 3/20 [#####.....] 812/1563", at most

@@ -1,5 +1,6 @@
-/* predict: classifies image files (PGM or PNG) or test-set images with a
- * saved model, printing the top-3 classes with their probabilities. */
+/* predict: classifies image files (PGM or PNG) or a test-set image with a
+ * saved model, printing the top-3 classes with their probabilities, one
+ * line per image:  predict --load MODEL a.png b.pgm ...  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,26 +27,32 @@ int main(int argc, char **argv) {
   int invert = 0, index = -1;
   const ex_flag extra[] = {
       EX_LOAD_FLAG(opt),
-      {"image", EX_STRING, &file, "a PGM or PNG file to classify"},
-      {"invert", EX_BOOL, &invert, "the picture is dark on light: invert it (Fashion-MNIST is "
-                                   "light on dark)"},
+      {"image", EX_STRING, &file, "a PGM or PNG file to classify (or give files as operands)"},
+      {"invert", EX_BOOL, &invert, "the pictures are dark on light: invert them (Fashion-MNIST "
+                                   "is light on dark)"},
       {"index", EX_INT, &index, "classify image N of the official test set instead"},
   };
-  ex_parse_flags(argc, argv, "Classifies an image with a model saved by another example (--load).",
-                 &opt, extra, sizeof extra / sizeof extra[0]);
-  if (!opt.load || (!file && index < 0)) {
-    fprintf(stderr, "%s: needs --load MODEL and --image FILE or --index N\n", argv[0]);
+  ex_parse_args(argc, argv, "Classifies images with a model saved by another example (--load).",
+                "[IMAGE...]", &opt, extra, sizeof extra / sizeof extra[0]);
+  size_t n = opt.n_operands + (file != NULL);
+  if (!opt.load || (n == 0) == (index < 0)) {
+    fprintf(stderr, "%s: needs --load MODEL and image files (or --image FILE), or --index N\n",
+            argv[0]);
     return 2;
   }
   fmnist_model *m;
   ex_check(fmnist_model_load(opt.load, &m));
-  uint8_t img[FMNIST_PIXELS];
+  if (index >= 0) n = 1;
+  uint8_t *img = malloc(n * FMNIST_PIXELS);
+  float *proba = malloc(n * FMNIST_CLASSES * sizeof *proba);
+  const char **names = malloc(n * sizeof *names);
+  if (!img || !proba || !names) {
+    fprintf(stderr, "error: out of memory\n");
+    return 1;
+  }
   int truth = -1;
-  char what[1100];
-  if (file) {
-    ex_check(fmnist_image_read(file, invert, img));
-    snprintf(what, sizeof what, "%s", file);
-  } else {
+  char what[160];
+  if (index >= 0) {
     fmnist_dataset *test = ex_load_set(&opt, FMNIST_SET_TEST);
     const uint8_t *src = fmnist_dataset_image(test, (size_t)index);
     if (!src) {
@@ -56,24 +63,36 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < FMNIST_PIXELS; i++) img[i] = src[i];
     truth = fmnist_dataset_label(test, (size_t)index);
     snprintf(what, sizeof what, "test image %d (truth: %s)", index, fmnist_class_name(truth));
+    names[0] = what;
     fmnist_dataset_free(test);
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      names[i] = i < opt.n_operands ? opt.operands[i] : file;
+      ex_check(fmnist_image_read(names[i], invert, img + i * FMNIST_PIXELS));
+    }
   }
-  float proba[FMNIST_CLASSES];
   double t0 = ex_now();
-  ex_check(fmnist_model_proba(m, img, 1, proba));
+  ex_check(fmnist_model_proba(m, img, n, proba));
   double predict_s = ex_now() - t0;
-  int label = print_top3(what, proba);
+  int label = -1;
+  for (size_t i = 0; i < n; i++) label = print_top3(names[i], proba + i * FMNIST_CLASSES);
 
   ex_result res;
   ex_result_init(&res);
   ex_result_str(&res, "model", fmnist_model_family(m));
   ex_result_double(&res, "accuracy", truth < 0 ? NAN : (double)(label == truth));
   ex_result_double(&res, "macro_f1", NAN);
-  ex_result_int(&res, "label", label);
-  ex_result_str(&res, "class", fmnist_class_name(label));
-  ex_result_double(&res, "probability", proba[label]);
+  ex_result_int(&res, "images", (long long)n);
+  if (n == 1) { /* the one image's answer */
+    ex_result_int(&res, "label", label);
+    ex_result_str(&res, "class", fmnist_class_name(label));
+    ex_result_double(&res, "probability", proba[label]);
+  }
   ex_result_double(&res, "predict_s", predict_s);
   ex_result_print(&res);
+  free(img);
+  free(proba);
+  free(names);
   fmnist_model_free(m);
   return 0;
 }
