@@ -81,7 +81,7 @@ BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
 
 .PHONY: FORCE all check asan examples bench install uninstall install-check deps clean \
-        fuzz oom-check abi-check abi-baseline tsan valgrind docs layer-check
+        fuzz oom-check abi-check abi-baseline tsan valgrind docs layer-check layer-graph
 all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so
 
 $(BUILD)/static/%.o: src/%.c $(HDRS)
@@ -226,6 +226,10 @@ valgrind: examples
 # folder graph; --dot for Graphviz).
 layer-check:
 	sh tests/layout/check.sh
+layer-graph: # the same graph as a picture, $(BUILD)/layers.svg (needs Graphviz)
+	@mkdir -p $(BUILD)
+	sh tests/layout/check.sh --dot | dot -Tsvg -o $(BUILD)/layers.svg
+	@echo "include graph: $(BUILD)/layers.svg"
 
 # ABI guard: compare the shared library with the stored abidw baseline.
 # Compatible changes (added functions) pass; an incompatible one fails

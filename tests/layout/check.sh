@@ -42,12 +42,17 @@ END {
   }
   close(cmd)
   if (dot == "--dot") {
-    print "digraph src {\n  rankdir=BT; node [shape=box];"
+    # top floor first; invisible edges keep the floors in order
+    print "digraph src {\n  node [shape=box];"
     for (a in arrows) { split(a, e, " -> "); printf "  %s -> %s [label=%d];\n", e[1], e[2], arrows[a] }
-    for (f = 0; f <= 4; f++) {
+    prev = ""
+    for (f = 4; f >= 0; f--) {
       printf "  { rank=same;"
-      for (i = 1; i <= n; i++) if (floor_of[order[i]] == f) printf " %s;", order[i]
+      first = ""
+      for (i = 1; i <= n; i++) if (floor_of[order[i]] == f) { printf " %s;", order[i]; if (first == "") first = order[i] }
       print " }"
+      if (prev != "") printf "  %s -> %s [style=invis];\n", prev, first
+      prev = first
     }
     print "}"
   } else {
