@@ -153,7 +153,7 @@ install: all $(BUILD)/fmnist.pc
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfmnist.so
 	install -m 644 $(BUILD)/fmnist.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man3
-	install -m 644 docs/fmnist.3 $(DESTDIR)$(MANDIR)/man3/
+	sed 's|@VERSION@|$(VERSION)|' docs/fmnist.3 > $(DESTDIR)$(MANDIR)/man3/fmnist.3
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/fmnist.h $(DESTDIR)$(LIBDIR)/libfmnist.a \
