@@ -103,6 +103,7 @@ void bu_parse(int argc, char **argv, const char *purpose, size_t default_runs,
     }
   }
   if (c->runs == 0) c->runs = 1;
+  if (c->runs > BU_MAX_RUNS) c->runs = BU_MAX_RUNS;
 }
 
 void bu_check(fmnist_status s) {

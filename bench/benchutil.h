@@ -20,6 +20,9 @@ typedef struct bu_flag {
   const char *help;
 } bu_flag;
 
+/* Most timed runs of a side (--runs is capped to it). */
+#define BU_MAX_RUNS 16
+
 /* Flags of every benchmark. */
 typedef struct bu_common {
   const char *data;   /* --data DIR (NULL: the library's default) */

@@ -15,13 +15,11 @@ int main(int argc, char **argv) {
   };
   bu_parse(argc, argv, "Final CNN inference of the test set against PyTorch.", 3,
            "bench/peers/torch_peer.py", &c, extra, sizeof extra / sizeof extra[0]);
-  const char *spec = ex_report_layers("cnn_final");
-  char load0[128], load1[128];
-  nb_loadavg(load0, sizeof load0);
-  bu_data d;
-  bu_load(&c, &d);
-  bu_write_layers(&c, spec);
-  double peak1 = nb_peaks(c.threads, peak_n);
+  nb_run run;
+  nb_start(&c, "cnn_final", peak_n, &run);
+  const char *spec = run.spec;
+  bu_data d = run.d;
+  char load1[128];
 
   size_t n_train = fmnist_dataset_count(d.train);
   if (train_n > n_train) train_n = n_train;
@@ -38,8 +36,8 @@ int main(int argc, char **argv) {
   const size_t n = fmnist_dataset_count(d.test);
   uint8_t *pred = malloc(n);
   if (!pred) return 1;
-  double runs[16];
-  size_t nr = c.runs < 16 ? c.runs : 16;
+  double runs[BU_MAX_RUNS];
+  size_t nr = c.runs;
   bu_check(fmnist_model_predict(m, fmnist_dataset_images(d.test), 256, pred)); /* warm-up */
   for (size_t r = 0; r < nr; r++) {
     nb_record(r == 0);
@@ -47,7 +45,7 @@ int main(int argc, char **argv) {
     bu_check(fmnist_model_predict(m, fmnist_dataset_images(d.test), n, pred));
     runs[r] = bu_now() - t0;
     nb_record(0);
-    if (r == 0) nb_report_gemms(nb_cnn_final_layers, 6, 1, peak1, runs[r], "predicts of the test set");
+    if (r == 0) nb_report_gemms(nb_cnn_final_layers, 6, 1, run.peak1, runs[r], "predicts of the test set");
   }
   double ours = bu_median(runs, nr), acc, f1;
   bu_score(d.test, pred, &acc, &f1);
@@ -62,7 +60,7 @@ int main(int argc, char **argv) {
   printf("\ncnn_final_infer (test %zu images, %zu threads; ours: median of %zu predicts after a "
          "fit on %zu images; peer: median of 3 passes, chunks of 256)\n",
          n, c.threads, nr, train_n);
-  printf("load average before: %s; after: %s\n", load0, load1);
+  printf("load average before: %s; after: %s\n", run.load0, load1);
   printf("%-14s %11s %11s %11s %11s\n", "side", "images/s", "peak_rss_mb", "test_acc", "ratio");
   nb_row("libfmnist", (double)n / ours, rss, acc, 1.0);
   nb_row("pytorch", (double)n / peer.predict_s, peer.rss_mb, peer.accuracy,

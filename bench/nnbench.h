@@ -273,6 +273,10 @@ static inline double nb_time_batches(const char *spec, const bu_common *c, const
   if (w->warmup >= n_batches) w->warmup = n_batches / 10;
   if (!w->timed || w->warmup + w->timed > n_batches) w->timed = n_batches - w->warmup;
   bu_check(fmnist_model_set_progress(m, nb_progress, w));
+  if (w->warmup == 0) { /* no batch reports done == 0: start now */
+    nb_record(1);
+    w->t0 = bu_now();
+  }
   fmnist_status s = fmnist_model_fit(m, train, NULL);
   if (s != FMNIST_E_CANCELLED) bu_check(s);
   fmnist_model_free(m);
@@ -313,6 +317,54 @@ static inline void nb_loadavg(char *out, size_t size) {
     fclose(f);
   }
   out[strcspn(out, "\n")] = '\0';
+}
+
+/* ---- the programs' common course ---- */
+
+/* What every net benchmark sets up: the report's network `row`, the load
+ * average before, the data (and, with --split-dir, the spec beside it),
+ * and this machine's sgemm peaks (*peak1: one thread's). */
+typedef struct nb_run {
+  const char *spec;
+  char load0[128];
+  bu_data d;
+  double peak1;
+} nb_run;
+
+static inline void nb_start(const bu_common *c, const char *row, size_t peak_n, nb_run *r) {
+  r->spec = ex_report_layers(row);
+  nb_loadavg(r->load0, sizeof r->load0);
+  bu_load(c, &r->d);
+  bu_write_layers(c, r->spec);
+  r->peak1 = nb_peaks(c->threads, peak_n);
+}
+
+/* Flags of the epoch benchmarks. */
+typedef struct nb_epoch_flags {
+  size_t batches, warmup, peer_batches, batch, peak_n;
+} nb_epoch_flags;
+#define NB_EPOCH_FLAGS(f)                                                                        \
+  {"batches", BU_SIZE, &(f).batches, "timed batches of ours (0: the rest of the epoch)"},        \
+      {"warmup", BU_SIZE, &(f).warmup, "untimed batches before them (both sides)"},              \
+      {"peer-batches", BU_SIZE, &(f).peer_batches, "timed batches of PyTorch (0: whole epoch)"}, \
+      {"batch", BU_SIZE, &(f).batch, "mini-batch size"},                                         \
+      {"peak-n", BU_SIZE, &(f).peak_n, "size of the square sgemm measuring the peak"}
+
+/* Our epoch: c->runs windows of training batches, the sgemm
+ * table of the first; returns seconds per batch (the median) and sets
+ * *n_batches (of the epoch) and *timed (batches per window). */
+static inline double nb_time_epoch(const bu_common *c, const nb_run *r, const nb_epoch_flags *f,
+                                   const nb_layer *ls, size_t n_ls, size_t *n_batches,
+                                   size_t *timed) {
+  double runs[BU_MAX_RUNS];
+  for (size_t i = 0; i < c->runs; i++) {
+    nb_window w = {f->warmup, f->batches, 0, 0, 0};
+    runs[i] = nb_time_batches(r->spec, c, r->d.train, f->batch, &w);
+    *n_batches = w.n_batches;
+    *timed = w.timed;
+    if (i == 0) nb_report_gemms(ls, n_ls, w.timed, r->peak1, runs[i], "training steps");
+  }
+  return bu_median(runs, c->runs);
 }
 
 #endif
