@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 static void usage(const char *prog, const char *purpose, const bu_flag *f, size_t n) {
@@ -200,12 +199,6 @@ static void remove_split(const char *dir) {
   rmdir(dir);
 }
 
-double bu_now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
@@ -304,15 +297,15 @@ fmnist_model *bu_time_ours(const bu_common *c, const bu_data *d, bu_make_fn make
   for (size_t r = 0; r < c->runs; r++) {
     fmnist_model_free(m);
     m = make(c, user);
-    double t0 = bu_now(), c0 = bu_cpu_s();
+    double t0 = ex_now(), c0 = bu_cpu_s();
     bu_check(fmnist_model_fit(m, d->train, NULL));
-    fit[r] = bu_now() - t0;
+    fit[r] = ex_now() - t0;
     fit_cpu[r] = bu_cpu_s() - c0;
   }
   for (size_t r = 0; r < c->runs; r++) {
-    double t0 = bu_now(), c0 = bu_cpu_s();
+    double t0 = ex_now(), c0 = bu_cpu_s();
     bu_check(fmnist_model_predict(m, fmnist_dataset_images(d->test), n, pred));
-    predict[r] = bu_now() - t0;
+    predict[r] = ex_now() - t0;
     predict_cpu[r] = bu_cpu_s() - c0;
   }
   *ours = (bu_side){bu_median(fit, c->runs), bu_median(predict, c->runs), 0, 0, bu_peak_rss_mb(),

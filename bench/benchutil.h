@@ -11,6 +11,8 @@
 
 #include <fmnist.h>
 
+#include "common.h" /* examples/: the clock (ex_now) of every program */
+
 /* ---- flags: --name VALUE or --name=VALUE ---- */
 typedef enum bu_type { BU_SIZE, BU_U64, BU_DOUBLE, BU_STRING } bu_type;
 typedef struct bu_flag {
@@ -58,7 +60,6 @@ void bu_data_free(bu_data *d);
 void bu_write_layers(const bu_common *c, const char *spec);
 
 /* ---- measures ---- */
-double bu_now(void);                   /* monotonic seconds */
 double bu_median(double *v, size_t n); /* sorts v */
 double bu_peak_rss_mb(void);           /* this process, getrusage */
 double bu_cpu_s(void);                 /* CPU seconds of this process so far

@@ -73,9 +73,9 @@ void cblas_sgemm(OPENBLAS_CONST enum CBLAS_ORDER o, OPENBLAS_CONST enum CBLAS_TR
     real(o, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
-  double t0 = bu_now();
+  double t0 = ex_now();
   real(o, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  double dt = bu_now() - t0;
+  double dt = ex_now() - t0;
   int at = ta != CblasNoTrans, bt = tb != CblasNoTrans;
   pthread_mutex_lock(&nb_lock);
   size_t i = 0;
@@ -107,10 +107,10 @@ static inline double nb_sgemm_peak(size_t threads, size_t n) {
   openblas_set_num_threads((int)threads);
   double best = INFINITY;
   for (int r = 0; r < 4; r++) { /* the first is a warm-up */
-    double t0 = bu_now();
+    double t0 = ex_now();
     nb_real()(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n, (blasint)n, (blasint)n, 1.0f,
               a, (blasint)n, b, (blasint)n, 0.0f, c, (blasint)n);
-    double dt = bu_now() - t0;
+    double dt = ex_now() - t0;
     if (r && dt < best) best = dt;
   }
   free(a);
@@ -253,10 +253,10 @@ static inline int nb_progress(void *user, fmnist_stage stage, size_t done, size_
   w->n_batches = total;
   if (done == w->warmup) {
     nb_record(1);
-    w->t0 = bu_now();
+    w->t0 = ex_now();
   }
   if (done == w->warmup + w->timed || done == total) {
-    w->t1 = bu_now();
+    w->t1 = ex_now();
     nb_record(0);
     w->timed = done - w->warmup;
     return 1;
@@ -275,7 +275,7 @@ static inline double nb_time_batches(const char *spec, const bu_common *c, const
   bu_check(fmnist_model_set_progress(m, nb_progress, w));
   if (w->warmup == 0) { /* no batch reports done == 0: start now */
     nb_record(1);
-    w->t0 = bu_now();
+    w->t0 = ex_now();
   }
   fmnist_status s = fmnist_model_fit(m, train, NULL);
   if (s != FMNIST_E_CANCELLED) bu_check(s);
