@@ -153,12 +153,12 @@ install: all $(BUILD)/fmnist.pc
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfmnist.so
 	install -m 644 $(BUILD)/fmnist.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man3
-	sed 's|@VERSION@|$(VERSION)|' docs/fmnist.3 > $(DESTDIR)$(MANDIR)/man3/fmnist.3
+	sed '2s|"libfmnist"|"libfmnist $(VERSION)"|' docs/fmnist.3 > $(DESTDIR)$(MANDIR)/man3/fmnist.3
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/fmnist.h $(DESTDIR)$(LIBDIR)/libfmnist.a \
 	  $(DESTDIR)$(LIBDIR)/libfmnist.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
-	  $(DESTDIR)$(LIBDIR)/libfmnist.so.$(VERSION) $(DESTDIR)$(PKGCONFIGDIR)/fmnist.pc
+	  $(DESTDIR)$(LIBDIR)/$(SONAME).* $(DESTDIR)$(PKGCONFIGDIR)/fmnist.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/fmnist
 	rm -f $(DESTDIR)$(MANDIR)/man3/fmnist.3
 

@@ -148,9 +148,9 @@ static const nb_layer nb_nn_dense_layers[] = {{"dense1 128", 128, 784, 1, 0},
                                               {"dense2 10", 10, 128, 1, 0}};
 
 /* Which layer and product a recorded sgemm is (the conv layers' sgemm
- * shapes are in src/layer_conv.c, the dense layers' in src/layer_dense.c):
+ * shapes are in src/nn/layer_conv.c, the dense layers' in src/nn/layer_dense.c):
  * forward NN  M=out N=cols K=in; dW NT  M=out N=in K=cols;
- * dX TN  M=in N=cols K=out; the Winograd path of inference (src/winograd.c,
+ * dX TN  M=in N=cols K=out; the Winograd path of inference (src/kernels/winograd.c,
  * "wino") NN  M=out N=tiles K=in/9, 16 per layer and chunk, never cut.
  * The library cuts each product into parts
  * along its larger side of M and N, one per thread, so M or N may be a

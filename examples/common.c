@@ -98,7 +98,8 @@ void ex_parse_args(int argc, char **argv, const char *purpose, const char *opera
       after_dashes = 1;
       continue;
     }
-    if (operands && (after_dashes || strncmp(arg, "--", 2) != 0)) {
+    /* an operand: after "--", or not a flag ("-" alone is a name too) */
+    if (operands && (after_dashes || arg[0] != '-' || !strcmp(arg, "-"))) {
       c->operands[c->n_operands++] = arg;
       continue;
     }
@@ -297,10 +298,18 @@ double ex_now(void) {
 const char *ex_out_path(const ex_common *c, const char *name) {
   static char slots[4][1024];
   static int next;
-  if (mkdir(c->out, 0777) != 0 && errno != EEXIST) {
-    fprintf(stderr, "error: --out %s: %s\n", c->out, strerror(errno));
-    exit(1);
-  }
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s", c->out);
+  for (char *p = dir + 1;; p++) /* mkdir -p: each level in turn */
+    if (*p == '/' || *p == '\0') {
+      char was = *p;
+      *p = '\0';
+      if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "error: --out %s: %s: %s\n", c->out, dir, strerror(errno));
+        exit(1);
+      }
+      if (!(*p = was)) break;
+    }
   char *p = slots[next++ & 3];
   snprintf(p, sizeof slots[0], "%s/%s", c->out, name);
   return p;

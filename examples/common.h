@@ -28,8 +28,8 @@ typedef struct ex_common {
   const char *save; /* --save FILE */
   const char *load; /* --load FILE */
   const char *out;  /* --out DIR: where CSV files and plots go (".") */
-  char **operands;  /* the arguments that are not flags (see ex_parse_args) */
-  size_t n_operands;
+  char **operands;  /* the arguments that are not flags (see ex_parse_args); */
+  size_t n_operands; /* n_operands of them, not NULL-terminated */
 } ex_common;
 
 /* --save FILE and --load FILE, for the programs that honour them: put

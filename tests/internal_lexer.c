@@ -27,6 +27,7 @@ START_TEST(test_real) {
   ck_assert(fmnist__lex_real("0.25", 0, 1, 0, &v) && v == 0.25);
   ck_assert(fmnist__lex_real("-1e-3", -1, 1, 0, &v) && v == -1e-3);
   ck_assert(fmnist__lex_real("1", 0, 1, 0, &v) && v == 1);
+  ck_assert(fmnist__lex_real("1e-400", 0, 1, 0, &v) && v == 0); /* underflow: harmless */
   v = 7;
   ck_assert(!fmnist__lex_real("1", 0, 1, 1, &v)); /* hi excluded */
   ck_assert(!fmnist__lex_real("1.5", 0, 1, 0, &v));

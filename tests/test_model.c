@@ -175,6 +175,7 @@ START_TEST(test_blas_threads_restored) {
                                           {"net", "layers", "conv:2:3 relu dense:10"}};
   fmnist_dataset *ds = fmnist_test_stripes(40, 5);
   const uint8_t *img = fmnist_dataset_images(ds);
+  const int before = openblas_get_num_threads(); /* put back at the end (no-fork runs) */
   openblas_set_num_threads(3);
   ck_assert_int_eq(openblas_get_num_threads(), 3);
   for (size_t f = 0; f < 4; f++) {
@@ -198,6 +199,7 @@ START_TEST(test_blas_threads_restored) {
     fmnist_model_free(m);
   }
   fmnist_dataset_free(ds);
+  openblas_set_num_threads(before);
 }
 END_TEST
 

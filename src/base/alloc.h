@@ -3,8 +3,8 @@
  * Test builds (FMNIST_ALLOC_TESTING) can make the Nth allocation fail, so a
  * test can walk every failure point of an operation and check that each
  * returns FMNIST_E_NOMEM and leaks nothing. */
-#ifndef FMNIST_SRC_ALLOC_H
-#define FMNIST_SRC_ALLOC_H
+#ifndef FMNIST_SRC_BASE_ALLOC_H
+#define FMNIST_SRC_BASE_ALLOC_H
 
 #include <stddef.h>
 

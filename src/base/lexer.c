@@ -2,6 +2,7 @@
 #include "base/lexer.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,7 +27,11 @@ int fmnist__lex_real(const char *text, double lo, double hi, int hi_open, double
   if (!*text || strchr(" \t\n\v\f\r", *text)) return 0; /* strtod would skip them */
   errno = 0;
   double v = strtod(text, &end);
-  if (*end || errno || !isfinite(v) || v < lo || v > hi || (hi_open && v == hi)) return 0;
+  /* ERANGE also flags underflow (1e-400 reads as 0 or a denormal), which
+   * is harmless: the range check decides; overflow is caught as infinite. */
+  if (*end || (errno && fabs(v) > DBL_MIN) || !isfinite(v) || v < lo || v > hi ||
+      (hi_open && v == hi))
+    return 0;
   *out = v;
   return 1;
 }
@@ -62,6 +67,16 @@ int fmnist__lex_fields(const fmnist__token *t, fmnist__fields *f) {
     if (!colon) return 1;
     *colon = '\0';
     p = colon + 1;
+  }
+}
+
+void fmnist__lex_join(char *buf, size_t len, const char *const *names, size_t n, const char *sep,
+                      const char *last) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < n && used < len; i++) {
+    int w = snprintf(buf + used, len - used, "%s%s", i == 0 ? "" : i + 1 < n ? sep : last, names[i]);
+    if (w > 0) used += (size_t)w;
   }
 }
 

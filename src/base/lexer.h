@@ -16,7 +16,8 @@
 int fmnist__lex_whole(const char *text, uint64_t lo, uint64_t hi, uint64_t *out);
 
 /* A real number: the whole text is a finite strtod number within [lo, hi]
- * (hi itself excluded if hi_open). 1 and *out set, or 0. */
+ * (hi itself excluded if hi_open); one that underflows reads as what strtod
+ * gives (0 or a denormal). 1 and *out set, or 0. */
 int fmnist__lex_real(const char *text, double lo, double hi, int hi_open, double *out);
 
 /* One whitespace-separated token of a spec. */
@@ -47,6 +48,12 @@ typedef struct fmnist__fields {
 /* Splits t into f; 0 if it is longer than FMNIST__LEX_MAX_TOKEN or has
  * more than FMNIST__LEX_MAX_FIELDS fields. */
 int fmnist__lex_fields(const fmnist__token *t, fmnist__fields *f);
+
+/* names[0..n-1] joined into buf (len bytes, cut if too small) with sep
+ * between them and last before the final one ("a, b or c"): the lists of
+ * what a language expects, in its messages. */
+void fmnist__lex_join(char *buf, size_t len, const char *const *names, size_t n, const char *sep,
+                      const char *last);
 
 /* FMNIST_E_OPTION with the message "<what>: token N "text" (at character
  * P): <why>" (the token cut at 64 characters). */

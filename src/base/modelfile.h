@@ -21,8 +21,8 @@
  * trusted; every count read later is checked against the bytes that remain
  * before anything is allocated from it.
  */
-#ifndef FMNIST_SRC_MODELFILE_H
-#define FMNIST_SRC_MODELFILE_H
+#ifndef FMNIST_SRC_BASE_MODELFILE_H
+#define FMNIST_SRC_BASE_MODELFILE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * A family describes its option struct with a table of fmnist__option; the
  * generic code here turns "key"/"value" text into typed fields, so model.c
  * can set, get, save, load and clone every family's options the same way. */
-#ifndef FMNIST_SRC_OPTIONS_H
-#define FMNIST_SRC_OPTIONS_H
+#ifndef FMNIST_SRC_BASE_OPTIONS_H
+#define FMNIST_SRC_BASE_OPTIONS_H
 
 #include <stddef.h>
 

@@ -8,8 +8,8 @@
  * data set and the model trained on it usually share a seed), and parallel
  * tasks draw from (seed, space, task index), so results never depend on
  * which thread ran a task. */
-#ifndef FMNIST_SRC_RNG_H
-#define FMNIST_SRC_RNG_H
+#ifndef FMNIST_SRC_BASE_RNG_H
+#define FMNIST_SRC_BASE_RNG_H
 
 #include <stddef.h>
 #include <stdint.h>

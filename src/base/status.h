@@ -1,6 +1,6 @@
 /* Status codes and the thread-local last-error message. */
-#ifndef FMNIST_SRC_STATUS_H
-#define FMNIST_SRC_STATUS_H
+#ifndef FMNIST_SRC_BASE_STATUS_H
+#define FMNIST_SRC_BASE_STATUS_H
 
 #include "fmnist/base.h"
 

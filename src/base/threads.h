@@ -2,8 +2,8 @@
  *
  * One level of parallelism per phase: either the library's own loop runs on
  * n threads with OpenBLAS at 1, or one big sgemm runs with OpenBLAS at n. */
-#ifndef FMNIST_SRC_THREADS_H
-#define FMNIST_SRC_THREADS_H
+#ifndef FMNIST_SRC_BASE_THREADS_H
+#define FMNIST_SRC_BASE_THREADS_H
 
 #include <stddef.h>
 
@@ -22,6 +22,9 @@ void fmnist__blas_threads(size_t n);
  * from under another's sgemms. */
 void fmnist__blas_enter(void);
 void fmnist__blas_leave(void);
+/* (fmnist__parallel_for below sets OpenBLAS to one thread for its loop and
+ * back to what it found: the library's own value, inside enter/leave.
+ * Handles used at once from several threads share the setting.) */
 
 typedef void (*fmnist__task_fn)(void *ctx, size_t task);
 

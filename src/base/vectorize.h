@@ -10,8 +10,8 @@
  * never inspects floating-point exception flags. (sqrtf needs
  * -fno-math-errno, which a pragma cannot set: the Makefile passes it.)
  * No fast-math: results and NaN/Inf semantics are unchanged. */
-#ifndef FMNIST_SRC_VECTORIZE_H
-#define FMNIST_SRC_VECTORIZE_H
+#ifndef FMNIST_SRC_BASE_VECTORIZE_H
+#define FMNIST_SRC_BASE_VECTORIZE_H
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
 #pragma GCC optimize("O3", "no-trapping-math")

@@ -1,8 +1,8 @@
 /* The order of the training images in an epoch, shared by every trainer
  * that visits the training set in shuffled passes (fmnist_batcher, the net
  * family, logreg's SGD), so one seed gives them one order. */
-#ifndef FMNIST_SRC_BATCH_H
-#define FMNIST_SRC_BATCH_H
+#ifndef FMNIST_SRC_DATA_BATCH_H
+#define FMNIST_SRC_DATA_BATCH_H
 
 #include <stddef.h>
 #include <stdint.h>

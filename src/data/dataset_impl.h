@@ -1,6 +1,6 @@
 /* The fmnist_dataset struct, shared by dataset.c, split.c and batch.c. */
-#ifndef FMNIST_SRC_DATASET_IMPL_H
-#define FMNIST_SRC_DATASET_IMPL_H
+#ifndef FMNIST_SRC_DATA_DATASET_IMPL_H
+#define FMNIST_SRC_DATA_DATASET_IMPL_H
 
 #include <stddef.h>
 #include <stdint.h>

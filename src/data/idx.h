@@ -6,8 +6,8 @@
  * 1032:1 ceiling, or a full decode when those disagree). Only then does the
  * caller allocate count * item bytes and call fmnist__idx_read, which
  * inflates or reads straight into that buffer. */
-#ifndef FMNIST_SRC_IDX_H
-#define FMNIST_SRC_IDX_H
+#ifndef FMNIST_SRC_DATA_IDX_H
+#define FMNIST_SRC_DATA_IDX_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* Decoding image files held in memory (PGM, PNG) into a 28x28 input. */
-#ifndef FMNIST_SRC_IMAGE_IMPL_H
-#define FMNIST_SRC_IMAGE_IMPL_H
+#ifndef FMNIST_SRC_DATA_IMAGE_IMPL_H
+#define FMNIST_SRC_DATA_IMAGE_IMPL_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* Adam optimiser (Kingma & Ba), bias-corrected, with optional L2 decay. */
-#ifndef FMNIST_SRC_ADAM_H
-#define FMNIST_SRC_ADAM_H
+#ifndef FMNIST_SRC_KERNELS_ADAM_H
+#define FMNIST_SRC_KERNELS_ADAM_H
 
 #include <stddef.h>
 

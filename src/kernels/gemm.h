@@ -1,8 +1,8 @@
 /* Thin row-major wrappers of cblas_sgemm and row reductions used by the
  * models (KNN distances, logistic regression scores), so that no model file
  * includes cblas.h and every call states its shapes the same way. */
-#ifndef FMNIST_SRC_GEMM_H
-#define FMNIST_SRC_GEMM_H
+#ifndef FMNIST_SRC_KERNELS_GEMM_H
+#define FMNIST_SRC_KERNELS_GEMM_H
 
 #include <stddef.h>
 

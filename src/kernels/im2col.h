@@ -3,8 +3,8 @@
  * x: C x N x H x W. cols: (C*k*k) x (N*H_out*W_out); row (c*k + i)*k + j
  * holds, for every output position (n, oy, ox), the input pixel
  * x[c][n][oy*s - pad_t + i][ox*s - pad_l + j], or 0 outside the image. */
-#ifndef FMNIST_SRC_IM2COL_H
-#define FMNIST_SRC_IM2COL_H
+#ifndef FMNIST_SRC_KERNELS_IM2COL_H
+#define FMNIST_SRC_KERNELS_IM2COL_H
 
 #include <stddef.h>
 

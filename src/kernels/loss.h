@@ -1,6 +1,6 @@
 /* Softmax fused with cross-entropy over logits laid out classes x batch. */
-#ifndef FMNIST_SRC_LOSS_H
-#define FMNIST_SRC_LOSS_H
+#ifndef FMNIST_SRC_KERNELS_LOSS_H
+#define FMNIST_SRC_KERNELS_LOSS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,8 +6,8 @@
  * |x - y|^2 >= |P'x - P'y|^2 + (r(x) - r(y))^2 with r(v) = |v - PP'v|, so
  * the bounds are valid whatever the basis; its quality only decides how
  * many training images the bounds rule out. */
-#ifndef FMNIST_SRC_PCA_H
-#define FMNIST_SRC_PCA_H
+#ifndef FMNIST_SRC_KERNELS_PCA_H
+#define FMNIST_SRC_KERNELS_PCA_H
 
 #include <stddef.h>
 

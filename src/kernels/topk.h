@@ -3,8 +3,8 @@
  * Order is by (value, index): of two equal values the smaller index ranks
  * first, so the result does not depend on how the stream was blocked. NaN
  * values are never kept. The caller provides the storage (no allocation). */
-#ifndef FMNIST_SRC_TOPK_H
-#define FMNIST_SRC_TOPK_H
+#ifndef FMNIST_SRC_KERNELS_TOPK_H
+#define FMNIST_SRC_KERNELS_TOPK_H
 
 #include <stddef.h>
 #include <stdint.h>

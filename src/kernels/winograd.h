@@ -9,8 +9,8 @@
  * transformed back (Y = A^T M A). Training keeps im2col: its backward pass
  * needs the cols. Results equal im2col's up to float rounding (the
  * transforms add and halve, so errors stay at a few ulps of the sums). */
-#ifndef FMNIST_SRC_WINOGRAD_H
-#define FMNIST_SRC_WINOGRAD_H
+#ifndef FMNIST_SRC_KERNELS_WINOGRAD_H
+#define FMNIST_SRC_KERNELS_WINOGRAD_H
 
 #include <stddef.h>
 

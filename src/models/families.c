@@ -1,8 +1,9 @@
 /* The registry of model families. A new family adds one line here. */
 #include "models/families.h"
 
-#include <stdio.h>
 #include <string.h>
+
+#include "base/lexer.h"
 
 /* NULL-terminated. */
 static const fmnist__family *const families[] = {
@@ -26,10 +27,8 @@ const fmnist__family *fmnist__family_by_id(uint32_t id) {
 }
 
 void fmnist__family_names(char *buf, size_t len) {
-  size_t used = 0;
-  buf[0] = '\0';
-  for (size_t i = 0; families[i] && used < len; i++) {
-    int w = snprintf(buf + used, len - used, "%s%s", i ? "|" : "", families[i]->name);
-    if (w > 0) used += (size_t)w;
-  }
+  const char *names[sizeof families / sizeof families[0]];
+  size_t n = 0;
+  for (; families[n]; n++) names[n] = families[n]->name;
+  fmnist__lex_join(buf, len, names, n, "|", "|");
 }

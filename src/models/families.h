@@ -1,6 +1,6 @@
 /* The registry of model families, by name and by file id. */
-#ifndef FMNIST_SRC_FAMILIES_H
-#define FMNIST_SRC_FAMILIES_H
+#ifndef FMNIST_SRC_MODELS_FAMILIES_H
+#define FMNIST_SRC_MODELS_FAMILIES_H
 
 #include "models/model_impl.h"
 

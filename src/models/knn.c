@@ -12,13 +12,13 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "kernels/pca.h"
-#include "kernels/gemm.h"
-#include "models/model_impl.h"
 #include "base/status.h"
 #include "base/threads.h"
-#include "kernels/topk.h"
 #include "base/vectorize.h"
+#include "kernels/gemm.h"
+#include "kernels/pca.h"
+#include "kernels/topk.h"
+#include "models/model_impl.h"
 
 #define NF FMNIST_PIXELS
 #define NC FMNIST_CLASSES

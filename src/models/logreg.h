@@ -1,6 +1,6 @@
 /* Internals of the logistic regression family shared with its tests. */
-#ifndef FMNIST_SRC_LOGREG_H
-#define FMNIST_SRC_LOGREG_H
+#ifndef FMNIST_SRC_MODELS_LOGREG_H
+#define FMNIST_SRC_MODELS_LOGREG_H
 
 #include <stddef.h>
 #include <stdint.h>

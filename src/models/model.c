@@ -353,8 +353,12 @@ void fmnist__model_standardize(const fmnist_model *m, const uint8_t *images, siz
 #define MAX_KEY 64
 #define MAX_VALUE FMNIST__OPTION_MAX_TEXT
 #define MAX_EPOCHS 1000000
-/* Bytes of one history row in a file: its fields as f64. */
-#define EPOCH_BYTES (FMNIST_HISTORY_FIELDS * 8)
+/* Fields of one history row in a file (format v1), as f64: a property of
+ * the format, so a new public field needs a format decision first. */
+#define FILE_HISTORY_FIELDS 5
+_Static_assert(FILE_HISTORY_FIELDS == FMNIST_HISTORY_FIELDS,
+               "a new history field changes the model file format");
+#define EPOCH_BYTES (FILE_HISTORY_FIELDS * 8)
 
 /* Options as count, then key and value texts; a value that cannot be
  * formatted fails the save rather than being written empty. */
@@ -389,7 +393,7 @@ FMNIST_API fmnist_status fmnist_model_save(const fmnist_model *m, const char *pa
   fmnist__put_f32s(&w, m->inv_std, FMNIST_PIXELS);
   fmnist__put_u32(&w, (uint32_t)m->epochs);
   for (size_t e = 0; e < m->epochs; e++)
-    for (int f = 0; f < FMNIST_HISTORY_FIELDS; f++) fmnist__put_f64(&w, m->history[e].v[f]);
+    for (int f = 0; f < FILE_HISTORY_FIELDS; f++) fmnist__put_f64(&w, m->history[e].v[f]);
   m->family->save(m, &w);
   s = fmnist__modelfile_write(path, m->family->id, &w);
   fmnist__writer_free(&w);
@@ -432,7 +436,7 @@ static fmnist_status get_common(fmnist_model *m, fmnist__reader *r) {
                      epochs);
   for (uint32_t e = 0; e < epochs && !s; e++) {
     fmnist__epoch row;
-    for (int f = 0; f < FMNIST_HISTORY_FIELDS && !s; f++) s = fmnist__get_f64(r, &row.v[f]);
+    for (int f = 0; f < FILE_HISTORY_FIELDS && !s; f++) s = fmnist__get_f64(r, &row.v[f]);
     if (!s) s = fmnist__model_add_epoch(m, &row);
   }
   return s;

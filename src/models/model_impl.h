@@ -4,8 +4,8 @@
  * table below), input standardization, history, progress, save/load
  * framing. A family (logreg.c, knn.c, forest.c, net.c) supplies a const
  * fmnist__family with its option table and its fit/proba/save/load. */
-#ifndef FMNIST_SRC_MODEL_IMPL_H
-#define FMNIST_SRC_MODEL_IMPL_H
+#ifndef FMNIST_SRC_MODELS_MODEL_IMPL_H
+#define FMNIST_SRC_MODELS_MODEL_IMPL_H
 
 #include "base/modelfile.h"
 #include "base/options.h"

@@ -3,9 +3,9 @@
 #include "nn/layer.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "base/lexer.h"
 #include "base/status.h"
 
 #define KIND(k, name, min_f, max_f, usage, ops) [k] = {k, name, min_f, max_f, usage, ops}
@@ -29,13 +29,9 @@ const fmnist__layer_kind_desc *fmnist__layer_kind_find(const char *name) {
 }
 
 void fmnist__layer_kind_list(char *buf, size_t len) {
-  size_t used = 0;
-  buf[0] = '\0';
-  for (size_t k = 0; k < FMNIST__L_KINDS && used < len; k++) {
-    const char *sep = k == 0 ? "" : k + 1 < FMNIST__L_KINDS ? ", " : " or ";
-    int w = snprintf(buf + used, len - used, "%s%s", sep, kinds[k].name);
-    if (w > 0) used += (size_t)w;
-  }
+  const char *names[FMNIST__L_KINDS];
+  for (size_t k = 0; k < FMNIST__L_KINDS; k++) names[k] = kinds[k].name;
+  fmnist__lex_join(buf, len, names, FMNIST__L_KINDS, ", ", " or ");
 }
 
 const char *fmnist__layer_name(fmnist__layer_kind kind) {

@@ -9,8 +9,8 @@
  * with NCHW. Dense layers see C x N with H = W = 1 (features x batch); the
  * flatten layer turns C x N x (H*W) into (C*H*W) x N with features ordered
  * c*H*W + h*W + w, as PyTorch/Keras-channels-first flatten NCHW. */
-#ifndef FMNIST_SRC_LAYER_H
-#define FMNIST_SRC_LAYER_H
+#ifndef FMNIST_SRC_NN_LAYER_H
+#define FMNIST_SRC_NN_LAYER_H
 
 #include <stddef.h>
 #include <stdint.h>

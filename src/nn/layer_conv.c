@@ -6,11 +6,11 @@
  * Inference passes of 3x3 "same" convolutions take the Winograd path
  * instead (winograd.h): 2.25x fewer multiplications and no cols. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
+#include "base/status.h"
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
-#include "nn/layer.h"
-#include "base/status.h"
 #include "kernels/winograd.h"
+#include "nn/layer.h"
 
 static fmnist_status conv_setup(fmnist__layer *l) {
   size_t k = l->spec.kernel, s = l->spec.stride;

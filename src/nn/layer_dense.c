@@ -3,9 +3,9 @@
  * W: U x D, b: U, x: D x N, y: U x N. Forward y = W x + b; backward
  * dW = dy x^T, db = row sums of dy, dx = W^T dy: one sgemm each. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
+#include "base/status.h"
 #include "kernels/gemm.h"
 #include "nn/layer.h"
-#include "base/status.h"
 
 static fmnist_status dense_setup(fmnist__layer *l) {
   if (l->in_h != 1 || l->in_w != 1)

@@ -5,8 +5,8 @@
  * layer's parameters live in one array (w then b per layer) so that the
  * optimiser and save/load see a flat vector, and batch-norm running
  * statistics live in a second array. */
-#ifndef FMNIST_SRC_NET_IMPL_H
-#define FMNIST_SRC_NET_IMPL_H
+#ifndef FMNIST_SRC_NN_NET_IMPL_H
+#define FMNIST_SRC_NN_NET_IMPL_H
 
 #include <stddef.h>
 

@@ -122,11 +122,11 @@ static fmnist_status walk(const fmnist__layer_spec *specs, size_t n, const fmnis
 
 fmnist_status fmnist__net_parse(const char *text, fmnist__layer_spec **specs, size_t *n) {
   size_t count = fmnist__lex_count(text);
+  *specs = NULL;
+  *n = 0;
   if (count > MAX_LAYERS)
     return fmnist__fail(FMNIST_E_OPTION, "option layers: %zu layers, at most %d", count,
                         MAX_LAYERS);
-  *specs = NULL;
-  *n = 0;
   if (count == 0) return FMNIST_OK;
   fmnist__layer_spec *sp = fmnist__calloc(count, sizeof *sp);
   fmnist__token *toks = fmnist__calloc(count, sizeof *toks);
@@ -153,7 +153,7 @@ fmnist_status fmnist__net_check_spec(const char *text) {
   fmnist__layer_spec *specs;
   size_t n;
   fmnist_status s = fmnist__net_parse(text, &specs, &n);
-  fmnist__free(specs);
+  if (!s) fmnist__free(specs);
   return s;
 }
 

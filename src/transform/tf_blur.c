@@ -79,5 +79,5 @@ static void apply_blur(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
     }
 }
 
-const fmnist__tf_ops fmnist__tf_blur = {"blur", check_blur, prepare_blur,
+const fmnist__tf_ops fmnist__tf_blur = {"blur", 0, check_blur, prepare_blur,
                                         apply_blur};

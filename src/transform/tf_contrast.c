@@ -33,5 +33,5 @@ static void apply_contrast(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   for (size_t i = 0; i < FMNIST_PIXELS; i++) img[i] = lut[img[i]];
 }
 
-const fmnist__tf_ops fmnist__tf_contrast = {"contrast", check_contrast, NULL,
+const fmnist__tf_ops fmnist__tf_contrast = {"contrast", 0, check_contrast, NULL,
                                             apply_contrast};

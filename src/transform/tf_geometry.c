@@ -36,7 +36,7 @@ static void apply_shift(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   memcpy(img, tmp, FMNIST_PIXELS);
 }
 
-const fmnist__tf_ops fmnist__tf_shift = {"shift", check_shift, NULL,
+const fmnist__tf_ops fmnist__tf_shift = {"shift", 1, check_shift, NULL,
                                          apply_shift};
 
 static int check_flip(double p, double unused, char *msg, size_t len) {
@@ -62,7 +62,7 @@ static void apply_flip(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   }
 }
 
-const fmnist__tf_ops fmnist__tf_flip = {"flip", check_flip, NULL, apply_flip};
+const fmnist__tf_ops fmnist__tf_flip = {"flip", 0, check_flip, NULL, apply_flip};
 
 static int check_rotation(double max, double unused, char *msg, size_t len) {
   (void)unused;
@@ -109,5 +109,5 @@ static void apply_rotation(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   memcpy(img, tmp, FMNIST_PIXELS);
 }
 
-const fmnist__tf_ops fmnist__tf_rotation = {"rotate", check_rotation, NULL,
+const fmnist__tf_ops fmnist__tf_rotation = {"rotate", 0, check_rotation, NULL,
                                             apply_rotation};

@@ -21,7 +21,7 @@ static void apply_noise(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
     img[i] = fmnist__tf_pixel(img[i] + op->a * fmnist__rng_normal(r));
 }
 
-const fmnist__tf_ops fmnist__tf_noise = {"noise", check_noise, NULL,
+const fmnist__tf_ops fmnist__tf_noise = {"noise", 0, check_noise, NULL,
                                          apply_noise};
 
 static int check_salt_pepper(double fraction, double unused, char *msg,
@@ -48,5 +48,5 @@ static void apply_salt_pepper(const fmnist__tf_op *op, uint8_t *img,
   }
 }
 
-const fmnist__tf_ops fmnist__tf_salt_pepper = {"saltpepper", check_salt_pepper,
+const fmnist__tf_ops fmnist__tf_salt_pepper = {"saltpepper", 0, check_salt_pepper,
                                                NULL, apply_salt_pepper};

@@ -25,5 +25,5 @@ static void apply_occlusion(const fmnist__tf_op *op, uint8_t *img,
     for (size_t x = x0; x < x0 + s; x++) img[y * FMNIST_SIDE + x] = 0;
 }
 
-const fmnist__tf_ops fmnist__tf_occlusion = {"occlude", check_occlusion, NULL,
+const fmnist__tf_ops fmnist__tf_occlusion = {"occlude", 1, check_occlusion, NULL,
                                              apply_occlusion};

@@ -177,25 +177,10 @@ FMNIST_API fmnist_status fmnist_transform_add_contrast(fmnist_transform *t,
 
 /* ---- spec parser ---- */
 
-/* Spec token names; "contrast" and "brightness" are the two halves of one
- * op (the other half neutral: brightness 0, contrast 1). */
-static const struct spec_word {
-  const char *name;
-  fmnist__tf_kind kind;
-  int integer; /* value must be a whole number */
-  int is_brightness;
-} spec_words[] = {
-    {"noise", FMNIST__TF_NOISE, 0, 0},
-    {"saltpepper", FMNIST__TF_SALT_PEPPER, 0, 0},
-    {"shift", FMNIST__TF_SHIFT, 1, 0},
-    {"flip", FMNIST__TF_FLIP, 0, 0},
-    {"rotate", FMNIST__TF_ROTATION, 0, 0},
-    {"blur", FMNIST__TF_BLUR, 0, 0},
-    {"occlude", FMNIST__TF_OCCLUSION, 1, 0},
-    {"contrast", FMNIST__TF_CONTRAST, 0, 0},
-    {"brightness", FMNIST__TF_CONTRAST, 0, 1},
-};
-#define N_SPEC_WORDS (sizeof spec_words / sizeof spec_words[0])
+/* Spec words are the ops' names, and "brightness", the second value of
+ * the contrast op (the first then neutral: contrast 1); "contrast:C" sets
+ * the first (brightness 0). */
+#define BRIGHTNESS "brightness"
 
 #define bad(t, ...) fmnist__lex_fail("transform spec", t, __VA_ARGS__)
 
@@ -206,26 +191,27 @@ static fmnist_status parse_token(const fmnist__token *t, fmnist__tf_op *op) {
   fmnist__fields f;
   if (!fmnist__lex_fields(t, &f) || f.n != 2)
     return bad(t, "expected NAME:VALUE (at most %d characters)", FMNIST__LEX_MAX_TOKEN);
-  const struct spec_word *w = NULL;
-  for (size_t i = 0; i < N_SPEC_WORDS && !w; i++)
-    if (strcmp(spec_words[i].name, f.field[0]) == 0) w = &spec_words[i];
-  if (!w) {
-    char list[160] = "";
-    for (size_t i = 0, used = 0; i < N_SPEC_WORDS && used < sizeof list; i++) {
-      int n = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", spec_words[i].name);
-      if (n > 0) used += (size_t)n;
-    }
+  int brightness = strcmp(f.field[0], BRIGHTNESS) == 0;
+  fmnist__tf_kind kind = brightness ? FMNIST__TF_CONTRAST : FMNIST__TF_KIND_COUNT;
+  for (int k = 0; k < FMNIST__TF_KIND_COUNT && kind == FMNIST__TF_KIND_COUNT; k++)
+    if (strcmp(fmnist__tf_table[k]->name, f.field[0]) == 0) kind = (fmnist__tf_kind)k;
+  if (kind == FMNIST__TF_KIND_COUNT) {
+    const char *names[FMNIST__TF_KIND_COUNT + 1];
+    for (int k = 0; k < FMNIST__TF_KIND_COUNT; k++) names[k] = fmnist__tf_table[k]->name;
+    names[FMNIST__TF_KIND_COUNT] = BRIGHTNESS;
+    char list[160];
+    fmnist__lex_join(list, sizeof list, names, FMNIST__TF_KIND_COUNT + 1, ", ", ", ");
     return bad(t, "unknown op '%s' (expected one of %s)", f.field[0], list);
   }
+  const fmnist__tf_ops *ops = fmnist__tf_table[kind];
+  const char *name = brightness ? BRIGHTNESS : ops->name;
   double v;
   if (!fmnist__lex_real(f.field[1], -HUGE_VAL, HUGE_VAL, 0, &v))
-    return bad(t, "%s: value '%s' is not a finite number", w->name, f.field[1]);
-  if (w->integer && v != floor(v))
-    return bad(t, "%s: value '%s' is not a whole number", w->name, f.field[1]);
+    return bad(t, "%s: value '%s' is not a finite number", name, f.field[1]);
+  if (ops->whole && v != floor(v))
+    return bad(t, "%s: value '%s' is not a whole number", name, f.field[1]);
   char msg[256];
-  double a = w->is_brightness ? 1.0 : v;
-  double b = w->is_brightness ? v : 0.0;
-  fmnist_status s = make_op(w->kind, a, b, op, msg, sizeof msg);
+  fmnist_status s = make_op(kind, brightness ? 1.0 : v, brightness ? v : 0.0, op, msg, sizeof msg);
   if (s == FMNIST_E_OPTION) return bad(t, "%s", msg);
   if (s) return fmnist__fail(s, "transform spec: %s", msg);
   return FMNIST_OK;

@@ -9,8 +9,8 @@
  * so the result of an image depends only on (seed, its global index, its
  * pixels) and never on the thread count or on how images are grouped into
  * calls. */
-#ifndef FMNIST_SRC_TRANSFORM_IMPL_H
-#define FMNIST_SRC_TRANSFORM_IMPL_H
+#ifndef FMNIST_SRC_TRANSFORM_TRANSFORM_IMPL_H
+#define FMNIST_SRC_TRANSFORM_TRANSFORM_IMPL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -38,7 +38,8 @@ typedef struct fmnist__tf_op {
 } fmnist__tf_op;
 
 typedef struct fmnist__tf_ops {
-  const char *name; /* as in messages */
+  const char *name; /* as in specs and messages */
+  int whole;        /* the value must be a whole number */
   /* Checks parameters; on failure writes a message naming the op and the
    * value into msg (len bytes) and returns non-zero. */
   int (*check)(double a, double b, char *msg, size_t len);

@@ -29,6 +29,7 @@ static fmnist_dataset *train_ds;
 /* Images with a class-dependent bright band plus pseudo-random texture, so
  * that every family learns something and ties are rare. */
 static void make_data(void) {
+  /* its own xorshift: this program links no Check, so not testutil.c */
   uint64_t x = 0x9e3779b97f4a7c15u;
   for (size_t i = 0; i < N_TRAIN + N_TEST; i++) {
     int label = (int)(i % 10);
