@@ -33,7 +33,7 @@ subset train-images-idx3-ubyte 3 784 16 && subset train-labels-idx1-ubyte 1 1 8 
   echo "valgrind.sh: cannot read the data set in $src" >&2
   exit 1
 }
-# A PGM made from the first test image, for predict --image.
+# A PGM made from the first test image, for predict (--image and operands).
 { printf 'P5\n28 28\n255\n'; gzip -dc "$tmp/data/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 784; } >"$tmp/shirt.pgm"
 
 vg="valgrind --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=definite,indirect
@@ -93,7 +93,8 @@ for model in logreg knn forest cnn_final; do
   run "predict-$model" predict --data "$tmp/data" --load "$tmp/$model.fmm" --index 3
 done
 [ -f "$tmp/cnn_single.fmm" ] &&
-  run predict-image predict --load "$tmp/cnn_single.fmm" --image "$tmp/shirt.pgm"
+  run predict-image predict --load "$tmp/cnn_single.fmm" --image "$tmp/shirt.pgm" &&
+  run predict-files predict --load "$tmp/cnn_single.fmm" "$tmp/shirt.pgm" "$tmp/shirt.pgm"
 
 [ -z "$skipped" ] || echo "not built, skipped:$skipped"
 echo "$ran programs under memcheck: $([ $fail = 0 ] && echo 'zero errors, zero definite/indirect leaks' || echo FAILED)"
