@@ -29,7 +29,7 @@ int main(int argc, char **argv) {
   fmnist_dataset *small;
   bu_check(fmnist_dataset_subset(d.train, idx, train_n, &small));
   free(idx);
-  fmnist_model *m = nb_model(spec, &c, 32, 1);
+  fmnist_model *m = nb_model(spec, &c, 32, 1, NULL);
   bu_check(fmnist_model_fit(m, small, NULL));
   fmnist_dataset_free(small);
 

@@ -150,8 +150,10 @@ static const nb_layer nb_nn_dense_layers[] = {{"dense1 128", 128, 784, 1, 0},
 /* Which layer and product a recorded sgemm is (the conv layers' sgemm
  * shapes are in src/nn/layer_conv.c, the dense layers' in src/nn/layer_dense.c):
  * forward NN  M=out N=cols K=in; dW NT  M=out N=in K=cols;
- * dX TN  M=in N=cols K=out; the Winograd path of inference (src/kernels/winograd.c,
- * "wino") NN  M=out N=tiles K=in/9, 16 per layer and chunk, never cut.
+ * dX TN  M=in N=cols K=out; the Winograd path (src/kernels/winograd.c), 16
+ * products per layer and pass, never cut: "wino" (forward) NN  M=out
+ * N=tiles K=in/9, "wino dW" NT  M=out N=in/9 K=tiles, "wino dX" TN  M=in/9
+ * N=tiles K=out.
  * The library cuts each product into parts
  * along its larger side of M and N, one per thread, so M or N may be a
  * part of the layer's. Ties (conv4 and dense1 have the same out and in) go
@@ -166,6 +168,12 @@ static inline int nb_classify(const nb_rec *r, const nb_layer *ls, size_t n_ls, 
     if (!r->ta && !r->tb && l->tiles && r->k * 9 == l->in && r->m == l->out &&
         r->n % l->tiles == 0) /* Winograd */
       o = 3, fits = 1;
+    else if (!r->ta && r->tb && l->tiles && r->n * 9 == l->in && r->m == l->out &&
+             r->k % l->tiles == 0)
+      o = 4, fits = 1;
+    else if (r->ta && !r->tb && l->tiles && r->m * 9 == l->in && r->k == l->out &&
+             r->n % l->tiles == 0)
+      o = 5, fits = 1;
     else if (!r->ta && !r->tb) /* forward */
       o = 0, fits = r->k == l->in && nb_part(l->out, r->m) && r->n % l->cols == 0;
     else if (!r->ta && r->tb) /* dW */
@@ -184,14 +192,14 @@ static inline int nb_classify(const nb_rec *r, const nb_layer *ls, size_t n_ls, 
  * one thread's sgemm peak (every part runs on one thread). */
 static inline double nb_report_gemms(const nb_layer *ls, size_t n_ls, size_t steps, double peak1,
                                      double step_s, const char *what) {
-  static const char *const ops[4] = {"forward", "dW", "dX", "wino"};
+  static const char *const ops[6] = {"forward", "dW", "dX", "wino", "wino dW", "wino dX"};
   double total = 0;
   printf("\nsgemm inside %zu real %s (library calls intercepted; each product cut into parts,\n"
          "one per thread), one thread's sgemm peak %.1f GFLOP/s\n", steps, what, peak1);
   printf("%-15s %-8s %6s %6s %5s %7s %13s %11s %7s\n", "layer", "product", "out", "in", "cols",
          "parts", "thread-ms/st", "GFLOP/s/th", "%peak");
   for (size_t l = 0; l <= n_ls; l++)
-    for (int o = 0; o < 4; o++) {
+    for (int o = 0; o < 6; o++) {
       double flop = 0, secs = 0;
       size_t calls = 0;
       for (size_t i = 0; i < nb_n_recs; i++) {
@@ -221,8 +229,9 @@ static inline double nb_report_gemms(const nb_layer *ls, size_t n_ls, size_t ste
 
 /* ---- our side ---- */
 
+/* conv_algorithm: the net option, NULL for the library's default. */
 static inline fmnist_model *nb_model(const char *spec, const bu_common *c, size_t batch,
-                              size_t epochs) {
+                                     size_t epochs, const char *conv_algorithm) {
   fmnist_model *m;
   char num[64];
   bu_check(fmnist_model_create("net", &m));
@@ -236,6 +245,7 @@ static inline fmnist_model *nb_model(const char *spec, const bu_common *c, size_
   snprintf(num, sizeof num, "%zu", batch);
   bu_check(fmnist_model_set(m, "batch", num));
   bu_check(fmnist_model_set(m, "lr", "0.001"));
+  if (conv_algorithm) bu_check(fmnist_model_set(m, "conv_algorithm", conv_algorithm));
   return m;
 }
 
@@ -266,9 +276,10 @@ static inline int nb_progress(void *user, fmnist_stage stage, size_t done, size_
 
 /* Trains `spec` on train for warmup + timed batches (timed 0: the rest of
  * the epoch); returns seconds per batch of the timed ones. */
-static inline double nb_time_batches(const char *spec, const bu_common *c, const fmnist_dataset *train,
-                              size_t batch, nb_window *w) {
-  fmnist_model *m = nb_model(spec, c, batch, 1);
+static inline double nb_time_batches(const char *spec, const bu_common *c,
+                                     const fmnist_dataset *train, size_t batch,
+                                     const char *conv_algorithm, nb_window *w) {
+  fmnist_model *m = nb_model(spec, c, batch, 1, conv_algorithm);
   size_t n_batches = (fmnist_dataset_count(train) + batch - 1) / batch;
   if (w->warmup >= n_batches) w->warmup = n_batches / 10;
   if (!w->timed || w->warmup + w->timed > n_batches) w->timed = n_batches - w->warmup;
@@ -342,13 +353,15 @@ static inline void nb_start(const bu_common *c, const char *row, size_t peak_n, 
 /* Flags of the epoch benchmarks. */
 typedef struct nb_epoch_flags {
   size_t batches, warmup, peer_batches, batch, peak_n;
+  const char *conv_algorithm; /* ours; NULL: the library's default */
 } nb_epoch_flags;
 #define NB_EPOCH_FLAGS(f)                                                                        \
   {"batches", BU_SIZE, &(f).batches, "timed batches of ours (0: the rest of the epoch)"},        \
       {"warmup", BU_SIZE, &(f).warmup, "untimed batches before them (both sides)"},              \
       {"peer-batches", BU_SIZE, &(f).peer_batches, "timed batches of PyTorch (0: whole epoch)"}, \
       {"batch", BU_SIZE, &(f).batch, "mini-batch size"},                                         \
-      {"peak-n", BU_SIZE, &(f).peak_n, "size of the square sgemm measuring the peak"}
+      {"peak-n", BU_SIZE, &(f).peak_n, "size of the square sgemm measuring the peak"},           \
+      {"conv-algorithm", BU_STRING, &(f).conv_algorithm, "ours: auto|im2col (none: auto)"}
 
 /* Our epoch: c->runs windows of training batches, the sgemm
  * table of the first; returns seconds per batch (the median) and sets
@@ -359,7 +372,7 @@ static inline double nb_time_epoch(const bu_common *c, const nb_run *r, const nb
   double runs[BU_MAX_RUNS];
   for (size_t i = 0; i < c->runs; i++) {
     nb_window w = {f->warmup, f->batches, 0, 0, 0};
-    runs[i] = nb_time_batches(r->spec, c, r->d.train, f->batch, &w);
+    runs[i] = nb_time_batches(r->spec, c, r->d.train, f->batch, f->conv_algorithm, &w);
     *n_batches = w.n_batches;
     *timed = w.timed;
     if (i == 0) nb_report_gemms(ls, n_ls, w.timed, r->peak1, runs[i], "training steps");

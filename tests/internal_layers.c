@@ -27,10 +27,17 @@ static float *randv(fmnist__rng *g, size_t n, double scale) {
   return v;
 }
 
-static void tl_make(tl *t, fmnist__layer_spec spec, size_t c, size_t h, size_t w, size_t n) {
+/* A conv layer on the Winograd path (winograd 1) gets its own Winograd
+ * weights, as the net gives them; its aux and scratch follow. */
+static void tl_make_path(tl *t, fmnist__layer_spec spec, size_t c, size_t h, size_t w, size_t n,
+                         int winograd) {
   memset(t, 0, sizeof *t);
   ck_assert_int_eq(fmnist__layer_make(&t->l, &spec, c, h, w), FMNIST_OK);
   fmnist__layer *l = &t->l;
+  if (winograd) {
+    ck_assert_uint_gt(fmnist__conv_winograd_floats(l), 0);
+    l->wino = calloc(fmnist__conv_winograd_floats(l), sizeof(float));
+  }
   t->n = n;
   t->in_len = fmnist__layer_in_size(l) * n;
   t->out_len = fmnist__layer_out_size(l) * n;
@@ -56,9 +63,15 @@ static void tl_make(tl *t, fmnist__layer_spec spec, size_t c, size_t h, size_t w
   t->y = calloc(t->out_len, sizeof(float));
   t->r = randv(&t->rng, t->out_len, 1.0);
   t->dx = calloc(t->in_len, sizeof(float));
+  if (l->wino) fmnist__conv_winograd_prepare(l);
+}
+
+static void tl_make(tl *t, fmnist__layer_spec spec, size_t c, size_t h, size_t w, size_t n) {
+  tl_make_path(t, spec, c, h, w, n, 0);
 }
 
 static void tl_free(tl *t) {
+  free(t->l.wino);
   free(t->params);
   free(t->grads);
   free(t->stats);
@@ -286,38 +299,65 @@ START_TEST(conv_matches_naive) {
 }
 END_TEST
 
-/* The Winograd inference path (3x3 same stride 1, >= 8 channels) against
- * the direct loops: odd sides (tiles sticking out), 1x1 planes, more
- * images than a transform block (16). Its transforms add a few roundings
- * of sums of order |w||x|, still far below 1e-5 relative. */
+/* The Winograd path (3x3 same stride 1, >= 8 channels) against the direct
+ * loops, in inference and in training (forward, dx, dW): odd sides (tiles
+ * sticking out), 1x1 planes, more images than a transform block (16), odd
+ * channel and filter counts. Its transforms add a few roundings of sums of
+ * order |w||x|, still far below 1e-5 relative. */
 static const struct {
   size_t c, h, w, n, f;
 } wino_cases[] = {
-    {8, 14, 14, 3, 5}, {16, 7, 7, 2, 8}, {9, 5, 6, 1, 4},    {12, 3, 3, 17, 3},
-    {8, 1, 1, 2, 2},   {8, 28, 28, 1, 2}, {10, 4, 7, 20, 3},
+    {8, 14, 14, 3, 5}, {16, 7, 7, 2, 8},  {9, 5, 6, 1, 4},    {12, 3, 3, 17, 3},
+    {8, 1, 1, 2, 2},   {8, 28, 28, 1, 2}, {10, 4, 7, 20, 3}, {11, 7, 5, 3, 1},
 };
+
+static double rel_err_f(const float *a, const float *b, size_t n) {
+  double e = 0, m = 0;
+  for (size_t i = 0; i < n; i++) {
+    e += (double)(a[i] - b[i]) * (a[i] - b[i]);
+    m += (double)b[i] * b[i];
+  }
+  return m > 0 ? sqrt(e / m) : sqrt(e);
+}
 
 START_TEST(winograd_matches_naive) {
   fmnist__layer_spec spec = {FMNIST__L_CONV, wino_cases[_i].f, 3, 1, 1, 0, 0};
   tl t;
-  tl_make(&t, spec, wino_cases[_i].c, wino_cases[_i].h, wino_cases[_i].w, wino_cases[_i].n);
+  tl_make_path(&t, spec, wino_cases[_i].c, wino_cases[_i].h, wino_cases[_i].w, wino_cases[_i].n,
+               1);
   fmnist__layer *l = &t.l;
-  size_t nw = fmnist__conv_winograd_floats(l);
-  ck_assert_uint_eq(nw, 16 * wino_cases[_i].f * wino_cases[_i].c);
-  l->wino = malloc(nw * sizeof(float));
-  fmnist__conv_winograd_prepare(l);
+  ck_assert_uint_eq(fmnist__conv_winograd_floats(l), 16 * wino_cases[_i].f * wino_cases[_i].c);
   float *ref = calloc(t.out_len, sizeof *ref);
+  double *ref_dx = calloc(t.in_len, sizeof *ref_dx), *ref_dw = calloc(l->n_w, sizeof *ref_dw);
   naive_conv(l, t.x, t.n, ref);
   tl_loss(&t, 0);
-  double e = 0, m = 0;
-  for (size_t i = 0; i < t.out_len; i++) {
-    e += (double)(t.y[i] - ref[i]) * (t.y[i] - ref[i]);
-    m += (double)ref[i] * ref[i];
-  }
-  ck_assert_msg(sqrt(e / m) < 1e-5, "winograd error %g", sqrt(e / m));
-  free(l->wino);
-  l->wino = NULL;
+  ck_assert_msg(rel_err_f(t.y, ref, t.out_len) < 1e-5, "inference error %g",
+                rel_err_f(t.y, ref, t.out_len));
+  memset(t.y, 0, t.out_len * sizeof *t.y);
+  tl_backward(&t, 1);
+  ck_assert_msg(rel_err_f(t.y, ref, t.out_len) < 1e-5, "training forward error %g",
+                rel_err_f(t.y, ref, t.out_len));
+  naive_conv_backward(l, t.x, t.r, t.n, ref_dx, ref_dw);
+  ck_assert_msg(rel_err_d(t.dx, ref_dx, t.in_len) < 1e-5, "dx error %g",
+                rel_err_d(t.dx, ref_dx, t.in_len));
+  ck_assert_msg(rel_err_d(l->dw, ref_dw, l->n_w) < 1e-5, "dw error %g",
+                rel_err_d(l->dw, ref_dw, l->n_w));
   free(ref);
+  free(ref_dx);
+  free(ref_dw);
+  tl_free(&t);
+}
+END_TEST
+
+/* Its gradients against central differences, as every layer's: dW, db
+ * and dx of the Winograd backward pass on tiles that stick out. */
+START_TEST(winograd_gradients) {
+  static const size_t cases[] = {2, 4, 7};
+  const size_t i = cases[_i];
+  fmnist__layer_spec spec = {FMNIST__L_CONV, wino_cases[i].f, 3, 1, 1, 0, 0};
+  tl t;
+  tl_make_path(&t, spec, wino_cases[i].c, wino_cases[i].h, wino_cases[i].w, wino_cases[i].n, 1);
+  check_grads(&t, 1);
   tl_free(&t);
 }
 END_TEST
@@ -544,6 +584,7 @@ static Suite *suite(void) {
   tcase_add_loop_test(tc, conv_matches_naive, 0, sizeof conv_cases / sizeof conv_cases[0]);
   tcase_add_loop_test(tc, im2col_col2im_naive, 0, sizeof conv_cases / sizeof conv_cases[0]);
   tcase_add_loop_test(tc, winograd_matches_naive, 0, sizeof wino_cases / sizeof wino_cases[0]);
+  tcase_add_loop_test(tc, winograd_gradients, 0, 3);
   tcase_add_test(tc, winograd_applies_only_to_3x3_same);
   tcase_add_test(tc, loss_gradient_and_stability);
   tcase_add_test(tc, adam_first_step);

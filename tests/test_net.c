@@ -401,6 +401,53 @@ START_TEST(standardize_global_saved) {
 }
 END_TEST
 
+/* Probabilities of a two-conv net (its second conv on the Winograd path
+ * unless conv_algorithm is im2col) after two epochs on the tiny set. */
+static void conv_proba(const char *algorithm, float *proba, const char *save_to) {
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with("conv:8:3 relu conv:8:3 bn relu pool:2 dense:10");
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "2"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "batch", "5"), FMNIST_OK);
+  if (algorithm) ck_assert_int_eq(fmnist_model_set(m, "conv_algorithm", algorithm), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, proba), FMNIST_OK);
+  if (save_to) ck_assert_int_eq(fmnist_model_save(m, save_to), FMNIST_OK);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+
+/* Winograd (the default) and im2col train the same net up to float
+ * rounding, yet are distinct paths; the choice is checked and saved. */
+START_TEST(conv_algorithm_paths) {
+  static float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES],
+      c[N_TINY * FMNIST_CLASSES];
+  char path[600], value[16];
+  snprintf(path, sizeof path, "%s/im2col.fmm", fmnist_test_dir());
+  conv_proba(NULL, a, NULL);
+  conv_proba("im2col", b, path);
+  double worst = 0;
+  for (size_t i = 0; i < N_TINY * FMNIST_CLASSES; i++)
+    worst = fmax(worst, fabs((double)a[i] - b[i]));
+  ck_assert_msg(worst < 1e-4, "auto and im2col differ by %g", worst);
+  ck_assert(memcmp(a, b, sizeof a) != 0);
+
+  fmnist_model *m = net_with(NULL);
+  ck_assert_int_eq(fmnist_model_set(m, "conv_algorithm", "winograd"), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "im2col"));
+  fmnist_model_free(m);
+
+  fmnist_model *back;
+  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
+  ck_assert_int_eq(fmnist_model_get(back, "conv_algorithm", value, sizeof value), FMNIST_OK);
+  ck_assert_str_eq(value, "im2col");
+  fmnist_dataset *ds = tiny_set();
+  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, c), FMNIST_OK);
+  ck_assert(memcmp(b, c, sizeof b) == 0);
+  fmnist_model_free(back);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("net");
   TCase *tc = tcase_create("core");
@@ -418,6 +465,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, history_options_progress);
   tcase_add_test(tc, lr_schedule_cosine);
   tcase_add_test(tc, standardize_global_saved);
+  tcase_add_test(tc, conv_algorithm_paths);
   suite_add_tcase(s, tc);
   return s;
 }

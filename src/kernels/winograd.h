@@ -6,9 +6,12 @@
  * tiles are transformed (U = G g G^T, V = B^T d B), multiplied elementwise
  * per tile position xi in 0..15 — which, summed over input channels, is 16
  * cblas_sgemm products U[xi] (F x C) * V[xi] (C x tiles) — and the products
- * transformed back (Y = A^T M A). Training keeps im2col: its backward pass
- * needs the cols. Results equal im2col's up to float rounding (the
- * transforms add and halve, so errors stay at a few ulps of the sums). */
+ * transformed back (Y = A^T M A). Training runs the adjoint of each step
+ * in reverse: dM = A dY A^T, dU[xi] = dM[xi] V[xi]^T and dV[xi] = U[xi]^T
+ * dM[xi] (32 more products), dw = G^T dU G and dx = B dV B^T summed over
+ * the overlapping tiles; the forward pass keeps V for it. Results equal
+ * im2col's up to float rounding (the transforms add and halve, so errors
+ * stay at a few ulps of the sums). */
 #ifndef FMNIST_SRC_KERNELS_WINOGRAD_H
 #define FMNIST_SRC_KERNELS_WINOGRAD_H
 
@@ -38,5 +41,24 @@ size_t fmnist__winograd_floats(const fmnist__conv_geom *g, size_t f);
  * work over `threads`; the result does not depend on it. */
 void fmnist__winograd_conv(const fmnist__conv_geom *g, size_t f, const float *u,
                            const float *b, const float *x, float *y, float *ws, size_t threads);
+
+/* Training: floats kept from forward to backward (the transformed input
+ * V), and of workspace for either pass. */
+size_t fmnist__winograd_keep_floats(const fmnist__conv_geom *g);
+size_t fmnist__winograd_train_floats(const fmnist__conv_geom *g, size_t f);
+
+/* fmnist__winograd_conv that also leaves V in keep (keep_floats) for
+ * fmnist__winograd_backward; ws holds train_floats floats. */
+void fmnist__winograd_conv_train(const fmnist__conv_geom *g, size_t f, const float *u,
+                                 const float *b, const float *x, float *y, float *keep,
+                                 float *ws, size_t threads);
+
+/* From dy (f x N*H*W) and the forward pass's u and keep: dw (f x c*3*3,
+ * overwritten) and, if dx is not NULL, dx (c x N*H*W). Uses keep as
+ * workspace (the forward pass's V is gone afterwards); ws holds
+ * train_floats floats. The bias gradient is the row sums of dy. */
+void fmnist__winograd_backward(const fmnist__conv_geom *g, size_t f, const float *u,
+                               const float *dy, float *keep, float *dw, float *dx, float *ws,
+                               size_t threads);
 
 #endif

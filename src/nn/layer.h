@@ -92,9 +92,10 @@ struct fmnist__layer {
   size_t pad_t, pad_l;        /* conv padding before the first row/column */
   float *w, *b, *dw, *db;     /* into the net's parameter/gradient arrays */
   float *stats;               /* into the net's statistics array */
-  float *wino;                /* conv: weights for the Winograd inference path
-                                 (winograd.h), into the net's array; NULL
-                                 where the path does not apply */
+  float *wino;                /* conv: the Winograd weights (winograd.h), into
+                                 the net's array; NULL where the path does not
+                                 apply or is not wanted (conv_algorithm
+                                 im2col): then im2col computes every pass */
 };
 
 /* A kind in the one table of layer kinds (layer.c): its name and grammar
@@ -136,7 +137,7 @@ extern const fmnist__layer_ops fmnist__dense_ops;
 
 /* Floats of a conv layer's Winograd weights (0: the path does not apply
  * to it), and their refresh from l->w, needed whenever l->w has changed
- * before an inference pass. */
+ * before an inference pass (a training pass refreshes them itself). */
 size_t fmnist__conv_winograd_floats(const fmnist__layer *l);
 void fmnist__conv_winograd_prepare(fmnist__layer *l);
 

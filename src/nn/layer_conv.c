@@ -3,8 +3,10 @@
  * W: F x (C*k*k), b: F. cols (kept for backward): (C*k*k) x (N*P) with
  * P = H_out*W_out. Forward y (F x N*P) = W * cols + b; backward
  * dW = dy * cols^T, db = row sums of dy, dcols = W^T * dy, dx = col2im.
- * Inference passes of 3x3 "same" convolutions take the Winograd path
- * instead (winograd.h): 2.25x fewer multiplications and no cols. */
+ * A layer with Winograd weights (l->wino: 3x3 "same" convolutions, unless
+ * the net's conv_algorithm is im2col) takes the Winograd path instead
+ * (winograd.h), in training and inference: 2.25x fewer multiplications,
+ * and it keeps V instead of the cols. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include "base/status.h"
 #include "kernels/gemm.h"
@@ -49,15 +51,16 @@ static size_t conv_cols_floats(const fmnist__layer *l, size_t n) {
   return l->in_c * l->spec.kernel * l->spec.kernel * n * l->out_h * l->out_w;
 }
 static size_t conv_aux_bytes(const fmnist__layer *l, size_t n) {
-  return conv_cols_floats(l, n) * sizeof(float);
+  const fmnist__conv_geom g = geom(l, n);
+  return (l->wino ? fmnist__winograd_keep_floats(&g) : conv_cols_floats(l, n)) * sizeof(float);
 }
-/* Scratch: dcols in backward, the Winograd workspace in inference. */
+/* Scratch: dcols in backward, or the Winograd workspace of any pass. */
 static size_t conv_scratch_floats(const fmnist__layer *l, size_t n) {
   const fmnist__conv_geom g = geom(l, n);
-  size_t floats = conv_cols_floats(l, n);
-  if (fmnist__winograd_applies(&g) && fmnist__winograd_floats(&g, l->out_c) > floats)
-    floats = fmnist__winograd_floats(&g, l->out_c);
-  return floats;
+  if (!l->wino) return conv_cols_floats(l, n);
+  const size_t infer = fmnist__winograd_floats(&g, l->out_c);
+  const size_t train = fmnist__winograd_train_floats(&g, l->out_c);
+  return infer > train ? infer : train;
 }
 
 size_t fmnist__conv_winograd_floats(const fmnist__layer *l) {
@@ -72,8 +75,13 @@ void fmnist__conv_winograd_prepare(fmnist__layer *l) {
 static void conv_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                     const fmnist__pass *p) {
   fmnist__conv_geom g = geom(l, n);
-  if (!p->training && l->wino) {
+  if (l->wino && !p->training) {
     fmnist__winograd_conv(&g, l->out_c, l->wino, l->b, x, y, p->scratch, p->threads);
+    return;
+  }
+  if (l->wino) { /* the weights changed since the last step */
+    fmnist__winograd_weights(l->in_c, l->out_c, l->w, l->wino);
+    fmnist__winograd_conv_train(&g, l->out_c, l->wino, l->b, x, y, aux, p->scratch, p->threads);
     return;
   }
   float *cols = aux;
@@ -88,11 +96,15 @@ static void conv_backward(fmnist__layer *l, const float *x, const float *y, cons
   (void)x;
   (void)y;
   fmnist__conv_geom g = geom(l, n);
+  fmnist__sum_rows(dy, l->out_c, n * g.h_out * g.w_out, l->db);
+  if (l->wino) {
+    fmnist__winograd_backward(&g, l->out_c, l->wino, dy, aux, l->dw, dx, p->scratch, p->threads);
+    return;
+  }
   const float *cols = aux;
   const size_t f = l->out_c, kdim = l->in_c * g.k * g.k, np = n * g.h_out * g.w_out;
   fmnist__sgemm_threads(p->threads, 0, 1, f, kdim, np, 1.0f, dy, np, cols, np, 0.0f, l->dw,
                         kdim);
-  fmnist__sum_rows(dy, l->out_c, np, l->db);
   if (!dx) return;
   float *dcols = p->scratch;
   fmnist__sgemm_threads(p->threads, 1, 0, kdim, np, f, 1.0f, l->w, kdim, dy, np, 0.0f, dcols,

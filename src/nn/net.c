@@ -24,6 +24,7 @@
 
 static const char *const inits[] = {"he", "glorot", NULL};
 static const char *const lr_schedules[] = {"constant", "cosine", NULL};
+static const char *const conv_algorithms[] = {"auto", "im2col", NULL};
 
 static const fmnist__option options[] = {
     {"layers", FMNIST__OPT_TEXT, offsetof(fmnist__net_config, layers), "", 0, 0, NULL, NULL,
@@ -45,6 +46,8 @@ static const fmnist__option options[] = {
      NULL},
     {"lr_schedule", FMNIST__OPT_CHOICE, offsetof(fmnist__net_config, lr_schedule), "constant", 0,
      0, lr_schedules, NULL, NULL},
+    {"conv_algorithm", FMNIST__OPT_CHOICE, offsetof(fmnist__net_config, conv_algorithm), "auto",
+     0, 0, conv_algorithms, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL}};
 
 /* ---- inference ---- */
@@ -389,7 +392,7 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
     return fmnist__fail(FMNIST_E_OPTION, "option layers: the last layer must be dense:10");
   }
   fmnist__net *net;
-  s = fmnist__net_build(specs, n_specs, &net);
+  s = fmnist__net_build(specs, n_specs, (fmnist__conv_algorithm)cfg->conv_algorithm, &net);
   fmnist__free(specs);
   if (s) return s;
   init_params(net, m->seed, cfg->init);
@@ -482,7 +485,7 @@ static fmnist_status load(fmnist_model *m, fmnist__reader *r) {
                              fmnist_last_error());
   if (n_specs == 0) return fmnist__fail(FMNIST_E_FORMAT, "%s: a net without layers", r->path);
   fmnist__net *net;
-  s = fmnist__net_build(specs, n_specs, &net);
+  s = fmnist__net_build(specs, n_specs, (fmnist__conv_algorithm)cfg->conv_algorithm, &net);
   fmnist__free(specs);
   if (s) return s;
   s = fmnist__get_count(r, 4, FMNIST__NET_MAX_PARAMS, "parameter", &count);

@@ -19,7 +19,13 @@ typedef struct fmnist__net_config {
   double lr, beta1, beta2, eps, weight_decay;
   int init; /* 0 he, 1 glorot */
   int lr_schedule; /* fmnist__lr_schedule */
+  int conv_algorithm; /* fmnist__conv_algorithm */
 } fmnist__net_config;
+
+/* How the conv layers compute ("conv_algorithm"): Winograd where it
+ * applies (3x3 same stride 1, >= 8 channels) and im2col elsewhere, or
+ * im2col everywhere (its numerics exactly, and the reference). */
+typedef enum { FMNIST__CONV_AUTO = 0, FMNIST__CONV_IM2COL = 1 } fmnist__conv_algorithm;
 
 /* Largest network accepted (parameters), so a spec cannot ask for an
  * absurd allocation. */
@@ -42,8 +48,10 @@ typedef struct fmnist__net {
 } fmnist__net;
 
 /* Builds the layers of specs (shapes, parameter offsets) and allocates the
- * parameter and statistics arrays (uninitialised). */
-fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n, fmnist__net **out);
+ * parameter and statistics arrays (uninitialised), and the Winograd
+ * weights of the conv layers it applies to if algorithm is AUTO. */
+fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n,
+                                fmnist__conv_algorithm algorithm, fmnist__net **out);
 void fmnist__net_free(fmnist__net *net);
 /* Derives the inference-only state from the parameters (the Winograd
  * weights): after they change, before the next inference pass. */

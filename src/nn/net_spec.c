@@ -171,7 +171,8 @@ void fmnist__net_prepare_inference(fmnist__net *net) {
     if (net->layers[i].spec.kind == FMNIST__L_CONV) fmnist__conv_winograd_prepare(&net->layers[i]);
 }
 
-fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n, fmnist__net **out) {
+fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n,
+                                fmnist__conv_algorithm algorithm, fmnist__net **out) {
   size_t nl, np, ns;
   fmnist_status s = walk(specs, n, NULL, NULL, &nl, &np, &ns);
   if (s) return s;
@@ -196,7 +197,8 @@ fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n, fmnis
     po += l->n_w + l->n_b;
     l->stats = net->stats + so;
     so += l->n_stats;
-    if (l->spec.kind == FMNIST__L_CONV) nw += fmnist__conv_winograd_floats(l);
+    if (l->spec.kind == FMNIST__L_CONV && algorithm == FMNIST__CONV_AUTO)
+      nw += fmnist__conv_winograd_floats(l);
   }
   if (nw) {
     net->wino = fmnist__calloc(nw, sizeof *net->wino);
