@@ -30,8 +30,9 @@ int fmnist__winograd_applies(const fmnist__conv_geom *g);
 size_t fmnist__winograd_weight_floats(size_t c, size_t f);
 
 /* U (16 x f x c) = G g G^T of every 3x3 filter g of w (f x c*3*3, as the
- * conv layer stores it): computed once per set of weights, not per pass. */
-void fmnist__winograd_weights(size_t c, size_t f, const float *w, float *u);
+ * conv layer stores it): computed once per set of weights (per training
+ * step, or once for inference), not per pass; on up to `threads` threads. */
+void fmnist__winograd_weights(size_t c, size_t f, const float *w, float *u, size_t threads);
 
 /* Floats of workspace fmnist__winograd_conv needs for f filters. */
 size_t fmnist__winograd_floats(const fmnist__conv_geom *g, size_t f);
@@ -54,11 +55,10 @@ void fmnist__winograd_conv_train(const fmnist__conv_geom *g, size_t f, const flo
                                  float *ws, size_t threads);
 
 /* From dy (f x N*H*W) and the forward pass's u and keep: dw (f x c*3*3,
- * overwritten) and, if dx is not NULL, dx (c x N*H*W). Uses keep as
- * workspace (the forward pass's V is gone afterwards); ws holds
+ * overwritten) and, if dx is not NULL, dx (c x N*H*W); ws holds
  * train_floats floats. The bias gradient is the row sums of dy. */
 void fmnist__winograd_backward(const fmnist__conv_geom *g, size_t f, const float *u,
-                               const float *dy, float *keep, float *dw, float *dx, float *ws,
-                               size_t threads);
+                               const float *dy, const float *keep, float *dw, float *dx,
+                               float *ws, size_t threads);
 
 #endif

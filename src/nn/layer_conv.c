@@ -69,7 +69,7 @@ size_t fmnist__conv_winograd_floats(const fmnist__layer *l) {
 }
 
 void fmnist__conv_winograd_prepare(fmnist__layer *l) {
-  if (l->wino) fmnist__winograd_weights(l->in_c, l->out_c, l->w, l->wino);
+  if (l->wino) fmnist__winograd_weights(l->in_c, l->out_c, l->w, l->wino, 1);
 }
 
 static void conv_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
@@ -80,7 +80,7 @@ static void conv_forward(fmnist__layer *l, const float *x, float *y, void *aux, 
     return;
   }
   if (l->wino) { /* the weights changed since the last step */
-    fmnist__winograd_weights(l->in_c, l->out_c, l->w, l->wino);
+    fmnist__winograd_weights(l->in_c, l->out_c, l->w, l->wino, p->threads);
     fmnist__winograd_conv_train(&g, l->out_c, l->wino, l->b, x, y, aux, p->scratch, p->threads);
     return;
   }
