@@ -7,6 +7,7 @@
 
 #include "base/lexer.h"
 #include "base/status.h"
+#include "base/threads.h"
 
 #define KIND(k, name, min_f, max_f, usage, ops) [k] = {k, name, min_f, max_f, usage, ops}
 static const fmnist__layer_kind_desc kinds[FMNIST__L_KINDS] = {
@@ -64,19 +65,35 @@ void fmnist__layer_init_weights(float *w, size_t n, size_t fan_in,
   }
 }
 
-void fmnist__add_bias(float *y, const float *b, size_t rows, size_t cols) {
-  for (size_t r = 0; r < rows; r++) {
-    float *row = y + r * cols;
-    const float br = b[r];
-    for (size_t j = 0; j < cols; j++) row[j] += br;
+/* Rows [lo, hi) of a bias pass: y += b, or db = row sums of dy. */
+typedef struct bias_job {
+  size_t cols;
+  float *y, *db;
+  const float *b, *dy;
+} bias_job;
+
+static void add_bias_rows(void *ctx, size_t lo, size_t hi) {
+  const bias_job *j = ctx;
+  for (size_t r = lo; r < hi; r++) {
+    float *row = j->y + r * j->cols;
+    const float br = j->b[r];
+    for (size_t c = 0; c < j->cols; c++) row[c] += br;
   }
 }
 
-void fmnist__sum_rows(const float *dy, size_t rows, size_t cols, float *db) {
+void fmnist__add_bias(float *y, const float *b, size_t rows, size_t cols, size_t threads) {
+  bias_job j = {cols, y, NULL, b, NULL};
+  fmnist__parallel_range(threads, rows, FMNIST__PAR_GRAIN / (cols + 1) + 1, add_bias_rows, &j);
+}
+
+static void sum_rows(void *ctx, size_t lo, size_t hi) {
+  const bias_job *jb = ctx;
+  const size_t cols = jb->cols;
+  float *db = jb->db;
   /* Eight partial sums: vectorisable without reassociation flags, and a
-   * fixed order, so the result does not depend on threads. */
-  for (size_t r = 0; r < rows; r++) {
-    const float *row = dy + r * cols;
+   * fixed order per row, so the result does not depend on threads. */
+  for (size_t r = lo; r < hi; r++) {
+    const float *row = jb->dy + r * cols;
     float acc[8] = {0};
     size_t j = 0;
     for (; j + 8 <= cols; j += 8)
@@ -86,4 +103,9 @@ void fmnist__sum_rows(const float *dy, size_t rows, size_t cols, float *db) {
     for (int k = 0; k < 8; k++) s += acc[k];
     db[r] = s;
   }
+}
+
+void fmnist__sum_rows(const float *dy, size_t rows, size_t cols, float *db, size_t threads) {
+  bias_job j = {cols, NULL, db, NULL, dy};
+  fmnist__parallel_range(threads, rows, FMNIST__PAR_GRAIN / (cols + 1) + 1, sum_rows, &j);
 }

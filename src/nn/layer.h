@@ -146,8 +146,9 @@ void fmnist__conv_winograd_prepare(fmnist__layer *l);
  * (+-sqrt(6/(fan_in+fan_out))) into w[n]. */
 void fmnist__layer_init_weights(float *w, size_t n, size_t fan_in,
                                 size_t fan_out, int glorot, fmnist__rng *rng);
-/* y[r][j] += b[r] for rows r < rows of length cols; db[r] = sum_j dy[r][j]. */
-void fmnist__add_bias(float *y, const float *b, size_t rows, size_t cols);
-void fmnist__sum_rows(const float *dy, size_t rows, size_t cols, float *db);
+/* y[r][j] += b[r] for rows r < rows of length cols; db[r] = sum_j dy[r][j];
+ * rows split over up to `threads` threads, with unchanged results. */
+void fmnist__add_bias(float *y, const float *b, size_t rows, size_t cols, size_t threads);
+void fmnist__sum_rows(const float *dy, size_t rows, size_t cols, float *db, size_t threads);
 
 #endif

@@ -88,7 +88,7 @@ static void conv_forward(fmnist__layer *l, const float *x, float *y, void *aux, 
   const size_t f = l->out_c, kdim = l->in_c * g.k * g.k, np = n * g.h_out * g.w_out;
   fmnist__im2col(&g, x, cols, p->threads);
   fmnist__sgemm_threads(p->threads, 0, 0, f, np, kdim, 1.0f, l->w, kdim, cols, np, 0.0f, y, np);
-  fmnist__add_bias(y, l->b, l->out_c, np);
+  fmnist__add_bias(y, l->b, l->out_c, np, p->threads);
 }
 
 static void conv_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
@@ -96,7 +96,7 @@ static void conv_backward(fmnist__layer *l, const float *x, const float *y, cons
   (void)x;
   (void)y;
   fmnist__conv_geom g = geom(l, n);
-  fmnist__sum_rows(dy, l->out_c, n * g.h_out * g.w_out, l->db);
+  fmnist__sum_rows(dy, l->out_c, n * g.h_out * g.w_out, l->db, p->threads);
   if (l->wino) {
     fmnist__winograd_backward(&g, l->out_c, l->wino, dy, aux, l->dw, dx, p->scratch, p->threads);
     return;

@@ -27,7 +27,7 @@ static void dense_forward(fmnist__layer *l, const float *x, float *y, void *aux,
   (void)aux;
   const size_t u = l->out_c, d = l->in_c;
   fmnist__sgemm_threads(p->threads, 0, 0, u, n, d, 1.0f, l->w, d, x, n, 0.0f, y, n);
-  fmnist__add_bias(y, l->b, l->out_c, n);
+  fmnist__add_bias(y, l->b, l->out_c, n, p->threads);
 }
 
 static void dense_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
@@ -36,7 +36,7 @@ static void dense_backward(fmnist__layer *l, const float *x, const float *y, con
   (void)aux;
   const size_t u = l->out_c, d = l->in_c;
   fmnist__sgemm_threads(p->threads, 0, 1, u, d, n, 1.0f, dy, n, x, n, 0.0f, l->dw, d);
-  fmnist__sum_rows(dy, l->out_c, n, l->db);
+  fmnist__sum_rows(dy, l->out_c, n, l->db, p->threads);
   if (dx) fmnist__sgemm_threads(p->threads, 1, 0, d, n, u, 1.0f, l->w, d, dy, n, 0.0f, dx, n);
 }
 
