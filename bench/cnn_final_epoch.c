@@ -9,7 +9,7 @@
 
 int main(int argc, char **argv) {
   bu_common c;
-  nb_epoch_flags f = {0, 20, 0, 32, 2048, NULL};
+  nb_epoch_flags f = {0, 20, 0, 32, 2048, NULL, NULL};
   const bu_flag extra[] = {NB_EPOCH_FLAGS(f)};
   bu_parse(argc, argv, "One epoch of the final CNN against PyTorch.", 1,
            "bench/peers/torch_peer.py", &c, extra, sizeof extra / sizeof extra[0]);

@@ -9,7 +9,7 @@
 
 int main(int argc, char **argv) {
   bu_common c;
-  nb_epoch_flags f = {0, 20, 0, 32, 2048, NULL};
+  nb_epoch_flags f = {0, 20, 0, 32, 2048, NULL, NULL};
   size_t sk = 1;
   const bu_flag extra[] = {
       NB_EPOCH_FLAGS(f),

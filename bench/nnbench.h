@@ -229,9 +229,15 @@ static inline double nb_report_gemms(const nb_layer *ls, size_t n_ls, size_t ste
 
 /* ---- our side ---- */
 
-/* conv_algorithm: the net option, NULL for the library's default. */
+/* Flags of the epoch benchmarks. */
+typedef struct nb_epoch_flags {
+  size_t batches, warmup, peer_batches, batch, peak_n;
+  const char *conv_algorithm, *augment; /* net options of ours; NULL: the default */
+} nb_epoch_flags;
+
+/* f: the epoch flags' net options, or NULL for the library's defaults. */
 static inline fmnist_model *nb_model(const char *spec, const bu_common *c, size_t batch,
-                                     size_t epochs, const char *conv_algorithm) {
+                                     size_t epochs, const nb_epoch_flags *f) {
   fmnist_model *m;
   char num[64];
   bu_check(fmnist_model_create("net", &m));
@@ -245,7 +251,8 @@ static inline fmnist_model *nb_model(const char *spec, const bu_common *c, size_
   snprintf(num, sizeof num, "%zu", batch);
   bu_check(fmnist_model_set(m, "batch", num));
   bu_check(fmnist_model_set(m, "lr", "0.001"));
-  if (conv_algorithm) bu_check(fmnist_model_set(m, "conv_algorithm", conv_algorithm));
+  if (f && f->conv_algorithm) bu_check(fmnist_model_set(m, "conv_algorithm", f->conv_algorithm));
+  if (f && f->augment) bu_check(fmnist_model_set(m, "augment", f->augment));
   return m;
 }
 
@@ -277,9 +284,10 @@ static inline int nb_progress(void *user, fmnist_stage stage, size_t done, size_
 /* Trains `spec` on train for warmup + timed batches (timed 0: the rest of
  * the epoch); returns seconds per batch of the timed ones. */
 static inline double nb_time_batches(const char *spec, const bu_common *c,
-                                     const fmnist_dataset *train, size_t batch,
-                                     const char *conv_algorithm, nb_window *w) {
-  fmnist_model *m = nb_model(spec, c, batch, 1, conv_algorithm);
+                                     const fmnist_dataset *train, const nb_epoch_flags *f,
+                                     nb_window *w) {
+  const size_t batch = f->batch;
+  fmnist_model *m = nb_model(spec, c, batch, 1, f);
   size_t n_batches = (fmnist_dataset_count(train) + batch - 1) / batch;
   if (w->warmup >= n_batches) w->warmup = n_batches / 10;
   if (!w->timed || w->warmup + w->timed > n_batches) w->timed = n_batches - w->warmup;
@@ -350,18 +358,15 @@ static inline void nb_start(const bu_common *c, const char *row, size_t peak_n, 
   r->peak1 = nb_peaks(c->threads, peak_n);
 }
 
-/* Flags of the epoch benchmarks. */
-typedef struct nb_epoch_flags {
-  size_t batches, warmup, peer_batches, batch, peak_n;
-  const char *conv_algorithm; /* ours; NULL: the library's default */
-} nb_epoch_flags;
+/* The flags of nb_epoch_flags, for bu_parse. */
 #define NB_EPOCH_FLAGS(f)                                                                        \
   {"batches", BU_SIZE, &(f).batches, "timed batches of ours (0: the rest of the epoch)"},        \
       {"warmup", BU_SIZE, &(f).warmup, "untimed batches before them (both sides)"},              \
       {"peer-batches", BU_SIZE, &(f).peer_batches, "timed batches of PyTorch (0: whole epoch)"}, \
       {"batch", BU_SIZE, &(f).batch, "mini-batch size"},                                         \
       {"peak-n", BU_SIZE, &(f).peak_n, "size of the square sgemm measuring the peak"},           \
-      {"conv-algorithm", BU_STRING, &(f).conv_algorithm, "ours: auto|im2col (none: auto)"}
+      {"conv-algorithm", BU_STRING, &(f).conv_algorithm, "ours: auto|im2col (none: auto)"},      \
+      {"augment", BU_STRING, &(f).augment, "ours: transform spec of every batch (none)"}
 
 /* Our epoch: c->runs windows of training batches, the sgemm
  * table of the first; returns seconds per batch (the median) and sets
@@ -372,7 +377,7 @@ static inline double nb_time_epoch(const bu_common *c, const nb_run *r, const nb
   double runs[BU_MAX_RUNS];
   for (size_t i = 0; i < c->runs; i++) {
     nb_window w = {f->warmup, f->batches, 0, 0, 0};
-    runs[i] = nb_time_batches(r->spec, c, r->d.train, f->batch, f->conv_algorithm, &w);
+    runs[i] = nb_time_batches(r->spec, c, r->d.train, f, &w);
     *n_batches = w.n_batches;
     *timed = w.timed;
     if (i == 0) nb_report_gemms(ls, n_ls, w.timed, r->peak1, runs[i], "training steps");

@@ -19,13 +19,19 @@ static void usage(const char *prog, const char *purpose, const char *operands,
   static const char *const metavar[] = {"N", "X", "TEXT", "", "N", "N"};
   printf("usage: %s [--flag VALUE ...]%s%s\n%s\n\n", prog, operands ? " " : "",
          operands ? operands : "", purpose);
+  int width = 18; /* the flag column: as wide as the longest "--name METAVAR" */
+  for (int k = 0; k < 2; k++)
+    for (size_t i = 0; i < n[k]; i++) {
+      int len = (int)(strlen(tabs[k][i].name) + strlen(metavar[tabs[k][i].type]) + 3);
+      if (len > width) width = len;
+    }
   for (int k = 0; k < 2; k++)
     for (size_t i = 0; i < n[k]; i++) {
       const ex_flag *f = &tabs[k][i];
       const void *v = f->value;
       char left[64];
       snprintf(left, sizeof left, "--%s %s", f->name, metavar[f->type]);
-      printf("  %-18s %s (default: ", left, f->help);
+      printf("  %-*s %s (default: ", width, left, f->help);
       switch (f->type) {
         case EX_INT: printf("%d)\n", *(const int *)v); break;
         case EX_DOUBLE: printf("%g)\n", *(const double *)v); break;
@@ -38,7 +44,7 @@ static void usage(const char *prog, const char *purpose, const char *operands,
         }
       }
     }
-  printf("  %-18s this text\n", "--help");
+  printf("  %-*s this text\n", width, "--help");
 }
 
 /* Stores text into f; 0 if it is not a valid value of f's type. */

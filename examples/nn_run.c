@@ -62,6 +62,7 @@ void nn_run(const char *name, const char *layers, const ex_common *c, const nn_f
   if (f->standardize) ex_check(fmnist_model_set(m, "standardize", f->standardize));
   if (f->init) ex_check(fmnist_model_set(m, "init", f->init));
   if (f->conv_algorithm) ex_check(fmnist_model_set(m, "conv_algorithm", f->conv_algorithm));
+  if (f->augment) ex_check(fmnist_model_set(m, "augment", f->augment));
   nn_watch w = {m};
   ex_check(fmnist_model_set_progress(m, nn_progress, &w));
 

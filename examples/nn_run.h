@@ -14,7 +14,7 @@ typedef struct nn_flags {
   double lr, eps;
   const char *layers;  /* --layers SPEC overrides the architecture */
   const char *lr_schedule, *standardize, *init; /* NULL: the library's default */
-  const char *conv_algorithm;                   /* NULL: the library's default */
+  const char *conv_algorithm, *augment;         /* NULL: the library's default */
 } nn_flags;
 
 #define NN_FLAGS(f)                                                                               \
@@ -26,7 +26,8 @@ typedef struct nn_flags {
       {"lr-schedule", EX_STRING, &(f).lr_schedule, "constant|cosine (none: constant)"},           \
       {"standardize", EX_STRING, &(f).standardize, "input scaling, pixel|global (none: pixel)"},  \
       {"init", EX_STRING, &(f).init, "weights, he|glorot (none: he)"},                          \
-      {"conv-algorithm", EX_STRING, &(f).conv_algorithm, "3x3 convs: auto|im2col (none: auto)"}
+      {"conv-algorithm", EX_STRING, &(f).conv_algorithm, "3x3 convs: auto|im2col (none: auto)"}, \
+      {"augment", EX_STRING, &(f).augment, "transform spec of every training batch (none)"}
 
 typedef struct nn_summary {
   double accuracy, macro_f1, peak_val, last_val, fit_s, epoch_s, predict_s;

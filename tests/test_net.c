@@ -448,6 +448,99 @@ START_TEST(conv_algorithm_paths) {
 }
 END_TEST
 
+/* augment: a refused spec names its bad token and leaves the option as
+ * it was. */
+START_TEST(augment_spec_refused) {
+  fmnist_model *m = net_with(NULL);
+  char value[64];
+  ck_assert_int_eq(fmnist_model_set(m, "augment", "crop:2 flip:0.5"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "augment", "flip:0.5 wobble:3"), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "wobble:3"));
+  ck_assert_int_eq(fmnist_model_set(m, "augment", "crop:-1"), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "crop:-1"));
+  ck_assert_int_eq(fmnist_model_get(m, "augment", value, sizeof value), FMNIST_OK);
+  ck_assert_str_eq(value, "crop:2 flip:0.5");
+  fmnist_model_free(m);
+}
+END_TEST
+
+/* Probabilities on the tiny set of a small conv net trained for three
+ * epochs with the given augment spec (NULL: none) and seed. */
+static void augment_proba(const char *spec, const char *seed, float *proba) {
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with("conv:4:3 relu pool:2 dense:10");
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "3"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "batch", "5"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "seed", seed), FMNIST_OK);
+  if (spec) ck_assert_int_eq(fmnist_model_set(m, "augment", spec), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, proba), FMNIST_OK);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+
+/* The same seed gives the same model; augmentation changes what is
+ * learnt, and so does another seed's augmentation. */
+START_TEST(augment_reproducible) {
+  static float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES],
+      c[N_TINY * FMNIST_CLASSES];
+  augment_proba("crop:2 flip:0.5 noise:20", "5", a);
+  augment_proba("crop:2 flip:0.5 noise:20", "5", b);
+  ck_assert(memcmp(a, b, sizeof a) == 0);
+  augment_proba(NULL, "5", c);
+  ck_assert(memcmp(a, c, sizeof a) != 0);
+  augment_proba("crop:2 flip:0.5 noise:20", "6", b);
+  augment_proba(NULL, "6", c);
+  ck_assert(memcmp(b, c, sizeof b) != 0);
+}
+END_TEST
+
+/* Heavy augmentation of the training batches leaves the validation
+ * figures of the fit those of the plain images: the last epoch's
+ * validation loss and accuracy equal the fitted model's on them. The
+ * option survives save and load, and the loaded model predicts the same. */
+START_TEST(augment_never_validation) {
+  static float proba[N_TINY * FMNIST_CLASSES], back_proba[N_TINY * FMNIST_CLASSES];
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with("dense:16 relu dense:10");
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "3"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "batch", "5"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "augment", "noise:60 occlude:14"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, ds), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, proba), FMNIST_OK);
+  double loss = 0;
+  size_t correct = 0;
+  for (int i = 0; i < N_TINY; i++) {
+    const float *p = proba + i * FMNIST_CLASSES;
+    int label = fmnist_dataset_labels(ds)[i], best = 0;
+    for (int c = 1; c < FMNIST_CLASSES; c++)
+      if (p[c] > p[best]) best = c;
+    correct += best == label;
+    loss -= log(p[label] > 1e-30f ? p[label] : 1e-30f);
+  }
+  double vloss, vacc;
+  ck_assert_int_eq(fmnist_model_history(m, 2, FMNIST_HISTORY_VALID_LOSS, &vloss), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_history(m, 2, FMNIST_HISTORY_VALID_ACCURACY, &vacc), FMNIST_OK);
+  ck_assert_msg(fabs(vloss - loss / N_TINY) < 1e-4 * fabs(vloss) + 1e-6,
+                "validation loss %g, of the plain images %g", vloss, loss / N_TINY);
+  ck_assert_double_eq_tol(vacc, (double)correct / N_TINY, 1e-9);
+
+  char path[600], value[64];
+  snprintf(path, sizeof path, "%s/augment.fmm", fmnist_test_dir());
+  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
+  fmnist_model *back;
+  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
+  ck_assert_int_eq(fmnist_model_get(back, "augment", value, sizeof value), FMNIST_OK);
+  ck_assert_str_eq(value, "noise:60 occlude:14");
+  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, back_proba),
+                   FMNIST_OK);
+  ck_assert(memcmp(proba, back_proba, sizeof proba) == 0);
+  fmnist_model_free(back);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("net");
   TCase *tc = tcase_create("core");
@@ -466,6 +559,9 @@ static Suite *suite(void) {
   tcase_add_test(tc, lr_schedule_cosine);
   tcase_add_test(tc, standardize_global_saved);
   tcase_add_test(tc, conv_algorithm_paths);
+  tcase_add_test(tc, augment_spec_refused);
+  tcase_add_test(tc, augment_reproducible);
+  tcase_add_test(tc, augment_never_validation);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -363,6 +363,23 @@ START_TEST(contrast_spec_words) {
 }
 END_TEST
 
+/* "crop:P" (a random 28x28 window of the image padded with P zeros) is
+ * the shift op of P pixels, draw for draw. */
+START_TEST(crop_is_shift) {
+  uint8_t a[8 * PIX], b[8 * PIX];
+  fill_random(a, 8, 43);
+  memcpy(b, a, sizeof a);
+  fmnist_transform *t1 = make(9, "crop:3"), *t2 = NULL;
+  ck_assert_int_eq(fmnist_transform_create(9, &t2), FMNIST_OK);
+  ck_assert_int_eq(fmnist_transform_add_shift(t2, 3), FMNIST_OK);
+  apply(t1, a, a, 8);
+  apply(t2, b, b, 8);
+  ck_assert(memcmp(a, b, sizeof a) == 0);
+  fmnist_transform_free(t1);
+  fmnist_transform_free(t2);
+}
+END_TEST
+
 /* ---- blur ---- */
 
 START_TEST(blur_preserves_constant) {
@@ -513,6 +530,8 @@ static const struct {
     {"saltpepper:-0.1", "saltpepper:-0.1", 1},
     {"flip:2", "flip:2", 1},
     {"shift:1.5", "shift:1.5", 1},
+    {"crop:2.5", "crop:2.5", 1},
+    {"flip:0.5 crop:-2", "crop:-2", 2},
     {"shift:-1", "shift:-1", 1},
     {"shift:1e20", "shift:1e20", 1},
     {"occlude:29", "occlude:29", 1},
@@ -701,6 +720,7 @@ static Suite *transform_suite(void) {
   tcase_add_loop_test(tc, contrast_known_values, 0,
                       (int)(sizeof contrast_cases / sizeof contrast_cases[0]));
   tcase_add_test(tc, contrast_spec_words);
+  tcase_add_test(tc, crop_is_shift);
   tcase_add_test(tc, blur_preserves_constant);
   tcase_add_test(tc, blur_spreads_point_symmetrically);
   tcase_add_test(tc, noise_std_measured);

@@ -21,7 +21,10 @@
  *          bootstrap (1)
  * net:     layers (spec, see net.h), epochs (20), batch (32), lr (0.001),
  *          beta1 (0.9), beta2 (0.999), eps (1e-7), weight_decay (0),
- *          init he|glorot (he), lr_schedule constant|cosine (constant)
+ *          init he|glorot (he), lr_schedule constant|cosine (constant),
+ *          conv_algorithm auto|im2col (auto: Winograd for 3x3 same convs),
+ *          augment (transform spec, see transform.h, applied to every
+ *          training batch; none)
  * fmnist_model_get reports every option of the family with its value.
  *
  * Every model standardizes its input itself (mean and standard deviation

@@ -63,7 +63,9 @@ FMNIST_API fmnist_status fmnist_transform_add_contrast(fmnist_transform *t,
                                                        double brightness);
 /* Adds ops from text, separated by spaces: "noise:STD", "saltpepper:FRAC",
  * "shift:PIXELS", "flip:PROB", "rotate:DEGREES", "blur:SIGMA",
- * "occlude:SIZE", "contrast:FACTOR", "brightness:OFFSET". On error
+ * "occlude:SIZE", "contrast:FACTOR", "brightness:OFFSET", and "crop:PAD"
+ * (a random 28x28 window of the image padded with PAD zeros: the shift op,
+ * as torchvision's RandomCrop(28, padding=PAD)). On error
  * (FMNIST_E_OPTION, naming the bad token) nothing is added. */
 FMNIST_API fmnist_status fmnist_transform_add_spec(fmnist_transform *t,
                                                    const char *spec);

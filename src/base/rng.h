@@ -30,6 +30,7 @@ typedef enum fmnist__stream_space {
   FMNIST__STREAM_NET_TRAIN,   /* index 0: the training pass (noise; dropout seeds) */
   FMNIST__STREAM_DROPOUT,     /* index: block of a dropout mask */
   FMNIST__STREAM_PCA_BASIS,   /* index 0: KNN's starting principal basis */
+  FMNIST__STREAM_NET_AUGMENT, /* index: image number over a net's fit (epoch*n + position) */
   FMNIST__STREAM_SPACES
 } fmnist__stream_space;
 

@@ -15,6 +15,7 @@
 #include "kernels/adam.h"
 #include "kernels/loss.h"
 #include "nn/net_impl.h"
+#include "transform/transform_impl.h"
 
 /* Images per inference chunk, one chunk per task: small enough that a
  * chunk's conv cols stay in the core's cache (conv2: 288 x 16*196 floats,
@@ -25,6 +26,16 @@
 static const char *const inits[] = {"he", "glorot", NULL};
 static const char *const lr_schedules[] = {"constant", "cosine", NULL};
 static const char *const conv_algorithms[] = {"auto", "im2col", NULL};
+
+/* The augment option's check: the spec parses as a transform pipeline
+ * (the message names the bad token). */
+static fmnist_status check_augment(const char *spec) {
+  fmnist_transform *t;
+  fmnist_status s = fmnist_transform_create(0, &t);
+  if (!s) s = fmnist_transform_add_spec(t, spec);
+  fmnist_transform_free(t);
+  return s;
+}
 
 static const fmnist__option options[] = {
     {"layers", FMNIST__OPT_TEXT, offsetof(fmnist__net_config, layers), "", 0, 0, NULL, NULL,
@@ -48,6 +59,8 @@ static const fmnist__option options[] = {
      0, lr_schedules, NULL, NULL},
     {"conv_algorithm", FMNIST__OPT_CHOICE, offsetof(fmnist__net_config, conv_algorithm), "auto",
      0, 0, conv_algorithms, NULL, NULL},
+    {"augment", FMNIST__OPT_TEXT, offsetof(fmnist__net_config, augment), "", 0, 0, NULL, NULL,
+     check_augment},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL}};
 
 /* ---- inference ---- */
@@ -415,6 +428,14 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
   fmnist__rng_init(&rng, m->seed, FMNIST__STREAM_NET_TRAIN, 0);
   uint8_t *img = fmnist__alloc(batch * FMNIST_PIXELS);
   if (!img) s = fmnist__fail(FMNIST_E_NOMEM, "net: out of memory");
+  /* Augmentation: each training image of each epoch is altered from its
+   * own stream (image number epoch*n + position in the epoch's order), so
+   * a fit depends on the seed alone; validation and test images never are. */
+  fmnist_transform *augment = NULL;
+  if (!s && cfg->augment && cfg->augment[0]) {
+    s = fmnist__transform_create_in(m->seed, FMNIST__STREAM_NET_AUGMENT, &augment);
+    if (!s) s = fmnist_transform_add_spec(augment, cfg->augment);
+  }
   size_t step = 0;
   for (size_t e = 0; e < cfg->epochs && !s; e++) {
     double t0 = fmnist__now(), loss = 0;
@@ -427,6 +448,8 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
         memcpy(img + j * FMNIST_PIXELS, images + src * FMNIST_PIXELS, FMNIST_PIXELS);
         t.labels[j] = labels[src];
       }
+      if (augment) s = fmnist_transform_apply(augment, img, img, k);
+      if (s) break;
       fmnist__model_standardize(m, img, k, t.in);
       opt.lr = fmnist__lr_at((fmnist__lr_schedule)cfg->lr_schedule, cfg->lr, step,
                              cfg->epochs * n_batches);
@@ -453,6 +476,7 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
     if (!s) s = fmnist__model_progress(m, FMNIST_STAGE_EPOCH, e + 1, cfg->epochs);
   }
   fmnist__free(img);
+  fmnist_transform_free(augment);
   train_ws_free(&t, net->n_layers);
   for (size_t i = 0; i < net->n_layers; i++) net->layers[i].dw = net->layers[i].db = NULL;
   if (s) {

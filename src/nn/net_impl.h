@@ -15,6 +15,7 @@
 
 typedef struct fmnist__net_config {
   char *layers; /* spec text (net.h grammar) */
+  char *augment; /* transform spec applied to every training batch ("": none) */
   size_t epochs, batch;
   double lr, beta1, beta2, eps, weight_decay;
   int init; /* 0 he, 1 glorot */

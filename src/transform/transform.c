@@ -30,6 +30,7 @@ const fmnist__tf_ops *const fmnist__tf_table[FMNIST__TF_KIND_COUNT] = {
 
 struct fmnist_transform {
   uint64_t seed;
+  fmnist__stream_space space; /* of the images' streams */
   uint64_t counter; /* images transformed since create/reseed */
   fmnist__tf_op *ops;
   size_t n, cap;
@@ -43,14 +44,20 @@ uint8_t fmnist__tf_pixel(double v) {
   return (uint8_t)floor(v + 0.5);
 }
 
-FMNIST_API fmnist_status fmnist_transform_create(uint64_t seed,
-                                                 fmnist_transform **out) {
+fmnist_status fmnist__transform_create_in(uint64_t seed, fmnist__stream_space space,
+                                         fmnist_transform **out) {
   FMNIST__CHECK_ARG(out);
   fmnist_transform *t = fmnist__calloc(1, sizeof *t);
   if (!t) return fmnist__fail(FMNIST_E_NOMEM, "transform: out of memory");
   t->seed = seed;
+  t->space = space;
   *out = t;
   return FMNIST_OK;
+}
+
+FMNIST_API fmnist_status fmnist_transform_create(uint64_t seed,
+                                                 fmnist_transform **out) {
+  return fmnist__transform_create_in(seed, FMNIST__STREAM_TRANSFORM, out);
 }
 
 FMNIST_API fmnist_status fmnist_transform_set_threads(fmnist_transform *t, size_t threads) {
@@ -179,8 +186,11 @@ FMNIST_API fmnist_status fmnist_transform_add_contrast(fmnist_transform *t,
 
 /* Spec words are the ops' names, and "brightness", the second value of
  * the contrast op (the first then neutral: contrast 1); "contrast:C" sets
- * the first (brightness 0). */
+ * the first (brightness 0); "crop:P", torchvision's RandomCrop(28,
+ * padding=P): a 28x28 window at a random place in the image padded with P
+ * zeros, which is the shift op (-P..P on each axis, zeros uncovered). */
 #define BRIGHTNESS "brightness"
+#define CROP "crop"
 
 #define bad(t, ...) fmnist__lex_fail("transform spec", t, __VA_ARGS__)
 
@@ -193,18 +203,20 @@ static fmnist_status parse_token(const fmnist__token *t, fmnist__tf_op *op) {
     return bad(t, "expected NAME:VALUE (at most %d characters)", FMNIST__LEX_MAX_TOKEN);
   int brightness = strcmp(f.field[0], BRIGHTNESS) == 0;
   fmnist__tf_kind kind = brightness ? FMNIST__TF_CONTRAST : FMNIST__TF_KIND_COUNT;
+  if (strcmp(f.field[0], CROP) == 0) kind = FMNIST__TF_SHIFT;
   for (int k = 0; k < FMNIST__TF_KIND_COUNT && kind == FMNIST__TF_KIND_COUNT; k++)
     if (strcmp(fmnist__tf_table[k]->name, f.field[0]) == 0) kind = (fmnist__tf_kind)k;
   if (kind == FMNIST__TF_KIND_COUNT) {
-    const char *names[FMNIST__TF_KIND_COUNT + 1];
+    const char *names[FMNIST__TF_KIND_COUNT + 2];
     for (int k = 0; k < FMNIST__TF_KIND_COUNT; k++) names[k] = fmnist__tf_table[k]->name;
     names[FMNIST__TF_KIND_COUNT] = BRIGHTNESS;
-    char list[160];
-    fmnist__lex_join(list, sizeof list, names, FMNIST__TF_KIND_COUNT + 1, ", ", ", ");
+    names[FMNIST__TF_KIND_COUNT + 1] = CROP;
+    char list[200];
+    fmnist__lex_join(list, sizeof list, names, FMNIST__TF_KIND_COUNT + 2, ", ", ", ");
     return bad(t, "unknown op '%s' (expected one of %s)", f.field[0], list);
   }
   const fmnist__tf_ops *ops = fmnist__tf_table[kind];
-  const char *name = brightness ? BRIGHTNESS : ops->name;
+  const char *name = brightness ? BRIGHTNESS : f.field[0];
   double v;
   if (!fmnist__lex_real(f.field[1], -HUGE_VAL, HUGE_VAL, 0, &v))
     return bad(t, "%s: value '%s' is not a finite number", name, f.field[1]);
@@ -261,7 +273,7 @@ static void apply_one(const fmnist_transform *t, const uint8_t *in,
                       uint8_t *out, uint64_t index) {
   uint8_t img[FMNIST_PIXELS], tmp[FMNIST_PIXELS];
   fmnist__rng r;
-  fmnist__rng_init(&r, t->seed, FMNIST__STREAM_TRANSFORM, index);
+  fmnist__rng_init(&r, t->seed, t->space, index);
   memcpy(img, in, FMNIST_PIXELS); /* in may be out */
   for (size_t k = 0; k < t->n; k++)
     fmnist__tf_table[t->ops[k].kind]->apply(&t->ops[k], img, tmp, &r);

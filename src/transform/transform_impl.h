@@ -63,6 +63,13 @@ extern const fmnist__tf_ops fmnist__tf_blur;        /* tf_blur.c */
 extern const fmnist__tf_ops fmnist__tf_occlusion;   /* tf_occlude.c */
 extern const fmnist__tf_ops fmnist__tf_contrast;    /* tf_contrast.c */
 
+/* fmnist_transform_create whose images draw from `space` instead of
+ * FMNIST__STREAM_TRANSFORM: a pipeline the library runs for one of its
+ * own uses (a net's augmentation), so that it never draws the numbers of a
+ * caller's pipeline of the same seed. */
+fmnist_status fmnist__transform_create_in(uint64_t seed, fmnist__stream_space space,
+                                         fmnist_transform **out);
+
 /* Rounds to nearest (halves up) and clamps to 0..255; NaN gives 0. Shared
  * so that every op turns its real-valued result into a pixel the same way. */
 uint8_t fmnist__tf_pixel(double v);
