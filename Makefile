@@ -73,7 +73,8 @@ TEST_BINS := $(PUBLIC_TESTS:tests/%.c=$(BUILD)/tests/static/%) \
 TEST_SUPPORT := $(filter-out tests/test_%.c tests/internal_%.c tests/oom_%.c,$(wildcard tests/*.c))
 
 # These examples/*.c are helpers linked into every example program.
-EXAMPLE_HELPERS := $(wildcard $(addprefix examples/,common.c report.c plot.c nn_run.c classic_run.c))
+EXAMPLE_HELPERS := $(wildcard $(addprefix examples/,common.c report.c plot.c nn_run.c classic_run.c \
+                                                     summary.c))
 EXAMPLE_SRCS := $(filter-out $(EXAMPLE_HELPERS),$(sort $(wildcard examples/*.c)))
 EXAMPLE_SUPPORT := $(EXAMPLE_HELPERS)
 EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(EXOUT)/%)

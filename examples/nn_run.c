@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plot.h"
+#include "summary.h"
 
 typedef struct nn_watch { fmnist_model *m; } nn_watch;
 
@@ -67,6 +68,8 @@ void nn_run(const char *name, const char *layers, const ex_common *c, const nn_f
   ex_check(fmnist_model_set_progress(m, nn_progress, &w));
 
   printf("== %s: %s\n", name, f->layers ? f->layers : layers);
+  ex_net_summary(m);
+  if (f->diagram) ex_net_diagram(m, f->diagram);
   printf("%9s  %10s  %9s  %10s  %9s  %7s\n", "epoch", "train_loss", "train_acc", "val_loss",
          "val_acc", "secs");
   double t0 = ex_now();

@@ -15,6 +15,7 @@ typedef struct nn_flags {
   const char *layers;  /* --layers SPEC overrides the architecture */
   const char *lr_schedule, *standardize, *init; /* NULL: the library's default */
   const char *conv_algorithm, *augment;         /* NULL: the library's default */
+  const char *diagram;                          /* --diagram FILE, or NULL */
 } nn_flags;
 
 #define NN_FLAGS(f)                                                                               \
@@ -27,7 +28,8 @@ typedef struct nn_flags {
       {"standardize", EX_STRING, &(f).standardize, "input scaling, pixel|global (none: pixel)"},  \
       {"init", EX_STRING, &(f).init, "weights, he|glorot (none: he)"},                          \
       {"conv-algorithm", EX_STRING, &(f).conv_algorithm, "3x3 convs: auto|im2col (none: auto)"}, \
-      {"augment", EX_STRING, &(f).augment, "transform spec of every training batch (none)"}
+      {"augment", EX_STRING, &(f).augment, "transform spec of every training batch (none)"},     \
+      {"diagram", EX_STRING, &(f).diagram, "draw the net into FILE .dot/.svg/.png (Graphviz)"}
 
 typedef struct nn_summary {
   double accuracy, macro_f1, peak_val, last_val, fit_s, epoch_s, predict_s;

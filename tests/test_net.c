@@ -541,6 +541,54 @@ START_TEST(augment_never_validation) {
 }
 END_TEST
 
+/* The layers of the report's final CNN as fmnist_net_layer describes them,
+ * against counts by hand: conv1 has 32 * 9 + 32 parameters and 2 * 9 *
+ * 32*28*28 FLOPs, and the whole net 389 578 parameters (PyTorch's
+ * sum(p.numel() for p in parameters()) of the same network). */
+START_TEST(layer_summary) {
+  fmnist_model *m = net_with(
+      "noise:0.1 conv:32:3 bn relu pool:2 drop:0.3 conv:64:3 bn relu pool:2 drop:0.3 "
+      "conv:128:3 bn relu pool:2 drop:0.3 conv:128:3 relu flatten dense:128 relu drop:0.3 "
+      "dense:10");
+  size_t n, shape[3], params, total = 0;
+  uint64_t flops;
+  const char *kind;
+  ck_assert_int_eq(fmnist_net_layer_count(m, &n), FMNIST_OK);
+  ck_assert_uint_eq(n, 23);
+  for (size_t i = 0; i < n; i++) {
+    ck_assert_int_eq(fmnist_net_layer(m, i, NULL, NULL, &params, NULL), FMNIST_OK);
+    total += params;
+  }
+  ck_assert_uint_eq(total, 389578);
+  ck_assert_int_eq(fmnist_net_layer(m, 1, &kind, shape, &params, &flops), FMNIST_OK);
+  ck_assert_str_eq(kind, "conv");
+  ck_assert_uint_eq(shape[0], 32);
+  ck_assert_uint_eq(shape[1], 28);
+  ck_assert_uint_eq(shape[2], 28);
+  ck_assert_uint_eq(params, 320);
+  ck_assert_uint_eq(flops, 2ull * 9 * 32 * 28 * 28);
+  ck_assert_int_eq(fmnist_net_layer(m, 4, &kind, shape, &params, &flops), FMNIST_OK);
+  ck_assert_str_eq(kind, "pool");
+  ck_assert_uint_eq(shape[1] * shape[2], 14 * 14);
+  ck_assert_uint_eq(flops, 3ull * 32 * 14 * 14);
+  ck_assert_int_eq(fmnist_net_layer(m, 18, &kind, shape, &params, &flops), FMNIST_OK);
+  ck_assert_str_eq(kind, "flatten");
+  ck_assert_uint_eq(shape[0], 1152);
+  ck_assert_int_eq(fmnist_net_layer(m, 23, &kind, shape, &params, &flops), FMNIST_E_INVALID);
+  ck_assert_int_eq(fmnist_model_set(m, "layers", "conv:4:3 dense:10"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_layer_count(m, &n), FMNIST_OK);
+  ck_assert_uint_eq(n, 3); /* the inserted flatten */
+  ck_assert_int_eq(fmnist_net_layer(m, 1, &kind, shape, NULL, NULL), FMNIST_OK);
+  ck_assert_str_eq(kind, "flatten");
+  ck_assert_uint_eq(shape[0], 4 * 28 * 28);
+  fmnist_model_free(m);
+  fmnist_model *other;
+  ck_assert_int_eq(fmnist_model_create("knn", &other), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_layer_count(other, &n), FMNIST_E_INVALID);
+  fmnist_model_free(other);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("net");
   TCase *tc = tcase_create("core");
@@ -562,6 +610,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, augment_spec_refused);
   tcase_add_test(tc, augment_reproducible);
   tcase_add_test(tc, augment_never_validation);
+  tcase_add_test(tc, layer_summary);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -72,6 +72,26 @@ FMNIST_API fmnist_status fmnist_net_add_activation(fmnist_model *m,
 FMNIST_API fmnist_status fmnist_net_add_spec(fmnist_model *m,
                                              const char *spec);
 
+/* The layers of a net model as its "layers" option builds them, fitted or
+ * not (a flatten the net inserts before a dense layer on a spatial input
+ * is a layer too): their number (0 for no layers). Another family:
+ * FMNIST_E_INVALID. */
+FMNIST_API fmnist_status fmnist_net_layer_count(const fmnist_model *m,
+                                                size_t *count);
+/* Layer i of them: its kind as in specs ("conv", "bn", "flatten", ...; a
+ * static string), its output shape per image (channels, height, width: a
+ * dense layer's is UNITS x 1 x 1), its trained parameters (weights and
+ * biases; bn: scale and shift, its running statistics not counted, as in
+ * Keras's trainable and PyTorch's parameters()), and the floating-point
+ * operations of one image's inference pass through it (a multiply and an
+ * add count as two: 2 per weight use in conv and dense, 2 per value in
+ * bn, 1 per value in an activation, P*P - 1 per output of pool:P; noise,
+ * dropout and flatten none). Output pointers may be NULL. i out of range:
+ * FMNIST_E_INVALID. */
+FMNIST_API fmnist_status fmnist_net_layer(const fmnist_model *m, size_t i,
+                                          const char **kind, size_t shape[3],
+                                          size_t *params, uint64_t *flops);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,6 +39,20 @@ const char *fmnist__layer_name(fmnist__layer_kind kind) {
   return (unsigned)kind < FMNIST__L_KINDS ? kinds[kind].name : "?";
 }
 
+uint64_t fmnist__layer_flops(const fmnist__layer *l) {
+  const uint64_t out = fmnist__layer_out_size(l), k = l->spec.kernel;
+  switch (l->spec.kind) {
+  case FMNIST__L_CONV: return 2 * out * l->in_c * k * k;
+  case FMNIST__L_DENSE: return 2 * out * l->in_c;
+  case FMNIST__L_BN: return 2 * out;
+  case FMNIST__L_POOL: return out * (k * k - 1);
+  case FMNIST__L_RELU:
+  case FMNIST__L_TANH:
+  case FMNIST__L_SIGMOID: return out;
+  default: return 0; /* noise, dropout, flatten: the identity in inference */
+  }
+}
+
 fmnist_status fmnist__layer_make(fmnist__layer *l,
                                  const fmnist__layer_spec *spec, size_t c,
                                  size_t h, size_t w) {

@@ -114,6 +114,13 @@ const fmnist__layer_kind_desc *fmnist__layer_kind_find(const char *name);
 void fmnist__layer_kind_list(char *buf, size_t len);
 /* Name of a kind as in specs ("conv", "relu", ...). */
 const char *fmnist__layer_name(fmnist__layer_kind kind);
+/* Floating-point operations of one image's inference pass through l, a
+ * multiply and an add counted as two: conv and dense 2 per weight use
+ * (the bias taking the place of the first add), bn 2 per value (scale and
+ * shift), an activation 1 per value (tanh and sigmoid counted as one),
+ * max-pool P*P - 1 comparisons per output; noise, dropout and flatten are
+ * the identity. */
+uint64_t fmnist__layer_flops(const fmnist__layer *l);
 /* Sets l (spec, ops, input shape) and calls setup. Pointers stay NULL. */
 fmnist_status fmnist__layer_make(fmnist__layer *l,
                                  const fmnist__layer_spec *spec, size_t c,

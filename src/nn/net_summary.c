@@ -1,0 +1,56 @@
+/* Inspection of a net's layers (fmnist_net_layer_count, fmnist_net_layer):
+ * what a summary table or a diagram shows, from the "layers" option alone,
+ * so a net can be described before it is fitted. */
+#include "base/alloc.h"
+#include "base/status.h"
+#include "fmnist/net.h"
+#include "nn/net_impl.h"
+
+/* The net the "layers" option of m builds (parameters uninitialised). */
+static fmnist_status built(const fmnist_model *m, const char *fn, fmnist__net **out) {
+  FMNIST__CHECK_ARG(m);
+  if (m->family != &fmnist__net_family)
+    return fmnist__fail(FMNIST_E_INVALID, "%s: the model is of family %s, not net", fn,
+                        m->family->name);
+  const fmnist__net_config *cfg = m->config;
+  fmnist__layer_spec *specs;
+  size_t n;
+  fmnist_status s = fmnist__net_parse(cfg->layers ? cfg->layers : "", &specs, &n);
+  if (s) return s;
+  s = fmnist__net_build(specs, n, FMNIST__CONV_IM2COL, out);
+  fmnist__free(specs);
+  return s;
+}
+
+FMNIST_API fmnist_status fmnist_net_layer_count(const fmnist_model *m, size_t *count) {
+  FMNIST__CHECK_ARG(count);
+  fmnist__net *net;
+  fmnist_status s = built(m, "fmnist_net_layer_count", &net);
+  if (s) return s;
+  *count = net->n_layers;
+  fmnist__net_free(net);
+  return FMNIST_OK;
+}
+
+FMNIST_API fmnist_status fmnist_net_layer(const fmnist_model *m, size_t i, const char **kind,
+                                          size_t shape[3], size_t *params, uint64_t *flops) {
+  fmnist__net *net;
+  fmnist_status s = built(m, "fmnist_net_layer", &net);
+  if (s) return s;
+  if (i >= net->n_layers) {
+    s = fmnist__fail(FMNIST_E_INVALID, "fmnist_net_layer: layer %zu of %zu", i, net->n_layers);
+    fmnist__net_free(net);
+    return s;
+  }
+  const fmnist__layer *l = &net->layers[i];
+  if (kind) *kind = fmnist__layer_name(l->spec.kind);
+  if (shape) {
+    shape[0] = l->out_c;
+    shape[1] = l->out_h;
+    shape[2] = l->out_w;
+  }
+  if (params) *params = l->n_w + l->n_b;
+  if (flops) *flops = fmnist__layer_flops(l);
+  fmnist__net_free(net);
+  return FMNIST_OK;
+}
