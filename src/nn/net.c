@@ -448,7 +448,7 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
         memcpy(img + j * FMNIST_PIXELS, images + src * FMNIST_PIXELS, FMNIST_PIXELS);
         t.labels[j] = labels[src];
       }
-      if (augment) s = fmnist_transform_apply(augment, img, img, k);
+      if (augment) s = fmnist__transform_apply_batch(augment, img, k, t.threads);
       if (s) break;
       fmnist__model_standardize(m, img, k, t.in);
       opt.lr = fmnist__lr_at((fmnist__lr_schedule)cfg->lr_schedule, cfg->lr, step,

@@ -265,7 +265,7 @@ typedef struct apply_job {
   const fmnist_transform *t;
   const uint8_t *in;
   uint8_t *out;
-  size_t n;
+  size_t n, chunk; /* images, images per task */
 } apply_job;
 
 /* Image i of the call: copy, run every op on its own stream, store. */
@@ -282,16 +282,17 @@ static void apply_one(const fmnist_transform *t, const uint8_t *in,
 
 static void apply_chunk(void *ctx, size_t task) {
   const apply_job *job = ctx;
-  size_t lo = task * CHUNK;
-  size_t hi = lo + CHUNK < job->n ? lo + CHUNK : job->n;
+  size_t lo = task * job->chunk;
+  size_t hi = lo + job->chunk < job->n ? lo + job->chunk : job->n;
   for (size_t i = lo; i < hi; i++)
     apply_one(job->t, job->in + i * FMNIST_PIXELS,
               job->out + i * FMNIST_PIXELS, job->t->counter + i);
 }
 
-FMNIST_API fmnist_status fmnist_transform_apply(fmnist_transform *t,
-                                                const uint8_t *in, uint8_t *out,
-                                                size_t n) {
+/* fmnist_transform_apply on `threads` threads in tasks of `chunk` images
+ * (threads 1: the caller's alone). */
+static fmnist_status apply_in(fmnist_transform *t, const uint8_t *in, uint8_t *out, size_t n,
+                              size_t threads, size_t chunk) {
   FMNIST__CHECK_ARG(t);
   if (n == 0) return FMNIST_OK; /* NULL buffers are fine for no images */
   FMNIST__CHECK_ARG(in);
@@ -313,16 +314,29 @@ FMNIST_API fmnist_status fmnist_transform_apply(fmnist_transform *t,
   if (t->n == 0) {
     if (in != out) memcpy(out, in, bytes);
   } else {
-    apply_job job = {t, in, out, n};
-    size_t tasks = (n + CHUNK - 1) / CHUNK;
-    if (n >= PARALLEL_MIN) {
-      fmnist__parallel_for(fmnist__threads_resolve(t->threads), tasks, apply_chunk, &job);
+    apply_job job = {t, in, out, n, chunk};
+    size_t tasks = (n + chunk - 1) / chunk;
+    if (threads > 1) {
+      fmnist__parallel_for(threads, tasks, apply_chunk, &job);
     } else {
       for (size_t k = 0; k < tasks; k++) apply_chunk(&job, k);
     }
   }
   t->counter += n;
   return FMNIST_OK;
+}
+
+FMNIST_API fmnist_status fmnist_transform_apply(fmnist_transform *t,
+                                                const uint8_t *in, uint8_t *out,
+                                                size_t n) {
+  size_t threads = t && n >= PARALLEL_MIN ? fmnist__threads_resolve(t->threads) : 1;
+  return apply_in(t, in, out, n, threads, CHUNK);
+}
+
+fmnist_status fmnist__transform_apply_batch(fmnist_transform *t, uint8_t *images, size_t n,
+                                            size_t threads) {
+  size_t chunk = threads > 1 ? (n + 2 * threads - 1) / (2 * threads) : n;
+  return apply_in(t, images, images, n, threads, chunk ? chunk : 1);
 }
 
 FMNIST_API fmnist_status fmnist_transform_apply_dataset(
