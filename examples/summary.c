@@ -30,6 +30,9 @@ void ex_net_summary(const fmnist_model *m) {
          n, total, (double)total * 4e-6, (double)flops_total * 1e-6);
 }
 
+/* Boxes per row of the diagram. */
+#define DIAGRAM_ROW 6
+
 /* Fill colour of a kind's box (Keras-like groups: weights, normalisation,
  * shape, regularisation). */
 static const char *colour_of(const char *kind) {
@@ -68,8 +71,24 @@ int ex_net_diagram(const fmnist_model *m, const char *path) {
     fprintf(f, "  l%zu [label=\"%s\\n%zu x %zu x %zu", i, kind, shape[0], shape[1], shape[2]);
     if (params) fprintf(f, "\\n%zu parameters", params);
     fprintf(f, "\", fillcolor=\"%s\"];\n", colour_of(kind));
+    /* Node k = i + 1 (input is 0); an edge into a row's first box does
+     * not rank it, an invisible one from the row above's first box does. */
+    const size_t k = i + 1;
+    const char *wrap = k % DIAGRAM_ROW == 0 ? " [constraint=false]" : "";
     if (i == 0) fprintf(f, "  input -> l0;\n");
-    else fprintf(f, "  l%zu -> l%zu;\n", i - 1, i);
+    else fprintf(f, "  l%zu -> l%zu%s;\n", i - 1, i, wrap);
+    if (k % DIAGRAM_ROW == 0) {
+      if (k == DIAGRAM_ROW) fprintf(f, "  input -> l%zu [style=invis];\n", i);
+      else fprintf(f, "  l%zu -> l%zu [style=invis];\n", i - DIAGRAM_ROW, i);
+    }
+  }
+  /* Rows of DIAGRAM_ROW boxes, read left to right and down, so that a
+   * deep net stays a readable page rather than one tall column. */
+  for (size_t r = 0; r * DIAGRAM_ROW < n + 1; r++) {
+    fprintf(f, "  { rank=same;");
+    for (size_t k = r * DIAGRAM_ROW; k < (r + 1) * DIAGRAM_ROW && k < n + 1; k++)
+      k == 0 ? fprintf(f, " input;") : fprintf(f, " l%zu;", k - 1);
+    fprintf(f, " }\n");
   }
   fprintf(f, "}\n");
   if (fclose(f) != 0) {
