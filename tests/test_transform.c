@@ -380,6 +380,57 @@ START_TEST(crop_is_shift) {
 }
 END_TEST
 
+/* Ranges and probabilities: LO..HI with LO = HI and probability 1 are the
+ * fixed op, draw for draw; probability 0 never applies; a range draws a
+ * value per image (occlusion: erased squares of many sizes, every one a
+ * whole side within the range); a blur whose sigma is drawn builds its
+ * kernel per image as the fixed op does once. */
+START_TEST(ranges_and_probabilities) {
+  enum { N = 64 };
+  static uint8_t a[N * PIX], b[N * PIX], orig[N * PIX];
+  fill_random(orig, N, 47);
+  const char *same[][2] = {{"noise:20..20", "noise:20"},
+                           {"noise:20:1", "noise:20"},
+                           {"rotate:10..10:1 flip:0.5", "rotate:10 flip:0.5"}};
+  for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+    fmnist_transform *t1 = make(3, same[i][0]), *t2 = make(3, same[i][1]);
+    apply(t1, orig, a, N);
+    apply(t2, orig, b, N);
+    ck_assert_msg(memcmp(a, b, sizeof a) == 0, "%s vs %s", same[i][0], same[i][1]);
+    fmnist_transform_free(t1);
+    fmnist_transform_free(t2);
+  }
+  fmnist_transform *t0 = make(3, "noise:50:0");
+  apply(t0, orig, a, N);
+  ck_assert(memcmp(a, orig, sizeof a) == 0);
+  fmnist_transform_free(t0);
+
+  memset(a, 200, sizeof a);
+  fmnist_transform *t = make(5, "occlude:4..20");
+  apply(t, a, a, N);
+  int seen[29] = {0}, sizes = 0;
+  for (size_t i = 0; i < N; i++) {
+    int zeros = 0;
+    for (size_t p = 0; p < PIX; p++) zeros += a[i * PIX + p] == 0;
+    int side = 0;
+    while (side * side < zeros) side++;
+    ck_assert_msg(side * side == zeros && side >= 4 && side <= 20, "image %zu: %d erased", i,
+                  zeros);
+    sizes += !seen[side]++;
+  }
+  ck_assert_msg(sizes >= 8, "only %d sizes among %d images", sizes, N);
+  fmnist_transform_free(t);
+
+  fmnist_transform *t3 = make(7, "blur:1..1.0000001"), *t4 = make(7, "blur:1");
+  apply(t3, orig, a, N);
+  apply(t4, orig, b, N);
+  for (size_t i = 0; i < sizeof a; i++) ck_assert_int_le(abs((int)a[i] - (int)b[i]), 1);
+  ck_assert(memcmp(a, orig, sizeof a) != 0);
+  fmnist_transform_free(t3);
+  fmnist_transform_free(t4);
+}
+END_TEST
+
 /* ---- blur ---- */
 
 START_TEST(blur_preserves_constant) {
@@ -532,6 +583,14 @@ static const struct {
     {"shift:1.5", "shift:1.5", 1},
     {"crop:2.5", "crop:2.5", 1},
     {"flip:0.5 crop:-2", "crop:-2", 2},
+    {"noise:5..1", "noise:5..1", 1},
+    {"noise:1..x", "noise:1..x", 1},
+    {"noise:..3", "noise:..3", 1},
+    {"occlude:2..30", "occlude:2..30", 1},
+    {"occlude:1..2.5", "occlude:1..2.5", 1},
+    {"blur:1 noise:5:1.5", "noise:5:1.5", 2},
+    {"flip:0.5:-1", "flip:0.5:-1", 1},
+    {"noise:1:0.5:2", "noise:1:0.5:2", 1},
     {"shift:-1", "shift:-1", 1},
     {"shift:1e20", "shift:1e20", 1},
     {"occlude:29", "occlude:29", 1},
@@ -721,6 +780,7 @@ static Suite *transform_suite(void) {
                       (int)(sizeof contrast_cases / sizeof contrast_cases[0]));
   tcase_add_test(tc, contrast_spec_words);
   tcase_add_test(tc, crop_is_shift);
+  tcase_add_test(tc, ranges_and_probabilities);
   tcase_add_test(tc, blur_preserves_constant);
   tcase_add_test(tc, blur_spreads_point_symmetrically);
   tcase_add_test(tc, noise_std_measured);

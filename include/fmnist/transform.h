@@ -65,7 +65,10 @@ FMNIST_API fmnist_status fmnist_transform_add_contrast(fmnist_transform *t,
  * "shift:PIXELS", "flip:PROB", "rotate:DEGREES", "blur:SIGMA",
  * "occlude:SIZE", "contrast:FACTOR", "brightness:OFFSET", and "crop:PAD"
  * (a random 28x28 window of the image padded with PAD zeros: the shift op,
- * as torchvision's RandomCrop(28, padding=PAD)). On error
+ * as torchvision's RandomCrop(28, padding=PAD)). Every token may be
+ * NAME:VALUE[:PROB] with VALUE a number or a range LO..HI (each image
+ * draws its own value, uniform) and PROB the chance (0..1, default 1) that
+ * the op applies to an image. On error
  * (FMNIST_E_OPTION, naming the bad token) nothing is added. */
 FMNIST_API fmnist_status fmnist_transform_add_spec(fmnist_transform *t,
                                                    const char *spec);

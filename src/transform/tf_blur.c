@@ -1,6 +1,7 @@
 /* Separable Gaussian blur: radius ceil(3 sigma), edges clamped. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/alloc.h"
 #include "transform/transform_impl.h"
@@ -27,10 +28,8 @@ static int check_blur(double sigma, double unused, char *msg, size_t len) {
   return 0;
 }
 
-static int prepare_blur(fmnist__tf_op *op) {
-  blur_weights *bw = fmnist__calloc(1, sizeof *bw);
-  if (!bw) return 1;
-  double sigma = op->a;
+/* The folded kernel of sigma into *bw (zeroed). */
+static void fill_weights(double sigma, blur_weights *bw) {
   int radius = (int)ceil(3.0 * sigma);
   /* Normalising over the taps actually used makes a constant image stay
    * constant; k and -k get the same weight, so a point spreads evenly. */
@@ -53,6 +52,12 @@ static int prepare_blur(fmnist__tf_op *op) {
         bw->hi[i] = j;
       }
   }
+}
+
+static int prepare_blur(fmnist__tf_op *op) {
+  blur_weights *bw = fmnist__calloc(1, sizeof *bw);
+  if (!bw) return 1;
+  fill_weights(op->a, bw);
   op->aux = bw;
   return 0;
 }
@@ -62,7 +67,13 @@ static void apply_blur(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   (void)tmp;
   (void)r;
   if (op->a == 0.0) return;
+  blur_weights drawn; /* a sigma drawn for this image: its kernel here */
   const blur_weights *bw = op->aux;
+  if (!bw) {
+    memset(&drawn, 0, sizeof drawn);
+    fill_weights(op->a, &drawn);
+    bw = &drawn;
+  }
   double rows[SIDE][SIDE]; /* horizontal pass, kept unrounded */
   for (int y = 0; y < SIDE; y++)
     for (int x = 0; x < SIDE; x++) {

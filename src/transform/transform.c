@@ -95,8 +95,9 @@ static fmnist_status make_op(fmnist__tf_kind kind, double a, double b,
   const fmnist__tf_ops *ops = fmnist__tf_table[kind];
   if (ops->check(a, b, msg, len)) return FMNIST_E_OPTION;
   op->kind = kind;
-  op->a = a;
-  op->b = b;
+  op->a = op->a_hi = a;
+  op->b = op->b_hi = b;
+  op->prob = 1.0;
   op->aux = NULL;
   if (ops->prepare && ops->prepare(op)) {
     snprintf(msg, len, "%s: out of memory", ops->name);
@@ -194,13 +195,32 @@ FMNIST_API fmnist_status fmnist_transform_add_contrast(fmnist_transform *t,
 
 #define bad(t, ...) fmnist__lex_fail("transform spec", t, __VA_ARGS__)
 
-/* Parses one NAME:VALUE token into *op. The value is a real number; the
- * ops that need a whole number accept one written as a real ("shift:2.0").
- * Its range is the op's own check. */
+/* A value field: a real number, or LO..HI (lo <= hi) into *lo, *hi. */
+static int parse_value(const char *text, double *lo, double *hi) {
+  const char *dots = strstr(text, "..");
+  if (!dots) {
+    if (!fmnist__lex_real(text, -HUGE_VAL, HUGE_VAL, 0, lo)) return 0;
+    *hi = *lo;
+    return 1;
+  }
+  char first[FMNIST__LEX_MAX_TOKEN + 1];
+  size_t len = (size_t)(dots - text);
+  memcpy(first, text, len);
+  first[len] = '\0';
+  return fmnist__lex_real(first, -HUGE_VAL, HUGE_VAL, 0, lo) &&
+         fmnist__lex_real(dots + 2, -HUGE_VAL, HUGE_VAL, 0, hi) && *lo <= *hi;
+}
+
+/* Parses one NAME:VALUE[:PROB] token into *op. The value is a real number
+ * or a range LO..HI of them, drawn per image; the ops that need a whole
+ * number accept one written as a real ("shift:2.0"). Its bounds are the
+ * op's own check, applied to both ends. PROB (0..1, default 1) is the
+ * chance that the op applies to an image. */
 static fmnist_status parse_token(const fmnist__token *t, fmnist__tf_op *op) {
   fmnist__fields f;
-  if (!fmnist__lex_fields(t, &f) || f.n != 2)
-    return bad(t, "expected NAME:VALUE (at most %d characters)", FMNIST__LEX_MAX_TOKEN);
+  if (!fmnist__lex_fields(t, &f) || f.n < 2 || f.n > 3)
+    return bad(t, "expected NAME:VALUE[:PROB], VALUE a number or LO..HI (at most %d characters)",
+               FMNIST__LEX_MAX_TOKEN);
   int brightness = strcmp(f.field[0], BRIGHTNESS) == 0;
   fmnist__tf_kind kind = brightness ? FMNIST__TF_CONTRAST : FMNIST__TF_KIND_COUNT;
   if (strcmp(f.field[0], CROP) == 0) kind = FMNIST__TF_SHIFT;
@@ -217,15 +237,32 @@ static fmnist_status parse_token(const fmnist__token *t, fmnist__tf_op *op) {
   }
   const fmnist__tf_ops *ops = fmnist__tf_table[kind];
   const char *name = brightness ? BRIGHTNESS : f.field[0];
-  double v;
-  if (!fmnist__lex_real(f.field[1], -HUGE_VAL, HUGE_VAL, 0, &v))
-    return bad(t, "%s: value '%s' is not a finite number", name, f.field[1]);
-  if (ops->whole && v != floor(v))
+  double v, hi, prob = 1.0;
+  if (!parse_value(f.field[1], &v, &hi))
+    return bad(t, "%s: value '%s' is not a finite number or a range LO..HI with LO <= HI", name,
+               f.field[1]);
+  if (ops->whole && (v != floor(v) || hi != floor(hi)))
     return bad(t, "%s: value '%s' is not a whole number", name, f.field[1]);
+  if (f.n == 3 && !fmnist__lex_real(f.field[2], 0, 1, 0, &prob))
+    return bad(t, "%s: probability '%s' is outside 0..1", name, f.field[2]);
   char msg[256];
-  fmnist_status s = make_op(kind, brightness ? 1.0 : v, brightness ? v : 0.0, op, msg, sizeof msg);
+  fmnist__tf_op top;
+  fmnist_status s = FMNIST_OK;
+  if (hi != v) /* the upper end passes the op's check too */
+    s = make_op(kind, brightness ? 1.0 : hi, brightness ? hi : 0.0, &top, msg, sizeof msg);
+  if (!s) {
+    fmnist__free(hi != v ? top.aux : NULL);
+    s = make_op(kind, brightness ? 1.0 : v, brightness ? v : 0.0, op, msg, sizeof msg);
+  }
   if (s == FMNIST_E_OPTION) return bad(t, "%s", msg);
   if (s) return fmnist__fail(s, "transform spec: %s", msg);
+  if (hi != v) { /* drawn per image: nothing precomputed */
+    fmnist__free(op->aux);
+    op->aux = NULL;
+    if (brightness) op->b_hi = hi;
+    else op->a_hi = hi;
+  }
+  op->prob = prob;
   return FMNIST_OK;
 }
 
@@ -269,14 +306,31 @@ typedef struct apply_job {
 } apply_job;
 
 /* Image i of the call: copy, run every op on its own stream, store. */
+/* A value uniform in [lo, hi] (a whole number if whole). */
+static double draw_in(fmnist__rng *r, double lo, double hi, int whole) {
+  if (whole) return lo + (double)fmnist__rng_below(r, (uint64_t)(hi - lo) + 1);
+  return lo + (hi - lo) * fmnist__rng_uniform(r);
+}
+
 static void apply_one(const fmnist_transform *t, const uint8_t *in,
                       uint8_t *out, uint64_t index) {
   uint8_t img[FMNIST_PIXELS], tmp[FMNIST_PIXELS];
   fmnist__rng r;
   fmnist__rng_init(&r, t->seed, t->space, index);
   memcpy(img, in, FMNIST_PIXELS); /* in may be out */
-  for (size_t k = 0; k < t->n; k++)
-    fmnist__tf_table[t->ops[k].kind]->apply(&t->ops[k], img, tmp, &r);
+  for (size_t k = 0; k < t->n; k++) {
+    const fmnist__tf_op *op = &t->ops[k];
+    const fmnist__tf_ops *ops = fmnist__tf_table[op->kind];
+    if (op->prob < 1.0 && !(fmnist__rng_uniform(&r) < op->prob)) continue;
+    if (op->a_hi == op->a && op->b_hi == op->b) {
+      ops->apply(op, img, tmp, &r);
+      continue;
+    }
+    fmnist__tf_op drawn = *op;
+    if (op->a_hi != op->a) drawn.a = draw_in(&r, op->a, op->a_hi, ops->whole);
+    if (op->b_hi != op->b) drawn.b = draw_in(&r, op->b, op->b_hi, 0);
+    ops->apply(&drawn, img, tmp, &r);
+  }
   memcpy(out, img, FMNIST_PIXELS);
 }
 

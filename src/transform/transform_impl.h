@@ -30,11 +30,18 @@ typedef enum fmnist__tf_kind {
   FMNIST__TF_KIND_COUNT
 } fmnist__tf_kind;
 
-/* One op of a pipeline; parameters are validated before it is made. */
+/* One op of a pipeline; parameters are validated before it is made. A
+ * spec may give a value as a range LO..HI and a probability: then each
+ * image first draws whether the op applies (prob < 1) and then a value
+ * uniform in the range (a whole number for the ops that take one), before
+ * the op's own draws. With neither, no draw is added. */
 typedef struct fmnist__tf_op {
   fmnist__tf_kind kind;
   double a, b;
-  void *aux; /* precomputed data owned by the op (fmnist__free), or NULL */
+  double a_hi, b_hi; /* upper ends of ranges of a and b (= a, b: fixed) */
+  double prob;       /* probability that the op applies to an image (1) */
+  void *aux; /* precomputed data owned by the op (fmnist__free), or NULL
+                (always NULL for an op whose value is a range) */
 } fmnist__tf_op;
 
 typedef struct fmnist__tf_ops {
@@ -46,7 +53,8 @@ typedef struct fmnist__tf_ops {
   /* Optional: fills op->aux once at add time, so apply never allocates. */
   int (*prepare)(fmnist__tf_op *op); /* 0 = ok, non-zero = out of memory */
   /* Transforms img (FMNIST_PIXELS bytes) in place; tmp is FMNIST_PIXELS
-   * bytes of scratch. Draws only from r. */
+   * bytes of scratch. Draws only from r. op->aux is NULL if the value was
+   * drawn for this image. */
   void (*apply)(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
                 fmnist__rng *r);
 } fmnist__tf_ops;
