@@ -75,6 +75,7 @@ static fmnist_status make_model(int family, fmnist_model **m) {
   if (family == 3) {
     s = fmnist_model_set(*m, "layers", "noise:0.1 conv:2:3 bn relu pool:2 drop:0.2 dense:10");
     if (!s) s = fmnist_model_set(*m, "epochs", "1");
+    if (!s) s = fmnist_model_set(*m, "augment", "crop:1 blur:0.5..1:0.5");
   }
   if (!s) s = fmnist_model_set(*m, "threads", "1");
   if (s) {

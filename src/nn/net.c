@@ -30,7 +30,8 @@ static const char *const conv_algorithms[] = {"auto", "im2col", NULL};
 /* The augment option's check: the spec parses as a transform pipeline
  * (the message names the bad token). */
 static fmnist_status check_augment(const char *spec) {
-  fmnist_transform *t;
+  if (!spec[0]) return FMNIST_OK; /* the default: no augmentation */
+  fmnist_transform *t = NULL;
   fmnist_status s = fmnist_transform_create(0, &t);
   if (!s) s = fmnist_transform_add_spec(t, spec);
   fmnist_transform_free(t);
