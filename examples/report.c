@@ -82,7 +82,8 @@ char *ex_spec_edit(const char *spec, const char *kind, const char *token) {
   return out;
 }
 
-/* Applies "key=value key=value" where values run up to the next " key=". */
+/* Applies "key=value key=value" where a value runs up to the next word
+ * with an '=' in it: layer and transform specs have spaces but no '='. */
 static void apply_options(fmnist_model *m, const char *options) {
   char *copy = strdup(options), *p = copy;
   while (p && *p) {
@@ -90,8 +91,10 @@ static void apply_options(fmnist_model *m, const char *options) {
     if (!eq) break;
     *eq = '\0';
     char *value = eq + 1, *next = NULL;
-    /* The layer spec has spaces but no '=': it is always the last option. */
-    if (strcmp(p, "layers") != 0 && (next = strchr(value, ' '))) *next++ = '\0';
+    for (char *sp = strchr(value, ' '); sp && !next; sp = strchr(sp + 1, ' ')) {
+      size_t word = strcspn(sp + 1, " ");
+      if (memchr(sp + 1, '=', word)) *sp = '\0', next = sp + 1;
+    }
     ex_check(fmnist_model_set(m, p, value));
     p = next;
   }
