@@ -9,7 +9,7 @@
  * t = n0*tpi + pos*cnt + i of T = tpi*N, cnt the chunk's image count.
  * Weights U: 16 x F x C; row xi = 4r + s of a 4x4 tile position.
  * Workspace: P (per chunk, C x (2th+2) x (2tw+2) x cnt: each plane with a
- * zero border, image index innermost), V (16 x C x T), M (16 x F x T); in
+ * zero border, image index innermost), M (16 x F x T), V (16 x C x T); in
  * training V is kept by the layer, and the backward pass reuses P for dx's
  * sums over the tiles and M for dM, and adds dV (16 x C x T) and dU
  * (16 x F x C). The 16 blocks of V, dV and M lie WINO_SKEW floats further
@@ -262,15 +262,10 @@ static void forward_chunk(void *ctx, size_t q) {
   for (size_t k = 0; k < f; k++) output_tiles(j, &ch, k);
 }
 
+/* Inference: the training pass with V in the workspace, after P and M. */
 void fmnist__winograd_conv(const fmnist__conv_geom *g, size_t f, const float *u,
                            const float *b, const float *x, float *y, float *ws, size_t threads) {
-  float *v = ws + planes(g);
-  wino_job j = job_of(g, f, ws, v, v + blocks(g, g->c));
-  j.u = u;
-  j.b = b;
-  j.x = x;
-  j.y = y;
-  fmnist__parallel_for(threads, chunks_of(&j), forward_chunk, &j);
+  fmnist__winograd_conv_train(g, f, u, b, x, y, ws + planes(g) + blocks(g, f), ws, threads);
 }
 
 void fmnist__winograd_conv_train(const fmnist__conv_geom *g, size_t f, const float *u,

@@ -246,14 +246,9 @@ static fmnist_status parse_token(const fmnist__token *t, fmnist__tf_op *op) {
   if (f.n == 3 && !fmnist__lex_real(f.field[2], 0, 1, 0, &prob))
     return bad(t, "%s: probability '%s' is outside 0..1", name, f.field[2]);
   char msg[256];
-  fmnist__tf_op top;
-  fmnist_status s = FMNIST_OK;
-  if (hi != v) /* the upper end passes the op's check too */
-    s = make_op(kind, brightness ? 1.0 : hi, brightness ? hi : 0.0, &top, msg, sizeof msg);
-  if (!s) {
-    fmnist__free(hi != v ? top.aux : NULL);
-    s = make_op(kind, brightness ? 1.0 : v, brightness ? v : 0.0, op, msg, sizeof msg);
-  }
+  if (hi != v && ops->check(brightness ? 1.0 : hi, brightness ? hi : 0.0, msg, sizeof msg))
+    return bad(t, "%s", msg); /* the upper end passes the op's check too */
+  fmnist_status s = make_op(kind, brightness ? 1.0 : v, brightness ? v : 0.0, op, msg, sizeof msg);
   if (s == FMNIST_E_OPTION) return bad(t, "%s", msg);
   if (s) return fmnist__fail(s, "transform spec: %s", msg);
   if (hi != v) { /* drawn per image: nothing precomputed */
