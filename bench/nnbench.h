@@ -11,7 +11,7 @@
  * (dlsym(RTLD_NEXT)). OpenBLAS's own internal calls are not affected. The
  * overhead is two clock reads per sgemm. Header-only (static functions),
  * included by exactly one .c per program. The networks are the report's
- * rows of examples/report.c (ex_report_layers), and the PyTorch peer builds
+ * presets (fmnist_model_create_preset), and the PyTorch peer builds
  * the same spec (bench/peers/torch_net.py). */
 #ifndef FMNIST_BENCH_NNBENCH_H
 #define FMNIST_BENCH_NNBENCH_H

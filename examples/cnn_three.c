@@ -27,8 +27,8 @@ int main(int argc, char **argv) {
   snprintf(noise_token, sizeof noise_token, "noise:%g", noise);
   char *with_noise = ex_spec_edit(ex_report_layers("cnn_three_nbn"), "noise",
                                   noise > 0 ? noise_token : NULL);
-  char *layers = ex_spec_edit(with_noise, "bn", bn ? EX_REPORT_BN : NULL);
-  free(with_noise);
+  char *layers = bn ? with_noise : ex_spec_edit(with_noise, "bn", NULL);
+  if (layers != with_noise) free(with_noise);
   if (noise > 0) strcat(name, "_noise");
   if (bn) strcat(name, "_bn");
   ex_data d;

@@ -6,33 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The report's CNNs from their parts: a block is conv 3x3 (same) -> [batch
- * norm] -> relu -> max-pool 2 -> dropout 0.3; the head is dense 128 relu,
- * dropout 0.3, dense 10. */
-#define BLOCK(filters, bn) "conv:" #filters ":3 " bn "relu pool:2 drop:0.3 "
-#define BLOCKS(bn) BLOCK(32, bn) BLOCK(64, bn) BLOCK(128, bn)
-#define HEAD "flatten dense:128 relu drop:0.3 dense:10"
-#define BN EX_REPORT_BN " "
-#define CNN3 BLOCKS("") HEAD
-#define CNN3_NBN "noise:0.1 " BLOCKS(BN) HEAD
-#define CNN_FINAL "noise:0.1 " BLOCKS(BN) "conv:128:3 relu " HEAD
-
-/* Figure 5 of the report; options are the report's (section 3). */
+/* Figure 5 of the report: each row's model is the library's preset of the
+ * same name (fmnist_model_create_preset), beside the report's figures. */
 static const ex_report_model rows[] = {
-    {"logreg_1000", "Logistic Regression n_iters=1000", "", "logreg", "solver=sag max_iter=1000", 0.84, 0.84, 0.84, 1},
-    {"logreg_5000", "Logistic Regression n_iters=5000", "", "logreg", "solver=sag max_iter=5000", 0.84, 0.84, 0.84, 1},
-    {"knn_5", "KNN n_neighbours=5", "", "knn", "k=5", 0.86, 0.85, 0.85, 0},
-    {"knn_7", "KNN n_neighbours=7", "", "knn", "k=7", 0.86, 0.85, 0.85, 0},
-    {"forest_70", "Random Forest max_depth=70", "", "forest", "criterion=gini max_depth=70", 0.88, 0.88, 0.88, 0},
-    {"forest_80", "Random Forest max_depth=80", "", "forest", "criterion=gini max_depth=80", 0.88, 0.88, 0.88, 0},
-    {"dense", "Linear Neural Network", "", "net", "layers=flatten dense:128 relu dense:10", 0.82, 0.84, 0.82, 0},
-    {"cnn_single", "CNN (single conv2d layer)", "", "net",
-     "layers=conv:32:3 relu pool:2 flatten dense:128 relu dense:10", 0.89, 0.89, 0.89, 1},
-    {"cnn_three", "CNN (three layers)", "Dropout (0.3)", "net", "layers=" CNN3, 0.89, 0.89, 0.89, 1},
-    {"cnn_three_nbn", "CNN (three layers)", "Dropout, noise (0.1), batch norm", "net", "layers=" CNN3_NBN,
-     0.92, 0.92, 0.92, 1},
-    {"cnn_final", "CNN (four layers)", "Dropout, noise (0.1), batch norm", "net", "layers=" CNN_FINAL,
-     0.93, 0.93, 0.93, 1},
+    {"logreg_1000", "Logistic Regression n_iters=1000", "", NULL, "", 0.84, 0.84, 0.84, 1},
+    {"logreg_5000", "Logistic Regression n_iters=5000", "", NULL, "", 0.84, 0.84, 0.84, 1},
+    {"knn_5", "KNN n_neighbours=5", "", NULL, "", 0.86, 0.85, 0.85, 0},
+    {"knn_7", "KNN n_neighbours=7", "", NULL, "", 0.86, 0.85, 0.85, 0},
+    {"forest_70", "Random Forest max_depth=70", "", NULL, "", 0.88, 0.88, 0.88, 0},
+    {"forest_80", "Random Forest max_depth=80", "", NULL, "", 0.88, 0.88, 0.88, 0},
+    {"dense", "Linear Neural Network", "", NULL, "", 0.82, 0.84, 0.82, 0},
+    {"cnn_single", "CNN (single conv2d layer)", "", NULL, "", 0.89, 0.89, 0.89, 1},
+    {"cnn_three", "CNN (three layers)", "Dropout (0.3)", NULL, "", 0.89, 0.89, 0.89, 1},
+    {"cnn_three_nbn", "CNN (three layers)", "Dropout, noise (0.1), batch norm", NULL, "", 0.92, 0.92,
+     0.92, 1},
+    {"cnn_final", "CNN (four layers)", "Dropout, noise (0.1), batch norm", NULL, "", 0.93, 0.93, 0.93,
+     1},
 };
 
 const ex_report_model *ex_report_models(size_t *n) {
@@ -50,9 +39,19 @@ const ex_report_model *ex_report_find(const char *name) {
 }
 
 const char *ex_report_layers(const char *name) {
-  const ex_report_model *row = ex_report_find(name);
-  if (!row || strncmp(row->options, "layers=", 7) != 0) exit(2);
-  return row->options + 7;
+  static struct {
+    char name[32], layers[1024];
+  } cache[16]; /* the nets' specs, read once */
+  static size_t cached;
+  for (size_t i = 0; i < cached; i++)
+    if (!strcmp(cache[i].name, name)) return cache[i].layers;
+  fmnist_model *m;
+  if (cached == sizeof cache / sizeof cache[0] || strlen(name) >= sizeof cache[0].name) exit(2);
+  ex_check(fmnist_model_create_preset(name, &m));
+  ex_check(fmnist_model_get(m, "layers", cache[cached].layers, sizeof cache[cached].layers));
+  fmnist_model_free(m);
+  strcpy(cache[cached].name, name);
+  return cache[cached++].layers;
 }
 
 char *ex_spec_edit(const char *spec, const char *kind, const char *token) {
@@ -104,13 +103,13 @@ static void apply_options(fmnist_model *m, const char *options) {
 fmnist_model *ex_report_create(const ex_report_model *row, const ex_common *c, size_t epochs) {
   fmnist_model *m;
   char text[32];
-  ex_check(fmnist_model_create(row->family, &m));
+  ex_check(fmnist_model_create_preset(row->preset ? row->preset : row->name, &m));
   apply_options(m, row->options);
   snprintf(text, sizeof text, "%llu", (unsigned long long)c->seed);
   ex_check(fmnist_model_set(m, "seed", text));
   snprintf(text, sizeof text, "%zu", c->threads);
   ex_check(fmnist_model_set(m, "threads", text));
-  if (!strcmp(row->family, "net") && epochs) {
+  if (!strcmp(fmnist_model_family(m), "net") && epochs) {
     snprintf(text, sizeof text, "%zu", epochs);
     ex_check(fmnist_model_set(m, "epochs", text));
   }

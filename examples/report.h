@@ -5,20 +5,13 @@
 
 #include "common.h"
 
-/* Batch norm of the report's CNNs: PyTorch's running-statistics momentum
- * and epsilon rather than the library default (Keras's 0.99 and 1e-3); the
- * report does not say which, and measured here (final CNN, 20 epochs,
- * official test set, seeds 42 and 7) they gave 0.9128 and 0.9171 against
- * 0.9107 and 0.9102 with Keras's. docs/reproduction.md. */
-#define EX_REPORT_BN "bn:0.9:1e-5"
-
 /* One model of the report's Figure 5, with the report's own numbers. */
 typedef struct ex_report_model {
   const char *name;           /* short name used by --model flags */
   const char *label;          /* as the report's table names it */
   const char *regularization; /* the report's "Regularization" column */
-  const char *family;
-  const char *options; /* "key=value key=value ..." beyond the defaults */
+  const char *preset;         /* the library's preset; NULL: the same as name */
+  const char *options; /* "key=value ..." over the preset's (variants of a row) */
   double precision, recall, f1; /* the report's Figure 5 (macro averages) */
   int slow;                     /* minutes rather than seconds on 2 cores */
 } ex_report_model;

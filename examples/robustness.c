@@ -54,17 +54,18 @@ int main(int argc, char **argv) {
     free(spec);
     rows[n] = rows[n - 1];
     rows[n].name = "cnn_final_no_noise";
+    rows[n].preset = "cnn_final";
     rows[n].label = "CNN (four layers) without input noise";
     rows[n].options = without_noise;
     n++;
   }
   char *augmented = NULL;
   if (augment) { /* the report's hypothesis: training on altered images */
-    const ex_report_model *final = ex_report_find("cnn_final");
-    augmented = malloc(strlen(augment) + strlen(final->options) + 16);
-    sprintf(augmented, "augment=%s %s", augment, final->options);
-    rows[n] = *final;
+    augmented = malloc(strlen(augment) + 16);
+    sprintf(augmented, "augment=%s", augment);
+    rows[n] = *ex_report_find("cnn_final");
     rows[n].name = "cnn_final_augmented";
+    rows[n].preset = "cnn_final";
     rows[n].label = "CNN (four layers) trained on altered images";
     rows[n].options = augmented;
     n++;

@@ -63,6 +63,60 @@ START_TEST(test_unknown_family) {
 }
 END_TEST
 
+/* The report's presets: each makes its family with the report's options
+ * (known answers from its section 3), in the report's order. */
+START_TEST(test_presets) {
+  static const char *const expect[][4] = {
+      {"logreg_1000", "logreg", "max_iter", "1000"}, {"logreg_5000", "logreg", "max_iter", "5000"},
+      {"knn_5", "knn", "k", "5"},
+      {"knn_7", "knn", "k", "7"},
+      {"forest_70", "forest", "max_depth", "70"},
+      {"forest_80", "forest", "max_depth", "80"},
+      {"dense", "net", "layers", "flatten dense:128 relu dense:10"},
+      {"cnn_single", "net", "layers", "conv:32:3 relu pool:2 flatten dense:128 relu dense:10"},
+      {"cnn_three", "net", NULL, NULL},
+      {"cnn_three_nbn", "net", NULL, NULL},
+      {"cnn_final", "net", NULL, NULL}};
+  size_t n = sizeof expect / sizeof expect[0];
+  for (size_t i = 0; i < n; i++) {
+    fmnist_model *m;
+    char value[1024];
+    ck_assert_str_eq(fmnist_model_preset_name(i), expect[i][0]);
+    ck_assert_int_eq(fmnist_model_create_preset(expect[i][0], &m), FMNIST_OK);
+    ck_assert_str_eq(fmnist_model_family(m), expect[i][1]);
+    ck_assert(!fmnist_model_is_fitted(m));
+    if (expect[i][2]) {
+      ck_assert_int_eq(fmnist_model_get(m, expect[i][2], value, sizeof value), FMNIST_OK);
+      ck_assert_str_eq(value, expect[i][3]);
+    }
+    fmnist_model_free(m);
+  }
+  ck_assert_ptr_null(fmnist_model_preset_name(n));
+  /* the final CNN: Figure 1's 4 conv layers, 3 of them batch-normed */
+  fmnist_model *m;
+  size_t layers, convs = 0, bns = 0;
+  ck_assert_int_eq(fmnist_model_create_preset("cnn_final", &m), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_layer_count(m, &layers), FMNIST_OK);
+  for (size_t i = 0; i < layers; i++) {
+    const char *kind;
+    ck_assert_int_eq(fmnist_net_layer(m, i, &kind, NULL, NULL, NULL), FMNIST_OK);
+    convs += !strcmp(kind, "conv");
+    bns += !strcmp(kind, "bn");
+  }
+  ck_assert_uint_eq(convs, 4);
+  ck_assert_uint_eq(bns, 3);
+  fmnist_model_free(m);
+  m = NULL;
+  ck_assert_int_eq(fmnist_model_create_preset("cnn_best_ever", &m), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "\"cnn_best_ever\""));
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "logreg_1000|"));
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "|cnn_final)"));
+  ck_assert_ptr_null(m);
+  ck_assert_int_eq(fmnist_model_create_preset(NULL, &m), FMNIST_E_INVALID);
+  ck_assert_int_eq(fmnist_model_create_preset("knn_5", NULL), FMNIST_E_INVALID);
+}
+END_TEST
+
 /* Every listed option reads back, and setting what was read is a no-op;
  * "threads" and "seed" come first for every family. */
 START_TEST(test_get_set_round_trip) {
@@ -482,6 +536,7 @@ static Suite *model_suite(void) {
   TCase *tc = tcase_create("model");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_unknown_family);
+  tcase_add_test(tc, test_presets);
   tcase_add_loop_test(tc, test_get_set_round_trip, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_option_errors, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_clone_config, 0, N_FAMILIES);

@@ -53,6 +53,19 @@ typedef struct fmnist_model fmnist_model;
  * default options. Unknown family: FMNIST_E_OPTION. */
 FMNIST_API fmnist_status fmnist_model_create(const char *family,
                                              fmnist_model **out);
+/* New unfitted model configured as one of the report's models (its Figure
+ * 5 rows; options as in its section 3): "logreg_1000", "logreg_5000",
+ * "knn_5", "knn_7", "forest_70", "forest_80", "dense", "cnn_single",
+ * "cnn_three", "cnn_three_nbn", "cnn_final". fmnist_model_get reads its
+ * options (the nets' "layers"); any may be changed after. Unknown name:
+ * FMNIST_E_OPTION, the message lists the names. Since 1.1. */
+FMNIST_API fmnist_status fmnist_model_create_preset(const char *name,
+                                                    fmnist_model **out);
+
+/* Name of the i-th preset of fmnist_model_create_preset, in the report's
+ * order; NULL past the end. Static storage. Since 1.1. */
+FMNIST_API const char *fmnist_model_preset_name(size_t i);
+
 /* Frees a model; NULL is allowed. */
 FMNIST_API void fmnist_model_free(fmnist_model *m);
 /* Family name; static storage; NULL for NULL. */
