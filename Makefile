@@ -82,6 +82,7 @@ BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
 
 .PHONY: FORCE all check asan examples bench install uninstall install-check deps clean \
+        python-check install-python uninstall-python \
         fuzz oom-check abi-check abi-baseline tsan valgrind docs layer-check layer-graph
 all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so
 
@@ -155,6 +156,8 @@ install: all $(BUILD)/fmnist.pc
 	install -m 644 $(BUILD)/fmnist.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man3
 	sed '2s|"libfmnist"|"libfmnist $(VERSION)"|' docs/fmnist.3 > $(DESTDIR)$(MANDIR)/man3/fmnist.3
+	@# a system install is found by dlopen (the Python package) once the cache knows it
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/fmnist.h $(DESTDIR)$(LIBDIR)/libfmnist.a \
@@ -171,6 +174,23 @@ docs:
 	FMNIST_DOCS_OUT=$(BUILD)/docs FMNIST_VERSION=$(VERSION) \
 	  FMNIST_DOCS_WERROR=$(if $(filter 1,$(WERROR)),FAIL_ON_WARNINGS,NO) doxygen docs/Doxyfile
 	@echo "API reference: $(BUILD)/docs/html/index.html"
+
+# ---- Python package (python/) ----
+# The package is pure Python over libfmnist.so.1 (ctypes). python-check
+# runs its pytest suite against this build's library; install-python
+# copies it where the system Python of Debian looks under PREFIX
+# (PYTHON_SITE; a virtual environment takes `pip install ./python`).
+PYTHON ?= /usr/bin/python3
+PYTHON_SITE ?= $(PREFIX)/lib/python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')/dist-packages
+python-check: $(LIBOUT)/libfmnist.so
+	cd python && FMNIST_LIBRARY=$(abspath $(SHARED_LIB)) $(PYTHON) -m pytest -q -p no:cacheprovider tests
+
+install-python:
+	install -d $(DESTDIR)$(PYTHON_SITE)/fmnist
+	install -m 644 python/fmnist/*.py $(DESTDIR)$(PYTHON_SITE)/fmnist/
+
+uninstall-python:
+	rm -rf $(DESTDIR)$(PYTHON_SITE)/fmnist
 
 # Installs into a temporary prefix and builds C and C++ programs with
 # pkg-config alone (shared and static).

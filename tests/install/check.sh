@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs into a temporary prefix, then builds and runs a C and a C++
-# program with pkg-config flags only (shared, and static with --static).
+# program with pkg-config flags only (shared, and static with --static),
+# and a Python program with the installed package.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
@@ -22,6 +23,12 @@ LD_LIBRARY_PATH="$tmp/usr/lib" "$tmp/app_c"
 LD_LIBRARY_PATH="$tmp/usr/lib" "$tmp/app_cpp"
 "$tmp/app_static" | head -n 1
 pkg-config --static --libs fmnist
+# Python: the package as installed, finding libfmnist.so.1 by its soname.
+site="$tmp/usr/lib/python3/dist-packages"
+make -C "$top" --no-print-directory install-python PREFIX="$tmp/usr" PYTHON_SITE="$site" >/dev/null
+(cd "$tmp" && env -u FMNIST_LIBRARY LD_LIBRARY_PATH="$tmp/usr/lib" PYTHONPATH="$site" \
+  /usr/bin/python3 "$here/app.py")
+make -C "$top" --no-print-directory uninstall-python PREFIX="$tmp/usr" PYTHON_SITE="$site" >/dev/null
 make -C "$top" --no-print-directory uninstall PREFIX="$tmp/usr" >/dev/null
 left=$(find "$tmp/usr" -type f | wc -l)
 [ "$left" -eq 0 ] || { echo "uninstall left $left files"; exit 1; }

@@ -1,0 +1,463 @@
+"""Classifiers with scikit-learn's conventions over the C model families.
+
+Every keyword of ``__init__`` is stored as given and read again at fit
+(``get_params`` / ``set_params`` / ``clone`` work as for scikit-learn's
+estimators); fit builds a fresh C model from them, so changing a
+parameter never touches a fitted model. The fitted C handle is
+``model_``, freed with the estimator; pickling and copying go through the
+library's model file format.
+"""
+
+import ctypes
+import math
+import numbers
+import os
+import tempfile
+import threading
+
+import numpy as np
+
+from . import _arrays, _data, _errors
+from ._lib import (CLASSES, HISTORY_SECONDS, HISTORY_TRAIN_ACCURACY, HISTORY_TRAIN_LOSS,
+                   HISTORY_VALID_ACCURACY, HISTORY_VALID_LOSS, PIXELS, check, lib, new_handle,
+                   text)
+from ._progress import Call
+
+try:  # scikit-learn's own bases when it is installed: its clone, repr and tags
+    from sklearn.base import BaseEstimator as _Base, ClassifierMixin as _Mixin
+except ImportError:  # numpy alone: the same conventions, written out
+    import inspect
+
+    class _Base:
+        @classmethod
+        def _get_param_names(cls):
+            sig = inspect.signature(cls.__init__)
+            return sorted(p for p in sig.parameters if p != "self")
+
+        def get_params(self, deep=True):
+            return {k: getattr(self, k) for k in self._get_param_names()}
+
+        def set_params(self, **params):
+            valid = self._get_param_names()
+            for k, v in params.items():
+                if k not in valid:
+                    raise ValueError("invalid parameter %r for estimator %s; valid parameters "
+                                     "are %s" % (k, type(self).__name__, valid))
+                setattr(self, k, v)
+            return self
+
+        def __repr__(self):
+            args = ", ".join("%s=%r" % kv for kv in self.get_params().items())
+            return "%s(%s)" % (type(self).__name__, args)
+
+    class _Mixin:
+        _estimator_type = "classifier"
+
+        def score(self, X, y, sample_weight=None):
+            pred = self.predict(X)
+            w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+            return float(np.average(pred == np.asarray(y), weights=w))
+
+
+# ---- from Python values to option text, and back ----
+
+def _threads(n_jobs):
+    """scikit-learn's n_jobs as the library's threads: -1 all cores, -2 all
+    but one, ...; None also all cores (the library's default; scikit-learn
+    reads None as 1)."""
+    if n_jobs is None or n_jobs == -1:
+        return 0
+    if not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise ValueError("n_jobs must be None, -1 or a non-zero integer, got %r" % (n_jobs,))
+    return int(n_jobs) if n_jobs > 0 else max(1, lib.fmnist_cpu_count() + 1 + int(n_jobs))
+
+
+def _seed(random_state):
+    """scikit-learn's random_state: an int is the seed; None draws one from
+    numpy's global generator (a new model each fit); a RandomState or
+    Generator draws one from itself."""
+    if random_state is None:
+        return int(np.random.randint(0, 2**63 - 1, dtype=np.int64))
+    if isinstance(random_state, numbers.Integral):
+        if random_state < 0:
+            raise ValueError("random_state must be a non-negative integer, got %r"
+                             % (random_state,))
+        return int(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**63 - 1, dtype=np.int64))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**63 - 1))
+    raise ValueError("random_state must be None, an int, a RandomState or a Generator, got %r"
+                     % (random_state,))
+
+
+def _option_text(value):
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
+    if isinstance(value, str):
+        return value
+    raise TypeError("option value %r: expected a number or a string" % (value,))
+
+
+def _max_features(v):
+    """scikit-learn's max_features: "sqrt", "log2", None (all), an int, or
+    a fraction of the 784 pixels."""
+    if v == "sqrt":
+        return "sqrt"
+    if v == "log2":
+        return str(int(math.log2(PIXELS)))
+    if v is None:
+        return str(PIXELS)
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        return str(int(v))
+    if isinstance(v, numbers.Real) and 0 < v <= 1:
+        return str(max(1, int(v * PIXELS)))
+    raise ValueError("max_features must be 'sqrt', 'log2', None, an int or a fraction in "
+                     "(0, 1], got %r" % (v,))
+
+
+def _algorithm(v):
+    """scikit-learn's algorithm names: every exact search ("auto",
+    "ball_tree", "kd_tree") is the library's pruned search; "brute" is
+    brute force."""
+    exact = {"auto": "pruned", "ball_tree": "pruned", "kd_tree": "pruned", "pruned": "pruned",
+             "brute": "brute"}
+    if v not in exact:
+        raise ValueError("algorithm must be one of %s, got %r" % (sorted(exact), v))
+    return exact[v]
+
+
+def _none_is(word):
+    return lambda v: word if v is None else _option_text(v)
+
+
+def _read_keywords(cls, handle, est):
+    """Sets est's keywords from the options of a C model (a preset or a
+    loaded file)."""
+    buf = ctypes.create_string_buffer(4096)
+    for keyword, option, _ in cls._keywords:
+        check(lib.fmnist_model_get(handle.ptr, text(option), buf, len(buf)))
+        value, like = buf.value.decode(), getattr(est, keyword)
+        if keyword in cls._from_text:
+            value = cls._from_text[keyword](value)
+        elif isinstance(like, bool):
+            value = value not in ("0", "false")
+        elif isinstance(like, (int, float)):
+            value = type(like)(value)
+        setattr(est, keyword, value)
+
+
+class _Classifier(_Mixin, _Base):
+    """What the four families share. A subclass names its family and its
+    keywords: (keyword, option, to-text function or None)."""
+
+    _family = None
+    _keywords = ()
+
+    # ---- configuration ----
+
+    def _new_model(self):
+        m = new_handle(lib.fmnist_model_create, text(self._family), free=lib.fmnist_model_free)
+        options = [("threads", _threads(self.n_jobs)), ("seed", _seed(self.random_state))]
+        for keyword, option, to_text in self._keywords:
+            value = getattr(self, keyword)
+            if value is None and to_text is None:
+                continue  # the library's default
+            options.append((option, to_text(value) if to_text else _option_text(value)))
+        for option, value in options:
+            check(lib.fmnist_model_set(m.ptr, text(option), text(_option_text(value))))
+        return m
+
+    @classmethod
+    def report(cls, name):
+        """The report's model `name` (a preset of the C library, see
+        :func:`fmnist.presets`) as an estimator of this class, its options
+        as keywords (random_state 42, as the C examples)."""
+        m = new_handle(lib.fmnist_model_create_preset, text(name), free=lib.fmnist_model_free)
+        family = lib.fmnist_model_family(m.ptr).decode()
+        if family != cls._family:
+            raise ValueError("preset %r is a %s model, not a %s one (use fmnist.report(%r))"
+                             % (name, family, cls.__name__, name))
+        est = cls()
+        _read_keywords(cls, m, est)
+        est.random_state = 42
+        return est
+
+    _from_text = {}
+
+    # ---- fitting and predicting ----
+
+    def _call(self, handle, verbose_desc):
+        return Call(handle, getattr(self, "verbose", 0), verbose_desc)
+
+    def _lock(self):
+        lock = self.__dict__.get("_lock_")
+        if lock is None:
+            lock = self.__dict__.setdefault("_lock_", threading.Lock())
+        return lock
+
+    def fit(self, X, y):
+        """Fits on images X ((n, 784) or (n, 28, 28) uint8) and labels y
+        (0..9); returns self."""
+        return self._fit(X, y, None)
+
+    def _fit(self, X, y, valid):
+        train = _data.dataset(X, y)
+        m = self._new_model()
+        with self._lock(), self._call(m, "fit"):
+            check(lib.fmnist_model_fit(m.ptr, train.ptr, valid.ptr if valid else None))
+        self.model_ = m
+        self.classes_ = np.arange(CLASSES)
+        self.n_features_in_ = PIXELS
+        return self
+
+    def _fitted(self):
+        m = self.__dict__.get("model_")
+        if m is None:
+            raise _errors.NotFittedError(
+                "This %s instance is not fitted yet. Call 'fit' with appropriate arguments "
+                "before using this estimator." % type(self).__name__)
+        return m
+
+    def predict(self, X):
+        """Labels (uint8, shape (n,)) of images X."""
+        m = self._fitted()
+        X = _arrays.images(X)
+        out = np.empty(X.shape[0], dtype=np.uint8)
+        with self._lock(), self._call(m, "predict"):
+            check(lib.fmnist_model_predict(m.ptr, _arrays.u8_ptr(X), X.shape[0],
+                                           _arrays.u8_ptr(out)))
+        return out
+
+    def predict_proba(self, X):
+        """Class probabilities (float32, shape (n, 10), rows summing to 1;
+        the library computes in float32); columns follow classes_."""
+        m = self._fitted()
+        X = _arrays.images(X)
+        out = np.empty((X.shape[0], CLASSES), dtype=np.float32)
+        with self._lock(), self._call(m, "predict"):
+            check(lib.fmnist_model_proba(m.ptr, _arrays.u8_ptr(X), X.shape[0],
+                                         _arrays.f32_ptr(out)))
+        return out
+
+    def predict_log_proba(self, X):
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    # ---- files, pickling and copying: the library's model format ----
+
+    def save(self, path):
+        """Writes the fitted model as the C library does (fmnist_model_save):
+        C programs and ``./examples/predict --load`` read it."""
+        check(lib.fmnist_model_save(self._fitted().ptr, text(os.fspath(path))))
+
+    @staticmethod
+    def _load_handle(path):
+        return new_handle(lib.fmnist_model_load, text(os.fspath(path)),
+                          free=lib.fmnist_model_free)
+
+    def __getstate__(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in ("model_", "_lock_")}
+        m = self.__dict__.get("model_")
+        if m is not None:
+            with tempfile.TemporaryDirectory(prefix="fmnist-") as d:
+                path = os.path.join(d, "model.fmm")
+                check(lib.fmnist_model_save(m.ptr, text(path)))
+                with open(path, "rb") as f:
+                    state["model_"] = f.read()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        data = state.pop("model_", None)
+        self.__dict__.update(state)
+        if data is not None:
+            with tempfile.TemporaryDirectory(prefix="fmnist-") as d:
+                path = os.path.join(d, "model.fmm")
+                with open(path, "wb") as f:
+                    f.write(data)
+                self.model_ = self._load_handle(path)
+
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"X_types": ["2darray"], "requires_positive_X": True, "non_deterministic": False}
+
+
+_COMMON = (("standardize", "standardize", None),)
+
+
+class LogisticRegression(_Classifier):
+    """Multinomial logistic regression with an L2 penalty (the "logreg"
+    family): scikit-learn's ``LogisticRegression(multi_class="multinomial")``
+    with ``C``, ``solver`` ("sag" or "sgd"), ``max_iter`` and ``tol``."""
+
+    _family = "logreg"
+    _keywords = (("C", "C", None), ("solver", "solver", None), ("max_iter", "max_iter", None),
+                 ("tol", "tol", None)) + _COMMON
+
+    def __init__(self, C=1.0, solver="sag", max_iter=100, tol=1e-4, standardize="pixel",
+                 n_jobs=None, random_state=None, verbose=0):
+        self.C = C
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.standardize = standardize
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @property
+    def n_iter_(self):
+        return np.array([lib.fmnist_model_epochs(self._fitted().ptr)])
+
+
+class KNeighborsClassifier(_Classifier):
+    """k nearest neighbours, Euclidean on standardized pixels (the "knn"
+    family): ``n_neighbors``, ``weights`` ("uniform" or "distance"),
+    ``algorithm`` (exact either way: "auto" = pruned search, "brute")."""
+
+    _family = "knn"
+    _keywords = (("n_neighbors", "k", None), ("weights", "weights", None),
+                 ("algorithm", "algorithm", _algorithm)) + _COMMON
+    _from_text = {"algorithm": lambda v: "auto" if v == "pruned" else v}
+
+    def __init__(self, n_neighbors=5, weights="uniform", algorithm="auto", standardize="pixel",
+                 n_jobs=None, random_state=None, verbose=0):
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+        self.algorithm = algorithm
+        self.standardize = standardize
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+
+class RandomForestClassifier(_Classifier):
+    """Random forest of CART trees on the raw pixels (the "forest" family),
+    with scikit-learn's keywords."""
+
+    _family = "forest"
+    _keywords = (("n_estimators", "n_trees", None), ("criterion", "criterion", None),
+                 ("max_depth", "max_depth", _none_is("none")),
+                 ("min_samples_split", "min_samples_split", None),
+                 ("min_samples_leaf", "min_samples_leaf", None),
+                 ("max_features", "max_features", _max_features),
+                 ("bootstrap", "bootstrap", None))
+    _from_text = {"max_depth": lambda v: None if v == "none" else int(v),
+                  "max_features": lambda v: v if v == "sqrt" else int(v),
+                  "bootstrap": lambda v: v not in ("0", "false")}
+
+    def __init__(self, n_estimators=100, criterion="gini", max_depth=None, min_samples_split=2,
+                 min_samples_leaf=1, max_features="sqrt", bootstrap=True, n_jobs=None,
+                 random_state=None, verbose=0):
+        self.n_estimators = n_estimators
+        self.criterion = criterion
+        self.max_depth = max_depth
+        self.min_samples_split = min_samples_split
+        self.min_samples_leaf = min_samples_leaf
+        self.max_features = max_features
+        self.bootstrap = bootstrap
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+
+class NetClassifier(_Classifier):
+    """Dense and convolutional networks trained with Adam (the "net"
+    family). ``layers`` is the library's layer spec (``"conv:32:3 bn relu
+    pool:2 flatten dense:128 relu dense:10"``; ``NetClassifier.report
+    ("cnn_final")`` is the report's final CNN). Keywords follow
+    scikit-learn's MLPClassifier for the same concepts: ``max_iter`` is
+    the number of epochs, ``batch_size``, ``learning_rate_init``,
+    ``beta_1``, ``beta_2``, ``epsilon``; ``weight_decay`` is PyTorch's
+    (L2 added to the gradient); ``init``, ``lr_schedule``,
+    ``conv_algorithm`` and ``augment`` are the library's options."""
+
+    _family = "net"
+    _keywords = (("layers", "layers", None), ("max_iter", "epochs", None),
+                 ("batch_size", "batch", None), ("learning_rate_init", "lr", None),
+                 ("beta_1", "beta1", None), ("beta_2", "beta2", None),
+                 ("epsilon", "eps", None), ("weight_decay", "weight_decay", None),
+                 ("init", "init", None), ("lr_schedule", "lr_schedule", None),
+                 ("conv_algorithm", "conv_algorithm", None),
+                 ("augment", "augment", _none_is(""))) + _COMMON
+    _from_text = {"augment": lambda v: v or None}
+
+    def __init__(self, layers="flatten dense:128 relu dense:10", max_iter=20, batch_size=32,
+                 learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 weight_decay=0.0, init="he", lr_schedule="constant", conv_algorithm="auto",
+                 augment=None, standardize="pixel", n_jobs=None, random_state=None, verbose=0):
+        self.layers = layers
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.weight_decay = weight_decay
+        self.init = init
+        self.lr_schedule = lr_schedule
+        self.conv_algorithm = conv_algorithm
+        self.augment = augment
+        self.standardize = standardize
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, y, validation_data=None):
+        """Fits on X, y; ``validation_data=(X_valid, y_valid)`` adds their
+        loss and accuracy to ``history_`` after each epoch (never trained
+        on)."""
+        valid = _data.dataset(*validation_data) if validation_data is not None else None
+        self._fit(X, y, valid)
+        m = self.model_
+        fields = {"loss": HISTORY_TRAIN_LOSS, "accuracy": HISTORY_TRAIN_ACCURACY,
+                  "val_loss": HISTORY_VALID_LOSS, "val_accuracy": HISTORY_VALID_ACCURACY,
+                  "seconds": HISTORY_SECONDS}
+        out = ctypes.c_double()
+        history = {k: [] for k in fields}
+        for e in range(lib.fmnist_model_epochs(m.ptr)):
+            for k, f in fields.items():
+                check(lib.fmnist_model_history(m.ptr, e, f, ctypes.byref(out)))
+                history[k].append(out.value)
+        self.history_ = history
+        return self
+
+
+_BY_FAMILY = {c._family: c for c in (LogisticRegression, KNeighborsClassifier,
+                                     RandomForestClassifier, NetClassifier)}
+
+
+def presets():
+    """Names of the report's models (the C library's presets)."""
+    names, i = [], 0
+    while True:
+        name = lib.fmnist_model_preset_name(i)
+        if name is None:
+            return names
+        names.append(name.decode())
+        i += 1
+
+
+def report(name):
+    """The report's model `name` as an estimator of its family's class."""
+    m = new_handle(lib.fmnist_model_create_preset, text(name), free=lib.fmnist_model_free)
+    return _BY_FAMILY[lib.fmnist_model_family(m.ptr).decode()].report(name)
+
+
+def load_model(path):
+    """An estimator holding the fitted model of a file written by
+    ``save`` or by the C library (fmnist_model_save), its keywords read
+    from the file's options."""
+    h = _Classifier._load_handle(path)
+    cls = _BY_FAMILY[lib.fmnist_model_family(h.ptr).decode()]
+    est = cls()
+    _read_keywords(cls, h, est)
+    est.model_ = h
+    est.classes_ = np.arange(CLASSES)
+    est.n_features_in_ = PIXELS
+    return est
+
