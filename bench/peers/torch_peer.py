@@ -33,11 +33,19 @@ def load(d, name, width):
     return a.reshape(-1, width) if width > 1 else a
 
 
-def standardize(xtr, xte):
-    mean = xtr.mean(axis=0, dtype=np.float64)
-    std = xtr.std(axis=0, dtype=np.float64)
+def fit_scale(xtr, mode="pixel"):
+    """float32 mean and std of the training images as the library fits them
+    (population std, 1 where it is 0): per pixel (784 each) or, for
+    mode "global", one pair for all pixels."""
+    axis = 0 if mode == "pixel" else None
+    mean = np.asarray(xtr.mean(axis=axis, dtype=np.float64))
+    std = np.asarray(xtr.std(axis=axis, dtype=np.float64))
     std[std == 0] = 1.0
-    m32, s32 = mean.astype(np.float32), std.astype(np.float32)
+    return mean.astype(np.float32), std.astype(np.float32)
+
+
+def standardize(xtr, xte):
+    m32, s32 = fit_scale(xtr)
     f = lambda x: (x.astype(np.float32) - m32) / s32
     return f(xtr), f(xte)
 
