@@ -12,7 +12,7 @@ ctypes: set FMNIST_LIBRARY to use a particular build).
 from ._errors import (CancelledError, FileFormatError, FmnistError, InvalidArgumentError,
                       LibraryFileNotFoundError, LibraryIOError, LibraryMemoryError,
                       NotFittedError, NumericalError, OptionError, StateError)
-from ._lib import lib as _lib, version as library_version
+from ._lib import lib as _clib, version as library_version
 from ._data import default_data_dir, load, split
 from ._estimators import (KNeighborsClassifier, LogisticRegression, NetClassifier,
                           RandomForestClassifier, load_model, presets, report)
@@ -21,7 +21,7 @@ from ._estimators import (KNeighborsClassifier, LogisticRegression, NetClassifie
 #: C library's, checked at import against _lib.MIN_VERSION.
 __version__ = "0.1.0"
 #: Class names of labels 0..9 ("T-shirt/top", ... "Ankle boot"), from the C library.
-CLASS_NAMES = tuple(_lib.fmnist_class_name(i).decode() for i in range(10))
+CLASS_NAMES = tuple(_clib.fmnist_class_name(i).decode() for i in range(10))
 
 __all__ = [
     "CLASS_NAMES", "CancelledError", "FileFormatError", "FmnistError", "InvalidArgumentError",

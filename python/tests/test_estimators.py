@@ -214,15 +214,3 @@ def test_ctrl_c_cancels_a_long_fit(data):
     timer.join()
     assert not hasattr(net, "model_")
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
-
-
-def test_fit_releases_the_gil(data):
-    X, y, _, _ = data
-    net = fmnist.NetClassifier(layers="flatten dense:64 relu dense:10", max_iter=30, n_jobs=1)
-    worker = threading.Thread(target=net.fit, args=(X, y))
-    ticks = 0
-    worker.start()
-    while worker.is_alive():
-        ticks += 1  # runs only while the C call does not hold the GIL
-    worker.join()
-    assert ticks > 1000 and hasattr(net, "model_")
