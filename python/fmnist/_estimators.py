@@ -365,6 +365,13 @@ class RandomForestClassifier(_Classifier):
         self.verbose = verbose
 
 
+def _preset_option(name, option):
+    m = new_handle(lib.fmnist_model_create_preset, text(name), free=lib.fmnist_model_free)
+    buf = ctypes.create_string_buffer(4096)
+    check(lib.fmnist_model_get(m.ptr, text(option), buf, len(buf)))
+    return buf.value.decode()
+
+
 class NetClassifier(_Classifier):
     """Dense and convolutional networks trained with Adam (the "net"
     family). ``layers`` is the library's layer spec (``"conv:32:3 bn relu
@@ -374,7 +381,8 @@ class NetClassifier(_Classifier):
     the number of epochs, ``batch_size``, ``learning_rate_init``,
     ``beta_1``, ``beta_2``, ``epsilon``; ``weight_decay`` is PyTorch's
     (L2 added to the gradient); ``init``, ``lr_schedule``,
-    ``conv_algorithm`` and ``augment`` are the library's options."""
+    ``conv_algorithm`` and ``augment`` are the library's options. The
+    default ``layers`` is the report's dense net (the "dense" preset)."""
 
     _family = "net"
     _keywords = (("layers", "layers", None), ("max_iter", "epochs", None),
@@ -386,7 +394,7 @@ class NetClassifier(_Classifier):
                  ("augment", "augment", _none_is(""))) + _COMMON
     _from_text = {"augment": lambda v: v or None}
 
-    def __init__(self, layers="flatten dense:128 relu dense:10", max_iter=20, batch_size=32,
+    def __init__(self, layers=_preset_option("dense", "layers"), max_iter=20, batch_size=32,
                  learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  weight_decay=0.0, init="he", lr_schedule="constant", conv_algorithm="auto",
                  augment=None, standardize="pixel", n_jobs=None, random_state=None, verbose=0):
