@@ -157,6 +157,7 @@ class _Classifier(_Mixin, _Base):
 
     _family = None
     _keywords = ()
+    _from_text = {}  # keyword: option text -> value, where not int/float/bool/str
 
     # ---- configuration ----
 
@@ -186,8 +187,6 @@ class _Classifier(_Mixin, _Base):
         _read_keywords(cls, m, est)
         est.random_state = 42
         return est
-
-    _from_text = {}
 
     # ---- fitting and predicting ----
 
