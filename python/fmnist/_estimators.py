@@ -135,13 +135,18 @@ def _none_is(word):
     return lambda v: word if v is None else _option_text(v)
 
 
+def _option(handle, option):
+    """An option's text of a C model."""
+    buf = ctypes.create_string_buffer(4096)
+    check(lib.fmnist_model_get(handle.ptr, text(option), buf, len(buf)))
+    return buf.value.decode()
+
+
 def _read_keywords(cls, handle, est):
     """Sets est's keywords from the options of a C model (a preset or a
     loaded file)."""
-    buf = ctypes.create_string_buffer(4096)
     for keyword, option, _ in cls._keywords:
-        check(lib.fmnist_model_get(handle.ptr, text(option), buf, len(buf)))
-        value, like = buf.value.decode(), getattr(est, keyword)
+        value, like = _option(handle, option), getattr(est, keyword)
         if keyword in cls._from_text:
             value = cls._from_text[keyword](value)
         elif isinstance(like, bool):
@@ -149,6 +154,10 @@ def _read_keywords(cls, handle, est):
         elif isinstance(like, (int, float)):
             value = type(like)(value)
         setattr(est, keyword, value)
+
+
+def _preset(name):
+    return new_handle(lib.fmnist_model_create_preset, text(name), free=lib.fmnist_model_free)
 
 
 class _Classifier(_Mixin, _Base):
@@ -163,14 +172,14 @@ class _Classifier(_Mixin, _Base):
 
     def _new_model(self):
         m = new_handle(lib.fmnist_model_create, text(self._family), free=lib.fmnist_model_free)
-        options = [("threads", _threads(self.n_jobs)), ("seed", _seed(self.random_state))]
+        options = [("threads", str(_threads(self.n_jobs))), ("seed", str(_seed(self.random_state)))]
         for keyword, option, to_text in self._keywords:
             value = getattr(self, keyword)
             if value is None and to_text is None:
                 continue  # the library's default
-            options.append((option, to_text(value) if to_text else _option_text(value)))
+            options.append((option, (to_text or _option_text)(value)))
         for option, value in options:
-            check(lib.fmnist_model_set(m.ptr, text(option), text(_option_text(value))))
+            check(lib.fmnist_model_set(m.ptr, text(option), text(value)))
         return m
 
     @classmethod
@@ -178,7 +187,10 @@ class _Classifier(_Mixin, _Base):
         """The report's model `name` (a preset of the C library, see
         :func:`fmnist.presets`) as an estimator of this class, its options
         as keywords (random_state 42, as the C examples)."""
-        m = new_handle(lib.fmnist_model_create_preset, text(name), free=lib.fmnist_model_free)
+        return cls._from_preset(name, _preset(name))
+
+    @classmethod
+    def _from_preset(cls, name, m):
         family = lib.fmnist_model_family(m.ptr).decode()
         if family != cls._family:
             raise ValueError("preset %r is a %s model, not a %s one (use fmnist.report(%r))"
@@ -209,10 +221,13 @@ class _Classifier(_Mixin, _Base):
         m = self._new_model()
         with self._lock(), self._call(m, "fit"):
             check(lib.fmnist_model_fit(m.ptr, train.ptr, valid.ptr if valid else None))
+        self._set_fitted(m)
+        return self
+
+    def _set_fitted(self, m):
         self.model_ = m
         self.classes_ = np.arange(CLASSES)
         self.n_features_in_ = PIXELS
-        return self
 
     def _fitted(self):
         m = self.__dict__.get("model_")
@@ -364,13 +379,6 @@ class RandomForestClassifier(_Classifier):
         self.verbose = verbose
 
 
-def _preset_option(name, option):
-    m = new_handle(lib.fmnist_model_create_preset, text(name), free=lib.fmnist_model_free)
-    buf = ctypes.create_string_buffer(4096)
-    check(lib.fmnist_model_get(m.ptr, text(option), buf, len(buf)))
-    return buf.value.decode()
-
-
 class NetClassifier(_Classifier):
     """Dense and convolutional networks trained with Adam (the "net"
     family). ``layers`` is the library's layer spec (``"conv:32:3 bn relu
@@ -393,7 +401,7 @@ class NetClassifier(_Classifier):
                  ("augment", "augment", _none_is(""))) + _COMMON
     _from_text = {"augment": lambda v: v or None}
 
-    def __init__(self, layers=_preset_option("dense", "layers"), max_iter=20, batch_size=32,
+    def __init__(self, layers=_option(_preset("dense"), "layers"), max_iter=20, batch_size=32,
                  learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  weight_decay=0.0, init="he", lr_schedule="constant", conv_algorithm="auto",
                  augment=None, standardize="pixel", n_jobs=None, random_state=None, verbose=0):
@@ -451,8 +459,8 @@ def presets():
 
 def report(name):
     """The report's model `name` as an estimator of its family's class."""
-    m = new_handle(lib.fmnist_model_create_preset, text(name), free=lib.fmnist_model_free)
-    return _BY_FAMILY[lib.fmnist_model_family(m.ptr).decode()].report(name)
+    m = _preset(name)
+    return _BY_FAMILY[lib.fmnist_model_family(m.ptr).decode()]._from_preset(name, m)
 
 
 def load_model(path):
@@ -463,8 +471,6 @@ def load_model(path):
     cls = _BY_FAMILY[lib.fmnist_model_family(h.ptr).decode()]
     est = cls()
     _read_keywords(cls, h, est)
-    est.model_ = h
-    est.classes_ = np.arange(CLASSES)
-    est.n_features_in_ = PIXELS
+    est._set_fitted(h)
     return est
 

@@ -8,14 +8,16 @@ import signal
 import sys
 import threading
 
-from ._lib import PROGRESS_FN, STAGE_BATCH, STAGE_EPOCH, lib
+from ._lib import (PROGRESS_FN, STAGE_BATCH, STAGE_EPOCH, STAGE_FOLD, STAGE_PREDICT, STAGE_STEP,
+                   STAGE_TREE, lib)
 
 try:
     from tqdm import tqdm
 except ImportError:  # optional
     tqdm = None
 
-_UNITS = {0: "batch", 1: "epoch", 2: "tree", 3: "image", 4: "fold", 5: "step"}
+_UNITS = {STAGE_BATCH: "batch", STAGE_EPOCH: "epoch", STAGE_TREE: "tree", STAGE_PREDICT: "image",
+          STAGE_FOLD: "fold", STAGE_STEP: "step"}
 
 
 class _PlainBar:

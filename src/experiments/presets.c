@@ -23,9 +23,10 @@
 #define CNN_FINAL "noise:0.1 " BLOCKS(BN) "conv:128:3 relu " HEAD
 
 /* Options beyond the family's defaults (section 3 of the report). */
+#define MAX_OPTIONS 2
 typedef struct preset {
   const char *name, *family;
-  const char *options[2][2]; /* key, value; a NULL key ends the list */
+  const char *options[MAX_OPTIONS][2]; /* key, value; a NULL key ends the list */
 } preset;
 
 static const preset presets[] = {
@@ -63,7 +64,7 @@ FMNIST_API fmnist_status fmnist_model_create_preset(const char *name, fmnist_mod
   }
   fmnist_model *m = NULL;
   fmnist_status s = fmnist_model_create(p->family, &m);
-  for (size_t i = 0; !s && i < 2 && p->options[i][0]; i++)
+  for (size_t i = 0; !s && i < MAX_OPTIONS && p->options[i][0]; i++)
     s = fmnist_model_set(m, p->options[i][0], p->options[i][1]);
   if (s) { /* out of memory: the tests set every preset's options */
     fmnist_model_free(m);
