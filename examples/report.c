@@ -81,30 +81,11 @@ char *ex_spec_edit(const char *spec, const char *kind, const char *token) {
   return out;
 }
 
-/* Applies "key=value key=value" where a value runs up to the next word
- * with an '=' in it: layer and transform specs have spaces but no '='. */
-static void apply_options(fmnist_model *m, const char *options) {
-  char *copy = strdup(options), *p = copy;
-  while (p && *p) {
-    char *eq = strchr(p, '=');
-    if (!eq) break;
-    *eq = '\0';
-    char *value = eq + 1, *next = NULL;
-    for (char *sp = strchr(value, ' '); sp && !next; sp = strchr(sp + 1, ' ')) {
-      size_t word = strcspn(sp + 1, " ");
-      if (memchr(sp + 1, '=', word)) *sp = '\0', next = sp + 1;
-    }
-    ex_check(fmnist_model_set(m, p, value));
-    p = next;
-  }
-  free(copy);
-}
-
 fmnist_model *ex_report_create(const ex_report_model *row, const ex_common *c, size_t epochs) {
   fmnist_model *m;
   char text[32];
   ex_check(fmnist_model_create_preset(row->preset ? row->preset : row->name, &m));
-  apply_options(m, row->options);
+  ex_check(fmnist_model_set_options(m, row->options));
   snprintf(text, sizeof text, "%llu", (unsigned long long)c->seed);
   ex_check(fmnist_model_set(m, "seed", text));
   snprintf(text, sizeof text, "%zu", c->threads);

@@ -88,7 +88,7 @@ static void tl_free(tl *t) {
 static double tl_loss(tl *t, int training) {
   fmnist__rng g;
   fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
-  fmnist__pass p = {training, &g, t->scratch, 1};
+  fmnist__pass p = {training, &g, t->scratch, 1, NULL};
   t->l.ops->forward(&t->l, t->x, t->y, t->aux, t->n, &p);
   double s = 0;
   for (size_t i = 0; i < t->out_len; i++) s += (double)t->y[i] * t->r[i];
@@ -98,7 +98,7 @@ static double tl_loss(tl *t, int training) {
 static void tl_backward(tl *t, int training) {
   fmnist__rng g;
   fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
-  fmnist__pass p = {training, &g, t->scratch, 1};
+  fmnist__pass p = {training, &g, t->scratch, 1, NULL};
   tl_loss(t, training);
   t->l.ops->backward(&t->l, t->x, t->y, t->r, t->dx, t->aux, t->n, &p);
 }

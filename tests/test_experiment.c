@@ -102,6 +102,49 @@ START_TEST(cross_validation_determinism) {
 }
 END_TEST
 
+/* Folds run one at a time, or set from copies, give fmnist_cross_validate's
+ * results; an incomplete table has no mean. */
+START_TEST(cross_validation_by_fold) {
+  fmnist_dataset *ds = blocks();
+  fmnist_model *m;
+  ck_assert_int_eq(fmnist_model_create("forest", &m), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set_options(m, "n_trees=3 max_features=2"), FMNIST_OK);
+  fmnist_cv *whole, *by_fold, *copied;
+  ck_assert_int_eq(fmnist_cross_validate(m, ds, 3, 5, &whole), FMNIST_OK);
+  ck_assert_int_eq(fmnist_cv_create(3, &by_fold), FMNIST_OK);
+  ck_assert_int_eq(fmnist_cv_create(3, &copied), FMNIST_OK);
+  double mean, sd;
+  ck_assert_int_eq(fmnist_cv_accuracy(by_fold, &mean, &sd), FMNIST_E_STATE);
+  ck_assert_ptr_null(fmnist_cv_fold_metrics(by_fold, 0));
+  for (size_t f = 3; f-- > 0;) { /* any order */
+    ck_assert_int_eq(fmnist_cv_run_fold(by_fold, m, ds, 5, f), FMNIST_OK);
+    ck_assert_int_eq(fmnist_cv_set_fold(copied, f, fmnist_cv_fold_metrics(by_fold, f), 1.5),
+                     FMNIST_OK);
+  }
+  for (size_t f = 0; f < 3; f++)
+    for (int c = 0; c < FMNIST_CLASSES; c++)
+      for (int p = 0; p < FMNIST_CLASSES; p++) {
+        size_t want = fmnist_metrics_confusion(fmnist_cv_fold_metrics(whole, f), c, p);
+        ck_assert_uint_eq(fmnist_metrics_confusion(fmnist_cv_fold_metrics(by_fold, f), c, p), want);
+        ck_assert_uint_eq(fmnist_metrics_confusion(fmnist_cv_fold_metrics(copied, f), c, p), want);
+      }
+  ck_assert(fmnist_cv_fold_seconds(copied, 2) == 1.5);
+  double a, b;
+  ck_assert_int_eq(fmnist_cv_mean(whole, FMNIST_SCORE_F1, &a, &sd), FMNIST_OK);
+  ck_assert_int_eq(fmnist_cv_mean(copied, FMNIST_SCORE_F1, &b, &sd), FMNIST_OK);
+  ck_assert(a == b);
+  ck_assert_int_eq(fmnist_cv_run_fold(by_fold, m, ds, 5, 3), FMNIST_E_INVALID);
+  ck_assert_int_eq(fmnist_cv_set_fold(copied, 3, fmnist_cv_fold_metrics(whole, 0), 0),
+                   FMNIST_E_INVALID);
+  ck_assert_int_eq(fmnist_cv_create(1, &by_fold), FMNIST_E_INVALID);
+  fmnist_cv_free(whole);
+  fmnist_cv_free(by_fold);
+  fmnist_cv_free(copied);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
 START_TEST(cross_validation_errors) {
   fmnist_dataset *ds = blocks();
   fmnist_model *m = knn1();
@@ -165,6 +208,7 @@ static Suite *experiment_suite(void) {
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, cross_validation_folds);
   tcase_add_test(tc, cross_validation_determinism);
+  tcase_add_test(tc, cross_validation_by_fold);
   tcase_add_test(tc, cross_validation_errors);
   tcase_add_test(tc, robustness_known_answers);
   tcase_add_test(tc, robustness_errors);

@@ -97,6 +97,37 @@ START_TEST(known_answers) {
 }
 END_TEST
 
+/* Metrics rebuilt from their confusion matrix and log loss are the same
+ * metrics, bit for bit; a bad log loss is refused. */
+START_TEST(from_confusion_round_trip) {
+  float proba[N][10];
+  make_proba(proba);
+  fmnist_metrics *m, *back, *no_loss;
+  ck_assert_int_eq(fmnist_metrics_compute(truth, pred, &proba[0][0], N, &m), FMNIST_OK);
+  uint64_t confusion[100];
+  for (int t = 0; t < 10; t++)
+    for (int p = 0; p < 10; p++) confusion[t * 10 + p] = fmnist_metrics_confusion(m, t, p);
+  double ll, ll_back;
+  ck_assert_int_eq(fmnist_metrics_log_loss(m, &ll), FMNIST_OK);
+  ck_assert_int_eq(fmnist_metrics_from_confusion(confusion, ll, &back), FMNIST_OK);
+  ck_assert_uint_eq(fmnist_metrics_count(back), N);
+  ck_assert(fmnist_metrics_accuracy(back) == fmnist_metrics_accuracy(m));
+  for (int c = 0; c < 10; c++)
+    for (int sc = 0; sc <= FMNIST_SCORE_SUPPORT; sc++)
+      ck_assert(fmnist_metrics_class(back, c, (fmnist_score)sc) ==
+                fmnist_metrics_class(m, c, (fmnist_score)sc));
+  ck_assert_int_eq(fmnist_metrics_log_loss(back, &ll_back), FMNIST_OK);
+  ck_assert(ll_back == ll);
+  ck_assert_int_eq(fmnist_metrics_from_confusion(confusion, NAN, &no_loss), FMNIST_OK);
+  ck_assert_int_eq(fmnist_metrics_log_loss(no_loss, &ll_back), FMNIST_E_STATE);
+  ck_assert_int_eq(fmnist_metrics_from_confusion(confusion, -1, &no_loss), FMNIST_E_INVALID);
+  ck_assert_int_eq(fmnist_metrics_from_confusion(confusion, INFINITY, &no_loss), FMNIST_E_INVALID);
+  ck_assert_int_eq(fmnist_metrics_from_confusion(NULL, 0, &no_loss), FMNIST_E_INVALID);
+  fmnist_metrics_free(m);
+  fmnist_metrics_free(back);
+}
+END_TEST
+
 START_TEST(confusion_matrix) {
   fmnist_metrics *m = NULL;
   ck_assert_int_eq(fmnist_metrics_compute(truth, pred, NULL, N, &m),
@@ -287,6 +318,7 @@ static Suite *metrics_suite(void) {
   Suite *s = suite_create("metrics");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, known_answers);
+  tcase_add_test(tc, from_confusion_round_trip);
   tcase_add_test(tc, confusion_matrix);
   tcase_add_test(tc, log_loss_perfect);
   tcase_add_test(tc, zero_division_one_class);

@@ -65,6 +65,34 @@ END_TEST
 
 /* The report's presets: each makes its family with the report's options
  * (known answers from its section 3), in the report's order. */
+/* "key=value ..." text: values with spaces, all or nothing on an error. */
+START_TEST(test_set_options) {
+  fmnist_model *m;
+  char buf[256];
+  ck_assert_int_eq(fmnist_model_create("net", &m), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set_options(m, "  epochs=3 layers=conv:4:3 relu  dense:10 "
+                                               "augment=flip:0.5 shift:1 batch=8"),
+                   FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_get(m, "epochs", buf, sizeof buf), FMNIST_OK);
+  ck_assert_str_eq(buf, "3");
+  ck_assert_int_eq(fmnist_model_get(m, "layers", buf, sizeof buf), FMNIST_OK);
+  ck_assert_str_eq(buf, "conv:4:3 relu  dense:10");
+  ck_assert_int_eq(fmnist_model_get(m, "augment", buf, sizeof buf), FMNIST_OK);
+  ck_assert_str_eq(buf, "flip:0.5 shift:1");
+  ck_assert_int_eq(fmnist_model_get(m, "batch", buf, sizeof buf), FMNIST_OK);
+  ck_assert_str_eq(buf, "8");
+  ck_assert_int_eq(fmnist_model_set_options(m, "epochs=5 colour=red"), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "colour"));
+  ck_assert_int_eq(fmnist_model_set_options(m, "epochs=5 batch"), FMNIST_E_OPTION);
+  ck_assert_int_eq(fmnist_model_set_options(m, "=5"), FMNIST_E_OPTION);
+  ck_assert_int_eq(fmnist_model_get(m, "epochs", buf, sizeof buf), FMNIST_OK);
+  ck_assert_str_eq(buf, "3"); /* unchanged by the failed calls */
+  ck_assert_int_eq(fmnist_model_set_options(m, ""), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set_options(m, NULL), FMNIST_E_INVALID);
+  fmnist_model_free(m);
+}
+END_TEST
+
 START_TEST(test_presets) {
   static const char *const expect[][4] = {
       {"logreg_1000", "logreg", "max_iter", "1000"}, {"logreg_5000", "logreg", "max_iter", "5000"},
@@ -536,6 +564,7 @@ static Suite *model_suite(void) {
   TCase *tc = tcase_create("model");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_unknown_family);
+  tcase_add_test(tc, test_set_options);
   tcase_add_test(tc, test_presets);
   tcase_add_loop_test(tc, test_get_set_round_trip, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_option_errors, 0, N_FAMILIES);

@@ -54,7 +54,8 @@ FMNIST_API const char *fmnist_version(void);
   X(E_CANCELLED, 9, "cancelled by the progress callback")                    \
   X(E_VERSION, 10, "unsupported format version")                             \
   X(E_CHECKSUM, 11, "checksum mismatch")                                     \
-  X(E_NOTFOUND, 12, "file not found")
+  X(E_NOTFOUND, 12, "file not found")                                       \
+  X(E_PEER, 13, "another member of a data-parallel group failed")
 
 /* Result of every fallible call: FMNIST_OK (0) or one of the errors above. */
 typedef enum fmnist_status {
@@ -72,6 +73,11 @@ FMNIST_API const char *fmnist_status_name(fmnist_status status);
  * magic 0x00000000, expected 0x00000803"); "" if none. Valid until the next
  * failing library call on this thread. */
 FMNIST_API const char *fmnist_last_error(void);
+/* Makes message the calling thread's last error and returns status, so
+ * that code built on the library (a companion library, a callback)
+ * reports its failures where the library's own go. Since 1.1. */
+FMNIST_API fmnist_status fmnist_set_error(fmnist_status status,
+                                          const char *message);
 
 /* Number of threads "0 = all cores" resolves to on this machine. */
 FMNIST_API size_t fmnist_cpu_count(void);

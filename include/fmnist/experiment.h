@@ -23,23 +23,40 @@ FMNIST_API fmnist_status fmnist_cross_validate(const fmnist_model *m,
                                                const fmnist_dataset *ds,
                                                size_t k, uint64_t seed,
                                                fmnist_cv **out);
+/* The same, one fold at a time, for code that spreads the folds (over
+ * processes: libfmnist_mpi): empty results for k >= 2 folds (every fold
+ * without metrics, its seconds NaN, until run or set). Since 1.1. */
+FMNIST_API fmnist_status fmnist_cv_create(size_t k, fmnist_cv **out);
+/* Runs fold `fold` of cv's k exactly as fmnist_cross_validate does (the
+ * same split of ds, a fresh clone of m, m's progress callback passed on)
+ * and stores its metrics and fit seconds in cv. Since 1.1. */
+FMNIST_API fmnist_status fmnist_cv_run_fold(fmnist_cv *cv, const fmnist_model *m,
+                                            const fmnist_dataset *ds, uint64_t seed,
+                                            size_t fold);
+/* Stores a copy of metrics (computed elsewhere, e.g. rebuilt with
+ * fmnist_metrics_from_confusion) and the fit seconds as fold `fold`.
+ * Since 1.1. */
+FMNIST_API fmnist_status fmnist_cv_set_fold(fmnist_cv *cv, size_t fold,
+                                            const fmnist_metrics *metrics,
+                                            double seconds);
 /* Frees the results and their metrics; NULL is allowed. */
 FMNIST_API void fmnist_cv_free(fmnist_cv *cv);
 /* Number of folds; 0 for NULL. */
 FMNIST_API size_t fmnist_cv_folds(const fmnist_cv *cv);
 /* Metrics of one held-out fold, owned by cv (valid while cv lives); NULL if
- * fold is out of range. */
+ * fold is out of range or has no results yet. */
 FMNIST_API const fmnist_metrics *fmnist_cv_fold_metrics(const fmnist_cv *cv,
                                                         size_t fold);
 /* Wall seconds to fit fold `fold`; NaN if out of range. */
 FMNIST_API double fmnist_cv_fold_seconds(const fmnist_cv *cv, size_t fold);
 /* Mean and sample standard deviation over the folds of a macro-averaged
  * score: FMNIST_SCORE_PRECISION, FMNIST_SCORE_RECALL or FMNIST_SCORE_F1 (else
- * FMNIST_E_INVALID). */
+ * FMNIST_E_INVALID; a fold without results: FMNIST_E_STATE). */
 FMNIST_API fmnist_status fmnist_cv_mean(const fmnist_cv *cv,
                                         fmnist_score score, double *mean,
                                         double *std);
-/* Mean and sample standard deviation of the folds' accuracy. */
+/* Mean and sample standard deviation of the folds' accuracy (a fold
+ * without results: FMNIST_E_STATE). */
 FMNIST_API fmnist_status fmnist_cv_accuracy(const fmnist_cv *cv, double *mean,
                                             double *std);
 

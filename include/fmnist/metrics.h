@@ -44,6 +44,15 @@ FMNIST_API fmnist_status fmnist_metrics_compute(const uint8_t *truth,
                                                 const uint8_t *pred,
                                                 const float *proba, size_t n,
                                                 fmnist_metrics **out);
+/* Metrics of a confusion matrix (confusion[truth * FMNIST_CLASSES + pred]
+ * counts, as fmnist_metrics_confusion reads them) and a mean log loss
+ * (NaN: none): the same metrics as fmnist_metrics_compute of predictions
+ * with that matrix, so metrics can travel as 100 counts and one number
+ * (between processes, into files). A log loss below 0 or infinite:
+ * FMNIST_E_INVALID. Since 1.1. */
+FMNIST_API fmnist_status fmnist_metrics_from_confusion(const uint64_t *confusion,
+                                                       double log_loss,
+                                                       fmnist_metrics **out);
 /* Frees metrics; NULL is allowed. */
 FMNIST_API void fmnist_metrics_free(fmnist_metrics *m);
 

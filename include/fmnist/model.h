@@ -77,6 +77,14 @@ FMNIST_API const char *fmnist_model_family(const fmnist_model *m);
  * except "threads", which only changes how the work is spread. */
 FMNIST_API fmnist_status fmnist_model_set(fmnist_model *m, const char *key,
                                           const char *value);
+/* Sets several options from one text, "key=value key=value ...", in
+ * order; a value runs up to the next word that holds an '=' (layer and
+ * transform specs have spaces but no '='), so "k=5 weights=distance" and
+ * "layers=conv:32:3 relu dense:10 epochs=3" both work. All or nothing: on
+ * an error (FMNIST_E_OPTION naming the key, or a word without '=') no
+ * option changes. Since 1.1. */
+FMNIST_API fmnist_status fmnist_model_set_options(fmnist_model *m,
+                                                  const char *text);
 /* Writes an option's current value as text into buf (len bytes with the
  * terminating NUL; too small: FMNIST_E_BUFFER). */
 FMNIST_API fmnist_status fmnist_model_get(const fmnist_model *m,

@@ -92,6 +92,54 @@ FMNIST_API fmnist_status fmnist_net_layer(const fmnist_model *m, size_t i,
                                           const char **kind, size_t shape[3],
                                           size_t *params, uint64_t *flops);
 
+/* The trained parameters of a fitted net, in layer order (each layer's
+ * weights, then its biases; bn: scale, then shift), as a flat float
+ * vector: *count gets their number, and if buf is not NULL they are
+ * copied into buf (len floats; fewer than *count: FMNIST_E_BUFFER). An
+ * unfitted model: FMNIST_E_STATE; another family: FMNIST_E_INVALID. Since
+ * 1.1. */
+FMNIST_API fmnist_status fmnist_net_parameters(const fmnist_model *m,
+                                               float *buf, size_t len,
+                                               size_t *count);
+
+/* Data-parallel training: several processes (or threads) train one net
+ * together, each on its share of every mini-batch.
+ *
+ * A sum function adds len floats of buf in place over every member of the
+ * group, so that each member ends with the same total (an all-reduce, as
+ * MPI_Allreduce with MPI_SUM; libfmnist_mpi provides one over an
+ * MPI_Comm). It returns FMNIST_OK, or an error that ends the fit with that
+ * status. */
+typedef fmnist_status (*fmnist_allreduce_fn)(void *user, float *buf,
+                                             size_t len);
+
+/* Makes the following fits of a "net" model the share of member `rank` of
+ * a group of `ranks` (ranks = 1, sum NULL: one process again, the
+ * default). Every member fits the same options on the same data; each
+ * global mini-batch of `batch` images is split in contiguous shares, the
+ * gradients of a step are summed with one call of sum over one buffer
+ * (the parameters' gradients, then the loss, the correct count and two
+ * stop flags), batch normalization sums its batch statistics over the
+ * group (synchronised batch norm), and every member applies the same
+ * update, so the weights stay the same on every member and the result is
+ * one process's up to the order of float sums. Dropout, noise and
+ * augmentation draw as one process would for each image.
+ *
+ * Every member calls sum the same number of times with the same len. A
+ * fit first checks with it that the members agree on the data sizes,
+ * batch, epochs and parameter count (else FMNIST_E_INVALID on every
+ * member). A member that fails or is cancelled during the fit raises a
+ * flag in the next sum: then every member stops at the same step, that
+ * member with its own status and the others with FMNIST_E_PEER. Not
+ * saved with the model and not copied by fmnist_model_clone_config.
+ * Another family: FMNIST_E_INVALID; rank >= ranks, or ranks > 1 without
+ * sum: FMNIST_E_INVALID. Since 1.1. */
+FMNIST_API fmnist_status fmnist_net_set_data_parallel(fmnist_model *m,
+                                                      size_t rank,
+                                                      size_t ranks,
+                                                      fmnist_allreduce_fn sum,
+                                                      void *user);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,3 +47,7 @@ fmnist_status fmnist__fail(fmnist_status status, const char *fmt, ...) {
   memcpy(last_error, text, sizeof text);
   return status;
 }
+
+FMNIST_API fmnist_status fmnist_set_error(fmnist_status status, const char *message) {
+  return fmnist__fail(status, "%s", message ? message : "");
+}

@@ -43,6 +43,63 @@ static fmnist_status run_fold(const fmnist_model *m, const fmnist_dataset *ds, s
   return s;
 }
 
+FMNIST_API fmnist_status fmnist_cv_create(size_t k, fmnist_cv **out) {
+  FMNIST__CHECK_ARG(out);
+  if (k < 2) return fmnist__fail(FMNIST_E_INVALID, "fmnist_cv_create: k = %zu, expected >= 2", k);
+  fmnist_cv *cv = fmnist__calloc(1, sizeof *cv);
+  if (!cv) return fmnist__fail(FMNIST_E_NOMEM, "fmnist_cv_create: out of memory");
+  cv->metrics = fmnist__calloc(k, sizeof *cv->metrics);
+  cv->seconds = fmnist__calloc(k, sizeof *cv->seconds);
+  cv->k = k;
+  if (!cv->metrics || !cv->seconds) {
+    fmnist_cv_free(cv);
+    return fmnist__fail(FMNIST_E_NOMEM, "fmnist_cv_create: out of memory");
+  }
+  for (size_t i = 0; i < k; i++) cv->seconds[i] = NAN;
+  *out = cv;
+  return FMNIST_OK;
+}
+
+FMNIST_API fmnist_status fmnist_cv_run_fold(fmnist_cv *cv, const fmnist_model *m,
+                                            const fmnist_dataset *ds, uint64_t seed,
+                                            size_t fold) {
+  FMNIST__CHECK_ARG(cv);
+  FMNIST__CHECK_ARG(m);
+  FMNIST__CHECK_ARG(ds);
+  if (cv->k > fmnist_dataset_count(ds) || fold >= cv->k)
+    return fmnist__fail(FMNIST_E_INVALID, "fmnist_cv_run_fold: fold %zu of k = %zu on %zu images",
+                        fold, cv->k, fmnist_dataset_count(ds));
+  fmnist_metrics *metrics;
+  double seconds;
+  fmnist_status s = run_fold(m, ds, cv->k, fold, seed, &metrics, &seconds);
+  if (s) return s;
+  fmnist_metrics_free(cv->metrics[fold]);
+  cv->metrics[fold] = metrics;
+  cv->seconds[fold] = seconds;
+  return FMNIST_OK;
+}
+
+FMNIST_API fmnist_status fmnist_cv_set_fold(fmnist_cv *cv, size_t fold,
+                                            const fmnist_metrics *metrics, double seconds) {
+  FMNIST__CHECK_ARG(cv);
+  FMNIST__CHECK_ARG(metrics);
+  if (fold >= cv->k)
+    return fmnist__fail(FMNIST_E_INVALID, "fmnist_cv_set_fold: fold %zu of k = %zu", fold, cv->k);
+  uint64_t confusion[FMNIST_CLASSES * FMNIST_CLASSES];
+  for (int t = 0; t < FMNIST_CLASSES; t++)
+    for (int p = 0; p < FMNIST_CLASSES; p++)
+      confusion[t * FMNIST_CLASSES + p] = fmnist_metrics_confusion(metrics, t, p);
+  double log_loss;
+  if (fmnist_metrics_log_loss(metrics, &log_loss)) log_loss = NAN; /* none: a copy without */
+  fmnist_metrics *copy;
+  fmnist_status s = fmnist_metrics_from_confusion(confusion, log_loss, &copy);
+  if (s) return s;
+  fmnist_metrics_free(cv->metrics[fold]);
+  cv->metrics[fold] = copy;
+  cv->seconds[fold] = seconds;
+  return FMNIST_OK;
+}
+
 FMNIST_API fmnist_status fmnist_cross_validate(const fmnist_model *m, const fmnist_dataset *ds,
                                                size_t k, uint64_t seed, fmnist_cv **out) {
   FMNIST__CHECK_ARG(m);
@@ -51,19 +108,13 @@ FMNIST_API fmnist_status fmnist_cross_validate(const fmnist_model *m, const fmni
   if (k < 2 || k > fmnist_dataset_count(ds))
     return fmnist__fail(FMNIST_E_INVALID, "fmnist_cross_validate: k = %zu, expected 2..%zu", k,
                         fmnist_dataset_count(ds));
-  fmnist_cv *cv = fmnist__calloc(1, sizeof *cv);
-  if (!cv) return fmnist__fail(FMNIST_E_NOMEM, "fmnist_cross_validate: out of memory");
-  cv->metrics = fmnist__calloc(k, sizeof *cv->metrics);
-  cv->seconds = fmnist__calloc(k, sizeof *cv->seconds);
-  cv->k = k;
-  fmnist_status s = cv->metrics && cv->seconds
-                        ? FMNIST_OK
-                        : fmnist__fail(FMNIST_E_NOMEM, "fmnist_cross_validate: out of memory");
-  fmnist_progress_fn progress;
-  void *user;
+  fmnist_cv *cv;
+  fmnist_status s = fmnist_cv_create(k, &cv);
+  fmnist_progress_fn progress = NULL;
+  void *user = NULL;
   if (!s) s = fmnist_model_get_progress(m, &progress, &user);
   for (size_t fold = 0; fold < k && !s; fold++) {
-    s = run_fold(m, ds, k, fold, seed, &cv->metrics[fold], &cv->seconds[fold]);
+    s = fmnist_cv_run_fold(cv, m, ds, seed, fold);
     if (!s && progress && progress(user, FMNIST_STAGE_FOLD, fold + 1, k))
       s = fmnist__fail(FMNIST_E_CANCELLED,
                        "fmnist_cross_validate: cancelled by the progress callback");
@@ -102,11 +153,20 @@ static void mean_std(const fmnist_cv *cv, fmnist_score score, double *mean, doub
   *std = var > 0 ? sqrt(var) : 0;
 }
 
+/* E_STATE unless every fold has its metrics. */
+static fmnist_status check_complete(const fmnist_cv *cv, const char *fn) {
+  for (size_t i = 0; i < cv->k; i++)
+    if (!cv->metrics[i]) return fmnist__fail(FMNIST_E_STATE, "%s: fold %zu has no results", fn, i);
+  return FMNIST_OK;
+}
+
 FMNIST_API fmnist_status fmnist_cv_mean(const fmnist_cv *cv, fmnist_score score, double *mean,
                                         double *std) {
   FMNIST__CHECK_ARG(cv);
   FMNIST__CHECK_ARG(mean);
   FMNIST__CHECK_ARG(std);
+  fmnist_status s = check_complete(cv, "fmnist_cv_mean");
+  if (s) return s;
   if (score != FMNIST_SCORE_PRECISION && score != FMNIST_SCORE_RECALL && score != FMNIST_SCORE_F1)
     return fmnist__fail(FMNIST_E_INVALID, "fmnist_cv_mean: score %d is not precision, recall or F1",
                         (int)score);
@@ -118,6 +178,8 @@ FMNIST_API fmnist_status fmnist_cv_accuracy(const fmnist_cv *cv, double *mean, d
   FMNIST__CHECK_ARG(cv);
   FMNIST__CHECK_ARG(mean);
   FMNIST__CHECK_ARG(std);
+  fmnist_status s = check_complete(cv, "fmnist_cv_accuracy");
+  if (s) return s;
   mean_std(cv, FMNIST_SCORE_SUPPORT, mean, std); /* SUPPORT stands for accuracy here */
   return FMNIST_OK;
 }

@@ -42,6 +42,23 @@ static double mean_log_loss(const uint8_t *truth, const float *proba,
   return sum / (double)n;
 }
 
+/* Per-class scores and supports from the confusion matrix. */
+static void score(fmnist_metrics *m) {
+  for (int c = 0; c < K; c++) {
+    size_t tp = m->confusion[c][c], predicted = 0, actual = 0;
+    for (int j = 0; j < K; j++) {
+      predicted += m->confusion[j][c];
+      actual += m->confusion[c][j];
+    }
+    m->support[c] = actual;
+    m->score[c][FMNIST_SCORE_PRECISION] = ratio(tp, predicted);
+    m->score[c][FMNIST_SCORE_RECALL] = ratio(tp, actual);
+    /* 2tp / (2tp + fp + fn), which equals 2PR / (P + R) whenever that is
+     * defined and is 0 (zero_division) when nothing was true or predicted. */
+    m->score[c][FMNIST_SCORE_F1] = ratio(2 * tp, predicted + actual);
+  }
+}
+
 FMNIST_API fmnist_status fmnist_metrics_compute(const uint8_t *truth,
                                                 const uint8_t *pred,
                                                 const float *proba, size_t n,
@@ -79,23 +96,32 @@ FMNIST_API fmnist_status fmnist_metrics_compute(const uint8_t *truth,
   if (!m) return fmnist__fail(FMNIST_E_NOMEM, "metrics: out of memory");
   m->n = n;
   for (size_t i = 0; i < n; i++) m->confusion[truth[i]][pred[i]]++;
-  for (int c = 0; c < K; c++) {
-    size_t tp = m->confusion[c][c], predicted = 0, actual = 0;
-    for (int j = 0; j < K; j++) {
-      predicted += m->confusion[j][c];
-      actual += m->confusion[c][j];
-    }
-    m->support[c] = actual;
-    m->score[c][FMNIST_SCORE_PRECISION] = ratio(tp, predicted);
-    m->score[c][FMNIST_SCORE_RECALL] = ratio(tp, actual);
-    /* 2tp / (2tp + fp + fn), which equals 2PR / (P + R) whenever that is
-     * defined and is 0 (zero_division) when nothing was true or predicted. */
-    m->score[c][FMNIST_SCORE_F1] = ratio(2 * tp, predicted + actual);
-  }
+  score(m);
   if (proba && n > 0) {
     m->has_log_loss = 1;
     m->log_loss = mean_log_loss(truth, proba, n);
   }
+  *out = m;
+  return FMNIST_OK;
+}
+
+FMNIST_API fmnist_status fmnist_metrics_from_confusion(const uint64_t *confusion, double log_loss,
+                                                       fmnist_metrics **out) {
+  FMNIST__CHECK_ARG(confusion);
+  FMNIST__CHECK_ARG(out);
+  if (!isnan(log_loss) && !(log_loss >= 0 && isfinite(log_loss)))
+    return fmnist__fail(FMNIST_E_INVALID, "fmnist_metrics_from_confusion: log loss %g, expected "
+                        "a finite value >= 0 or NaN", log_loss);
+  fmnist_metrics *m = fmnist__calloc(1, sizeof *m);
+  if (!m) return fmnist__fail(FMNIST_E_NOMEM, "metrics: out of memory");
+  for (int t = 0; t < K; t++)
+    for (int p = 0; p < K; p++) {
+      m->confusion[t][p] = (size_t)confusion[t * K + p];
+      m->n += m->confusion[t][p];
+    }
+  score(m);
+  m->has_log_loss = !isnan(log_loss) && m->n > 0;
+  m->log_loss = m->has_log_loss ? log_loss : 0;
   *out = m;
   return FMNIST_OK;
 }

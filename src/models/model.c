@@ -47,6 +47,7 @@ static fmnist_status create_family(const fmnist__family *f, fmnist_model **out) 
   fmnist_model *m = fmnist__calloc(1, sizeof *m);
   if (!m) return fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_create: out of memory");
   m->family = f;
+  m->group.ranks = 1;
   m->config = fmnist__calloc(1, f->config_size);
   fmnist_status s = m->config ? FMNIST_OK
                               : fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_create: out of memory");
@@ -99,6 +100,54 @@ FMNIST_API fmnist_status fmnist_model_set(fmnist_model *m, const char *key, cons
   fmnist_status s = fmnist__option_parse(o, base, value);
   /* Any option but the thread count changes what a fit would produce. */
   if (!s && strcmp(key, "threads") != 0) unfit(m);
+  return s;
+}
+
+/* Sets the options of text (fmnist_model_set_options), cut in place. */
+static fmnist_status set_each(fmnist_model *m, char *text) {
+  char *p = text + strspn(text, " ");
+  while (*p) {
+    size_t word = strcspn(p, " ");
+    char *eq = memchr(p, '=', word);
+    if (!eq || eq == p)
+      return fmnist__fail(FMNIST_E_OPTION, "fmnist_model_set_options: \"%.*s\" is not "
+                          "key=value", (int)word, p);
+    *eq = '\0';
+    char *value = eq + 1, *next = value + strlen(value);
+    for (char *sp = strchr(value, ' '); sp; sp = strchr(sp + 1, ' ')) {
+      size_t w = strcspn(sp + 1 + strspn(sp + 1, " "), " ");
+      if (memchr(sp + 1 + strspn(sp + 1, " "), '=', w)) {
+        next = sp + 1 + strspn(sp + 1, " ");
+        break;
+      }
+    }
+    char *end = next;
+    while (end > value && end[-1] == ' ') end--;
+    *end = '\0';
+    fmnist_status s = fmnist_model_set(m, p, value);
+    if (s) return s;
+    p = next;
+  }
+  return FMNIST_OK;
+}
+
+FMNIST_API fmnist_status fmnist_model_set_options(fmnist_model *m, const char *text) {
+  FMNIST__CHECK_ARG(m);
+  FMNIST__CHECK_ARG(text);
+  size_t len = strlen(text) + 1;
+  char *copy = fmnist__alloc(2 * len);
+  fmnist_model *trial = NULL;
+  fmnist_status s = copy ? fmnist_model_clone_config(m, &trial)
+                         : fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_set_options: out of memory");
+  /* On a copy first, so that a bad option leaves m as it was. */
+  if (!s) {
+    memcpy(copy, text, len);
+    memcpy(copy + len, text, len);
+    s = set_each(trial, copy);
+  }
+  if (!s) s = set_each(m, copy + len);
+  fmnist_model_free(trial);
+  fmnist__free(copy);
   return s;
 }
 

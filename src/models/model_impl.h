@@ -10,10 +10,19 @@
 #include "base/modelfile.h"
 #include "base/options.h"
 #include "fmnist/model.h"
+#include "fmnist/net.h"
 
 typedef struct fmnist__epoch {
   double v[FMNIST_HISTORY_FIELDS]; /* indexed by fmnist_history_field */
 } fmnist__epoch;
+
+/* A net's data-parallel group (fmnist_net_set_data_parallel): member rank
+ * of ranks, sum over the group; ranks = 1 and sum NULL: one process. */
+typedef struct fmnist__group_config {
+  size_t rank, ranks;
+  fmnist_allreduce_fn sum;
+  void *user;
+} fmnist__group_config;
 
 typedef struct fmnist__family {
   const char *name;
@@ -49,6 +58,7 @@ struct fmnist_model {
   float inv_std[FMNIST_PIXELS];
   fmnist_progress_fn progress;
   void *progress_user;
+  fmnist__group_config group; /* data-parallel training (net family) */
   fmnist__epoch *history;
   size_t epochs, epochs_cap;
 };

@@ -17,6 +17,7 @@
 
 #include "base/rng.h"
 #include "fmnist/base.h"
+#include "fmnist/net.h"
 
 typedef enum fmnist__layer_kind {
   FMNIST__L_NOISE = 0,
@@ -50,6 +51,23 @@ typedef struct fmnist__layer_spec {
 
 typedef struct fmnist__layer fmnist__layer;
 
+/* One step of a data-parallel fit as a layer sees it (nn/group.c). The
+ * step's global batch of global_n images is split in contiguous shares;
+ * this member holds images [first, first + n) of it. */
+typedef struct fmnist__group {
+  fmnist_allreduce_fn sum;
+  void *user;
+  size_t rank, ranks;
+  size_t global_n, first;
+  fmnist_status status; /* the first failure of sum (then no more calls) */
+} fmnist__group;
+
+/* Sums buf[len] in place over the group; nothing after a failure. */
+void fmnist__group_sum(fmnist__group *g, float *buf, size_t len);
+/* Member rank's share [*lo, *hi) of n items split over ranks members in
+ * contiguous parts whose sizes differ by at most one. */
+void fmnist__group_share(size_t n, size_t rank, size_t ranks, size_t *lo, size_t *hi);
+
 /* What a pass needs besides the layer: mode, randomness, scratch memory. */
 typedef struct fmnist__pass {
   int training;      /* dropout/noise active, BN uses batch statistics */
@@ -58,6 +76,7 @@ typedef struct fmnist__pass {
   size_t threads;    /* for the layers' own loops (0 or 1: the caller alone);
                         every split is elementwise or per channel, so results
                         do not depend on it */
+  fmnist__group *group; /* training in a data-parallel group; NULL: alone */
 } fmnist__pass;
 
 typedef struct fmnist__layer_ops {

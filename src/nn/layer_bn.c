@@ -64,7 +64,10 @@ static double sum_sq(const float *v, size_t len, float mean) {
 }
 
 /* Channels [lo, hi) of a pass: every channel's sums are computed whole by
- * one task, in the same order whatever the thread count. */
+ * one task, in the same order whatever the thread count. In a
+ * data-parallel group (p->group) the sums of the members' shares are added
+ * over the group between the phases below, so each member normalizes with
+ * the global batch's statistics (synchronised batch norm). */
 typedef struct bn_job {
   fmnist__layer *l;
   const float *x, *dy;
@@ -72,105 +75,203 @@ typedef struct bn_job {
   void *aux;
   size_t n;
   const fmnist__pass *p;
+  float *sums; /* in a group: 2C per-channel sums, added over the group */
 } bn_job;
+
+/* Values of a channel in the batch the statistics are over: the global
+ * batch in a group. */
+static size_t batch_values(const bn_job *j) {
+  const fmnist__group *g = j->p->group;
+  return (g ? g->global_n : j->n) * j->l->in_h * j->l->in_w;
+}
+
+/* Batch mean and variance of channel c into aux, running statistics
+ * updated, from the sum of squared deviations ss over M values. */
+static void set_batch_stats(const bn_job *j, size_t c, float mean, double ss, size_t M) {
+  fmnist__layer *l = j->l;
+  const size_t C = l->in_c;
+  float *bmean = j->aux, *binv = bmean + C;
+  float *rmean = l->stats, *rvar = l->stats + C;
+  const float mom = (float)l->spec.rate;
+  double var = M ? ss / (double)M : 0;
+  bmean[c] = mean;
+  binv[c] = (float)(1.0 / sqrt(var + l->spec.eps));
+  double unbiased = M > 1 ? ss / (double)(M - 1) : var;
+  rmean[c] = mom * rmean[c] + (1 - mom) * mean;
+  rvar[c] = mom * rvar[c] + (1 - mom) * (float)unbiased;
+}
+
+/* y = x * scale + shift with channel c's statistics in aux. */
+static void normalize(const bn_job *j, size_t c) {
+  fmnist__layer *l = j->l;
+  const size_t m = j->n * l->in_h * l->in_w;
+  const float *bmean = j->aux, *binv = bmean + l->in_c;
+  const float *xc = j->x + c * m;
+  float *yc = j->out + c * m;
+  const float scale = binv[c] * l->w[c], shift = l->b[c] - bmean[c] * scale;
+  for (size_t i = 0; i < m; i++) yc[i] = xc[i] * scale + shift;
+}
 
 static void bn_fwd_range(void *ctx, size_t lo, size_t hi) {
   const bn_job *j = ctx;
   fmnist__layer *l = j->l;
-  const float *x = j->x;
-  float *y = j->out;
-  const fmnist__pass *p = j->p;
   const size_t C = l->in_c, m = j->n * l->in_h * l->in_w;
   float *bmean = j->aux, *binv = bmean + C;
-  float *rmean = l->stats, *rvar = l->stats + C;
-  const float mom = (float)l->spec.rate, eps = (float)l->spec.eps;
+  const float *rmean = l->stats, *rvar = l->stats + C;
   for (size_t c = lo; c < hi; c++) {
-    const float *xc = x + c * m;
-    float *yc = y + c * m;
-    float mean, inv;
-    if (p->training) {
-      mean = (float)(sum(xc, m, 0) / (double)m);
-      double ss = sum_sq(xc, m, mean);
-      double var = ss / (double)m;
-      inv = (float)(1.0 / sqrt(var + l->spec.eps));
-      bmean[c] = mean;
-      binv[c] = inv;
-      double unbiased = m > 1 ? ss / (double)(m - 1) : var;
-      rmean[c] = mom * rmean[c] + (1 - mom) * mean;
-      rvar[c] = mom * rvar[c] + (1 - mom) * (float)unbiased;
+    const float *xc = j->x + c * m;
+    if (j->p->training) {
+      float mean = (float)(sum(xc, m, 0) / (double)m);
+      set_batch_stats(j, c, mean, sum_sq(xc, m, mean), m);
     } else {
-      mean = rmean[c];
-      inv = 1.0f / sqrtf(rvar[c] + eps);
-      bmean[c] = mean;
-      binv[c] = inv;
+      bmean[c] = rmean[c];
+      binv[c] = 1.0f / sqrtf(rvar[c] + (float)l->spec.eps);
     }
-    const float scale = inv * l->w[c], shift = l->b[c] - mean * scale;
-    for (size_t i = 0; i < m; i++) yc[i] = xc[i] * scale + shift;
+    normalize(j, c);
+  }
+}
+
+/* The group's phases: the share's sums, its squared deviations from the
+ * global mean, then the statistics and the normalization. */
+static void bn_fwd_sum_range(void *ctx, size_t lo, size_t hi) {
+  const bn_job *j = ctx;
+  const size_t m = j->n * j->l->in_h * j->l->in_w;
+  for (size_t c = lo; c < hi; c++) j->sums[c] = (float)sum(j->x + c * m, m, 0);
+}
+static void bn_fwd_sq_range(void *ctx, size_t lo, size_t hi) {
+  const bn_job *j = ctx;
+  const size_t C = j->l->in_c, m = j->n * j->l->in_h * j->l->in_w;
+  for (size_t c = lo; c < hi; c++)
+    j->sums[C + c] = (float)sum_sq(j->x + c * m, m, j->sums[c] / (float)batch_values(j));
+}
+static void bn_fwd_norm_range(void *ctx, size_t lo, size_t hi) {
+  const bn_job *j = ctx;
+  const size_t C = j->l->in_c, M = batch_values(j);
+  for (size_t c = lo; c < hi; c++) {
+    set_batch_stats(j, c, j->sums[c] / (float)M, j->sums[C + c], M);
+    normalize(j, c);
   }
 }
 
 static size_t channel_grain(size_t m) {
+  m += !m; /* a member of a group may hold no image of a step */
   return m < FMNIST__PAR_GRAIN ? FMNIST__PAR_GRAIN / m : 1;
 }
 
 static void bn_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                        const fmnist__pass *p) {
-  bn_job j = {l, x, NULL, y, aux, n, p};
-  fmnist__parallel_range(p->threads, l->in_c, channel_grain(n * l->in_h * l->in_w), bn_fwd_range,
-                         &j);
+  bn_job j = {l, x, NULL, y, aux, n, p, p->scratch};
+  size_t grain = channel_grain(n * l->in_h * l->in_w);
+  if (!p->training || !p->group) {
+    fmnist__parallel_range(p->threads, l->in_c, grain, bn_fwd_range, &j);
+    return;
+  }
+  fmnist__parallel_range(p->threads, l->in_c, grain, bn_fwd_sum_range, &j);
+  fmnist__group_sum(p->group, j.sums, l->in_c);
+  fmnist__parallel_range(p->threads, l->in_c, grain, bn_fwd_sq_range, &j);
+  fmnist__group_sum(p->group, j.sums + l->in_c, l->in_c);
+  fmnist__parallel_range(p->threads, l->in_c, grain, bn_fwd_norm_range, &j);
 }
 
-/* dx = gamma*inv/M * (M*dy - sum(dy) - xhat*sum(dy*xhat)), xhat from x. */
+/* Channel c's sum(dy) into db[c] and *sb, sum(dy * xhat) into dw[c] and
+ * *sg. */
+static void grad_sums(const bn_job *j, size_t c, double *sb_out, double *sg_out) {
+  fmnist__layer *l = j->l;
+  const size_t C = l->in_c, m = j->n * l->in_h * l->in_w;
+  const float *xc = j->x + c * m, *dyc = j->dy + c * m;
+  const float *bmean = j->aux, *binv = bmean + C;
+  const float mean = bmean[c], inv = binv[c];
+  double acc_b[8] = {0}, acc_g[8] = {0};
+  size_t i = 0;
+  for (; i + 8 <= m; i += 8)
+    for (int k = 0; k < 8; k++) {
+      float xh = (xc[i + k] - mean) * inv;
+      acc_b[k] += dyc[i + k];
+      acc_g[k] += (double)(dyc[i + k] * xh);
+    }
+  double sb = 0, sg = 0;
+  for (; i < m; i++) {
+    float xh = (xc[i] - mean) * inv;
+    sb += dyc[i];
+    sg += (double)(dyc[i] * xh);
+  }
+  for (int k = 0; k < 8; k++) {
+    sb += acc_b[k];
+    sg += acc_g[k];
+  }
+  l->db[c] = (float)sb;
+  l->dw[c] = (float)sg;
+  *sb_out = sb;
+  *sg_out = sg;
+}
+
+/* dx = gamma*inv/M * (M*dy - sb - xhat*sg) of channel c, with the sums sb
+ * and sg over the M values of the batch. */
+static void input_grad(const bn_job *j, size_t c, double sb, double sg) {
+  fmnist__layer *l = j->l;
+  const size_t C = l->in_c, m = j->n * l->in_h * l->in_w;
+  const float *xc = j->x + c * m, *dyc = j->dy + c * m;
+  const float *bmean = j->aux, *binv = bmean + C;
+  const float mean = bmean[c], inv = binv[c];
+  float *dxc = j->out + c * m;
+  /* With running statistics (inference) mean and inv are constants. */
+  const float k1 = l->w[c] * inv;
+  const double M = (double)batch_values(j);
+  const float mb = j->p->training ? (float)(sb / M) : 0.0f;
+  const float mg = j->p->training ? (float)(sg / M) : 0.0f;
+  for (size_t i = 0; i < m; i++) {
+    float xh = (xc[i] - mean) * inv;
+    dxc[i] = k1 * (dyc[i] - mb - xh * mg);
+  }
+}
+
 static void bn_bwd_range(void *ctx, size_t lo, size_t hi) {
   const bn_job *j = ctx;
-  fmnist__layer *l = j->l;
-  const float *x = j->x, *dy = j->dy;
-  float *dx = j->out;
-  const fmnist__pass *p = j->p;
-  const size_t C = l->in_c, m = j->n * l->in_h * l->in_w;
-  const float *bmean = j->aux, *binv = bmean + C;
   for (size_t c = lo; c < hi; c++) {
-    const float *xc = x + c * m, *dyc = dy + c * m;
-    const float mean = bmean[c], inv = binv[c];
-    double acc_b[8] = {0}, acc_g[8] = {0};
-    size_t i = 0;
-    for (; i + 8 <= m; i += 8)
-      for (int k = 0; k < 8; k++) {
-        float xh = (xc[i + k] - mean) * inv;
-        acc_b[k] += dyc[i + k];
-        acc_g[k] += (double)(dyc[i + k] * xh);
-      }
-    double sb = 0, sg = 0;
-    for (; i < m; i++) {
-      float xh = (xc[i] - mean) * inv;
-      sb += dyc[i];
-      sg += (double)(dyc[i] * xh);
-    }
-    for (int k = 0; k < 8; k++) {
-      sb += acc_b[k];
-      sg += acc_g[k];
-    }
-    l->db[c] = (float)sb;
-    l->dw[c] = (float)sg;
-    if (!dx) continue;
-    float *dxc = dx + c * m;
-    /* With running statistics (inference) mean and inv are constants. */
-    const float k1 = l->w[c] * inv;
-    const float mb = p->training ? (float)(sb / (double)m) : 0.0f;
-    const float mg = p->training ? (float)(sg / (double)m) : 0.0f;
-    for (i = 0; i < m; i++) {
-      float xh = (xc[i] - mean) * inv;
-      dxc[i] = k1 * (dyc[i] - mb - xh * mg);
-    }
+    double sb, sg;
+    grad_sums(j, c, &sb, &sg);
+    if (j->out) input_grad(j, c, sb, sg);
   }
+}
+
+/* In a group: the share's sums stay in db and dw (the step's one sum of
+ * the gradients adds them), their copies are added over the group here
+ * for dx. */
+static void bn_bwd_sum_range(void *ctx, size_t lo, size_t hi) {
+  const bn_job *j = ctx;
+  const size_t C = j->l->in_c;
+  for (size_t c = lo; c < hi; c++) {
+    double sb, sg;
+    grad_sums(j, c, &sb, &sg);
+    j->sums[c] = (float)sb;
+    j->sums[C + c] = (float)sg;
+  }
+}
+static void bn_bwd_dx_range(void *ctx, size_t lo, size_t hi) {
+  const bn_job *j = ctx;
+  const size_t C = j->l->in_c;
+  for (size_t c = lo; c < hi; c++) input_grad(j, c, j->sums[c], j->sums[C + c]);
 }
 
 static void bn_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
                         float *dx, void *aux, size_t n, const fmnist__pass *p) {
   (void)y;
-  bn_job j = {l, x, dy, dx, aux, n, p};
-  fmnist__parallel_range(p->threads, l->in_c, channel_grain(n * l->in_h * l->in_w), bn_bwd_range,
-                         &j);
+  bn_job j = {l, x, dy, dx, aux, n, p, p->scratch};
+  size_t grain = channel_grain(n * l->in_h * l->in_w);
+  if (!p->group) {
+    fmnist__parallel_range(p->threads, l->in_c, grain, bn_bwd_range, &j);
+    return;
+  }
+  fmnist__parallel_range(p->threads, l->in_c, grain, bn_bwd_sum_range, &j);
+  fmnist__group_sum(p->group, j.sums, 2 * l->in_c);
+  if (dx) fmnist__parallel_range(p->threads, l->in_c, grain, bn_bwd_dx_range, &j);
 }
 
-const fmnist__layer_ops fmnist__bn_ops = {bn_setup, bn_init, bn_aux_bytes, NULL, bn_forward, bn_backward};
+/* In a group: the 2C sums added over the group. */
+static size_t bn_scratch_floats(const fmnist__layer *l, size_t n) {
+  (void)n;
+  return 2 * l->in_c;
+}
+
+const fmnist__layer_ops fmnist__bn_ops = {bn_setup, bn_init, bn_aux_bytes, bn_scratch_floats,
+                                          bn_forward, bn_backward};

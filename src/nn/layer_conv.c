@@ -8,6 +8,7 @@
  * (winograd.h), in training and inference: 2.25x fewer multiplications,
  * and it keeps V instead of the cols. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
+#include <string.h>
 #include "base/status.h"
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
@@ -74,6 +75,7 @@ void fmnist__conv_winograd_prepare(fmnist__layer *l) {
 
 static void conv_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                     const fmnist__pass *p) {
+  if (n == 0) return; /* a group member without images this step; sgemm needs n > 0 */
   fmnist__conv_geom g = geom(l, n);
   if (l->wino && !p->training) {
     fmnist__winograd_conv(&g, l->out_c, l->wino, l->b, x, y, p->scratch, p->threads);
@@ -93,6 +95,11 @@ static void conv_forward(fmnist__layer *l, const float *x, float *y, void *aux, 
 
 static void conv_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
                      float *dx, void *aux, size_t n, const fmnist__pass *p) {
+  if (n == 0) { /* a group member without images this step: no gradient */
+    memset(l->dw, 0, l->n_w * sizeof *l->dw);
+    memset(l->db, 0, l->n_b * sizeof *l->db);
+    return;
+  }
   (void)x;
   (void)y;
   fmnist__conv_geom g = geom(l, n);

@@ -3,6 +3,7 @@
  * W: U x D, b: U, x: D x N, y: U x N. Forward y = W x + b; backward
  * dW = dy x^T, db = row sums of dy, dx = W^T dy: one sgemm each. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
+#include <string.h>
 #include "base/status.h"
 #include "kernels/gemm.h"
 #include "nn/layer.h"
@@ -24,6 +25,7 @@ static void dense_init(fmnist__layer *l, fmnist__rng *rng, int glorot) {
 
 static void dense_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                     const fmnist__pass *p) {
+  if (n == 0) return; /* a group member without images this step; sgemm needs n > 0 */
   (void)aux;
   const size_t u = l->out_c, d = l->in_c;
   fmnist__sgemm_threads(p->threads, 0, 0, u, n, d, 1.0f, l->w, d, x, n, 0.0f, y, n);
@@ -32,6 +34,11 @@ static void dense_forward(fmnist__layer *l, const float *x, float *y, void *aux,
 
 static void dense_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
                      float *dx, void *aux, size_t n, const fmnist__pass *p) {
+  if (n == 0) { /* a group member without images this step: no gradient */
+    memset(l->dw, 0, l->n_w * sizeof *l->dw);
+    memset(l->db, 0, l->n_b * sizeof *l->db);
+    return;
+  }
   (void)y;
   (void)aux;
   const size_t u = l->out_c, d = l->in_c;

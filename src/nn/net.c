@@ -111,7 +111,7 @@ static fmnist_status infer_ws_make(const fmnist__net *net, size_t cap, infer_ws 
 static const float *infer_chunk(const fmnist_model *m, const fmnist__net *net, infer_ws *ws,
                                 const uint8_t *images, size_t n) {
   fmnist__model_standardize(m, images, n, ws->in);
-  fmnist__pass p = {0, NULL, ws->scratch, 1}; /* chunks already run in parallel */
+  fmnist__pass p = {0, NULL, ws->scratch, 1, NULL}; /* chunks already run in parallel */
   const float *x = ws->in;
   for (size_t i = 0; i < net->n_layers; i++) {
     fmnist__layer *l = &net->layers[i];
@@ -203,25 +203,29 @@ static fmnist_status proba(const fmnist_model *m, const uint8_t *images, size_t 
   return FMNIST_OK;
 }
 
-/* Mean loss and accuracy over a labelled set (validation); chunk_loss and
- * chunk_correct have a slot per INFER_CHUNK images of ds. */
+/* Summed loss and correct count over n labelled images (validation, or a
+ * group member's share of it); chunk_loss and chunk_correct have a slot
+ * per INFER_CHUNK images. */
 static void evaluate(const fmnist_model *m, const fmnist__net *net, const infer_pool *pool,
-                     const fmnist_dataset *ds, double *chunk_loss, size_t *chunk_correct,
-                     double *loss, double *acc) {
-  size_t n = fmnist_dataset_count(ds), correct = 0;
-  infer_job job = {m,    net, pool, fmnist_dataset_images(ds), fmnist_dataset_labels(ds),
-                   n,    NULL, chunk_loss, chunk_correct};
+                     const uint8_t *images, const uint8_t *labels, size_t n, double *chunk_loss,
+                     size_t *chunk_correct, double *loss, size_t *correct) {
+  infer_job job = {m, net, pool, images, labels, n, NULL, chunk_loss, chunk_correct};
   infer_run(&job, fmnist__model_threads(m));
-  double total = 0;
+  *loss = 0;
+  *correct = 0;
   for (size_t c = 0; c * pool->ws[0].cap < n; c++) {
-    total += chunk_loss[c];
-    correct += chunk_correct[c];
+    *loss += chunk_loss[c];
+    *correct += chunk_correct[c];
   }
-  *loss = total / (double)n;
-  *acc = (double)correct / (double)n;
 }
 
 /* ---- training ---- */
+
+/* The floats that end every sum of a fit over a group: a summed loss and a
+ * correct count (of the step's batch, or of the validation set), and the
+ * members' stop flags. A step's tally follows its gradients in one buffer,
+ * so a step costs one sum besides batch norm's. */
+enum { TALLY_LOSS, TALLY_CORRECT, TALLY_CANCEL, TALLY_FAIL, TALLY_FLOATS };
 
 /* Everything a fit needs beyond the net, sized once from the layer shapes. */
 typedef struct train_ws {
@@ -231,7 +235,7 @@ typedef struct train_ws {
   void **aux;     /* per layer: kept from forward to backward */
   float *d[2];    /* ping-pong gradients w.r.t. activations */
   float *scratch; /* max over layers of scratch_floats */
-  float *grads, *m, *v; /* per parameter */
+  float *grads, *m, *v; /* per parameter (grads: then a group's tally) */
   int *need_dx;   /* layer i needs dx: some earlier layer has parameters */
   size_t *order;  /* shuffled sample indices */
   uint8_t *labels;
@@ -290,7 +294,7 @@ static fmnist_status train_ws_make(fmnist__net *net, size_t batch, size_t n_trai
     t->d[0] = fmnist__calloc(batch * act, sizeof(float));
     t->d[1] = fmnist__calloc(batch * act, sizeof(float));
     t->scratch = fmnist__calloc(scratch, sizeof(float));
-    t->grads = fmnist__calloc(np, sizeof(float));
+    t->grads = fmnist__calloc(np + TALLY_FLOATS, sizeof(float));
     t->m = fmnist__calloc(np, sizeof(float));
     t->v = fmnist__calloc(np, sizeof(float));
     t->order = fmnist__calloc(n_train, sizeof(size_t));
@@ -354,11 +358,13 @@ static void adam(train_ws *t, const fmnist__adam *opt, size_t step, float wd, fl
   fmnist__parallel_range(t->threads, n, FMNIST__PAR_GRAIN, adam_range, &j);
 }
 
-/* One optimisation step on the batch in t->in / t->labels; adds the summed
- * loss and the correct count. */
-static void train_step(fmnist__net *net, train_ws *t, size_t n, const fmnist__adam *opt,
-                       float wd, size_t step, fmnist__rng *rng, double *loss, size_t *correct) {
-  fmnist__pass p = {1, rng, t->scratch, t->threads};
+/* The gradients of one step on the n images in t->in / t->labels of a
+ * global batch of `global_n` (n = global_n alone), into t->grads, for the
+ * mean loss over the global batch; returns the summed loss of the n images
+ * and adds their correct count. */
+static double step_gradients(fmnist__net *net, train_ws *t, size_t n, size_t global_n,
+                             fmnist__rng *rng, fmnist__group *group, size_t *correct) {
+  fmnist__pass p = {1, rng, t->scratch, t->threads, group};
   size_t L = net->n_layers;
   const float *x = t->in;
   for (size_t i = 0; i < L; i++) {
@@ -366,9 +372,9 @@ static void train_step(fmnist__net *net, train_ws *t, size_t n, const fmnist__ad
     l->ops->forward(l, x, t->y[i], t->aux[i], n, &p);
     x = t->y[i];
   }
-  /* Mean loss over the batch: gradient scale 1/n. */
   float *dy = t->d[0], *dx = t->d[1];
-  *loss += fmnist__softmax_xent(x, t->labels, FMNIST_CLASSES, n, 1.0f / (float)n, dy, correct);
+  double loss = fmnist__softmax_xent(x, t->labels, FMNIST_CLASSES, n, 1.0f / (float)global_n, dy,
+                                     correct);
   for (size_t i = L; i-- > 0;) {
     fmnist__layer *l = &net->layers[i];
     const float *xi = i ? t->y[i - 1] : t->in;
@@ -377,12 +383,18 @@ static void train_step(fmnist__net *net, train_ws *t, size_t n, const fmnist__ad
     dy = dx;
     dx = tmp;
   }
+  return loss;
+}
+
+/* Adam on every parameter with the gradients in t->grads. */
+static void step_update(fmnist__net *net, train_ws *t, const fmnist__adam *opt, float wd,
+                        size_t step) {
   if (wd == 0) { /* one update over every parameter: one parallel loop */
     adam(t, opt, step, 0.0f, net->params, t->grads, 0, net->n_params);
     return;
   }
   size_t po = 0;
-  for (size_t i = 0; i < L; i++) {
+  for (size_t i = 0; i < net->n_layers; i++) {
     fmnist__layer *l = &net->layers[i];
     int decay = l->spec.kind == FMNIST__L_CONV || l->spec.kind == FMNIST__L_DENSE;
     if (l->n_w) adam(t, opt, step, decay ? wd : 0.0f, l->w, l->dw, po, l->n_w);
@@ -392,98 +404,234 @@ static void train_step(fmnist__net *net, train_ws *t, size_t n, const fmnist__ad
   }
 }
 
-static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
-                         const fmnist_dataset *valid) {
+/* ---- data-parallel groups (fmnist_net_set_data_parallel) ---- */
+
+/* Adds the tally ending buf[len] over the group, this member's status
+ * `own` raised as a flag, and gives every member the same verdict: its own
+ * failure, or E_PEER / E_CANCELLED for another's. */
+static fmnist_status group_tally(fmnist__group *g, float *buf, size_t len, fmnist_status own) {
+  float *tally = buf + len - TALLY_FLOATS;
+  tally[TALLY_CANCEL] = own == FMNIST_E_CANCELLED;
+  tally[TALLY_FAIL] = own && own != FMNIST_E_CANCELLED;
+  fmnist__group_sum(g, buf, len);
+  if (own) return own;
+  if (g->status) return g->status;
+  if (tally[TALLY_FAIL] > 0)
+    return fmnist__fail(FMNIST_E_PEER, "net: another member of the data-parallel group failed");
+  if (tally[TALLY_CANCEL] > 0)
+    return fmnist__fail(FMNIST_E_CANCELLED,
+                        "net: cancelled on another member of the data-parallel group");
+  return FMNIST_OK;
+}
+
+/* What the members must agree on for their steps to pair up. */
+enum { SHAPE_TRAIN, SHAPE_VALID, SHAPE_BATCH, SHAPE_EPOCHS, SHAPE_PARAMS, SHAPE_FIELDS };
+#define SHAPE_PIECES 4 /* 16-bit pieces of a field: exact in a float sum */
+
+/* The first sums of a fit: member 0's shape, then every member's verdict
+ * on it with the setup's status. */
+static fmnist_status group_agree(fmnist__group *g, const uint64_t shape[SHAPE_FIELDS],
+                                 fmnist_status setup) {
+  float buf[SHAPE_FIELDS * SHAPE_PIECES + TALLY_FLOATS] = {0};
+  if (g->rank == 0)
+    for (size_t f = 0; f < SHAPE_FIELDS; f++)
+      for (size_t k = 0; k < SHAPE_PIECES; k++)
+        buf[f * SHAPE_PIECES + k] = (float)((shape[f] >> (16 * k)) & 0xffff);
+  fmnist_status s = group_tally(g, buf, sizeof buf / sizeof *buf, setup);
+  if (s) return s;
+  int same = 1;
+  for (size_t f = 0; f < SHAPE_FIELDS; f++)
+    for (size_t k = 0; k < SHAPE_PIECES; k++)
+      same &= buf[f * SHAPE_PIECES + k] == (float)((shape[f] >> (16 * k)) & 0xffff);
+  float tally[TALLY_FLOATS] = {0};
+  s = group_tally(g, tally, TALLY_FLOATS,
+                  same ? FMNIST_OK
+                       : fmnist__fail(FMNIST_E_INVALID,
+                                      "net: member %zu of the data-parallel group has other data "
+                                      "sizes, batch, epochs or layers than member 0",
+                                      g->rank));
+  if (s == FMNIST_E_PEER) /* another member's mismatch: the same error here */
+    s = fmnist__fail(FMNIST_E_INVALID, "net: another member of the data-parallel group has other "
+                     "data sizes, batch, epochs or layers than member 0");
+  return s;
+}
+
+/* A failure or a cancel of this member during a fit over a group waits in
+ * *pending for the next sum, which stops every member at the same step;
+ * alone it stops the fit at once. */
+static fmnist_status defer(const fmnist__group *g, fmnist_status s, fmnist_status *pending) {
+  if (!g || !s) return s;
+  if (!*pending) *pending = s;
+  return FMNIST_OK;
+}
+
+/* ---- fit ---- */
+
+/* A fit's state besides the model: the net, its workspace, the batch's
+ * raw images, the augmentation pipeline. */
+typedef struct trainer {
+  fmnist__net *net;
+  train_ws t;
+  int have_ws;
+  uint8_t *img;
+  fmnist_transform *augment;
+} trainer;
+
+/* Frees everything, the net too unless it is kept as the model's. */
+static void trainer_free(trainer *tr, int keep_net) {
+  if (tr->have_ws) train_ws_free(&tr->t, tr->net->n_layers);
+  fmnist__free(tr->img);
+  fmnist_transform_free(tr->augment);
+  if (!keep_net) fmnist__net_free(tr->net);
+}
+
+/* Builds the net and sizes everything for batches of up to `batch` images
+ * (a member's largest share in a group). */
+static fmnist_status trainer_make(const fmnist_model *m, size_t batch, size_t n_train,
+                                  size_t n_valid, trainer *tr) {
   const fmnist__net_config *cfg = m->config;
   fmnist__layer_spec *specs;
   size_t n_specs;
+  memset(tr, 0, sizeof *tr);
   fmnist_status s = fmnist__net_parse(cfg->layers ? cfg->layers : "", &specs, &n_specs);
   if (s) return s;
-  if (n_specs == 0) return fmnist__fail(FMNIST_E_STATE, "net: no layers (set \"layers\" first)");
-  const fmnist__layer_spec *last = &specs[n_specs - 1];
-  if (last->kind != FMNIST__L_DENSE || last->units != FMNIST_CLASSES) {
-    fmnist__free(specs);
-    return fmnist__fail(FMNIST_E_OPTION, "option layers: the last layer must be dense:10");
-  }
-  fmnist__net *net;
-  s = fmnist__net_build(specs, n_specs, (fmnist__conv_algorithm)cfg->conv_algorithm, &net);
+  const fmnist__layer_spec *last = n_specs ? &specs[n_specs - 1] : NULL;
+  if (!last)
+    s = fmnist__fail(FMNIST_E_STATE, "net: no layers (set \"layers\" first)");
+  else if (last->kind != FMNIST__L_DENSE || last->units != FMNIST_CLASSES)
+    s = fmnist__fail(FMNIST_E_OPTION, "option layers: the last layer must be dense:10");
+  if (!s) s = fmnist__net_build(specs, n_specs, (fmnist__conv_algorithm)cfg->conv_algorithm,
+                                &tr->net);
   fmnist__free(specs);
   if (s) return s;
-  init_params(net, m->seed, cfg->init);
-
-  const size_t n = fmnist_dataset_count(train), batch = cfg->batch < n ? cfg->batch : n;
-  const size_t n_batches = (n + batch - 1) / batch;
-  const uint8_t *images = fmnist_dataset_images(train), *labels = fmnist_dataset_labels(train);
-  train_ws t;
-  s = train_ws_make(net, batch, n, fmnist_dataset_count(valid), fmnist__model_threads(m), &t);
-  if (s) {
-    fmnist__net_free(net);
-    return s;
-  }
-  /* The layers split their sgemms and loops over the library's threads;
-   * OpenBLAS stays on one (its idle threads spin and would slow the rest). */
-  fmnist__blas_threads(1);
-  t.threads = fmnist__model_threads(m);
-  fmnist__adam opt = {cfg->lr, cfg->beta1, cfg->beta2, cfg->eps};
-  fmnist__rng rng;
-  fmnist__rng_init(&rng, m->seed, FMNIST__STREAM_NET_TRAIN, 0);
-  uint8_t *img = fmnist__alloc(batch * FMNIST_PIXELS);
-  if (!img) s = fmnist__fail(FMNIST_E_NOMEM, "net: out of memory");
+  init_params(tr->net, m->seed, cfg->init);
+  s = train_ws_make(tr->net, batch, n_train, n_valid, fmnist__model_threads(m), &tr->t);
+  tr->have_ws = !s;
+  tr->t.threads = fmnist__model_threads(m);
+  if (!s) tr->img = fmnist__alloc(batch * FMNIST_PIXELS);
+  if (!s && !tr->img) s = fmnist__fail(FMNIST_E_NOMEM, "net: out of memory");
   /* Augmentation: each training image of each epoch is altered from its
    * own stream (image number epoch*n + position in the epoch's order), so
    * a fit depends on the seed alone; validation and test images never are. */
-  fmnist_transform *augment = NULL;
   if (!s && cfg->augment && cfg->augment[0]) {
-    s = fmnist__transform_create_in(m->seed, FMNIST__STREAM_NET_AUGMENT, &augment);
-    if (!s) s = fmnist_transform_add_spec(augment, cfg->augment);
+    s = fmnist__transform_create_in(m->seed, FMNIST__STREAM_NET_AUGMENT, &tr->augment);
+    if (!s) s = fmnist_transform_add_spec(tr->augment, cfg->augment);
   }
+  return s;
+}
+
+static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
+                         const fmnist_dataset *valid) {
+  const fmnist__net_config *cfg = m->config;
+  const fmnist__group_config *gc = &m->group;
+  fmnist__group group = {gc->sum, gc->user, gc->rank, gc->ranks, 0, 0, FMNIST_OK};
+  fmnist__group *g = gc->ranks > 1 ? &group : NULL;
+  const size_t n = fmnist_dataset_count(train), batch = cfg->batch < n ? cfg->batch : n;
+  const size_t n_batches = (n + batch - 1) / batch, n_valid = fmnist_dataset_count(valid);
+  size_t valid_lo = 0, valid_hi = n_valid, share = batch, unused;
+  if (g) {
+    fmnist__group_share(n_valid, g->rank, g->ranks, &valid_lo, &valid_hi);
+    fmnist__group_share(batch, 0, g->ranks, &unused, &share); /* member 0's is the largest */
+  }
+  const uint8_t *images = fmnist_dataset_images(train), *labels = fmnist_dataset_labels(train);
+  trainer tr;
+  fmnist_status s = trainer_make(m, share, n, valid_hi - valid_lo, &tr), pending = FMNIST_OK;
+  if (g) {
+    uint64_t shape[SHAPE_FIELDS] = {n, n_valid, batch, cfg->epochs, tr.net ? tr.net->n_params : 0};
+    s = group_agree(g, shape, s);
+  }
+  if (s) {
+    trainer_free(&tr, 0);
+    return s;
+  }
+  fmnist__net *net = tr.net;
+  train_ws *t = &tr.t;
+  /* The layers split their sgemms and loops over the library's threads;
+   * OpenBLAS stays on one (its idle threads spin and would slow the rest). */
+  fmnist__blas_threads(1);
+  fmnist__adam opt = {cfg->lr, cfg->beta1, cfg->beta2, cfg->eps};
+  fmnist__rng rng;
+  fmnist__rng_init(&rng, m->seed, FMNIST__STREAM_NET_TRAIN, 0);
   size_t step = 0;
   for (size_t e = 0; e < cfg->epochs && !s; e++) {
     double t0 = fmnist__now(), loss = 0;
     size_t correct = 0;
-    fmnist__epoch_order(m->seed, e, t.order, n);
+    fmnist__epoch_order(m->seed, e, t->order, n);
     for (size_t b = 0; b < n_batches && !s; b++) {
-      size_t lo = b * batch, k = n - lo < batch ? n - lo : batch;
-      for (size_t j = 0; j < k; j++) {
-        size_t src = t.order[lo + j];
-        memcpy(img + j * FMNIST_PIXELS, images + src * FMNIST_PIXELS, FMNIST_PIXELS);
-        t.labels[j] = labels[src];
+      size_t lo = b * batch, k = n - lo < batch ? n - lo : batch, first = 0, end = k;
+      if (g) {
+        fmnist__group_share(k, g->rank, g->ranks, &first, &end);
+        g->global_n = k;
+        g->first = first;
       }
-      if (augment) s = fmnist__transform_apply_batch(augment, img, k, t.threads);
+      const size_t mine = end - first;
+      for (size_t j = 0; j < mine; j++) {
+        size_t src = t->order[lo + first + j];
+        memcpy(tr.img + j * FMNIST_PIXELS, images + src * FMNIST_PIXELS, FMNIST_PIXELS);
+        t->labels[j] = labels[src];
+      }
+      if (tr.augment)
+        s = defer(g, fmnist__transform_apply_batch(tr.augment, (uint64_t)e * n + lo + first,
+                                                   tr.img, mine, t->threads),
+                  &pending);
       if (s) break;
-      fmnist__model_standardize(m, img, k, t.in);
+      fmnist__model_standardize(m, tr.img, mine, t->in);
       opt.lr = fmnist__lr_at((fmnist__lr_schedule)cfg->lr_schedule, cfg->lr, step,
                              cfg->epochs * n_batches);
-      double before = loss;
-      train_step(net, &t, k, &opt, (float)cfg->weight_decay, ++step, &rng, &loss, &correct);
-      if (!isfinite(loss - before)) {
+      size_t step_correct = 0;
+      double step_loss = step_gradients(net, t, mine, k, &rng, g, &step_correct);
+      if (g) {
+        float *tally = t->grads + net->n_params;
+        tally[TALLY_LOSS] = (float)step_loss;
+        tally[TALLY_CORRECT] = (float)step_correct;
+        s = group_tally(g, t->grads, net->n_params + TALLY_FLOATS, pending);
+        step_loss = tally[TALLY_LOSS];
+        step_correct = (size_t)tally[TALLY_CORRECT];
+      }
+      if (!s && !isfinite(step_loss))
         s = fmnist__fail(FMNIST_E_NUMERIC,
                          "net: the loss became %s at epoch %zu, batch %zu (learning rate %g too "
                          "high?)",
-                         isnan(loss - before) ? "NaN" : "infinite", e + 1, b + 1, cfg->lr);
-        break;
-      }
-      s = fmnist__model_progress(m, FMNIST_STAGE_BATCH, b + 1, n_batches);
+                         isnan(step_loss) ? "NaN" : "infinite", e + 1, b + 1, cfg->lr);
+      if (s) break;
+      step_update(net, t, &opt, (float)cfg->weight_decay, ++step);
+      loss += step_loss;
+      correct += step_correct;
+      s = defer(g, fmnist__model_progress(m, FMNIST_STAGE_BATCH, b + 1, n_batches), &pending);
     }
     if (!s) s = fmnist__model_check_loss(m, loss / (double)n, e);
     if (s) break;
     fmnist__epoch row = {{loss / (double)n, (double)correct / (double)n, NAN, NAN, 0}};
     fmnist__net_prepare_inference(net);
-    if (valid)
-      evaluate(m, net, &t.infer, valid, t.chunk_loss, t.chunk_correct,
-               &row.v[FMNIST_HISTORY_VALID_LOSS], &row.v[FMNIST_HISTORY_VALID_ACCURACY]);
+    double valid_loss = 0;
+    size_t valid_correct = 0;
+    if (valid_hi > valid_lo)
+      evaluate(m, net, &t->infer, fmnist_dataset_images(valid) + valid_lo * FMNIST_PIXELS,
+               fmnist_dataset_labels(valid) + valid_lo, valid_hi - valid_lo, t->chunk_loss,
+               t->chunk_correct, &valid_loss, &valid_correct);
+    if (g) {
+      float tally[TALLY_FLOATS] = {(float)valid_loss, (float)valid_correct, 0, 0};
+      s = group_tally(g, tally, TALLY_FLOATS, pending);
+      valid_loss = tally[TALLY_LOSS];
+      valid_correct = (size_t)tally[TALLY_CORRECT];
+      if (s) break;
+    }
+    if (valid) {
+      row.v[FMNIST_HISTORY_VALID_LOSS] = valid_loss / (double)n_valid;
+      row.v[FMNIST_HISTORY_VALID_ACCURACY] = (double)valid_correct / (double)n_valid;
+    }
     row.v[FMNIST_HISTORY_SECONDS] = fmnist__now() - t0;
-    s = fmnist__model_add_epoch(m, &row);
-    if (!s) s = fmnist__model_progress(m, FMNIST_STAGE_EPOCH, e + 1, cfg->epochs);
+    s = defer(g, fmnist__model_add_epoch(m, &row), &pending);
+    if (!s) s = defer(g, fmnist__model_progress(m, FMNIST_STAGE_EPOCH, e + 1, cfg->epochs),
+                      &pending);
   }
-  fmnist__free(img);
-  fmnist_transform_free(augment);
-  train_ws_free(&t, net->n_layers);
+  if (g && !s) { /* a stop raised after the last sum */
+    float tally[TALLY_FLOATS] = {0};
+    s = group_tally(g, tally, TALLY_FLOATS, pending);
+  }
   for (size_t i = 0; i < net->n_layers; i++) net->layers[i].dw = net->layers[i].db = NULL;
-  if (s) {
-    fmnist__net_free(net);
-    return s;
-  }
+  trainer_free(&tr, !s);
+  if (s) return s;
   m->state = net;
   return FMNIST_OK;
 }

@@ -1,6 +1,9 @@
-/* Inspection of a net's layers (fmnist_net_layer_count, fmnist_net_layer):
- * what a summary table or a diagram shows, from the "layers" option alone,
- * so a net can be described before it is fitted. */
+/* Inspection of a net: its layers (fmnist_net_layer_count, fmnist_net_layer)
+ * from the "layers" option alone, what a summary table or a diagram shows,
+ * so a net can be described before it is fitted; its trained parameters
+ * (fmnist_net_parameters). */
+#include <string.h>
+
 #include "base/alloc.h"
 #include "base/status.h"
 #include "fmnist/net.h"
@@ -52,5 +55,22 @@ FMNIST_API fmnist_status fmnist_net_layer(const fmnist_model *m, size_t i, const
   if (params) *params = l->n_w + l->n_b;
   if (flops) *flops = fmnist__layer_flops(l);
   fmnist__net_free(net);
+  return FMNIST_OK;
+}
+
+FMNIST_API fmnist_status fmnist_net_parameters(const fmnist_model *m, float *buf, size_t len,
+                                               size_t *count) {
+  FMNIST__CHECK_ARG(m);
+  FMNIST__CHECK_ARG(count);
+  if (m->family != &fmnist__net_family)
+    return fmnist__fail(FMNIST_E_INVALID, "fmnist_net_parameters: the model is of family %s, "
+                        "not net", m->family->name);
+  const fmnist__net *net = m->state;
+  if (!net) return fmnist__fail(FMNIST_E_STATE, "fmnist_net_parameters: the model is not fitted");
+  if (buf && len < net->n_params)
+    return fmnist__fail(FMNIST_E_BUFFER, "fmnist_net_parameters: %zu floats given, %zu needed",
+                        len, net->n_params);
+  if (buf) memcpy(buf, net->params, net->n_params * sizeof *buf);
+  *count = net->n_params;
   return FMNIST_OK;
 }

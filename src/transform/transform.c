@@ -382,8 +382,9 @@ FMNIST_API fmnist_status fmnist_transform_apply(fmnist_transform *t,
   return apply_in(t, in, out, n, threads, CHUNK);
 }
 
-fmnist_status fmnist__transform_apply_batch(fmnist_transform *t, uint8_t *images, size_t n,
-                                            size_t threads) {
+fmnist_status fmnist__transform_apply_batch(fmnist_transform *t, uint64_t first, uint8_t *images,
+                                            size_t n, size_t threads) {
+  t->counter = first;
   size_t chunk = threads > 1 ? (n + 2 * threads - 1) / (2 * threads) : n;
   return apply_in(t, images, images, n, threads, chunk ? chunk : 1);
 }

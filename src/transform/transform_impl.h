@@ -80,9 +80,12 @@ fmnist_status fmnist__transform_create_in(uint64_t seed, fmnist__stream_space sp
 /* fmnist_transform_apply in place on a mini-batch, split over `threads`
  * (the caller's pool size) however few the images: the images a net
  * trains on next, whose alteration would otherwise hold up its step.
- * Results are fmnist_transform_apply's (per-image streams). */
-fmnist_status fmnist__transform_apply_batch(fmnist_transform *t, uint8_t *images, size_t n,
-                                            size_t threads);
+ * The images are numbers first .. first + n - 1 of the pipeline (its
+ * counter is set to first), so a member of a data-parallel group alters
+ * its share as one process alters those images. Results are
+ * fmnist_transform_apply's (per-image streams). */
+fmnist_status fmnist__transform_apply_batch(fmnist_transform *t, uint64_t first, uint8_t *images,
+                                            size_t n, size_t threads);
 
 /* Rounds to nearest (halves up) and clamps to 0..255; NaN gives 0. Shared
  * so that every op turns its real-valued result into a pixel the same way. */
