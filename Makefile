@@ -14,6 +14,9 @@
 #   make abi-check       the shared library against the stored ABI baseline
 #   make layer-check     includes of src/ point down its layers only
 #   make tsan / valgrind ThreadSanitizer run / memcheck of the examples
+#   make mpi / install-mpi / mpi-check   libfmnist_mpi (mpi/, over Open MPI):
+#                        `make` builds it too when Open MPI's pkg-config file
+#                        (ompi-c) is found; MPI=0 leaves it out
 #
 # WERROR=1 turns warnings into errors (CI does). BUILD and LIBOUT move the
 # objects and the libraries elsewhere, so two builds can run side by side.
@@ -63,6 +66,19 @@ SONAME := libfmnist.so.$(VERSION_MAJOR)
 SHARED_LIB := $(LIBOUT)/libfmnist.so.$(VERSION)
 MAPFILE := src/fmnist.map
 
+# libfmnist_mpi: the companion over Open MPI (mpi/*.c, include/fmnist_mpi.h),
+# on the core's public API and shared library, with its own soname.
+MPI_PC ?= ompi-c
+MPI ?= $(shell pkg-config --exists $(MPI_PC) 2>/dev/null && echo 1 || echo 0)
+MPI_CFLAGS := $(if $(filter 1,$(MPI)),$(shell pkg-config --cflags $(MPI_PC)))
+MPI_LIBS := $(if $(filter 1,$(MPI)),$(shell pkg-config --libs $(MPI_PC)))
+MPI_SRCS := $(sort $(wildcard mpi/*.c))
+MPI_STATIC_OBJS := $(MPI_SRCS:mpi/%.c=$(BUILD)/mpi/static/%.o)
+MPI_SHARED_OBJS := $(MPI_SRCS:mpi/%.c=$(BUILD)/mpi/shared/%.o)
+MPI_STATIC_LIB := $(LIBOUT)/libfmnist_mpi.a
+MPI_SONAME := libfmnist_mpi.so.$(VERSION_MAJOR)
+MPI_SHARED_LIB := $(LIBOUT)/libfmnist_mpi.so.$(VERSION)
+
 # tests/test_*.c use the public API only: run against both libraries.
 # tests/internal_*.c also test private helpers: static library only.
 PUBLIC_TESTS := $(sort $(wildcard tests/test_*.c))
@@ -75,16 +91,20 @@ TEST_SUPPORT := $(filter-out tests/test_%.c tests/internal_%.c tests/oom_%.c,$(w
 # These examples/*.c are helpers linked into every example program.
 EXAMPLE_HELPERS := $(wildcard $(addprefix examples/,common.c report.c plot.c nn_run.c classic_run.c \
                                                      summary.c))
-EXAMPLE_SRCS := $(filter-out $(EXAMPLE_HELPERS),$(sort $(wildcard examples/*.c)))
+# These examples take --mpi (with Open MPI); sweep exists only with it.
+MPI_EXAMPLES := kfold cnn_final sweep
+EXAMPLE_SRCS := $(filter-out $(EXAMPLE_HELPERS) $(if $(filter 1,$(MPI)),,examples/sweep.c),\
+                  $(sort $(wildcard examples/*.c)))
 EXAMPLE_SUPPORT := $(EXAMPLE_HELPERS)
 EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(EXOUT)/%)
 BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
 
 .PHONY: FORCE all check asan examples bench install uninstall install-check deps clean \
+        mpi install-mpi uninstall-mpi mpi-check \
         python-check install-python uninstall-python \
         fuzz oom-check abi-check abi-baseline tsan valgrind docs layer-check layer-graph
-all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so
+all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so $(if $(filter 1,$(MPI)),mpi)
 
 $(BUILD)/static/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -104,6 +124,36 @@ $(SHARED_LIB): $(SHARED_OBJS) $(MAPFILE) | $(LIBOUT)
 $(LIBOUT)/libfmnist.so: $(SHARED_LIB)
 	ln -sf libfmnist.so.$(VERSION) $(LIBOUT)/$(SONAME)
 	ln -sf $(SONAME) $@
+
+# ---- libfmnist_mpi ----
+$(BUILD)/mpi/static/%.o: mpi/%.c mpi/mpi_impl.h include/fmnist_mpi.h $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -DFMNIST_MPI_BUILDING -fvisibility=hidden $(MPI_CFLAGS) $(CFLAGS) -c $< -o $@
+$(BUILD)/mpi/shared/%.o: mpi/%.c mpi/mpi_impl.h include/fmnist_mpi.h $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -DFMNIST_MPI_BUILDING -fvisibility=hidden $(MPI_CFLAGS) $(CFLAGS) -fPIC -c $< -o $@
+$(MPI_STATIC_LIB): $(MPI_STATIC_OBJS) | $(LIBOUT)
+	rm -f $@
+	$(AR) rcs $@ $^
+$(MPI_SHARED_LIB): $(MPI_SHARED_OBJS) mpi/fmnist_mpi.map $(LIBOUT)/libfmnist.so
+	$(CC) -shared -Wl,-soname,$(MPI_SONAME) -Wl,--version-script=mpi/fmnist_mpi.map \
+	  -Wl,--no-undefined -o $@ $(MPI_SHARED_OBJS) -L$(LIBOUT) -lfmnist $(MPI_LIBS) $(LDFLAGS)
+$(LIBOUT)/libfmnist_mpi.so: $(MPI_SHARED_LIB)
+	ln -sf libfmnist_mpi.so.$(VERSION) $(LIBOUT)/$(MPI_SONAME)
+	ln -sf $(MPI_SONAME) $@
+mpi:
+	@if [ "$(MPI)" != 1 ]; then echo "make mpi: Open MPI's $(MPI_PC).pc not found (apt-get install libopenmpi-dev openmpi-bin)"; exit 1; fi
+	$(MAKE) --no-print-directory $(MPI_STATIC_LIB) $(LIBOUT)/libfmnist_mpi.so
+
+# tests/mpi/*.c: programs run by mpirun with 2 ranks on this machine
+# (tests/mpi/run.sh sets Open MPI's settings for root and containers).
+MPI_TESTS := $(patsubst tests/mpi/%.c,$(BUILD)/tests/mpi/%,$(sort $(wildcard tests/mpi/*.c)))
+$(BUILD)/tests/mpi/%: tests/mpi/%.c mpi $(HDRS) include/fmnist_mpi.h
+	@mkdir -p $(dir $@)
+	$(CC) $(APP_CFLAGS) $(MPI_CFLAGS) $< -o $@ -L$(LIBOUT) -lfmnist_mpi -lfmnist \
+	  -Wl,-rpath,$(abspath $(LIBOUT)) $(MPI_LIBS) -lm $(LDFLAGS)
+mpi-check: mpi $(MPI_TESTS)
+	sh tests/mpi/run.sh $(MPI_TESTS)
 
 # ---- tests ----
 TEST_CFLAGS := $(APP_CFLAGS) -Isrc $(CHECK_CFLAGS) $(DEP_CFLAGS)
@@ -125,8 +175,11 @@ asan:
 	  CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
 # ---- examples and benchmarks (public API only, linked to the shared lib) ----
-$(EXOUT)/%: examples/%.c $(EXAMPLE_SUPPORT) $(wildcard examples/*.h) $(LIBOUT)/libfmnist.so $(HDRS)
-	$(CC) $(APP_CFLAGS) $< $(EXAMPLE_SUPPORT) -o $@ -L$(LIBOUT) -lfmnist \
+EX_MPI = $(if $(and $(filter 1,$(MPI)),$(filter $*,$(MPI_EXAMPLES))),-DEX_MPI $(MPI_CFLAGS))
+EX_MPI_LIBS = $(if $(and $(filter 1,$(MPI)),$(filter $*,$(MPI_EXAMPLES))),-lfmnist_mpi $(MPI_LIBS))
+$(EXOUT)/%: examples/%.c $(EXAMPLE_SUPPORT) $(wildcard examples/*.h) $(LIBOUT)/libfmnist.so $(HDRS) \
+            $(if $(filter 1,$(MPI)),$(LIBOUT)/libfmnist_mpi.so)
+	$(CC) $(APP_CFLAGS) $(EX_MPI) $< $(EXAMPLE_SUPPORT) -o $@ -L$(LIBOUT) $(EX_MPI_LIBS) -lfmnist \
 	  -Wl,-rpath,$(abspath $(LIBOUT)) -lm $(LDFLAGS)
 examples: $(EXAMPLES)
 
@@ -165,6 +218,26 @@ uninstall:
 	  $(DESTDIR)$(LIBDIR)/$(SONAME).* $(DESTDIR)$(PKGCONFIGDIR)/fmnist.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/fmnist
 	rm -f $(DESTDIR)$(MANDIR)/man3/fmnist.3
+
+$(BUILD)/fmnist-mpi.pc: fmnist-mpi.pc.in FORCE
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+install-mpi: mpi $(BUILD)/fmnist-mpi.pc
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 include/fmnist_mpi.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(MPI_STATIC_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(MPI_SHARED_LIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libfmnist_mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(MPI_SONAME)
+	ln -sf $(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libfmnist_mpi.so
+	install -m 644 $(BUILD)/fmnist-mpi.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall-mpi:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/fmnist_mpi.h $(DESTDIR)$(LIBDIR)/libfmnist_mpi.a \
+	  $(DESTDIR)$(LIBDIR)/libfmnist_mpi.so $(DESTDIR)$(LIBDIR)/$(MPI_SONAME) \
+	  $(DESTDIR)$(LIBDIR)/$(MPI_SONAME).* $(DESTDIR)$(PKGCONFIGDIR)/fmnist-mpi.pc
 
 # API reference from the comments of include/ (docs/Doxyfile); needs doxygen.
 # With WERROR=1 (CI) a Doxygen warning, such as an undocumented public
@@ -266,6 +339,6 @@ deps:
 	sh .ci/install-deps
 
 clean:
-	rm -rf $(BUILD) $(LIBOUT)/libfmnist.* $(EXAMPLES) $(BENCHES)
+	rm -rf $(BUILD) $(LIBOUT)/libfmnist.* $(LIBOUT)/libfmnist_mpi.* $(EXAMPLES) $(BENCHES)
 
 FORCE:

@@ -408,7 +408,7 @@ static void step_update(fmnist__net *net, train_ws *t, const fmnist__adam *opt, 
 
 /* Adds the tally ending buf[len] over the group, this member's status
  * `own` raised as a flag, and gives every member the same verdict: its own
- * failure, or E_PEER / E_CANCELLED for another's. */
+ * failure or cancel, or E_PEER for another's. */
 static fmnist_status group_tally(fmnist__group *g, float *buf, size_t len, fmnist_status own) {
   float *tally = buf + len - TALLY_FLOATS;
   tally[TALLY_CANCEL] = own == FMNIST_E_CANCELLED;
@@ -416,11 +416,9 @@ static fmnist_status group_tally(fmnist__group *g, float *buf, size_t len, fmnis
   fmnist__group_sum(g, buf, len);
   if (own) return own;
   if (g->status) return g->status;
-  if (tally[TALLY_FAIL] > 0)
-    return fmnist__fail(FMNIST_E_PEER, "net: another member of the data-parallel group failed");
-  if (tally[TALLY_CANCEL] > 0)
-    return fmnist__fail(FMNIST_E_CANCELLED,
-                        "net: cancelled on another member of the data-parallel group");
+  if (tally[TALLY_FAIL] > 0 || tally[TALLY_CANCEL] > 0)
+    return fmnist__fail(FMNIST_E_PEER, "net: another member of the data-parallel group %s",
+                        tally[TALLY_FAIL] > 0 ? "failed" : "was cancelled");
   return FMNIST_OK;
 }
 
