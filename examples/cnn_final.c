@@ -8,7 +8,7 @@
 int main(int argc, char **argv) {
   ex_common c;
   nn_flags f = {.epochs = 20, .batch = 32, .lr = 0.001, .eps = 1e-7};
-  const ex_flag extra[] = {NN_FLAGS(f), EX_SAVE_FLAG(c)};
+  const ex_flag extra[] = {NN_FLAGS(f), EX_SAVE_FLAG(c), EX_MPI_FLAG(c)};
   ex_parse_flags(argc, argv, "The report's final CNN (Figures 1-3).", &c, extra,
                  sizeof extra / sizeof extra[0]);
   ex_data d;

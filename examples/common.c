@@ -12,6 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef EX_MPI
+#include <fmnist_mpi.h>
+#endif
+
 /* ---- flags ---- */
 
 static void usage(const char *prog, const char *purpose, const char *operands,
@@ -82,7 +86,7 @@ void ex_parse_flags(int argc, char **argv, const char *purpose, ex_common *c,
 
 void ex_parse_args(int argc, char **argv, const char *purpose, const char *operands,
                    ex_common *c, const ex_flag *extra, size_t n_extra) {
-  *c = (ex_common){NULL, 42, 0, 0, NULL, NULL, ".", NULL, 0};
+  *c = (ex_common){NULL, 42, 0, 0, NULL, NULL, ".", NULL, 0, 0, 0, 1};
   const ex_flag common[] = {
       {"data", EX_STRING, &c->data, "data directory ($FMNIST_DATA, else "
                                     "the Debian package's)"},
@@ -137,7 +141,73 @@ void ex_parse_args(int argc, char **argv, const char *purpose, const char *opera
       exit(2);
     }
   }
+  if (c->mpi) ex_mpi_begin(c);
 }
+
+/* ---- MPI ---- */
+
+#ifdef EX_MPI
+static int mpi_active; /* ex_check agrees over MPI_COMM_WORLD */
+
+static void mpi_end(void) {
+  int finalized;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
+void ex_mpi_begin(ex_common *c) {
+  MPI_Init(NULL, NULL);
+  atexit(mpi_end);
+  mpi_active = c->mpi = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &c->rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &c->ranks);
+  if (c->threads == 0) { /* the node's cores shared by its ranks */
+    MPI_Comm node;
+    int here;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &here);
+    MPI_Comm_free(&node);
+    c->threads = fmnist_cpu_count() / (size_t)here ? fmnist_cpu_count() / (size_t)here : 1;
+  }
+  if (c->rank != 0 && !freopen("/dev/null", "w", stdout)) exit(1); /* rank 0 speaks */
+}
+
+double ex_fit(const ex_common *c, fmnist_model *m, const fmnist_dataset *train,
+              const fmnist_dataset *valid) {
+  double allreduce_s = 0;
+  ex_check(c->mpi ? fmnist_mpi_fit(MPI_COMM_WORLD, m, train, valid, &allreduce_s)
+                  : fmnist_model_fit(m, train, valid));
+  return allreduce_s;
+}
+
+fmnist_status ex_cross_validate(const ex_common *c, const fmnist_model *m,
+                                const fmnist_dataset *ds, size_t k, uint64_t seed,
+                                fmnist_cv **out) {
+  return c->mpi ? fmnist_mpi_cross_validate(MPI_COMM_WORLD, m, ds, k, seed, out)
+                : fmnist_cross_validate(m, ds, k, seed, out);
+}
+#else
+void ex_mpi_begin(ex_common *c) {
+  (void)c;
+  fprintf(stderr, "error: --mpi: this program was built without Open MPI (apt-get install "
+                  "libopenmpi-dev openmpi-bin, then make examples)\n");
+  exit(2);
+}
+
+double ex_fit(const ex_common *c, fmnist_model *m, const fmnist_dataset *train,
+              const fmnist_dataset *valid) {
+  (void)c;
+  ex_check(fmnist_model_fit(m, train, valid));
+  return 0;
+}
+
+fmnist_status ex_cross_validate(const ex_common *c, const fmnist_model *m,
+                                const fmnist_dataset *ds, size_t k, uint64_t seed,
+                                fmnist_cv **out) {
+  (void)c;
+  return fmnist_cross_validate(m, ds, k, seed, out);
+}
+#endif
 
 /* ---- progress bar ---- */
 
@@ -254,10 +324,17 @@ void ex_print_class_table(const fmnist_metrics *m) {
 /* ---- data ---- */
 
 void ex_check(fmnist_status s) {
+  int rank = 0;
+#ifdef EX_MPI
+  if (mpi_active) { /* every rank checks the same steps: agree, then stop together */
+    s = fmnist_mpi_agree(MPI_COMM_WORLD, s);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  }
+#endif
   if (s == FMNIST_OK) return;
   ex_progress_clear();
   const char *msg = fmnist_last_error();
-  fprintf(stderr, "error: %s\n", *msg ? msg : fmnist_strerror(s));
+  if (rank == 0) fprintf(stderr, "error: %s\n", *msg ? msg : fmnist_strerror(s));
   exit(1);
 }
 
@@ -304,6 +381,7 @@ double ex_now(void) {
 const char *ex_out_path(const ex_common *c, const char *name) {
   static char slots[4][1024];
   static int next;
+  if (c->rank != 0) return "/dev/null";
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", c->out);
   for (char *p = dir + 1;; p++) /* mkdir -p: each level in turn */

@@ -30,12 +30,32 @@ typedef struct ex_common {
   const char *out;  /* --out DIR: where CSV files and plots go (".") */
   char **operands;  /* the arguments that are not flags (see ex_parse_args); */
   size_t n_operands; /* n_operands of them, not NULL-terminated */
+  int mpi;          /* --mpi (EX_MPI_FLAG): the ranks of mpirun share the work */
+  int rank, ranks;  /* this process's rank and their number (0 and 1 alone) */
 } ex_common;
 
 /* --save FILE and --load FILE, for the programs that honour them: put
  * them in the program's own flag table. */
 #define EX_SAVE_FLAG(c) {"save", EX_STRING, &(c).save, "save the fitted model to FILE"}
 #define EX_LOAD_FLAG(c) {"load", EX_STRING, &(c).load, "load the model from FILE, skip fitting"}
+
+/* --mpi, for the programs built with Open MPI (kfold, cnn_final; sweep
+ * always runs so): every rank runs the same steps; ex_check agrees on each
+ * outcome over the ranks (an error on any rank stops them all, named);
+ * only rank 0 prints and writes files; --threads 0 becomes the cores of
+ * the node divided among its ranks. A program built without Open MPI
+ * refuses the flag. */
+#define EX_MPI_FLAG(c) {"mpi", EX_BOOL, &(c).mpi, "share the work over the ranks of mpirun"}
+/* Starts MPI for c (called by the flag parser when --mpi is given). */
+void ex_mpi_begin(ex_common *c);
+/* fmnist_model_fit, data-parallel over the ranks with --mpi; returns the
+ * seconds spent in MPI_Allreduce (0 alone). Exits 1 on failure. */
+double ex_fit(const ex_common *c, fmnist_model *m, const fmnist_dataset *train,
+              const fmnist_dataset *valid);
+/* fmnist_cross_validate, its folds spread over the ranks with --mpi. */
+fmnist_status ex_cross_validate(const ex_common *c, const fmnist_model *m,
+                                const fmnist_dataset *ds, size_t k, uint64_t seed,
+                                fmnist_cv **out);
 
 /* Fills *c with defaults, then parses argv into it and into the program's
  * own flags (extra[0..n_extra-1], may be NULL). --help prints purpose and
@@ -87,7 +107,8 @@ void ex_check(fmnist_status s);
 double ex_now(void);
 
 /* "<--out DIR>/name", the directory made if it is missing (exits 1 if it
- * cannot be); static storage, valid until four more calls. */
+ * cannot be); static storage, valid until four more calls. On a rank
+ * other than 0 of --mpi: "/dev/null" (rank 0 writes the files). */
 const char *ex_out_path(const ex_common *c, const char *name);
 
 #endif

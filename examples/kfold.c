@@ -20,6 +20,7 @@ int main(int argc, char **argv) {
       {"model", EX_STRING, &name, "the report's model to validate (see compare_all --help)"},
       {"k", EX_SIZE, &k, "number of folds"},
       {"epochs", EX_SIZE, &epochs, "epochs of a net, 0 = the report's 20"},
+      EX_MPI_FLAG(opt),
   };
   ex_parse_flags(argc, argv, "k-fold cross validation of a model (Figure 4).", &opt, extra,
                  sizeof extra / sizeof extra[0]);
@@ -29,7 +30,7 @@ int main(int argc, char **argv) {
   fmnist_model *m = ex_report_create(row, &opt, epochs);
   fmnist_cv *cv;
   double t0 = ex_now();
-  ex_check(fmnist_cross_validate(m, train, k, opt.seed, &cv));
+  ex_check(ex_cross_validate(&opt, m, train, k, opt.seed, &cv));
   double total_s = ex_now() - t0;
   ex_progress_clear();
 
@@ -75,6 +76,7 @@ int main(int argc, char **argv) {
   ex_result_double(&res, "accuracy_std", as);
   ex_result_int(&res, "k", (long long)k);
   ex_result_double(&res, "fit_s", total_s);
+  ex_result_int(&res, "ranks", opt.ranks);
   ex_result_print(&res);
   fmnist_cv_free(cv);
   fmnist_model_free(m);
