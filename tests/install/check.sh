@@ -29,6 +29,18 @@ make -C "$top" --no-print-directory install-python PREFIX="$tmp/usr" PYTHON_SITE
 (cd "$tmp" && env -u FMNIST_LIBRARY LD_LIBRARY_PATH="$tmp/usr/lib" PYTHONPATH="$site" \
   /usr/bin/python3 "$here/app.py")
 make -C "$top" --no-print-directory uninstall-python PREFIX="$tmp/usr" PYTHON_SITE="$site" >/dev/null
+# The MPI companion, where Open MPI is installed: a program built with
+# `pkg-config fmnist-mpi` alone, run on 2 ranks.
+if pkg-config --exists ompi-c; then
+  make -C "$top" --no-print-directory install-mpi PREFIX="$tmp/usr" >/dev/null
+  # shellcheck disable=SC2046
+  cc -Wall -Wextra -Wpedantic -Werror "$here/app_mpi.c" -o "$tmp/app_mpi" \
+    $(pkg-config --cflags --libs fmnist-mpi)
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    OMPI_MCA_btl_vader_single_copy_mechanism=none LD_LIBRARY_PATH="$tmp/usr/lib" \
+    mpirun --oversubscribe -x LD_LIBRARY_PATH -np 2 "$tmp/app_mpi"
+  make -C "$top" --no-print-directory uninstall-mpi PREFIX="$tmp/usr" >/dev/null
+fi
 make -C "$top" --no-print-directory uninstall PREFIX="$tmp/usr" >/dev/null
 left=$(find "$tmp/usr" -type f | wc -l)
 [ "$left" -eq 0 ] || { echo "uninstall left $left files"; exit 1; }
