@@ -87,7 +87,7 @@ fmnist_status fmnist_mpi__run_tasks(const fmnist_mpi__comm *c, const fmnist_mode
   }
   fmnist_status own = FMNIST_OK; /* this rank's first failure */
   if (c->rank == 0) {
-    size_t own_done = 0;
+    size_t own_done = 0, reported = 0; /* tasks finished, and told to the callback */
     while (q.finished < c->size - 1 || (!q.stopped && q.next < n)) {
       if (!q.stopped && q.next < n) {
         size_t i = q.next++;
@@ -106,10 +106,14 @@ fmnist_status fmnist_mpi__run_tasks(const fmnist_mpi__comm *c, const fmnist_mode
       }
       serve(&q);
       /* q.done counts the others' finished tasks, own_done this rank's. */
-      if (!own && q.progress && !q.stopped &&
-          q.progress(q.user, FMNIST_STAGE_FOLD, q.done + own_done, n)) {
-        own = fmnist_set_error(FMNIST_E_CANCELLED, "fmnist_mpi: cancelled by the progress callback");
-        q.stopped = 1;
+      size_t finished = q.done + own_done;
+      if (finished > reported && !own && q.progress && !q.stopped) {
+        reported = finished;
+        if (q.progress(q.user, FMNIST_STAGE_FOLD, finished, n)) {
+          own = fmnist_set_error(FMNIST_E_CANCELLED,
+                                 "fmnist_mpi: cancelled by the progress callback");
+          q.stopped = 1;
+        }
       }
     }
     if (!own) own = q.error;

@@ -128,6 +128,13 @@ static void test_sweep(void) {
              FMNIST_E_OPTION,
          "bad setting");
   EXPECT(strstr(fmnist_last_error(), "rank 1: setting 2") != NULL, "%s", fmnist_last_error());
+  /* A setting that fails in its fit, on whichever rank runs it: every rank
+   * gets that status, the message naming the rank. */
+  const char *fails[] = {"k=1", "k=500", "k=3"};
+  EXPECT(fmnist_mpi_sweep(MPI_COMM_WORLD, base, fails, 3, train, valid, metrics, seconds) ==
+             FMNIST_E_INVALID,
+         "k above the training count");
+  EXPECT(!strncmp(fmnist_last_error(), "rank ", 5), "%s", fmnist_last_error());
   fmnist_model_free(base);
   fmnist_dataset_free(train);
   fmnist_dataset_free(valid);
