@@ -120,6 +120,7 @@ START_TEST(from_confusion_round_trip) {
   ck_assert(ll_back == ll);
   ck_assert_int_eq(fmnist_metrics_from_confusion(confusion, NAN, &no_loss), FMNIST_OK);
   ck_assert_int_eq(fmnist_metrics_log_loss(no_loss, &ll_back), FMNIST_E_STATE);
+  fmnist_metrics_free(no_loss);
   ck_assert_int_eq(fmnist_metrics_from_confusion(confusion, -1, &no_loss), FMNIST_E_INVALID);
   ck_assert_int_eq(fmnist_metrics_from_confusion(confusion, INFINITY, &no_loss), FMNIST_E_INVALID);
   ck_assert_int_eq(fmnist_metrics_from_confusion(NULL, 0, &no_loss), FMNIST_E_INVALID);
