@@ -108,7 +108,7 @@ FMNIST_API fmnist_status fmnist_cross_validate(const fmnist_model *m, const fmni
   if (k < 2 || k > fmnist_dataset_count(ds))
     return fmnist__fail(FMNIST_E_INVALID, "fmnist_cross_validate: k = %zu, expected 2..%zu", k,
                         fmnist_dataset_count(ds));
-  fmnist_cv *cv;
+  fmnist_cv *cv = NULL;
   fmnist_status s = fmnist_cv_create(k, &cv);
   fmnist_progress_fn progress = NULL;
   void *user = NULL;

@@ -526,10 +526,10 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
   fmnist__group *g = gc->ranks > 1 ? &group : NULL;
   const size_t n = fmnist_dataset_count(train), batch = cfg->batch < n ? cfg->batch : n;
   const size_t n_batches = (n + batch - 1) / batch, n_valid = fmnist_dataset_count(valid);
-  size_t valid_lo = 0, valid_hi = n_valid, share = batch, unused;
+  size_t valid_lo = 0, valid_hi = n_valid, share_lo = 0, share = batch;
   if (g) {
     fmnist__group_share(n_valid, g->rank, g->ranks, &valid_lo, &valid_hi);
-    fmnist__group_share(batch, 0, g->ranks, &unused, &share); /* member 0's is the largest */
+    fmnist__group_share(batch, 0, g->ranks, &share_lo, &share); /* member 0 has the largest */
   }
   const uint8_t *images = fmnist_dataset_images(train), *labels = fmnist_dataset_labels(train);
   trainer tr;
