@@ -136,6 +136,20 @@ static void test_sweep(void) {
          "k above the training count");
   EXPECT(!strncmp(fmnist_last_error(), "rank ", 5), "%s", fmnist_last_error());
   fmnist_model_free(base);
+  /* A task that fails while another rank is in a task of 10^6 epochs: the
+   * long one is stopped (else this never returns), whichever rank runs
+   * which. lr=1e9 diverges in its first epoch (E_NUMERIC). */
+  fmnist_model *net = model("net", "threads=1 batch=32 epochs=1 layers=dense:16 relu dense:10");
+  const char *first_long[] = {"epochs=1000000", "lr=1e9"};
+  const char *first_failing[] = {"lr=1e9", "epochs=1000000"};
+  const char *const *orders[] = {first_long, first_failing};
+  for (int o = 0; o < 2; o++) {
+    EXPECT(fmnist_mpi_sweep(MPI_COMM_WORLD, net, orders[o], 2, train, valid, metrics, seconds) ==
+               FMNIST_E_NUMERIC,
+           "order %d: the failing setting's status", o);
+    EXPECT(strstr(fmnist_last_error(), "rank ") == fmnist_last_error(), "%s", fmnist_last_error());
+  }
+  fmnist_model_free(net);
   fmnist_dataset_free(train);
   fmnist_dataset_free(valid);
 }
