@@ -203,7 +203,7 @@ END_TEST
 
 /* ---- naive twins of the conv kernels ---- */
 
-/* Direct convolution on C x N x H x W: y[f][n][oy][ox]. */
+/* Direct convolution on C x H x W x N: y[f][oy][ox][n]. */
 static void naive_conv(const fmnist__layer *l, const float *x, size_t n, float *y) {
   size_t k = l->spec.kernel, s = l->spec.stride;
   for (size_t f = 0; f < l->out_c; f++)
@@ -218,9 +218,9 @@ static void naive_conv(const fmnist__layer *l, const float *x, size_t n, float *
                 long ix = (long)(ox * s + j) - (long)l->pad_l;
                 if (iy < 0 || ix < 0 || iy >= (long)l->in_h || ix >= (long)l->in_w) continue;
                 acc += (double)l->w[(f * l->in_c + c) * k * k + i * k + j] *
-                       x[((c * n + b) * l->in_h + (size_t)iy) * l->in_w + (size_t)ix];
+                       x[((c * l->in_h + (size_t)iy) * l->in_w + (size_t)ix) * n + b];
               }
-          y[((f * n + b) * l->out_h + oy) * l->out_w + ox] = (float)acc;
+          y[((f * l->out_h + oy) * l->out_w + ox) * n + b] = (float)acc;
         }
 }
 
@@ -234,14 +234,14 @@ static void naive_conv_backward(const fmnist__layer *l, const float *x, const fl
     for (size_t b = 0; b < n; b++)
       for (size_t oy = 0; oy < l->out_h; oy++)
         for (size_t ox = 0; ox < l->out_w; ox++) {
-          double g = dy[((f * n + b) * l->out_h + oy) * l->out_w + ox];
+          double g = dy[((f * l->out_h + oy) * l->out_w + ox) * n + b];
           for (size_t c = 0; c < l->in_c; c++)
             for (size_t i = 0; i < k; i++)
               for (size_t j = 0; j < k; j++) {
                 long iy = (long)(oy * s + i) - (long)l->pad_t;
                 long ix = (long)(ox * s + j) - (long)l->pad_l;
                 if (iy < 0 || ix < 0 || iy >= (long)l->in_h || ix >= (long)l->in_w) continue;
-                size_t xi = ((c * n + b) * l->in_h + (size_t)iy) * l->in_w + (size_t)ix;
+                size_t xi = ((c * l->in_h + (size_t)iy) * l->in_w + (size_t)ix) * n + b;
                 size_t wi = (f * l->in_c + c) * k * k + i * k + j;
                 dx[xi] += g * l->w[wi];
                 dw[wi] += g * x[xi];
@@ -405,8 +405,8 @@ START_TEST(im2col_col2im_naive) {
               long ix = (long)(ox * s + j) - (long)l.pad_l;
               float want = 0;
               if (iy >= 0 && ix >= 0 && iy < (long)l.in_h && ix < (long)l.in_w)
-                want = x[((c * n + b) * l.in_h + (size_t)iy) * l.in_w + (size_t)ix];
-              size_t row = (c * k + i) * k + j, col = (b * l.out_h + oy) * l.out_w + ox;
+                want = x[((c * l.in_h + (size_t)iy) * l.in_w + (size_t)ix) * n + b];
+              size_t row = (c * k + i) * k + j, col = (oy * l.out_w + ox) * n + b;
               ck_assert(cols[row * np + col] == want);
             }
   fmnist__col2im(&g, c2, dx, 2);

@@ -10,8 +10,6 @@ static uint64_t splitmix64(uint64_t *x) {
   return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 uint64_t fmnist__stream(fmnist__stream_space space, uint64_t index) {
   const uint64_t mask = ((uint64_t)1 << FMNIST__STREAM_INDEX_BITS) - 1;
   return (uint64_t)space << FMNIST__STREAM_INDEX_BITS | (index & mask);
@@ -27,19 +25,6 @@ void fmnist__rng_init(fmnist__rng *r, uint64_t seed, fmnist__stream_space space,
   for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&y);
 }
 
-uint64_t fmnist__rng_next(fmnist__rng *r) {
-  uint64_t *s = r->s;
-  uint64_t result = rotl(s[1] * 5, 7) * 9;
-  uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return result;
-}
-
 uint64_t fmnist__rng_below(fmnist__rng *r, uint64_t n) {
   /* Rejection keeps the result exactly uniform. */
   uint64_t limit = UINT64_MAX - UINT64_MAX % n;
@@ -47,10 +32,6 @@ uint64_t fmnist__rng_below(fmnist__rng *r, uint64_t n) {
   do x = fmnist__rng_next(r);
   while (x >= limit);
   return x % n;
-}
-
-double fmnist__rng_uniform(fmnist__rng *r) {
-  return (double)(fmnist__rng_next(r) >> 11) * 0x1.0p-53;
 }
 
 double fmnist__rng_normal(fmnist__rng *r) {

@@ -27,10 +27,12 @@ typedef enum fmnist__stream_space {
   FMNIST__STREAM_FOREST_TREE, /* index: tree */
   FMNIST__STREAM_LOGREG_SAG,  /* index 0: SAG's sample draws */
   FMNIST__STREAM_NET_INIT,    /* index: layer */
-  FMNIST__STREAM_NET_TRAIN,   /* index 0: the training pass (noise; dropout seeds) */
-  FMNIST__STREAM_DROPOUT,     /* index: block of a dropout mask */
+  FMNIST__STREAM_NET_TRAIN,   /* index 0: the training pass (a seed per noise and dropout
+                                 layer per step) */
+  FMNIST__STREAM_DROPOUT,     /* index: image of a step's batch (its mask) */
   FMNIST__STREAM_PCA_BASIS,   /* index 0: KNN's starting principal basis */
   FMNIST__STREAM_NET_AUGMENT, /* index: image number over a net's fit (epoch*n + position) */
+  FMNIST__STREAM_NOISE,       /* index: image of a step's batch (its input noise) */
   FMNIST__STREAM_SPACES
 } fmnist__stream_space;
 
@@ -46,11 +48,26 @@ enum { FMNIST__SPLIT_PERMUTATION = 0, FMNIST__SPLIT_PARTS = 1 };
 uint64_t fmnist__stream(fmnist__stream_space space, uint64_t index);
 void fmnist__rng_init(fmnist__rng *r, uint64_t seed, fmnist__stream_space space,
                       uint64_t index);
-uint64_t fmnist__rng_next(fmnist__rng *r);
+/* The next 64 bits (inline: the per-value loops of dropout and noise draw
+ * one per value or two). */
+static inline uint64_t fmnist__rng_next(fmnist__rng *r) {
+  uint64_t *s = r->s;
+  const uint64_t x = s[1] * 5, result = ((x << 7) | (x >> 57)) * 9;
+  const uint64_t t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = (s[3] << 45) | (s[3] >> 19);
+  return result;
+}
 /* Uniform in [0, n) without modulo bias; n > 0. */
 uint64_t fmnist__rng_below(fmnist__rng *r, uint64_t n);
 /* Uniform double in [0, 1). */
-double fmnist__rng_uniform(fmnist__rng *r);
+static inline double fmnist__rng_uniform(fmnist__rng *r) {
+  return (double)(fmnist__rng_next(r) >> 11) * 0x1.0p-53;
+}
 /* Standard normal (Box-Muller, one value per call). */
 double fmnist__rng_normal(fmnist__rng *r);
 /* Fisher-Yates shuffle of idx[0..n-1]. */

@@ -1,8 +1,10 @@
-/* im2col / col2im over a whole channel-major mini-batch (see nn/layer.h).
+/* im2col / col2im over a whole mini-batch in the nets' layout (see
+ * nn/layer.h).
  *
- * x: C x N x H x W. cols: (C*k*k) x (N*H_out*W_out); row (c*k + i)*k + j
- * holds, for every output position (n, oy, ox), the input pixel
- * x[c][n][oy*s - pad_t + i][ox*s - pad_l + j], or 0 outside the image. */
+ * x: C x H x W x N. cols: (C*k*k) x (H_out*W_out*N); row (c*k + i)*k + j
+ * holds, for every output position (oy, ox, n), the input pixel
+ * x[c][oy*s - pad_t + i][ox*s - pad_l + j][n], or 0 outside the image: a
+ * run of N images per output pixel, copied or zeroed whole. */
 #ifndef FMNIST_SRC_KERNELS_IM2COL_H
 #define FMNIST_SRC_KERNELS_IM2COL_H
 

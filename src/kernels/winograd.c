@@ -1,27 +1,31 @@
 /* Winograd F(2x2, 3x3) convolution, forward and backward (see winograd.h).
  *
  * Tiles: the output is cut into 2x2 blocks, th = ceil(H/2) by tw =
- * ceil(W/2) = tpi per image. The images are taken in chunks of at most
- * WINO_BLOCK (chunk_images: a chunk's transformed tiles stay in the core's
- * cache between the transforms and the products that use them, and every
- * transform runs on vectors of a chunk's images). Tile pos = ty*tw + tx
- * of image n0 + i of the chunk starting at image n0 is column
- * t = n0*tpi + pos*cnt + i of T = tpi*N, cnt the chunk's image count.
- * Weights U: 16 x F x C; row xi = 4r + s of a 4x4 tile position.
- * Workspace: P (per chunk, C x (2th+2) x (2tw+2) x cnt: each plane with a
- * zero border, image index innermost), M (16 x F x T), V (16 x C x T); in
- * training V is kept by the layer, and the backward pass reuses P for dx's
- * sums over the tiles and M for dM, and adds dV (16 x C x T) and dU
- * (16 x F x C). The 16 blocks of V, dV and M lie WINO_SKEW floats further
- * apart than their size: at multiples of 4 KiB (as 64 x 784 floats are),
- * the 16 rows a tile reads or writes would all fall into the same L1
- * cache set.
+ * ceil(W/2) = tpi per image. The images are taken in chunks of WINO_VEC,
+ * one task per chunk: a chunk's share of every pixel's run of images
+ * (CHWN) is then one whole cache line, so tasks never share a line of x, y,
+ * dx or dy, and every transform works on vectors of WINO_VEC images, a
+ * width known at compile time (a last chunk of fewer images computes zero
+ * images in the transformed domain, which add nothing, and writes only its
+ * own). Within a chunk the tiles are taken in groups (group_tiles), so
+ * that a group's transformed data (V, M, dM, dV: 16 x (2C + F) x cols
+ * floats, cols = tiles x WINO_VEC) stays in the core's cache from the
+ * transform that writes it to the product or transform that reads it:
+ * nothing the size of the transformed batch goes through memory, and the
+ * backward pass transforms x again instead of keeping V.
  *
- * Forward, one task per chunk: V = B^T d B, M[xi] = U[xi] V[xi] (16
- * sgemms), Y = A^T M A. Backward, one task per chunk: dM = A dY A^T,
- * dV[xi] = U[xi]^T dM[xi], dx = B dV B^T summed over the tiles; then one
- * task per xi: dU[xi] = dM[xi] V[xi]^T over all T columns (so that dw does
- * not depend on the chunks), and dw = G^T dU G per filter.
+ * Column t = tile*WINO_VEC + i of a group's blocks is image i of the
+ * chunk at the group's tile `tile`; block xi = 4r + s of a 4x4 tile
+ * position lies xs floats after block xi - 1 (its size plus WINO_SKEW: at
+ * multiples of 4 KiB the 16 blocks a tile touches would share one L1
+ * cache set). Weights U: 16 x F x C.
+ *
+ * Forward, per group: V = B^T d B, M[xi] = U[xi] V[xi] (16 sgemms),
+ * y = A^T M A. Backward, per group: V again, dM = A dY A^T, dV[xi] =
+ * U[xi]^T dM[xi] (16 sgemms), dx += B dV B^T (tiles overlap), and the
+ * chunk's dU[xi] += dM[xi] V[xi]^T (16 more); then the chunks' dU summed
+ * in chunk order (so results do not depend on the thread count), and dw =
+ * G^T dU G per filter.
  *
  *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
  *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
@@ -32,95 +36,65 @@
 #include "base/threads.h"
 #include "kernels/gemm.h"
 
-/* Most images per chunk (the transforms' local arrays). */
+/* Images per chunk and per vector of the transforms: one cache line of
+ * floats. */
+#define WINO_VEC 16
+/* Channels per block of the weight transforms (local arrays). */
 #define WINO_BLOCK 16
-/* Columns a chunk aims at: enough for efficient sgemms, few enough that a
- * chunk's V and M (16 x (C + F) x cols floats) stay near the core's L2
- * (on the final CNN 64 to 512 timed alike within this machine's noise). */
-#define WINO_COLS 256
+/* Floats a group's transformed data aims at: a core's 1 MiB L2 (of the
+ * final CNN's layers on 2 threads, 128 Ki to 512 Ki floats timed alike
+ * within 5 %; 64 Ki was slower, its products too narrow). */
+#define WINO_GROUP_FLOATS (256 * 1024)
 /* One cache line (see above). */
 #define WINO_SKEW 16
 
-typedef struct wino_job {
-  const fmnist__conv_geom *g;
-  size_t f, th, tw, tpi, tiles, chunk; /* chunk: images per chunk */
-  size_t vs, ms; /* distance of consecutive blocks xi of V (and dV) and M */
-  const float *u, *b, *x, *dy;
-  float *y, *p, *v, *m, *dv, *du, *dw, *dx;
-} wino_job;
+/* Always inlined: each tile transform is called with the constant width
+ * WINO_VEC (and once per chunk of fewer images with its count), and only
+ * an inlined copy turns its loops into straight-line vector code. */
+#if defined(__GNUC__)
+#define WINO_INLINE static inline __attribute__((always_inline))
+#else
+#define WINO_INLINE static inline
+#endif
 
-/* Chunk q of a job: its first image, image count, first column. */
-typedef struct wino_chunk {
-  size_t n0, cnt, base;
-} wino_chunk;
+static const float zeros[WINO_VEC];
 
 int fmnist__winograd_applies(const fmnist__conv_geom *g) {
   return g->k == 3 && g->s == 1 && g->pad_t == 1 && g->pad_l == 1 && g->h_out == g->h &&
          g->w_out == g->w && g->c >= 8;
 }
 
-static size_t padded_plane(const fmnist__conv_geom *g) {
-  return (2 * ((g->h + 1) / 2) + 2) * (2 * ((g->w + 1) / 2) + 2);
-}
+/* The shape of a pass. */
+typedef struct wino_shape {
+  size_t th, tw, tpi;  /* tile rows, columns, tiles per image */
+  size_t chunks;       /* of WINO_VEC images */
+  size_t group, cols;  /* tiles per group, their columns */
+  size_t vs, ms;       /* distance of blocks xi of V (and dV) and of M */
+  size_t per_chunk;    /* floats of a chunk's workspace */
+} wino_shape;
 
-static size_t tiles_per_image(const fmnist__conv_geom *g) {
-  return ((g->h + 1) / 2) * ((g->w + 1) / 2);
-}
-
-/* 16 blocks of rows x T floats, WINO_SKEW apart. */
-static size_t blocks(const fmnist__conv_geom *g, size_t rows) {
-  return 16 * (rows * tiles_per_image(g) * g->n + WINO_SKEW);
-}
-
-static size_t planes(const fmnist__conv_geom *g) { return g->c * g->n * padded_plane(g); }
-
-size_t fmnist__winograd_floats(const fmnist__conv_geom *g, size_t f) {
-  return planes(g) + blocks(g, g->c) + blocks(g, f);
-}
-
-size_t fmnist__winograd_keep_floats(const fmnist__conv_geom *g) { return blocks(g, g->c); }
-
-size_t fmnist__winograd_train_floats(const fmnist__conv_geom *g, size_t f) {
-  return planes(g) + blocks(g, f) + blocks(g, g->c) + fmnist__winograd_weight_floats(g->c, f);
+static wino_shape shape_of(const fmnist__conv_geom *g, size_t f) {
+  wino_shape s;
+  s.th = (g->h + 1) / 2;
+  s.tw = (g->w + 1) / 2;
+  s.tpi = s.th * s.tw;
+  s.chunks = (g->n + WINO_VEC - 1) / WINO_VEC;
+  s.group = WINO_GROUP_FLOATS / (16 * WINO_VEC * (2 * g->c + f));
+  if (s.group < 1) s.group = 1;
+  if (s.group > s.tpi) s.group = s.tpi;
+  s.cols = s.group * WINO_VEC;
+  s.vs = g->c * s.cols + WINO_SKEW;
+  s.ms = f * s.cols + WINO_SKEW;
+  /* V, M (or dM), dV, and the chunk's dU */
+  s.per_chunk = 16 * (2 * s.vs + s.ms) + 16 * f * g->c;
+  return s;
 }
 
 size_t fmnist__winograd_weight_floats(size_t c, size_t f) { return 16 * f * c; }
 
-/* Images per chunk: a function of the shape alone, so that results do not
- * depend on the thread count; a multiple of 4, the vector width the
- * transforms' loops over the images run at. */
-static size_t chunk_images(const fmnist__conv_geom *g) {
-  size_t k = (WINO_COLS + tiles_per_image(g) - 1) / tiles_per_image(g);
-  k = (k + 3) / 4 * 4;
-  return k < WINO_BLOCK ? k : WINO_BLOCK;
-}
-
-static wino_job job_of(const fmnist__conv_geom *g, size_t f, float *p, float *v, float *m) {
-  const size_t tiles = tiles_per_image(g) * g->n;
-  return (wino_job){.g = g,
-                    .f = f,
-                    .th = (g->h + 1) / 2,
-                    .tw = (g->w + 1) / 2,
-                    .tpi = tiles_per_image(g),
-                    .tiles = tiles,
-                    .chunk = chunk_images(g),
-                    .vs = g->c * tiles + WINO_SKEW,
-                    .ms = f * tiles + WINO_SKEW,
-                    .p = p,
-                    .v = v,
-                    .m = m};
-}
-
-static size_t chunks_of(const wino_job *j) { return (j->g->n + j->chunk - 1) / j->chunk; }
-
-static wino_chunk chunk_at(const wino_job *j, size_t q) {
-  const size_t n0 = q * j->chunk, left = j->g->n - n0;
-  return (wino_chunk){n0, left < j->chunk ? left : j->chunk, n0 * j->tpi};
-}
-
-/* The chunk's padded plane of channel c (ph x pw x cnt). */
-static float *plane_of(const wino_job *j, const wino_chunk *ch, size_t c) {
-  return j->p + (ch->n0 * j->g->c + c * ch->cnt) * padded_plane(j->g);
+size_t fmnist__winograd_floats(const fmnist__conv_geom *g, size_t f) {
+  const wino_shape s = shape_of(g, f);
+  return s.chunks * s.per_chunk;
 }
 
 typedef struct weights_job {
@@ -171,217 +145,298 @@ void fmnist__winograd_weights(size_t c_in, size_t f, const float *w, float *u,
   fmnist__parallel_range(threads, f, FMNIST__PAR_GRAIN / (9 * c_in) + 1, transform_weights, &j);
 }
 
-/* Channel c of a chunk: P, then V[xi][c] = (B^T d B)[r][s] of every tile. */
-static void input_tiles(const wino_job *j, const wino_chunk *ch, size_t c) {
-  const fmnist__conv_geom *g = j->g;
-  const size_t th = j->th, tw = j->tw, h = g->h, w = g->w, nb = ch->cnt;
-  const size_t ph = 2 * th + 2, pw = 2 * tw + 2, xs = j->vs;
-  /* P[py][px][i] = x[c][n0 + i][py - 1][px - 1], 0 outside the image. */
-  float *p = plane_of(j, ch, c);
-  for (size_t py = 0; py < ph; py++) {
-    float *prow = p + py * pw * nb;
-    if (py == 0 || py > h) {
-      for (size_t i = 0; i < pw * nb; i++) prow[i] = 0;
-      continue;
-    }
-    for (size_t i = 0; i < nb; i++) prow[i] = 0;
-    for (size_t i = (w + 1) * nb; i < pw * nb; i++) prow[i] = 0;
-    for (size_t i = 0; i < nb; i++) {
-      const float *src = j->x + ((c * g->n + ch->n0 + i) * h + py - 1) * w;
-      for (size_t ix = 0; ix < w; ix++) prow[(ix + 1) * nb + i] = src[ix];
+/* ---- the transforms of one tile, on a vector of nw images ---- */
+
+/* V = B^T d B: d[4r + s] the input at tile position (r, s), V[xi] at
+ * v + xi*xs. */
+WINO_INLINE void input_tile(const float *const d[16], float *v, size_t xs, size_t nw) {
+  float e[16][WINO_VEC]; /* B^T d, along r: e[4r + s] */
+  for (size_t s = 0; s < 4; s++) {
+    const float *d0 = d[s], *d1 = d[4 + s], *d2 = d[8 + s], *d3 = d[12 + s];
+    for (size_t i = 0; i < nw; i++) {
+      e[s][i] = d0[i] - d2[i];
+      e[4 + s][i] = d1[i] + d2[i];
+      e[8 + s][i] = d2[i] - d1[i];
+      e[12 + s][i] = d1[i] - d3[i];
     }
   }
-  float *v = j->v + c * j->tiles + ch->base; /* V[xi][c][pos*nb + i] = v[xi * xs + ...] */
-  for (size_t ty = 0; ty < th; ty++)
-    for (size_t tx = 0; tx < tw; tx++) {
-      const float *d = p + (2 * ty * pw + 2 * tx) * nb; /* d[(r*pw + s)*nb + i] */
-      float *out = v + (ty * tw + tx) * nb;
-      float e[16][WINO_BLOCK]; /* B^T d, along r: e[4r + s] */
-      for (size_t s = 0; s < 4; s++) {
-        const float *d0 = d + s * nb, *d1 = d0 + pw * nb, *d2 = d1 + pw * nb, *d3 = d2 + pw * nb;
-        for (size_t i = 0; i < nb; i++) {
-          e[s][i] = d0[i] - d2[i];
-          e[4 + s][i] = d1[i] + d2[i];
-          e[8 + s][i] = d2[i] - d1[i];
-          e[12 + s][i] = d1[i] - d3[i];
-        }
-      }
-      for (size_t r = 0; r < 4; r++) { /* (B^T d) B, along s */
-        const float *e0 = e[4 * r], *e1 = e[4 * r + 1], *e2 = e[4 * r + 2], *e3 = e[4 * r + 3];
-        float *o = out + 4 * r * xs;
-        for (size_t i = 0; i < nb; i++) {
-          o[i] = e0[i] - e2[i];
-          o[xs + i] = e1[i] + e2[i];
-          o[2 * xs + i] = e2[i] - e1[i];
-          o[3 * xs + i] = e1[i] - e3[i];
-        }
-      }
+  for (size_t r = 0; r < 4; r++) { /* (B^T d) B, along s */
+    const float *e0 = e[4 * r], *e1 = e[4 * r + 1], *e2 = e[4 * r + 2], *e3 = e[4 * r + 3];
+    float *o = v + 4 * r * xs;
+    for (size_t i = 0; i < nw; i++) {
+      o[i] = e0[i] - e2[i];
+      o[xs + i] = e1[i] + e2[i];
+      o[2 * xs + i] = e2[i] - e1[i];
+      o[3 * xs + i] = e1[i] - e3[i];
+    }
+  }
+}
+
+/* y[2a + b] = (A^T M A)[a][b] + bias: M[xi] at m + xi*xs. */
+WINO_INLINE void output_tile(const float *m, size_t xs, float bias, float y[4][WINO_VEC],
+                             size_t nw) {
+  float u[8][WINO_VEC]; /* M A, along s: u[2r + b] */
+  for (size_t r = 0; r < 4; r++) {
+    const float *m0 = m + 4 * r * xs, *m1 = m0 + xs, *m2 = m1 + xs, *m3 = m2 + xs;
+    for (size_t i = 0; i < nw; i++) {
+      u[2 * r][i] = m0[i] + m1[i] + m2[i];
+      u[2 * r + 1][i] = m1[i] - m2[i] - m3[i];
+    }
+  }
+  for (size_t b = 0; b < 2; b++) /* A^T (M A), along r */
+    for (size_t i = 0; i < nw; i++) {
+      y[b][i] = u[b][i] + u[2 + b][i] + u[4 + b][i] + bias;
+      y[2 + b][i] = u[2 + b][i] - u[4 + b][i] - u[6 + b][i] + bias;
     }
 }
 
-/* Filter k of a chunk: y[k] = A^T M A + b[k] of every tile; the 2x2 blocks
- * of the last tile row or column may stick out of the image. */
-static void output_tiles(const wino_job *j, const wino_chunk *ch, size_t k) {
+/* dM = A dY A^T, the adjoint of output_tile: dy[2a + b] the gradient at
+ * output (a, b) of the tile, dM[xi] at dm + xi*xs. */
+WINO_INLINE void dy_tile(const float *const dy[4], float *dm, size_t xs, size_t nw) {
+  float z[8][WINO_VEC]; /* A dY, along r: z[2r + b] */
+  for (size_t b = 0; b < 2; b++) {
+    const float *d0 = dy[b], *d1 = dy[2 + b];
+    for (size_t i = 0; i < nw; i++) {
+      z[b][i] = d0[i];
+      z[2 + b][i] = d0[i] + d1[i];
+      z[4 + b][i] = d0[i] - d1[i];
+      z[6 + b][i] = -d1[i];
+    }
+  }
+  for (size_t r = 0; r < 4; r++) { /* (A dY) A^T, along s */
+    float *o = dm + 4 * r * xs;
+    const float *z0 = z[2 * r], *z1 = z[2 * r + 1];
+    for (size_t i = 0; i < nw; i++) {
+      o[i] = z0[i];
+      o[xs + i] = z0[i] + z1[i];
+      o[2 * xs + i] = z0[i] - z1[i];
+      o[3 * xs + i] = -z1[i];
+    }
+  }
+}
+
+/* d[4r + s] += (B dV B^T)[r][s], the adjoint of input_tile: dV[xi] at
+ * dv + xi*xs. */
+WINO_INLINE void dx_tile(const float *dv, size_t xs, float *const d[16], size_t nw) {
+  float q[16][WINO_VEC]; /* dV B^T, along s: q[4r + s] */
+  for (size_t r = 0; r < 4; r++) {
+    const float *v0 = dv + 4 * r * xs, *v1 = v0 + xs, *v2 = v1 + xs, *v3 = v2 + xs;
+    for (size_t i = 0; i < nw; i++) {
+      q[4 * r][i] = v0[i];
+      q[4 * r + 1][i] = v1[i] - v2[i] + v3[i];
+      q[4 * r + 2][i] = v1[i] + v2[i] - v0[i];
+      q[4 * r + 3][i] = -v3[i];
+    }
+  }
+  for (size_t s = 0; s < 4; s++) { /* B (dV B^T), along r */
+    float *d0 = d[s], *d1 = d[4 + s], *d2 = d[8 + s], *d3 = d[12 + s];
+    for (size_t i = 0; i < nw; i++) {
+      d0[i] += q[s][i];
+      d1[i] += q[4 + s][i] - q[8 + s][i] + q[12 + s][i];
+      d2[i] += q[4 + s][i] + q[8 + s][i] - q[s][i];
+      d3[i] -= q[12 + s][i];
+    }
+  }
+}
+
+/* ---- a pass: one task per chunk, its tiles by groups ---- */
+
+typedef struct wino_job {
+  const fmnist__conv_geom *g;
+  wino_shape s;
+  size_t f;
+  const float *u, *b, *x, *dy;
+  float *y, *dx, *dw, *ws;
+} wino_job;
+
+/* A chunk's images [n0, n0 + nw) and its workspace. */
+typedef struct wino_chunk {
+  size_t n0, nw;
+  float *v, *m, *dv, *du;
+} wino_chunk;
+
+static wino_chunk chunk_at(const wino_job *j, size_t q) {
+  const size_t n0 = q * WINO_VEC, left = j->g->n - n0;
+  float *ws = j->ws + q * j->s.per_chunk;
+  return (wino_chunk){n0, left < WINO_VEC ? left : WINO_VEC, ws, ws + 16 * j->s.vs,
+                      ws + 16 * (j->s.vs + j->s.ms), ws + 16 * (2 * j->s.vs + j->s.ms)};
+}
+
+/* Where the run of the chunk's images at pixel (y, x) of plane c of a
+ * C x H x W x N array starts; *inside says whether the pixel is in the
+ * plane (else 0). */
+static size_t run_at(const wino_job *j, const wino_chunk *ch, size_t c, ptrdiff_t y,
+                     ptrdiff_t x, int *inside) {
   const fmnist__conv_geom *g = j->g;
-  const size_t th = j->th, tw = j->tw, h = g->h, w = g->w, nb = ch->cnt, xs = j->ms;
-  const float bias = j->b[k];
-  float *yk = j->y + (k * g->n + ch->n0) * h * w;
-  for (size_t ty = 0; ty < th; ty++)
-    for (size_t tx = 0; tx < tw; tx++) {
-      const float *in = j->m + k * j->tiles + ch->base + (ty * tw + tx) * nb;
-      const size_t oy = 2 * ty, ox = 2 * tx;
-      float u[8][WINO_BLOCK]; /* M A, along s: u[2r + b] */
-      for (size_t r = 0; r < 4; r++) {
-        const float *m0 = in + 4 * r * xs, *m1 = m0 + xs, *m2 = m1 + xs, *m3 = m2 + xs;
-        for (size_t i = 0; i < nb; i++) {
-          u[2 * r][i] = m0[i] + m1[i] + m2[i];
-          u[2 * r + 1][i] = m1[i] - m2[i] - m3[i];
+  *inside = y >= 0 && x >= 0 && y < (ptrdiff_t)g->h && x < (ptrdiff_t)g->w;
+  return *inside ? ((c * g->h + (size_t)y) * g->w + (size_t)x) * g->n + ch->n0 : 0;
+}
+
+/* V of the group's tiles [t0, t0 + nt) for every channel, images padded
+ * with zeros to the vector. */
+WINO_INLINE void group_input(const wino_job *j, const wino_chunk *ch, size_t t0, size_t nt,
+                             size_t nw) {
+  const size_t cols = nt * WINO_VEC, xs = j->g->c * cols + WINO_SKEW;
+  for (size_t c = 0; c < j->g->c; c++)
+    for (size_t t = 0; t < nt; t++) {
+      const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
+      float pad[16][WINO_VEC]; /* a chunk of fewer images: its runs, zero-padded */
+      const float *d[16];
+      for (size_t k = 0; k < 16; k++) {
+        int in;
+        const size_t at = run_at(j, ch, c, (ptrdiff_t)(2 * ty + k / 4) - 1,
+                                 (ptrdiff_t)(2 * tx + k % 4) - 1, &in);
+        d[k] = in ? j->x + at : zeros;
+        if (in && nw < WINO_VEC) {
+          for (size_t i = 0; i < WINO_VEC; i++) pad[k][i] = i < nw ? d[k][i] : 0.0f;
+          d[k] = pad[k];
         }
       }
-      float out[4][WINO_BLOCK]; /* A^T (M A), along r: out[2a + b] */
-      for (size_t b = 0; b < 2; b++)
-        for (size_t i = 0; i < nb; i++) {
-          out[b][i] = u[b][i] + u[2 + b][i] + u[4 + b][i] + bias;
-          out[2 + b][i] = u[2 + b][i] - u[4 + b][i] - u[6 + b][i] + bias;
-        }
-      for (size_t a = 0; a < 2 && oy + a < h; a++)
-        for (size_t b = 0; b < 2 && ox + b < w; b++)
-          for (size_t i = 0; i < nb; i++) yk[(i * h + oy + a) * w + ox + b] = out[2 * a + b][i];
+      input_tile(d, ch->v + c * cols + t * WINO_VEC, xs, WINO_VEC);
     }
 }
 
-/* Task q: chunk q's V, its 16 products M[xi] = U[xi] V[xi], its outputs. */
+/* y of the group's tiles from M; the 2x2 blocks of the last tile row or
+ * column may stick out of the image. */
+WINO_INLINE void group_output(const wino_job *j, const wino_chunk *ch, size_t t0, size_t nt,
+                              size_t nw) {
+  const size_t cols = nt * WINO_VEC, xs = j->f * cols + WINO_SKEW;
+  for (size_t k = 0; k < j->f; k++)
+    for (size_t t = 0; t < nt; t++) {
+      const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
+      float out[4][WINO_VEC];
+      output_tile(ch->m + k * cols + t * WINO_VEC, xs, j->b[k], out, nw);
+      for (size_t a = 0; a < 4; a++) {
+        int in;
+        const size_t at = run_at(j, ch, k, (ptrdiff_t)(2 * ty + a / 2), (ptrdiff_t)(2 * tx + a % 2),
+                                 &in);
+        if (!in) continue;
+        float *dst = j->y + at;
+        for (size_t i = 0; i < nw; i++) dst[i] = out[a][i];
+      }
+    }
+}
+
+/* dM of the group's tiles from dy (zero outside the image and for the
+ * padding images). */
+WINO_INLINE void group_dy(const wino_job *j, const wino_chunk *ch, size_t t0, size_t nt,
+                          size_t nw) {
+  const size_t cols = nt * WINO_VEC, xs = j->f * cols + WINO_SKEW;
+  for (size_t k = 0; k < j->f; k++)
+    for (size_t t = 0; t < nt; t++) {
+      const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
+      float pad[4][WINO_VEC];
+      const float *d[4];
+      for (size_t a = 0; a < 4; a++) {
+        int in;
+        const size_t at = run_at(j, ch, k, (ptrdiff_t)(2 * ty + a / 2), (ptrdiff_t)(2 * tx + a % 2),
+                                 &in);
+        d[a] = in ? j->dy + at : zeros;
+        if (in && nw < WINO_VEC) {
+          for (size_t i = 0; i < WINO_VEC; i++) pad[a][i] = i < nw ? d[a][i] : 0.0f;
+          d[a] = pad[a];
+        }
+      }
+      dy_tile(d, ch->m + k * cols + t * WINO_VEC, xs, WINO_VEC);
+    }
+}
+
+/* dx += B dV B^T of the group's tiles (positions outside the image go to
+ * a sink). */
+WINO_INLINE void group_dx(const wino_job *j, const wino_chunk *ch, size_t t0, size_t nt,
+                          size_t nw) {
+  const size_t cols = nt * WINO_VEC, xs = j->g->c * cols + WINO_SKEW;
+  float sink[WINO_VEC];
+  for (size_t c = 0; c < j->g->c; c++)
+    for (size_t t = 0; t < nt; t++) {
+      const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
+      float *d[16];
+      for (size_t k = 0; k < 16; k++) {
+        int in;
+        const size_t at = run_at(j, ch, c, (ptrdiff_t)(2 * ty + k / 4) - 1,
+                                 (ptrdiff_t)(2 * tx + k % 4) - 1, &in);
+        d[k] = in ? j->dx + at : sink;
+      }
+      dx_tile(ch->dv + c * cols + t * WINO_VEC, xs, d, nw);
+    }
+}
+
+/* The group's 16 products: out[xi] = op(U[xi]) in[xi] (forward: M = U V;
+ * backward: dV = U^T dM). */
+static void group_products(const wino_job *j, int backward, const float *in, float *out,
+                           size_t cols) {
+  const size_t c_in = j->g->c, f = j->f, vs = c_in * cols + WINO_SKEW, ms = f * cols + WINO_SKEW;
+  for (size_t xi = 0; xi < 16; xi++) {
+    const float *u = j->u + xi * f * c_in;
+    if (backward)
+      fmnist__sgemm(1, 0, c_in, cols, f, 1.0f, u, c_in, in + xi * ms, cols, 0.0f, out + xi * vs,
+                    cols);
+    else
+      fmnist__sgemm(0, 0, f, cols, c_in, 1.0f, u, c_in, in + xi * vs, cols, 0.0f, out + xi * ms,
+                    cols);
+  }
+}
+
+/* Task q: chunk q's forward pass, group by group. */
 static void forward_chunk(void *ctx, size_t q) {
   const wino_job *j = ctx;
   const wino_chunk ch = chunk_at(j, q);
-  const size_t c_in = j->g->c, f = j->f, t = j->tiles;
-  for (size_t c = 0; c < c_in; c++) input_tiles(j, &ch, c);
-  for (size_t xi = 0; xi < 16; xi++)
-    fmnist__sgemm(0, 0, f, ch.cnt * j->tpi, c_in, 1.0f, j->u + xi * f * c_in, c_in,
-                  j->v + xi * j->vs + ch.base, t, 0.0f, j->m + xi * j->ms + ch.base, t);
-  for (size_t k = 0; k < f; k++) output_tiles(j, &ch, k);
+  for (size_t t0 = 0; t0 < j->s.tpi; t0 += j->s.group) {
+    const size_t nt = j->s.tpi - t0 < j->s.group ? j->s.tpi - t0 : j->s.group;
+    if (ch.nw == WINO_VEC) group_input(j, &ch, t0, nt, WINO_VEC);
+    else group_input(j, &ch, t0, nt, ch.nw);
+    group_products(j, 0, ch.v, ch.m, nt * WINO_VEC);
+    if (ch.nw == WINO_VEC) group_output(j, &ch, t0, nt, WINO_VEC);
+    else group_output(j, &ch, t0, nt, ch.nw);
+  }
 }
 
-/* Inference: the training pass with V in the workspace, after P and M. */
 void fmnist__winograd_conv(const fmnist__conv_geom *g, size_t f, const float *u,
                            const float *b, const float *x, float *y, float *ws, size_t threads) {
-  fmnist__winograd_conv_train(g, f, u, b, x, y, ws + planes(g) + blocks(g, f), ws, threads);
-}
-
-void fmnist__winograd_conv_train(const fmnist__conv_geom *g, size_t f, const float *u,
-                                 const float *b, const float *x, float *y, float *keep,
-                                 float *ws, size_t threads) {
-  wino_job j = job_of(g, f, ws, keep, ws + planes(g));
-  j.u = u;
-  j.b = b;
-  j.x = x;
-  j.y = y;
-  fmnist__parallel_for(threads, chunks_of(&j), forward_chunk, &j);
+  wino_job j = {g, shape_of(g, f), f, u, b, x, NULL, y, NULL, NULL, ws};
+  fmnist__parallel_for(threads, j.s.chunks, forward_chunk, &j);
 }
 
 /* ---- backward: the adjoint of each forward step, in reverse order ---- */
 
-/* Filter k of a chunk: dM[xi][k] = (A dY A^T)[r][s] of every tile, the
- * adjoint of output_tiles (outputs outside the image have dY = 0). */
-static void dy_tiles(const wino_job *j, const wino_chunk *ch, size_t k) {
-  const fmnist__conv_geom *g = j->g;
-  const size_t th = j->th, tw = j->tw, h = g->h, w = g->w, nb = ch->cnt, xs = j->ms;
-  const float *dyk = j->dy + (k * g->n + ch->n0) * h * w;
-  for (size_t ty = 0; ty < th; ty++)
-    for (size_t tx = 0; tx < tw; tx++) {
-      float *out = j->m + k * j->tiles + ch->base + (ty * tw + tx) * nb;
-      const size_t oy = 2 * ty, ox = 2 * tx;
-      float d[4][WINO_BLOCK]; /* dY[a][b] at d[2a + b] */
-      for (size_t a = 0; a < 2; a++)
-        for (size_t b = 0; b < 2; b++) {
-          if (oy + a < h && ox + b < w)
-            for (size_t i = 0; i < nb; i++) d[2 * a + b][i] = dyk[(i * h + oy + a) * w + ox + b];
-          else
-            for (size_t i = 0; i < nb; i++) d[2 * a + b][i] = 0.0f;
-        }
-      float z[8][WINO_BLOCK]; /* A dY, along r: z[2r + b] */
-      for (size_t b = 0; b < 2; b++)
-        for (size_t i = 0; i < nb; i++) {
-          z[b][i] = d[b][i];
-          z[2 + b][i] = d[b][i] + d[2 + b][i];
-          z[4 + b][i] = d[b][i] - d[2 + b][i];
-          z[6 + b][i] = -d[2 + b][i];
-        }
-      for (size_t r = 0; r < 4; r++) { /* (A dY) A^T, along s */
-        float *o = out + 4 * r * xs;
-        const float *z0 = z[2 * r], *z1 = z[2 * r + 1];
-        for (size_t i = 0; i < nb; i++) {
-          o[i] = z0[i];
-          o[xs + i] = z0[i] + z1[i];
-          o[2 * xs + i] = z0[i] - z1[i];
-          o[3 * xs + i] = -z1[i];
-        }
-      }
-    }
-}
-
-/* Channel c of a chunk: B dV B^T of every tile summed into the zeroed
- * plane P (tiles overlap by two rows and columns), then its inside into
- * dx: the adjoint of input_tiles. */
-static void dx_tiles(const wino_job *j, const wino_chunk *ch, size_t c) {
-  const fmnist__conv_geom *g = j->g;
-  const size_t th = j->th, tw = j->tw, h = g->h, w = g->w, nb = ch->cnt;
-  const size_t ph = 2 * th + 2, pw = 2 * tw + 2, xs = j->vs;
-  float *p = plane_of(j, ch, c);
-  for (size_t i = 0; i < ph * pw * nb; i++) p[i] = 0;
-  const float *v = j->dv + c * j->tiles + ch->base;
-  for (size_t ty = 0; ty < th; ty++)
-    for (size_t tx = 0; tx < tw; tx++) {
-      float *d = p + (2 * ty * pw + 2 * tx) * nb; /* d[(r*pw + s)*nb + i] */
-      const float *in = v + (ty * tw + tx) * nb;
-      float q[16][WINO_BLOCK]; /* dV B^T, along s: q[4r + s] */
-      for (size_t r = 0; r < 4; r++) {
-        const float *v0 = in + 4 * r * xs, *v1 = v0 + xs, *v2 = v1 + xs, *v3 = v2 + xs;
-        for (size_t i = 0; i < nb; i++) {
-          q[4 * r][i] = v0[i];
-          q[4 * r + 1][i] = v1[i] - v2[i] + v3[i];
-          q[4 * r + 2][i] = v1[i] + v2[i] - v0[i];
-          q[4 * r + 3][i] = -v3[i];
-        }
-      }
-      for (size_t s = 0; s < 4; s++) { /* B (dV B^T), along r */
-        float *d0 = d + s * nb, *d1 = d0 + pw * nb, *d2 = d1 + pw * nb, *d3 = d2 + pw * nb;
-        for (size_t i = 0; i < nb; i++) {
-          d0[i] += q[s][i];
-          d1[i] += q[4 + s][i] - q[8 + s][i] + q[12 + s][i];
-          d2[i] += q[4 + s][i] + q[8 + s][i] - q[s][i];
-          d3[i] -= q[12 + s][i];
-        }
-      }
-    }
-  for (size_t i = 0; i < nb; i++)
-    for (size_t iy = 0; iy < h; iy++) {
-      float *dst = j->dx + ((c * g->n + ch->n0 + i) * h + iy) * w;
-      const float *src = p + ((iy + 1) * pw + 1) * nb + i;
-      for (size_t ix = 0; ix < w; ix++) dst[ix] = src[ix * nb];
-    }
-}
-
-/* Task q: chunk q's dM and, if dx is wanted, dV[xi] = U[xi]^T dM[xi] and
- * its dx. */
+/* Task q: chunk q's dx (zeroed, then summed over the tiles) and its dU. */
 static void backward_chunk(void *ctx, size_t q) {
   const wino_job *j = ctx;
   const wino_chunk ch = chunk_at(j, q);
-  const size_t c_in = j->g->c, f = j->f, t = j->tiles;
-  for (size_t k = 0; k < f; k++) dy_tiles(j, &ch, k);
-  if (!j->dx) return;
-  for (size_t xi = 0; xi < 16; xi++)
-    fmnist__sgemm(1, 0, c_in, ch.cnt * j->tpi, f, 1.0f, j->u + xi * f * c_in, c_in,
-                  j->m + xi * j->ms + ch.base, t, 0.0f, j->dv + xi * j->vs + ch.base, t);
-  for (size_t c = 0; c < c_in; c++) dx_tiles(j, &ch, c);
+  const fmnist__conv_geom *g = j->g;
+  if (j->dx)
+    for (size_t p = 0; p < g->c * g->h * g->w; p++)
+      for (size_t i = 0; i < ch.nw; i++) j->dx[p * g->n + ch.n0 + i] = 0.0f;
+  for (size_t t0 = 0; t0 < j->s.tpi; t0 += j->s.group) {
+    const size_t nt = j->s.tpi - t0 < j->s.group ? j->s.tpi - t0 : j->s.group;
+    const size_t cols = nt * WINO_VEC;
+    if (ch.nw == WINO_VEC) {
+      group_input(j, &ch, t0, nt, WINO_VEC);
+      group_dy(j, &ch, t0, nt, WINO_VEC);
+    } else {
+      group_input(j, &ch, t0, nt, ch.nw);
+      group_dy(j, &ch, t0, nt, ch.nw);
+    }
+    const size_t c_in = g->c, f = j->f, vs = c_in * cols + WINO_SKEW, ms = f * cols + WINO_SKEW;
+    for (size_t xi = 0; xi < 16; xi++) /* dU[xi] += dM[xi] V[xi]^T */
+      fmnist__sgemm(0, 1, f, c_in, cols, 1.0f, ch.m + xi * ms, cols, ch.v + xi * vs, cols,
+                    t0 ? 1.0f : 0.0f, ch.du + xi * f * c_in, c_in);
+    if (!j->dx) continue;
+    group_products(j, 1, ch.m, ch.dv, cols);
+    if (ch.nw == WINO_VEC) group_dx(j, &ch, t0, nt, WINO_VEC);
+    else group_dx(j, &ch, t0, nt, ch.nw);
+  }
 }
 
-/* Task xi: dU[xi] = dM[xi] V[xi]^T over every column. */
-static void weight_product(void *ctx, size_t xi) {
+/* dU[xi] of the batch: the chunks' sums added in chunk order, into the
+ * first chunk's. */
+static void sum_du(void *ctx, size_t lo, size_t hi) {
   const wino_job *j = ctx;
-  const size_t c_in = j->g->c, f = j->f, t = j->tiles;
-  fmnist__sgemm(0, 1, f, c_in, t, 1.0f, j->m + xi * j->ms, t, j->v + xi * j->vs, t, 0.0f,
-                j->du + xi * f * c_in, c_in);
+  float *du = j->ws + 16 * (2 * j->s.vs + j->s.ms);
+  for (size_t q = 1; q < j->s.chunks; q++) {
+    const float *part = du + q * j->s.per_chunk;
+    for (size_t i = lo; i < hi; i++) du[i] += part[i];
+  }
 }
 
 /* dw = G^T dU G of every filter k in [lo, hi) and channel: the adjoint of
@@ -389,12 +444,13 @@ static void weight_product(void *ctx, size_t xi) {
 static void transform_du(void *ctx, size_t lo, size_t hi) {
   const wino_job *j = ctx;
   const size_t c_in = j->g->c, f = j->f;
+  const float *du = j->ws + 16 * (2 * j->s.vs + j->s.ms);
   for (size_t k = lo; k < hi; k++)
     for (size_t c0 = 0; c0 < c_in; c0 += WINO_BLOCK) {
       const size_t cb = c_in - c0 < WINO_BLOCK ? c_in - c0 : WINO_BLOCK;
       float in[16][WINO_BLOCK];
       for (size_t xi = 0; xi < 16; xi++)
-        for (size_t i = 0; i < cb; i++) in[xi][i] = j->du[(xi * f + k) * c_in + c0 + i];
+        for (size_t i = 0; i < cb; i++) in[xi][i] = du[(xi * f + k) * c_in + c0 + i];
       for (size_t i = 0; i < cb; i++) {
         float t[3][4]; /* G^T dU, along r */
         for (size_t s = 0; s < 4; s++) {
@@ -414,17 +470,10 @@ static void transform_du(void *ctx, size_t lo, size_t hi) {
 }
 
 void fmnist__winograd_backward(const fmnist__conv_geom *g, size_t f, const float *u,
-                               const float *dy, const float *keep, float *dw, float *dx,
-                               float *ws, size_t threads) {
-  float *m = ws + planes(g);
-  wino_job j = job_of(g, f, ws, (float *)keep, m);
-  j.u = u;
-  j.dy = dy;
-  j.dv = m + blocks(g, f);
-  j.du = j.dv + blocks(g, g->c);
-  j.dw = dw;
-  j.dx = dx;
-  fmnist__parallel_for(threads, chunks_of(&j), backward_chunk, &j);
-  fmnist__parallel_for(threads, 16, weight_product, &j);
+                               const float *x, const float *dy, float *dw, float *dx, float *ws,
+                               size_t threads) {
+  wino_job j = {g, shape_of(g, f), f, u, NULL, x, dy, NULL, dx, dw, ws};
+  fmnist__parallel_for(threads, j.s.chunks, backward_chunk, &j);
+  fmnist__parallel_range(threads, 16 * f * g->c, FMNIST__PAR_GRAIN, sum_du, &j);
   fmnist__parallel_range(threads, f, 1, transform_du, &j);
 }

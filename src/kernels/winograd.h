@@ -1,5 +1,5 @@
 /* Winograd F(2x2, 3x3) convolution (Lavin & Gray, "Fast Algorithms for
- * Convolutional Neural Networks", 2016) for inference passes.
+ * Convolutional Neural Networks", 2016), forward and backward.
  *
  * A 3x3 "same" stride-1 convolution computes each 2x2 block of outputs
  * from a 4x4 input tile with 16 multiplications instead of 36: weights and
@@ -9,9 +9,8 @@
  * transformed back (Y = A^T M A). Training runs the adjoint of each step
  * in reverse: dM = A dY A^T, dU[xi] = dM[xi] V[xi]^T and dV[xi] = U[xi]^T
  * dM[xi] (32 more products), dw = G^T dU G and dx = B dV B^T summed over
- * the overlapping tiles; the forward pass keeps V for it. Results equal
- * im2col's up to float rounding (the transforms add and halve, so errors
- * stay at a few ulps of the sums). */
+ * the overlapping tiles. Results equal im2col's up to float rounding (the
+ * transforms add and halve, so errors stay at a few ulps of the sums). */
 #ifndef FMNIST_SRC_KERNELS_WINOGRAD_H
 #define FMNIST_SRC_KERNELS_WINOGRAD_H
 
@@ -34,31 +33,23 @@ size_t fmnist__winograd_weight_floats(size_t c, size_t f);
  * step, or once for inference), not per pass; on up to `threads` threads. */
 void fmnist__winograd_weights(size_t c, size_t f, const float *w, float *u, size_t threads);
 
-/* Floats of workspace fmnist__winograd_conv needs for f filters. */
+/* Floats of workspace fmnist__winograd_conv and fmnist__winograd_backward
+ * need for f filters. */
 size_t fmnist__winograd_floats(const fmnist__conv_geom *g, size_t f);
 
-/* y (f x N*H*W, channel-major like x) = conv(x, w) + b, from u =
+/* y (f x H*W*N, the layout of x: nn/layer.h) = conv(x, w) + b, from u =
  * fmnist__winograd_weights(w); ws holds winograd_floats floats. Splits its
- * work over `threads`; the result does not depend on it. */
+ * work over `threads`; the result does not depend on it. The same pass
+ * serves training: nothing is kept for the backward pass, which
+ * transforms x again. */
 void fmnist__winograd_conv(const fmnist__conv_geom *g, size_t f, const float *u,
                            const float *b, const float *x, float *y, float *ws, size_t threads);
 
-/* Training: floats kept from forward to backward (the transformed input
- * V), and of workspace for either pass. */
-size_t fmnist__winograd_keep_floats(const fmnist__conv_geom *g);
-size_t fmnist__winograd_train_floats(const fmnist__conv_geom *g, size_t f);
-
-/* fmnist__winograd_conv that also leaves V in keep (keep_floats) for
- * fmnist__winograd_backward; ws holds train_floats floats. */
-void fmnist__winograd_conv_train(const fmnist__conv_geom *g, size_t f, const float *u,
-                                 const float *b, const float *x, float *y, float *keep,
-                                 float *ws, size_t threads);
-
-/* From dy (f x N*H*W) and the forward pass's u and keep: dw (f x c*3*3,
- * overwritten) and, if dx is not NULL, dx (c x N*H*W); ws holds
- * train_floats floats. The bias gradient is the row sums of dy. */
+/* From the forward pass's x and u and the gradient dy (f x H*W*N): dw
+ * (f x c*3*3, overwritten) and, if dx is not NULL, dx (c x H*W*N); ws
+ * holds winograd_floats floats. The bias gradient is the row sums of dy. */
 void fmnist__winograd_backward(const fmnist__conv_geom *g, size_t f, const float *u,
-                               const float *dy, const float *keep, float *dw, float *dx,
-                               float *ws, size_t threads);
+                               const float *x, const float *dy, float *dw, float *dx, float *ws,
+                               size_t threads);
 
 #endif

@@ -392,6 +392,13 @@ void fmnist__model_standardize(const fmnist_model *m, const uint8_t *images, siz
           ((float)images[i * FMNIST_PIXELS + p] - m->mean[p]) * m->inv_std[p];
 }
 
+void fmnist__model_standardize_pixel_major(const fmnist_model *m, const uint8_t *images,
+                                           size_t n, float *out) {
+  for (size_t p = 0; p < FMNIST_PIXELS; p++)
+    for (size_t i = 0; i < n; i++)
+      out[p * n + i] = ((float)images[i * FMNIST_PIXELS + p] - m->mean[p]) * m->inv_std[p];
+}
+
 /* ---- save and load ---- */
 
 /* Limits of what a model file may claim, checked before use. A value's

@@ -70,9 +70,12 @@ extern const fmnist__family fmnist__net_family;
 
 /* Thread count to use: the "threads" option resolved (0 = all cores). */
 size_t fmnist__model_threads(const fmnist_model *m);
-/* Standardizes n raw images into out (n*784 floats). */
+/* Standardizes n raw images into out (n*784 floats), image-major, or
+ * pixel-major (784 x n: pixel p of image i at p*n + i, the nets' layout). */
 void fmnist__model_standardize(const fmnist_model *m, const uint8_t *images,
                                size_t n, float *out);
+void fmnist__model_standardize_pixel_major(const fmnist_model *m, const uint8_t *images,
+                                           size_t n, float *out);
 /* Calls the progress callback; returns FMNIST_E_CANCELLED (with message) if
  * it asked to stop, else FMNIST_OK. */
 fmnist_status fmnist__model_progress(const fmnist_model *m, fmnist_stage stage,

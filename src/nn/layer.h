@@ -1,14 +1,16 @@
 /* The layer interface of the "net" family: shapes, parameters, forward and
  * backward passes over a whole mini-batch.
  *
- * Activation layout: channel-major "C x N x H x W" (CNHW), float32. A conv
- * layer's single sgemm W (F x C*k*k) * cols (C*k*k x N*H_out*W_out) yields
- * F x (N*H_out*W_out), which is CNHW already; keeping that layout
- * everywhere avoids a transpose after every conv, makes batch-norm
- * statistics contiguous per channel, and for images (C = 1) it coincides
- * with NCHW. Dense layers see C x N with H = W = 1 (features x batch); the
- * flatten layer turns C x N x (H*W) into (C*H*W) x N with features ordered
- * c*H*W + h*W + w, as PyTorch/Keras-channels-first flatten NCHW. */
+ * Activation layout: "C x H x W x N" (CHWN), float32: the images of the
+ * batch innermost. Every pixel of every channel is then a run of N
+ * contiguous floats, so the per-pixel kernels (Winograd tile transforms,
+ * max-pool, im2col) work on whole vectors of images instead of gathering
+ * across planes; batch-norm statistics stay contiguous per channel; and a
+ * flatten is the identity: C x H x W x N is the (C*H*W) x N matrix of
+ * features x batch that dense layers take, with features ordered
+ * c*H*W + h*W + w, as PyTorch/Keras-channels-first flatten NCHW. A conv
+ * layer's sgemm W (F x C*k*k) * cols (C*k*k x H_out*W_out*N) yields CHWN
+ * directly. The images enter pixel-major (784 x N). */
 #ifndef FMNIST_SRC_NN_LAYER_H
 #define FMNIST_SRC_NN_LAYER_H
 
@@ -91,7 +93,7 @@ typedef struct fmnist__layer_ops {
   size_t (*aux_bytes)(const fmnist__layer *l, size_t n);
   /* Floats of temporary memory during a pass for a batch of n; NULL: none. */
   size_t (*scratch_floats)(const fmnist__layer *l, size_t n);
-  /* x: in_c x n x in_h*in_w -> y: out_c x n x out_h*out_w. */
+  /* x: in_c x in_h*in_w x n -> y: out_c x out_h*out_w x n. */
   void (*forward)(fmnist__layer *l, const float *x, float *y, void *aux,
                   size_t n, const fmnist__pass *p);
   /* dy -> parameter gradients (l->dw, l->db, overwritten) and, if dx is

@@ -1,4 +1,4 @@
-/* Batch normalization per channel (over N*H*W values of a channel).
+/* Batch normalization per channel (over the H*W*N values of a channel).
  *
  * Training: batch mean and biased variance normalize; the running
  * statistics follow m = 0.99 m + 0.01 batch (Keras's momentum 0.99; the

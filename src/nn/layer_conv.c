@@ -6,7 +6,7 @@
  * A layer with Winograd weights (l->wino: 3x3 "same" convolutions, unless
  * the net's conv_algorithm is im2col) takes the Winograd path instead
  * (winograd.h), in training and inference: 2.25x fewer multiplications,
- * and it keeps V instead of the cols. */
+ * and nothing kept from forward to backward. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <string.h>
 #include "base/status.h"
@@ -51,17 +51,15 @@ static fmnist__conv_geom geom(const fmnist__layer *l, size_t n) {
 static size_t conv_cols_floats(const fmnist__layer *l, size_t n) {
   return l->in_c * l->spec.kernel * l->spec.kernel * n * l->out_h * l->out_w;
 }
+/* aux: the cols, kept from forward to backward (the Winograd path keeps
+ * nothing). */
 static size_t conv_aux_bytes(const fmnist__layer *l, size_t n) {
-  const fmnist__conv_geom g = geom(l, n);
-  return (l->wino ? fmnist__winograd_keep_floats(&g) : conv_cols_floats(l, n)) * sizeof(float);
+  return l->wino ? 0 : conv_cols_floats(l, n) * sizeof(float);
 }
-/* Scratch: dcols in backward, or the Winograd workspace of any pass. */
+/* Scratch: dcols in backward, or the Winograd workspace of either pass. */
 static size_t conv_scratch_floats(const fmnist__layer *l, size_t n) {
   const fmnist__conv_geom g = geom(l, n);
-  if (!l->wino) return conv_cols_floats(l, n);
-  const size_t infer = fmnist__winograd_floats(&g, l->out_c);
-  const size_t train = fmnist__winograd_train_floats(&g, l->out_c);
-  return infer > train ? infer : train;
+  return l->wino ? fmnist__winograd_floats(&g, l->out_c) : conv_cols_floats(l, n);
 }
 
 size_t fmnist__conv_winograd_floats(const fmnist__layer *l) {
@@ -77,13 +75,10 @@ static void conv_forward(fmnist__layer *l, const float *x, float *y, void *aux, 
                     const fmnist__pass *p) {
   if (n == 0) return; /* a group member without images this step; sgemm needs n > 0 */
   fmnist__conv_geom g = geom(l, n);
-  if (l->wino && !p->training) {
+  if (l->wino) {
+    if (p->training) /* the weights changed since the last step */
+      fmnist__winograd_weights(l->in_c, l->out_c, l->w, l->wino, p->threads);
     fmnist__winograd_conv(&g, l->out_c, l->wino, l->b, x, y, p->scratch, p->threads);
-    return;
-  }
-  if (l->wino) { /* the weights changed since the last step */
-    fmnist__winograd_weights(l->in_c, l->out_c, l->w, l->wino, p->threads);
-    fmnist__winograd_conv_train(&g, l->out_c, l->wino, l->b, x, y, aux, p->scratch, p->threads);
     return;
   }
   float *cols = aux;
@@ -100,12 +95,11 @@ static void conv_backward(fmnist__layer *l, const float *x, const float *y, cons
     memset(l->db, 0, l->n_b * sizeof *l->db);
     return;
   }
-  (void)x;
   (void)y;
   fmnist__conv_geom g = geom(l, n);
   fmnist__sum_rows(dy, l->out_c, n * g.h_out * g.w_out, l->db, p->threads);
   if (l->wino) {
-    fmnist__winograd_backward(&g, l->out_c, l->wino, dy, aux, l->dw, dx, p->scratch, p->threads);
+    fmnist__winograd_backward(&g, l->out_c, l->wino, x, dy, l->dw, dx, p->scratch, p->threads);
     return;
   }
   const float *cols = aux;

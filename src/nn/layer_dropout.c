@@ -1,11 +1,12 @@
 /* Inverted dropout: in training each value is kept with probability 1-rate
  * and scaled by 1/(1-rate), so inference is the identity.
  *
- * aux: one keep flag (uint8) per value (C x N x H x W). The masks are
- * drawn in fixed blocks of values, each from its own sub-stream of one
- * draw of the pass's generator: blocks can be filled in parallel, the mask
- * does not depend on the thread count, and a member of a data-parallel
- * group can draw its images' part of the global batch's mask. */
+ * aux: one keep flag (uint8) per value, in the activations' layout. Each
+ * image's flags come from its own sub-stream (a seed drawn from the
+ * pass's generator per step, and the image's place in the step's batch):
+ * images are drawn in parallel, the mask does not depend on the thread
+ * count, and a member of a data-parallel group draws exactly its images'
+ * flags, as one process would. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <stdint.h>
 #include <string.h>
@@ -14,9 +15,6 @@
 #include "base/status.h"
 #include "base/threads.h"
 #include "nn/layer.h"
-
-/* Values per random sub-stream. */
-#define DROP_BLOCK 4096
 
 static fmnist_status dropout_setup(fmnist__layer *l) {
   l->out_c = l->in_c;
@@ -33,12 +31,10 @@ typedef struct drop_job {
   const float *in;
   uint8_t *keep;
   float *out;
-  size_t len;
-  uint64_t seed;     /* forward: sub-streams (seed, block) */
-  uint64_t thr;      /* keep iff a 32-bit uniform draw >= thr */
+  size_t n, values, first; /* images, values per image, first image's place */
+  uint64_t seed;           /* sub-streams (seed, image) */
+  uint64_t thr;            /* keep iff a 32-bit uniform draw >= thr */
   float scale;
-  const fmnist__group *group; /* in a group: this member's share */
-  size_t hw, run;             /* in a group: H*W, and n*H*W values per channel */
 } drop_job;
 
 /* out = keep ? in * scale : 0 (a dropped Inf or NaN gives 0, not NaN);
@@ -50,47 +46,28 @@ static void apply(const float *in, const uint8_t *keep, float scale, float *out,
   }
 }
 
-/* Keep flags of the values [g, g + len) of the batch's mask: value i of
- * block b is the i-th 32-bit half of the draws of sub-stream (seed, b). */
-static void draw_keep(const drop_job *j, size_t g, size_t len, uint8_t *keep) {
-  while (len) {
-    size_t b = g / DROP_BLOCK, i = g % DROP_BLOCK;
-    size_t n = DROP_BLOCK - i < len ? DROP_BLOCK - i : len;
-    fmnist__rng r;
-    fmnist__rng_init(&r, j->seed, FMNIST__STREAM_DROPOUT, b);
-    for (size_t k = 0; k < i / 2; k++) fmnist__rng_next(&r); /* a share's first block */
-    uint64_t u = i % 2 ? fmnist__rng_next(&r) : 0;
-    for (size_t k = 0; k < n; k++) {
-      size_t pos = i + k;
-      if (pos % 2 == 0) u = fmnist__rng_next(&r); /* two 32-bit draws per call */
-      keep[k] = (pos % 2 ? u >> 32 : u & 0xffffffffu) >= j->thr;
+/* Images whose streams advance together, so that a value's flags for
+ * them are written as one contiguous run. */
+#define DROP_GROUP 16
+
+/* Keep flags of images [lo, hi): value v of image i is the v-th 32-bit
+ * half of the draws of its sub-stream, at v*n + i (CHWN). */
+static void draw_images(void *ctx, size_t lo, size_t hi) {
+  const drop_job *j = ctx;
+  for (size_t i0 = lo; i0 < hi; i0 += DROP_GROUP) {
+    const size_t cnt = hi - i0 < DROP_GROUP ? hi - i0 : DROP_GROUP;
+    fmnist__rng r[DROP_GROUP];
+    for (size_t i = 0; i < cnt; i++)
+      fmnist__rng_init(&r[i], j->seed, FMNIST__STREAM_DROPOUT, j->first + i0 + i);
+    for (size_t v = 0; v < j->values; v += 2) { /* two 32-bit draws per call */
+      uint8_t *k0 = j->keep + v * j->n + i0, *k1 = k0 + j->n;
+      const int pair = v + 1 < j->values;
+      for (size_t i = 0; i < cnt; i++) {
+        const uint64_t u = fmnist__rng_next(&r[i]);
+        k0[i] = (u & 0xffffffffu) >= j->thr;
+        if (pair) k1[i] = (u >> 32) >= j->thr;
+      }
     }
-    g += n;
-    keep += n;
-    len -= n;
-  }
-}
-
-/* Alone: the values of the batch are the mask's, one block per task. */
-static void forward_blocks(void *ctx, size_t b0, size_t b1) {
-  const drop_job *j = ctx;
-  for (size_t b = b0; b < b1; b++) {
-    size_t lo = b * DROP_BLOCK, n = j->len - lo < DROP_BLOCK ? j->len - lo : DROP_BLOCK;
-    draw_keep(j, lo, n, j->keep + lo);
-    apply(j->in + lo, j->keep + lo, j->scale, j->out + lo, n);
-  }
-}
-
-/* In a data-parallel group: channel c of this member's images is one run
- * of the global batch's mask (layout C x N x H x W), so every image gets
- * the flags it would get in one process. */
-static void forward_channels(void *ctx, size_t c0, size_t c1) {
-  const drop_job *j = ctx;
-  const fmnist__group *g = j->group;
-  for (size_t c = c0; c < c1; c++) {
-    size_t lo = c * j->run;
-    draw_keep(j, (c * g->global_n + g->first) * j->hw, j->run, j->keep + lo);
-    apply(j->in + lo, j->keep + lo, j->scale, j->out + lo, j->run);
   }
 }
 
@@ -101,23 +78,24 @@ static void apply_range(void *ctx, size_t lo, size_t hi) {
 
 static void dropout_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                             const fmnist__pass *p) {
-  const size_t len = fmnist__layer_in_size(l) * n;
+  const size_t values = fmnist__layer_in_size(l), len = values * n;
   uint8_t *keep = aux;
   if (!p->training || l->spec.rate <= 0) {
     if (y != x) memcpy(y, x, len * sizeof *y);
     if (p->training) memset(keep, 1, len); /* rate 0: every value kept */
     return;
   }
-  const size_t hw = l->in_h * l->in_w;
-  drop_job j = {x,    keep, y, len, fmnist__rng_next(p->rng),
+  drop_job j = {x,
+                keep,
+                y,
+                n,
+                values,
+                p->group ? p->group->first : 0,
+                fmnist__rng_next(p->rng),
                 (uint64_t)(l->spec.rate * 4294967296.0),
-                (float)(1.0 / (1.0 - l->spec.rate)), p->group, hw, n * hw};
-  if (p->group) {
-    fmnist__parallel_range(p->threads, l->in_c, 1, forward_channels, &j);
-    return;
-  }
-  size_t blocks = (len + DROP_BLOCK - 1) / DROP_BLOCK;
-  fmnist__parallel_range(p->threads, blocks, FMNIST__PAR_GRAIN / DROP_BLOCK, forward_blocks, &j);
+                (float)(1.0 / (1.0 - l->spec.rate))};
+  fmnist__parallel_range(p->threads, n, DROP_GROUP, draw_images, &j);
+  fmnist__parallel_range(p->threads, len, FMNIST__PAR_GRAIN, apply_range, &j);
 }
 
 static void dropout_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
@@ -125,9 +103,9 @@ static void dropout_backward(fmnist__layer *l, const float *x, const float *y, c
   (void)x;
   (void)y;
   if (!dx) return;
-  drop_job j = {dy, aux, dx, fmnist__layer_in_size(l) * n, 0, 0,
-                l->spec.rate > 0 ? (float)(1.0 / (1.0 - l->spec.rate)) : 1.0f, NULL, 0, 0};
-  fmnist__parallel_range(p->threads, j.len, FMNIST__PAR_GRAIN, apply_range, &j);
+  drop_job j = {dy, aux, dx, n, fmnist__layer_in_size(l), 0, 0, 0,
+                l->spec.rate > 0 ? (float)(1.0 / (1.0 - l->spec.rate)) : 1.0f};
+  fmnist__parallel_range(p->threads, j.values * n, FMNIST__PAR_GRAIN, apply_range, &j);
 }
 
 const fmnist__layer_ops fmnist__dropout_ops = {dropout_setup, NULL, dropout_aux_bytes, NULL,

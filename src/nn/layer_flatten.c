@@ -1,6 +1,6 @@
-/* Flatten: C x N x (H*W) -> (C*H*W) x N, feature index c*H*W + h*W + w
- * (the order of flattening NCHW). With H = W = 1 it is a plain copy. */
-#include "base/vectorize.h"  /* first: applies to the whole file */
+/* Flatten: C x H x W x N -> (C*H*W) x N, feature index c*H*W + h*W + w
+ * (the order of flattening NCHW). In the nets' layout (nn/layer.h) the two
+ * are the same array: both passes are a copy. */
 #include <string.h>
 
 #include "base/status.h"
@@ -13,30 +13,19 @@ static fmnist_status flatten_setup(fmnist__layer *l) {
 }
 
 static void flatten_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
-                    const fmnist__pass *p) {
+                            const fmnist__pass *p) {
   (void)aux;
   (void)p;
-  const size_t C = l->in_c, hw = l->in_h * l->in_w;
-  for (size_t c = 0; c < C; c++)
-    for (size_t s = 0; s < n; s++) {
-      const float *in = x + (c * n + s) * hw;
-      for (size_t q = 0; q < hw; q++) y[(c * hw + q) * n + s] = in[q];
-    }
+  memcpy(y, x, fmnist__layer_in_size(l) * n * sizeof *y);
 }
 
 static void flatten_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
-                     float *dx, void *aux, size_t n, const fmnist__pass *p) {
+                             float *dx, void *aux, size_t n, const fmnist__pass *p) {
   (void)x;
   (void)y;
   (void)aux;
   (void)p;
-  if (!dx) return;
-  const size_t C = l->in_c, hw = l->in_h * l->in_w;
-  for (size_t c = 0; c < C; c++)
-    for (size_t s = 0; s < n; s++) {
-      float *out = dx + (c * n + s) * hw;
-      for (size_t q = 0; q < hw; q++) out[q] = dy[(c * hw + q) * n + s];
-    }
+  if (dx) memcpy(dx, dy, fmnist__layer_in_size(l) * n * sizeof *dx);
 }
 
 const fmnist__layer_ops fmnist__flatten_ops = {flatten_setup, NULL, NULL, NULL, flatten_forward, flatten_backward};

@@ -1,11 +1,19 @@
 /* Gaussian input noise: y = x + std * N(0,1) in training (std on the
  * standardized scale, as Keras GaussianNoise after standardization);
- * the identity in inference. Its gradient is the identity. */
+ * the identity in inference. Its gradient is the identity.
+ *
+ * Each image's noise comes from its own sub-stream (a seed drawn from the
+ * pass's generator per step, and the image's place in the step's batch),
+ * so the images are noised in parallel, the result does not depend on the
+ * thread count, and a member of a data-parallel group draws exactly its
+ * images' noise, as one process would. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <math.h>
 #include <string.h>
 
+#include "base/rng.h"
 #include "base/status.h"
+#include "base/threads.h"
 #include "nn/layer.h"
 
 static fmnist_status noise_setup(fmnist__layer *l) {
@@ -15,43 +23,69 @@ static fmnist_status noise_setup(fmnist__layer *l) {
   return FMNIST_OK;
 }
 
-static void noise_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
-                    const fmnist__pass *p) {
-  (void)aux;
-  const size_t len = fmnist__layer_in_size(l) * n;
-  if (!p->training || l->spec.rate <= 0) {
-    if (y != x) memcpy(y, x, len * sizeof *y);
-    return;
-  }
-  /* Marsaglia's polar method: two normals per accepted pair, no trig. In
-   * a data-parallel group the draws are sequential over the global batch
-   * (layout C x N x H x W): every member draws them all and keeps those of
-   * its images, so each image gets the noise it gets in one process. */
-  const double sd = l->spec.rate;
-  const fmnist__group *g = p->group;
-  const size_t hw = l->in_h * l->in_w, total = g ? l->in_c * g->global_n * hw : len;
-  for (size_t i = 0; i < total; i += 2) {
-    double u, v, s;
-    do {
-      u = 2.0 * fmnist__rng_uniform(p->rng) - 1.0;
-      v = 2.0 * fmnist__rng_uniform(p->rng) - 1.0;
-      s = u * u + v * v;
-    } while (s >= 1.0 || s == 0.0);
-    double f = sd * sqrt(-2.0 * log(s) / s), z[2] = {u * f, v * f};
-    for (size_t k = 0; k < 2 && i + k < total; k++) {
-      size_t at = i + k;
-      if (g) { /* global (c, image, pixel) -> this member's index, if its image */
-        size_t c = at / (g->global_n * hw), image = at / hw % g->global_n;
-        if (image < g->first || image >= g->first + n) continue;
-        at = (c * n + image - g->first) * hw + at % hw;
+typedef struct noise_job {
+  const float *x;
+  float *y;
+  size_t n, values, first; /* images, values per image, first image's place */
+  uint64_t seed;
+  double sd;
+} noise_job;
+
+/* Images whose streams advance together, so that a value's noise for
+ * them is written as one contiguous run. */
+#define NOISE_GROUP 16
+
+/* Two standard normals into z[0], z[1] by Marsaglia's polar method (no
+ * trig). */
+static void polar(fmnist__rng *r, double z[2]) {
+  double a, b, s;
+  do {
+    a = 2.0 * fmnist__rng_uniform(r) - 1.0;
+    b = 2.0 * fmnist__rng_uniform(r) - 1.0;
+    s = a * a + b * b;
+  } while (s >= 1.0 || s == 0.0);
+  const double f = sqrt(-2.0 * log(s) / s);
+  z[0] = a * f;
+  z[1] = b * f;
+}
+
+/* Images [lo, hi): values 2k and 2k + 1 of an image are the k-th pair of
+ * its sub-stream; value v of image i is at v*n + i (CHWN). */
+static void noise_images(void *ctx, size_t lo, size_t hi) {
+  const noise_job *j = ctx;
+  for (size_t i0 = lo; i0 < hi; i0 += NOISE_GROUP) {
+    const size_t cnt = hi - i0 < NOISE_GROUP ? hi - i0 : NOISE_GROUP;
+    fmnist__rng r[NOISE_GROUP];
+    for (size_t i = 0; i < cnt; i++)
+      fmnist__rng_init(&r[i], j->seed, FMNIST__STREAM_NOISE, j->first + i0 + i);
+    for (size_t v = 0; v < j->values; v += 2) {
+      const size_t at = v * j->n + i0;
+      const int pair = v + 1 < j->values;
+      for (size_t i = 0; i < cnt; i++) {
+        double z[2];
+        polar(&r[i], z);
+        j->y[at + i] = j->x[at + i] + (float)(j->sd * z[0]);
+        if (pair) j->y[at + j->n + i] = j->x[at + j->n + i] + (float)(j->sd * z[1]);
       }
-      y[at] = x[at] + (float)z[k];
     }
   }
 }
 
+static void noise_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
+                          const fmnist__pass *p) {
+  (void)aux;
+  const size_t values = fmnist__layer_in_size(l);
+  if (!p->training || l->spec.rate <= 0) {
+    if (y != x) memcpy(y, x, values * n * sizeof *y);
+    return;
+  }
+  noise_job j = {x, y, n, values, p->group ? p->group->first : 0, fmnist__rng_next(p->rng),
+                 l->spec.rate};
+  fmnist__parallel_range(p->threads, n, NOISE_GROUP, noise_images, &j);
+}
+
 static void noise_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
-                     float *dx, void *aux, size_t n, const fmnist__pass *p) {
+                           float *dx, void *aux, size_t n, const fmnist__pass *p) {
   (void)x;
   (void)y;
   (void)aux;

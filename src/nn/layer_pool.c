@@ -4,7 +4,8 @@
  * Nothing is kept from forward to backward: backward finds each window's
  * maximum again as its first element equal to the output (the forward
  * pass's x and y are at hand), so forward is a plain branch-free max that
- * vectorizes, and backward writes every dx element once (no clearing). */
+ * vectorizes over the images of a pixel, and backward writes every dx
+ * element once (no clearing). */
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <stddef.h>
 
@@ -26,110 +27,123 @@ static fmnist_status pool_setup(fmnist__layer *l) {
 /* a if not less than b: on ties (and NaN in b) the earlier element wins. */
 static float first_max(float a, float b) { return b > a ? b : a; }
 
-/* Planes [lo, hi) of a pass (a plane: one channel of one image). */
+/* Output rows [lo, hi) of a pass (a row: one channel's output row oy, all
+ * its pixels and images), each pixel a run of n images (CHWN). */
 typedef struct pool_job {
   const fmnist__layer *l;
+  size_t n;
   const float *x, *y, *dy;
   float *out; /* forward: y; backward: dx */
 } pool_job;
 
-static void forward_planes(void *ctx, size_t lo, size_t hi) {
+/* Input pixel (r, col) of channel c: its run of n images. */
+static size_t in_at(const pool_job *j, size_t c, size_t r, size_t col) {
+  return ((c * j->l->in_h + r) * j->l->in_w + col) * j->n;
+}
+
+static void forward_rows(void *ctx, size_t lo, size_t hi) {
   const pool_job *j = ctx;
   const fmnist__layer *l = j->l;
-  const float *x = j->x;
-  float *y = j->out;
-  const size_t k = l->spec.kernel, w = l->in_w, ho = l->out_h, wo = l->out_w;
-  const size_t in_plane = l->in_h * w, out_plane = ho * wo;
-  for (size_t pl = lo; pl < hi; pl++) {
-    const float *in = x + pl * in_plane;
-    float *out = y + pl * out_plane;
-    for (size_t oy = 0; oy < ho; oy++) {
-      const float *r0 = in + k * oy * w;
-      float *o = out + oy * wo;
+  const size_t k = l->spec.kernel, ho = l->out_h, wo = l->out_w, n = j->n;
+  for (size_t row = lo; row < hi; row++) {
+    const size_t c = row / ho, oy = row % ho;
+    float *o = j->out + row * wo * n;
+    for (size_t ox = 0; ox < wo; ox++, o += n) {
       if (k == 2) { /* the common case */
-        const float *r1 = r0 + w;
-        for (size_t ox = 0; ox < wo; ox++)
-          o[ox] = first_max(first_max(r0[2 * ox], r0[2 * ox + 1]),
-                            first_max(r1[2 * ox], r1[2 * ox + 1]));
+        const float *a = j->x + in_at(j, c, 2 * oy, 2 * ox), *b = a + n;
+        const float *d = j->x + in_at(j, c, 2 * oy + 1, 2 * ox), *e = d + n;
+        for (size_t i = 0; i < n; i++)
+          o[i] = first_max(first_max(a[i], b[i]), first_max(d[i], e[i]));
         continue;
       }
-      for (size_t ox = 0; ox < wo; ox++) {
-        float m = r0[ox * k];
-        for (size_t i = 0; i < k; i++)
-          for (size_t j = 0; j < k; j++) m = first_max(m, r0[i * w + ox * k + j]);
-        o[ox] = m;
-      }
+      const float *first = j->x + in_at(j, c, k * oy, k * ox);
+      for (size_t i = 0; i < n; i++) o[i] = first[i];
+      for (size_t r = 0; r < k; r++)
+        for (size_t s = 0; s < k; s++) {
+          const float *v = j->x + in_at(j, c, k * oy + r, k * ox + s);
+          for (size_t i = 0; i < n; i++) o[i] = first_max(o[i], v[i]);
+        }
     }
   }
+}
+
+static size_t row_grain(const fmnist__layer *l, size_t n) {
+  return FMNIST__PAR_GRAIN / (l->spec.kernel * l->in_w * n + 1) + 1;
 }
 
 static void pool_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                          const fmnist__pass *p) {
   (void)aux;
-  pool_job j = {l, x, NULL, NULL, y};
-  size_t in_plane = l->in_h * l->in_w;
-  fmnist__parallel_range(p->threads, l->in_c * n, FMNIST__PAR_GRAIN / in_plane + 1, forward_planes,
-                         &j);
+  pool_job j = {l, n, x, NULL, NULL, y};
+  fmnist__parallel_range(p->threads, l->in_c * l->out_h, row_grain(l, n), forward_rows, &j);
 }
 
-static void backward_planes(void *ctx, size_t lo, size_t hi) {
-  const pool_job *j = ctx;
-  const fmnist__layer *l = j->l;
-  const float *x = j->x, *y = j->y, *dy = j->dy;
-  float *dx = j->out;
-  const size_t k = l->spec.kernel, w = l->in_w, h = l->in_h, ho = l->out_h, wo = l->out_w;
-  const size_t in_plane = h * w, out_plane = ho * wo;
-  for (size_t pl = lo; pl < hi; pl++) {
-    const float *in = x + pl * in_plane, *out = y + pl * out_plane, *g = dy + pl * out_plane;
-    float *d = dx + pl * in_plane;
-    for (size_t oy = 0; oy < ho; oy++) {
-      const float *r0 = in + k * oy * w;
-      float *d0 = d + k * oy * w;
-      if (k == 2) {
-        const float *r1 = r0 + w;
-        float *d1 = d0 + w;
-        for (size_t ox = 0; ox < wo; ox++) {
-          /* The gradient passes down the window until an element equals
-           * the maximum: a chain of selects, no branches. */
-          float m = out[oy * wo + ox], g0 = g[oy * wo + ox];
-          int t0 = r0[2 * ox] == m, t1 = r0[2 * ox + 1] == m, t2 = r1[2 * ox] == m;
-          float g1 = t0 ? 0.0f : g0, g2 = t1 ? 0.0f : g1;
-          d0[2 * ox] = t0 ? g0 : 0.0f;
-          d0[2 * ox + 1] = t1 ? g1 : 0.0f;
-          d1[2 * ox] = t2 ? g2 : 0.0f;
-          d1[2 * ox + 1] = t2 ? 0.0f : g2;
-        }
-      } else {
-        for (size_t ox = 0; ox < wo; ox++) {
-          float m = out[oy * wo + ox], gv = g[oy * wo + ox];
-          int found = 0;
-          for (size_t i = 0; i < k; i++)
-            for (size_t j = 0; j < k; j++) {
-              size_t at = i * w + ox * k + j;
-              int here = !found && r0[at] == m;
-              d0[at] = here ? gv : 0.0f;
-              found |= here;
-            }
-          /* A NaN maximum equals nothing: the last element gets it, as
-           * in the 2x2 case. */
-          if (!found) d0[(k - 1) * w + ox * k + k - 1] = gv;
-        }
-      }
-    }
-    /* Rows and columns no window covers get no gradient. */
-    for (size_t r = 0; r < h; r++)
-      for (size_t c = (r < ho * k ? wo * k : 0); c < w; c++) d[r * w + c] = 0.0f;
+/* dx of a 2x2 window (x0 x1 / x2 x3) for n images from its maximum m and
+ * gradient g: the gradient passes down the window until an element equals
+ * the maximum, a chain of selects without branches (restrict: the
+ * pointers are distinct runs, so it vectorizes without alias checks). */
+static void backward_window2(size_t n, const float *restrict x0, const float *restrict x1,
+                             const float *restrict x2, const float *restrict m,
+                             const float *restrict g, float *restrict d0, float *restrict d1,
+                             float *restrict d2, float *restrict d3) {
+  for (size_t i = 0; i < n; i++) {
+    float g0 = g[i];
+    int t0 = x0[i] == m[i], t1 = x1[i] == m[i], t2 = x2[i] == m[i];
+    float g1 = t0 ? 0.0f : g0, g2 = t1 ? 0.0f : g1;
+    d0[i] = t0 ? g0 : 0.0f;
+    d1[i] = t1 ? g1 : 0.0f;
+    d2[i] = t2 ? g2 : 0.0f;
+    d3[i] = t2 ? 0.0f : g2;
   }
+}
+
+/* dx of output row `row`: the input rows it covers, and the pixels of
+ * those rows no window covers (zero). */
+static void backward_row(const pool_job *j, size_t row) {
+  const fmnist__layer *l = j->l;
+  const size_t k = l->spec.kernel, ho = l->out_h, wo = l->out_w, w = l->in_w, n = j->n;
+  const size_t c = row / ho, oy = row % ho;
+  for (size_t ox = 0; ox < wo; ox++) {
+    const float *m = j->y + (row * wo + ox) * n, *g = j->dy + (row * wo + ox) * n;
+    if (k == 2) {
+      const size_t a = in_at(j, c, 2 * oy, 2 * ox), d = in_at(j, c, 2 * oy + 1, 2 * ox);
+      backward_window2(n, j->x + a, j->x + a + n, j->x + d, m, g, j->out + a, j->out + a + n,
+                       j->out + d, j->out + d + n);
+      continue;
+    }
+    for (size_t i = 0; i < n; i++) {
+      int found = 0;
+      for (size_t r = 0; r < k; r++)
+        for (size_t s = 0; s < k; s++) {
+          const size_t at = in_at(j, c, k * oy + r, k * ox + s) + i;
+          int here = !found && j->x[at] == m[i];
+          j->out[at] = here ? g[i] : 0.0f;
+          found |= here;
+        }
+      /* A NaN maximum equals nothing: the last element gets it, as in
+       * the 2x2 case. */
+      if (!found) j->out[in_at(j, c, k * oy + k - 1, k * ox + k - 1) + i] = g[i];
+    }
+  }
+  /* Columns no window covers, and after the last output row the input
+   * rows no window covers. */
+  const size_t last = oy + 1 == ho ? l->in_h : k * oy + k;
+  for (size_t r = k * oy; r < last; r++) {
+    float *d = j->out + in_at(j, c, r, r < k * ho ? k * wo : 0), *end = j->out + in_at(j, c, r, w);
+    while (d < end) *d++ = 0.0f;
+  }
+}
+
+static void backward_rows(void *ctx, size_t lo, size_t hi) {
+  for (size_t row = lo; row < hi; row++) backward_row(ctx, row);
 }
 
 static void pool_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
                           float *dx, void *aux, size_t n, const fmnist__pass *p) {
   (void)aux;
   if (!dx) return;
-  pool_job j = {l, x, y, dy, dx};
-  size_t in_plane = l->in_h * l->in_w;
-  fmnist__parallel_range(p->threads, l->in_c * n, FMNIST__PAR_GRAIN / in_plane + 1,
-                         backward_planes, &j);
+  pool_job j = {l, n, x, y, dy, dx};
+  fmnist__parallel_range(p->threads, l->in_c * l->out_h, row_grain(l, n), backward_rows, &j);
 }
 
 const fmnist__layer_ops fmnist__pool_ops = {pool_setup, NULL, NULL, NULL, pool_forward,

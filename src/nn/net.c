@@ -110,7 +110,7 @@ static fmnist_status infer_ws_make(const fmnist__net *net, size_t cap, infer_ws 
 /* Logits (10 x n) of n <= ws->cap raw images. */
 static const float *infer_chunk(const fmnist_model *m, const fmnist__net *net, infer_ws *ws,
                                 const uint8_t *images, size_t n) {
-  fmnist__model_standardize(m, images, n, ws->in);
+  fmnist__model_standardize_pixel_major(m, images, n, ws->in);
   fmnist__pass p = {0, NULL, ws->scratch, 1, NULL}; /* chunks already run in parallel */
   const float *x = ws->in;
   for (size_t i = 0; i < net->n_layers; i++) {
@@ -230,7 +230,7 @@ enum { TALLY_LOSS, TALLY_CORRECT, TALLY_CANCEL, TALLY_FAIL, TALLY_FLOATS };
 /* Everything a fit needs beyond the net, sized once from the layer shapes. */
 typedef struct train_ws {
   size_t batch, threads;
-  float *in;      /* batch x 784 standardized images (= 1 x N x 28 x 28) */
+  float *in;      /* 784 x batch standardized pixels (= 1 x 28 x 28 x N) */
   float **y;      /* per layer: output, out_c x N x out_h*out_w */
   void **aux;     /* per layer: kept from forward to backward */
   float *d[2];    /* ping-pong gradients w.r.t. activations */
@@ -573,7 +573,7 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
                                                    tr.img, mine, t->threads),
                   &pending);
       if (s) break;
-      fmnist__model_standardize(m, tr.img, mine, t->in);
+      fmnist__model_standardize_pixel_major(m, tr.img, mine, t->in);
       opt.lr = fmnist__lr_at((fmnist__lr_schedule)cfg->lr_schedule, cfg->lr, step,
                              cfg->epochs * n_batches);
       size_t step_correct = 0;
