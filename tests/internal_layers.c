@@ -577,6 +577,140 @@ START_TEST(batchnorm_train_vs_inference) {
 }
 END_TEST
 
+
+/* ---- batch norm with the layers after it fused ---- */
+
+/* A chain of layers in one array, as a net holds them, with buffers. */
+typedef struct chain {
+  fmnist__layer l[4];
+  size_t count, n;
+  float *params, *grads, *stats, *scratch, *act[5], *grad[5];
+  void *aux[4];
+} chain;
+
+static void chain_make(chain *ch, const fmnist__layer_spec *specs, size_t count, size_t c,
+                       size_t h, size_t w, size_t n) {
+  memset(ch, 0, sizeof *ch);
+  ch->count = count;
+  ch->n = n;
+  for (size_t i = 0; i < count; i++) {
+    ck_assert_int_eq(fmnist__layer_make(&ch->l[i], &specs[i], c, h, w), FMNIST_OK);
+    c = ch->l[i].out_c;
+    h = ch->l[i].out_h;
+    w = ch->l[i].out_w;
+  }
+  fmnist__layer *bn = &ch->l[0];
+  ch->params = calloc(2 * bn->in_c, sizeof(float));
+  ch->grads = calloc(2 * bn->in_c, sizeof(float));
+  ch->stats = calloc(2 * bn->in_c, sizeof(float));
+  bn->w = ch->params;
+  bn->b = ch->params + bn->in_c;
+  bn->dw = ch->grads;
+  bn->db = ch->grads + bn->in_c;
+  bn->stats = ch->stats;
+  fmnist__rng r;
+  fmnist__rng_init(&r, 11, FMNIST__STREAM_NET_INIT, 0);
+  bn->ops->init(bn, &r, 0);
+  for (size_t i = 0; i < bn->in_c; i++) {
+    bn->w[i] = (float)(0.5 + fmnist__rng_uniform(&r));
+    bn->b[i] = (float)(fmnist__rng_uniform(&r) - 0.3);
+  }
+  ch->act[0] = randv(&r, fmnist__layer_in_size(bn) * n, 2.0);
+}
+
+/* Forward and backward through the chain, the layers one by one or (fused)
+ * the batch norm's passes for all; gradient r at the output. */
+static void chain_run(chain *ch, int fused, int training, const float *r) {
+  const size_t count = ch->count, n = ch->n;
+  if (fused) ck_assert_uint_eq(fmnist__bn_fuse(ch->l, count), count - 1);
+  size_t scratch = 1;
+  for (size_t i = 0; i < count; i++) {
+    const fmnist__layer *l = &ch->l[i];
+    size_t ab = l->ops->aux_bytes ? l->ops->aux_bytes(l, n) : 0;
+    ch->aux[i] = calloc(ab + 1, 1);
+    size_t sf = l->ops->scratch_floats ? l->ops->scratch_floats(l, n) : 0;
+    if (sf > scratch) scratch = sf;
+    ch->act[i + 1] = calloc(fmnist__layer_out_size(l) * n + 1, sizeof(float));
+    ch->grad[i] = calloc(fmnist__layer_in_size(l) * n + 1, sizeof(float));
+  }
+  ch->scratch = calloc(scratch, sizeof(float));
+  fmnist__rng g;
+  fmnist__rng_init(&g, 5, FMNIST__STREAM_NET_TRAIN, 0);
+  fmnist__pass p = {training, &g, ch->scratch, 2, NULL};
+  size_t last = count - 1;
+  const size_t out_len = fmnist__layer_out_size(&ch->l[last]) * n;
+  ch->grad[count] = calloc(out_len + 1, sizeof(float));
+  memcpy(ch->grad[count], r, out_len * sizeof(float));
+  for (size_t i = 0; i < count; i++) {
+    if (ch->l[i].fused) continue;
+    ch->l[i].ops->forward(&ch->l[i], ch->act[i], ch->act[i + 1 + ch->l[i].fuse], ch->aux[i], n,
+                          &p);
+  }
+  if (!training) return;
+  for (size_t i = count; i-- > 0;) {
+    if (ch->l[i].fused) continue;
+    const size_t e = i + ch->l[i].fuse;
+    ch->l[i].ops->backward(&ch->l[i], ch->act[i], ch->act[e + 1], ch->grad[e + 1], ch->grad[i],
+                           ch->aux[i], n, &p);
+  }
+}
+
+static void chain_free(chain *ch) {
+  free(ch->params);
+  free(ch->grads);
+  free(ch->stats);
+  free(ch->scratch);
+  for (size_t i = 0; i <= ch->count; i++) {
+    free(ch->act[i]);
+    free(ch->grad[i]);
+  }
+  for (size_t i = 0; i < ch->count; i++) free(ch->aux[i]);
+}
+
+/* The fused passes give the layers' own results bit for bit: output, dx,
+ * dgamma, dbeta and the running statistics, in training and inference,
+ * for bn relu [pool] [drop] on odd sizes (rows and columns no window
+ * covers) and a batch that is not a whole vector. */
+START_TEST(bn_fused_equals_layers) {
+  static const struct {
+    size_t pool; /* 0: none */
+    int drop;
+    size_t c, h, w, n;
+  } cases[] = {{2, 1, 3, 5, 6, 5}, {2, 0, 2, 4, 4, 3}, {3, 1, 2, 7, 8, 2},
+               {0, 1, 3, 3, 3, 4}, {0, 0, 2, 2, 3, 3}, {2, 1, 4, 14, 14, 33}};
+  const size_t k = (size_t)_i;
+  fmnist__layer_spec specs[4] = {{FMNIST__L_BN, 0, 0, 0, 0, 0.9, 1e-5},
+                                 {FMNIST__L_RELU, 0, 0, 0, 0, 0, 0}};
+  size_t count = 2;
+  if (cases[k].pool) specs[count++] = (fmnist__layer_spec){FMNIST__L_POOL, 0, cases[k].pool, 0, 0, 0, 0};
+  if (cases[k].drop) specs[count++] = (fmnist__layer_spec){FMNIST__L_DROP, 0, 0, 0, 0, 0.3, 0};
+  for (int training = 0; training <= 1; training++) {
+    chain a, b;
+    chain_make(&a, specs, count, cases[k].c, cases[k].h, cases[k].w, cases[k].n);
+    chain_make(&b, specs, count, cases[k].c, cases[k].h, cases[k].w, cases[k].n);
+    const size_t out_len = fmnist__layer_out_size(&a.l[count - 1]) * cases[k].n;
+    const size_t in_len = fmnist__layer_in_size(&a.l[0]) * cases[k].n;
+    fmnist__rng r;
+    fmnist__rng_init(&r, 17, FMNIST__STREAM_SPLIT, 0);
+    float *dy = randv(&r, out_len, 1.0);
+    chain_run(&a, 0, training, dy);
+    chain_run(&b, 1, training, dy);
+    ck_assert(memcmp(a.act[count], b.act[count], out_len * sizeof(float)) == 0);
+    if (training) {
+      ck_assert(memcmp(a.grad[0], b.grad[0], in_len * sizeof(float)) == 0);
+      ck_assert(memcmp(a.grads, b.grads, 2 * cases[k].c * sizeof(float)) == 0);
+      ck_assert(memcmp(a.stats, b.stats, 2 * cases[k].c * sizeof(float)) == 0);
+      double g2 = 0;
+      for (size_t i = 0; i < in_len; i++) g2 += (double)a.grad[0][i] * a.grad[0][i];
+      ck_assert(g2 > 0); /* the gradient reached the input */
+    }
+    free(dy);
+    chain_free(&a);
+    chain_free(&b);
+  }
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("layers");
   TCase *tc = tcase_create("core");
@@ -592,6 +726,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, dropout_noise_identity_in_inference);
   tcase_add_test(tc, batchnorm_train_vs_inference);
   tcase_add_test(tc, pool_ties_go_to_the_first);
+  tcase_add_loop_test(tc, bn_fused_equals_layers, 0, 6);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -117,6 +117,12 @@ struct fmnist__layer {
                                  the net's array; NULL where the path does not
                                  apply or is not wanted (conv_algorithm
                                  im2col): then im2col computes every pass */
+  size_t fuse;                /* bn: how many of the layers after it (in the
+                                 same array) its passes compute with it
+                                 (fmnist__bn_fuse); 0: none */
+  int fused;                  /* computed by an earlier layer's passes: the
+                                 net skips it (its output and gradient are
+                                 never made) */
 };
 
 /* A kind in the one table of layer kinds (layer.c): its name and grammar
@@ -168,6 +174,20 @@ extern const fmnist__layer_ops fmnist__dense_ops;
  * before an inference pass (a training pass refreshes them itself). */
 size_t fmnist__conv_winograd_floats(const fmnist__layer *l);
 void fmnist__conv_winograd_prepare(fmnist__layer *l);
+
+/* Marks the layers after a batch-norm layer that its passes can compute
+ * with it, in one pass over the data instead of one per layer: a relu,
+ * then optionally a max-pool, then optionally a dropout (a conv block's
+ * tail). The results are those of the layers one by one, bit for bit;
+ * what is saved is the memory traffic of the intermediate activations,
+ * which are never stored. bn is the first of `count` layers in an array
+ * (a net's); returns how many it fused. */
+size_t fmnist__bn_fuse(fmnist__layer *bn, size_t count);
+
+/* A dropout layer's keep flags (uint8, its input's layout) for a training
+ * pass over n images, drawing the layer's seed from p->rng as its forward
+ * pass does; returns the scale of the kept values. */
+float fmnist__dropout_draw(const fmnist__layer *l, uint8_t *keep, size_t n, const fmnist__pass *p);
 
 /* Helpers shared by the parameterised layers. */
 /* He normal (std sqrt(2/fan_in)) or Glorot uniform

@@ -23,8 +23,10 @@ static fmnist_status dropout_setup(fmnist__layer *l) {
   return FMNIST_OK;
 }
 
+/* aux: the keep flags, unless a batch-norm layer computes this one (it
+ * keeps them). */
 static size_t dropout_aux_bytes(const fmnist__layer *l, size_t n) {
-  return fmnist__layer_in_size(l) * n;
+  return l->fused ? 0 : fmnist__layer_in_size(l) * n;
 }
 
 typedef struct drop_job {
@@ -76,18 +78,12 @@ static void apply_range(void *ctx, size_t lo, size_t hi) {
   apply(j->in + lo, j->keep + lo, j->scale, j->out + lo, hi - lo);
 }
 
-static void dropout_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
-                            const fmnist__pass *p) {
-  const size_t values = fmnist__layer_in_size(l), len = values * n;
-  uint8_t *keep = aux;
-  if (!p->training || l->spec.rate <= 0) {
-    if (y != x) memcpy(y, x, len * sizeof *y);
-    if (p->training) memset(keep, 1, len); /* rate 0: every value kept */
-    return;
-  }
-  drop_job j = {x,
+float fmnist__dropout_draw(const fmnist__layer *l, uint8_t *keep, size_t n,
+                          const fmnist__pass *p) {
+  const size_t values = fmnist__layer_in_size(l);
+  drop_job j = {NULL,
                 keep,
-                y,
+                NULL,
                 n,
                 values,
                 p->group ? p->group->first : 0,
@@ -95,6 +91,19 @@ static void dropout_forward(fmnist__layer *l, const float *x, float *y, void *au
                 (uint64_t)(l->spec.rate * 4294967296.0),
                 (float)(1.0 / (1.0 - l->spec.rate))};
   fmnist__parallel_range(p->threads, n, DROP_GROUP, draw_images, &j);
+  return j.scale;
+}
+
+static void dropout_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
+                            const fmnist__pass *p) {
+  const size_t len = fmnist__layer_in_size(l) * n;
+  uint8_t *keep = aux;
+  if (!p->training || l->spec.rate <= 0) {
+    if (y != x) memcpy(y, x, len * sizeof *y);
+    if (p->training) memset(keep, 1, len); /* rate 0: every value kept */
+    return;
+  }
+  drop_job j = {x, keep, y, 0, 0, 0, 0, 0, fmnist__dropout_draw(l, keep, n, p)};
   fmnist__parallel_range(p->threads, len, FMNIST__PAR_GRAIN, apply_range, &j);
 }
 

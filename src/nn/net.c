@@ -107,15 +107,18 @@ static fmnist_status infer_ws_make(const fmnist__net *net, size_t cap, infer_ws 
   return FMNIST_OK;
 }
 
-/* Logits (10 x n) of n <= ws->cap raw images. */
+/* Logits (10 x n) of n <= ws->cap raw images. A layer computed with an
+ * earlier one (fused) is skipped: that one's pass made its output. */
 static const float *infer_chunk(const fmnist_model *m, const fmnist__net *net, infer_ws *ws,
                                 const uint8_t *images, size_t n) {
   fmnist__model_standardize_pixel_major(m, images, n, ws->in);
   fmnist__pass p = {0, NULL, ws->scratch, 1, NULL}; /* chunks already run in parallel */
   const float *x = ws->in;
+  size_t out = 0;
   for (size_t i = 0; i < net->n_layers; i++) {
     fmnist__layer *l = &net->layers[i];
-    float *y = ws->buf[i & 1];
+    if (l->fused) continue;
+    float *y = ws->buf[out++ & 1];
     l->ops->forward(l, x, y, ws->aux, n, &p);
     x = y;
   }
@@ -231,7 +234,8 @@ enum { TALLY_LOSS, TALLY_CORRECT, TALLY_CANCEL, TALLY_FAIL, TALLY_FLOATS };
 typedef struct train_ws {
   size_t batch, threads;
   float *in;      /* 784 x batch standardized pixels (= 1 x 28 x 28 x N) */
-  float **y;      /* per layer: output, out_c x N x out_h*out_w */
+  float **y;      /* per layer: output, out_c x out_h*out_w x N (none for a
+                     fused layer whose output a later fused one's replaces) */
   void **aux;     /* per layer: kept from forward to backward */
   float *d[2];    /* ping-pong gradients w.r.t. activations */
   float *scratch; /* max over layers of scratch_floats */
@@ -279,7 +283,8 @@ static fmnist_status train_ws_make(fmnist__net *net, size_t batch, size_t n_trai
     size_t o = fmnist__layer_out_size(l), in = fmnist__layer_in_size(l);
     if (o > act) act = o;
     if (in > act) act = in;
-    t->y[i] = fmnist__calloc(batch * o, sizeof(float));
+    const int replaced = l->fused && i + 1 < L && net->layers[i + 1].fused;
+    t->y[i] = fmnist__calloc(replaced ? 1 : batch * o, sizeof(float));
     size_t ab = l->ops->aux_bytes ? l->ops->aux_bytes(l, batch) : 0;
     t->aux[i] = fmnist__alloc(ab ? ab : 1);
     if (l->ops->scratch_floats && l->ops->scratch_floats(l, batch) > scratch)
@@ -367,18 +372,22 @@ static double step_gradients(fmnist__net *net, train_ws *t, size_t n, size_t glo
   fmnist__pass p = {1, rng, t->scratch, t->threads, group};
   size_t L = net->n_layers;
   const float *x = t->in;
+  /* A layer that computes the fused ones after it writes the last one's
+   * output and takes its gradient; the fused ones are skipped. */
   for (size_t i = 0; i < L; i++) {
     fmnist__layer *l = &net->layers[i];
-    l->ops->forward(l, x, t->y[i], t->aux[i], n, &p);
-    x = t->y[i];
+    if (l->fused) continue;
+    l->ops->forward(l, x, t->y[i + l->fuse], t->aux[i], n, &p);
+    x = t->y[i + l->fuse];
   }
   float *dy = t->d[0], *dx = t->d[1];
   double loss = fmnist__softmax_xent(x, t->labels, FMNIST_CLASSES, n, 1.0f / (float)global_n, dy,
                                      correct);
   for (size_t i = L; i-- > 0;) {
     fmnist__layer *l = &net->layers[i];
+    if (l->fused) continue;
     const float *xi = i ? t->y[i - 1] : t->in;
-    l->ops->backward(l, xi, t->y[i], dy, t->need_dx[i] ? dx : NULL, t->aux[i], n, &p);
+    l->ops->backward(l, xi, t->y[i + l->fuse], dy, t->need_dx[i] ? dx : NULL, t->aux[i], n, &p);
     float *tmp = dy;
     dy = dx;
     dx = tmp;
