@@ -151,9 +151,10 @@ static const nb_layer nb_nn_dense_layers[] = {{"dense1 128", 128, 784, 1, 0},
  * shapes are in src/nn/layer_conv.c, the dense layers' in src/nn/layer_dense.c):
  * forward NN  M=out N=cols K=in; dW NT  M=out N=in K=cols;
  * dX TN  M=in N=cols K=out; the Winograd path (src/kernels/winograd.c), 16
- * products per layer and pass, never cut: "wino" (forward) NN  M=out
- * N=tiles K=in/9, "wino dW" NT  M=out N=in/9 K=tiles, "wino dX" TN  M=in/9
- * N=tiles K=out.
+ * products per layer, pass and group of tiles, never cut, their columns a
+ * group's tiles x images: "wino" (forward) NN  M=out N=columns K=in/9,
+ * "wino dW" NT  M=out N=in/9 K=columns, "wino dX" TN  M=in/9 N=columns
+ * K=out.
  * The library cuts each product into parts
  * along its larger side of M and N, one per thread, so M or N may be a
  * part of the layer's. Ties (conv4 and dense1 have the same out and in) go
@@ -165,14 +166,11 @@ static inline int nb_classify(const nb_rec *r, const nb_layer *ls, size_t n_ls, 
   for (size_t i = 0; i < n_ls; i++) {
     const nb_layer *l = &ls[i];
     int fits, o;
-    if (!r->ta && !r->tb && l->tiles && r->k * 9 == l->in && r->m == l->out &&
-        r->n % l->tiles == 0) /* Winograd */
+    if (!r->ta && !r->tb && l->tiles && r->k * 9 == l->in && r->m == l->out) /* Winograd */
       o = 3, fits = 1;
-    else if (!r->ta && r->tb && l->tiles && r->n * 9 == l->in && r->m == l->out &&
-             r->k % l->tiles == 0)
+    else if (!r->ta && r->tb && l->tiles && r->n * 9 == l->in && r->m == l->out)
       o = 4, fits = 1;
-    else if (r->ta && !r->tb && l->tiles && r->m * 9 == l->in && r->k == l->out &&
-             r->n % l->tiles == 0)
+    else if (r->ta && !r->tb && l->tiles && r->m * 9 == l->in && r->k == l->out)
       o = 5, fits = 1;
     else if (!r->ta && !r->tb) /* forward */
       o = 0, fits = r->k == l->in && nb_part(l->out, r->m) && r->n % l->cols == 0;

@@ -2,6 +2,7 @@
 #include "base/alloc.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef FMNIST_ALLOC_TESTING
 /* Test builds only, single-threaded use: the countdown to the failing call. */
@@ -23,16 +24,23 @@ static int should_fail(void) {
 static int should_fail(void) { return 0; }
 #endif
 
+static void *aligned(size_t size) {
+  void *p;
+  return posix_memalign(&p, FMNIST__ALLOC_ALIGN, size ? size : 1) ? NULL : p;
+}
+
 void *fmnist__alloc(size_t size) {
   if (should_fail()) return NULL;
-  return malloc(size ? size : 1);
+  return aligned(size);
 }
 
 void *fmnist__calloc(size_t count, size_t size) {
   size_t total;
   if (!fmnist__mul_ok(count, size, &total)) return NULL;
   if (should_fail()) return NULL;
-  return calloc(total ? total : 1, 1);
+  void *p = aligned(total);
+  if (p) memset(p, 0, total);
+  return p;
 }
 
 void *fmnist__realloc(void *p, size_t size) {

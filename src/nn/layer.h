@@ -184,6 +184,18 @@ void fmnist__conv_winograd_prepare(fmnist__layer *l);
  * (a net's); returns how many it fused. */
 size_t fmnist__bn_fuse(fmnist__layer *bn, size_t count);
 
+/* Noise and dropout draw an image's values in blocks of FMNIST__VALUE_BLOCK
+ * (its values in the activations' order, 2 per 64-bit draw), each block
+ * from its own sub-stream: tasks take blocks of values, so each writes
+ * whole runs of a pixel's images (no cache line shared with another
+ * task), the result does not depend on the thread count, and a member of a
+ * data-parallel group draws just its own images' blocks. The stream's
+ * index: the image's place in the step's batch, then the block. */
+#define FMNIST__VALUE_BLOCK 256
+static inline uint64_t fmnist__value_stream(size_t image, size_t block) {
+  return (uint64_t)image << 24 | block;
+}
+
 /* A dropout layer's keep flags (uint8, its input's layout) for a training
  * pass over n images, drawing the layer's seed from p->rng as its forward
  * pass does; returns the scale of the kept values. */

@@ -1,12 +1,11 @@
 /* Inverted dropout: in training each value is kept with probability 1-rate
  * and scaled by 1/(1-rate), so inference is the identity.
  *
- * aux: one keep flag (uint8) per value, in the activations' layout. Each
- * image's flags come from its own sub-stream (a seed drawn from the
- * pass's generator per step, and the image's place in the step's batch):
- * images are drawn in parallel, the mask does not depend on the thread
- * count, and a member of a data-parallel group draws exactly its images'
- * flags, as one process would. */
+ * aux: one keep flag (uint8) per value, in the activations' layout, drawn
+ * from a seed taken from the pass's generator per step and sub-streams per
+ * block of an image's values (fmnist__value_stream): in parallel, and a
+ * member of a data-parallel group draws exactly its images' flags, as one
+ * process would. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <stdint.h>
 #include <string.h>
@@ -34,7 +33,7 @@ typedef struct drop_job {
   uint8_t *keep;
   float *out;
   size_t n, values, first; /* images, values per image, first image's place */
-  uint64_t seed;           /* sub-streams (seed, image) */
+  uint64_t seed;           /* sub-streams (seed, image and block) */
   uint64_t thr;            /* keep iff a 32-bit uniform draw >= thr */
   float scale;
 } drop_job;
@@ -52,22 +51,28 @@ static void apply(const float *in, const uint8_t *keep, float scale, float *out,
  * them are written as one contiguous run. */
 #define DROP_GROUP 16
 
-/* Keep flags of images [lo, hi): value v of image i is the v-th 32-bit
- * half of the draws of its sub-stream, at v*n + i (CHWN). */
-static void draw_images(void *ctx, size_t lo, size_t hi) {
+/* Keep flags of value blocks [lo, hi) of every image: value v of block b
+ * is the (v - b*FMNIST__VALUE_BLOCK)-th 32-bit half of the block's draws,
+ * at v*n + i for image i (CHWN). */
+static void draw_blocks(void *ctx, size_t lo, size_t hi) {
   const drop_job *j = ctx;
-  for (size_t i0 = lo; i0 < hi; i0 += DROP_GROUP) {
-    const size_t cnt = hi - i0 < DROP_GROUP ? hi - i0 : DROP_GROUP;
-    fmnist__rng r[DROP_GROUP];
-    for (size_t i = 0; i < cnt; i++)
-      fmnist__rng_init(&r[i], j->seed, FMNIST__STREAM_DROPOUT, j->first + i0 + i);
-    for (size_t v = 0; v < j->values; v += 2) { /* two 32-bit draws per call */
-      uint8_t *k0 = j->keep + v * j->n + i0, *k1 = k0 + j->n;
-      const int pair = v + 1 < j->values;
-      for (size_t i = 0; i < cnt; i++) {
-        const uint64_t u = fmnist__rng_next(&r[i]);
-        k0[i] = (u & 0xffffffffu) >= j->thr;
-        if (pair) k1[i] = (u >> 32) >= j->thr;
+  for (size_t b = lo; b < hi; b++) {
+    const size_t v0 = b * FMNIST__VALUE_BLOCK;
+    const size_t v1 = j->values - v0 < FMNIST__VALUE_BLOCK ? j->values : v0 + FMNIST__VALUE_BLOCK;
+    for (size_t i0 = 0; i0 < j->n; i0 += DROP_GROUP) {
+      const size_t cnt = j->n - i0 < DROP_GROUP ? j->n - i0 : DROP_GROUP;
+      fmnist__rng r[DROP_GROUP];
+      for (size_t i = 0; i < cnt; i++)
+        fmnist__rng_init(&r[i], j->seed, FMNIST__STREAM_DROPOUT,
+                         fmnist__value_stream(j->first + i0 + i, b));
+      for (size_t v = v0; v < v1; v += 2) { /* two 32-bit draws per call */
+        uint8_t *k0 = j->keep + v * j->n + i0, *k1 = k0 + j->n;
+        const int pair = v + 1 < v1;
+        for (size_t i = 0; i < cnt; i++) {
+          const uint64_t u = fmnist__rng_next(&r[i]);
+          k0[i] = (u & 0xffffffffu) >= j->thr;
+          if (pair) k1[i] = (u >> 32) >= j->thr;
+        }
       }
     }
   }
@@ -90,7 +95,8 @@ float fmnist__dropout_draw(const fmnist__layer *l, uint8_t *keep, size_t n,
                 fmnist__rng_next(p->rng),
                 (uint64_t)(l->spec.rate * 4294967296.0),
                 (float)(1.0 / (1.0 - l->spec.rate))};
-  fmnist__parallel_range(p->threads, n, DROP_GROUP, draw_images, &j);
+  fmnist__parallel_range(p->threads, (values + FMNIST__VALUE_BLOCK - 1) / FMNIST__VALUE_BLOCK,
+                         FMNIST__PAR_GRAIN / (FMNIST__VALUE_BLOCK * n + 1) + 1, draw_blocks, &j);
   return j.scale;
 }
 

@@ -2,10 +2,9 @@
  * standardized scale, as Keras GaussianNoise after standardization);
  * the identity in inference. Its gradient is the identity.
  *
- * Each image's noise comes from its own sub-stream (a seed drawn from the
- * pass's generator per step, and the image's place in the step's batch),
- * so the images are noised in parallel, the result does not depend on the
- * thread count, and a member of a data-parallel group draws exactly its
+ * The noise comes from a seed taken from the pass's generator per step and
+ * sub-streams per block of an image's values (fmnist__value_stream): in
+ * parallel, and a member of a data-parallel group draws exactly its
  * images' noise, as one process would. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <math.h>
@@ -49,23 +48,29 @@ static void polar(fmnist__rng *r, double z[2]) {
   z[1] = b * f;
 }
 
-/* Images [lo, hi): values 2k and 2k + 1 of an image are the k-th pair of
- * its sub-stream; value v of image i is at v*n + i (CHWN). */
-static void noise_images(void *ctx, size_t lo, size_t hi) {
+/* Value blocks [lo, hi) of every image: values 2k and 2k + 1 of a block
+ * are the k-th pair of its sub-stream; value v of image i is at v*n + i
+ * (CHWN). */
+static void noise_blocks(void *ctx, size_t lo, size_t hi) {
   const noise_job *j = ctx;
-  for (size_t i0 = lo; i0 < hi; i0 += NOISE_GROUP) {
-    const size_t cnt = hi - i0 < NOISE_GROUP ? hi - i0 : NOISE_GROUP;
-    fmnist__rng r[NOISE_GROUP];
-    for (size_t i = 0; i < cnt; i++)
-      fmnist__rng_init(&r[i], j->seed, FMNIST__STREAM_NOISE, j->first + i0 + i);
-    for (size_t v = 0; v < j->values; v += 2) {
-      const size_t at = v * j->n + i0;
-      const int pair = v + 1 < j->values;
-      for (size_t i = 0; i < cnt; i++) {
-        double z[2];
-        polar(&r[i], z);
-        j->y[at + i] = j->x[at + i] + (float)(j->sd * z[0]);
-        if (pair) j->y[at + j->n + i] = j->x[at + j->n + i] + (float)(j->sd * z[1]);
+  for (size_t b = lo; b < hi; b++) {
+    const size_t v0 = b * FMNIST__VALUE_BLOCK;
+    const size_t v1 = j->values - v0 < FMNIST__VALUE_BLOCK ? j->values : v0 + FMNIST__VALUE_BLOCK;
+    for (size_t i0 = 0; i0 < j->n; i0 += NOISE_GROUP) {
+      const size_t cnt = j->n - i0 < NOISE_GROUP ? j->n - i0 : NOISE_GROUP;
+      fmnist__rng r[NOISE_GROUP];
+      for (size_t i = 0; i < cnt; i++)
+        fmnist__rng_init(&r[i], j->seed, FMNIST__STREAM_NOISE,
+                         fmnist__value_stream(j->first + i0 + i, b));
+      for (size_t v = v0; v < v1; v += 2) {
+        const size_t at = v * j->n + i0;
+        const int pair = v + 1 < v1;
+        for (size_t i = 0; i < cnt; i++) {
+          double z[2];
+          polar(&r[i], z);
+          j->y[at + i] = j->x[at + i] + (float)(j->sd * z[0]);
+          if (pair) j->y[at + j->n + i] = j->x[at + j->n + i] + (float)(j->sd * z[1]);
+        }
       }
     }
   }
@@ -81,7 +86,9 @@ static void noise_forward(fmnist__layer *l, const float *x, float *y, void *aux,
   }
   noise_job j = {x, y, n, values, p->group ? p->group->first : 0, fmnist__rng_next(p->rng),
                  l->spec.rate};
-  fmnist__parallel_range(p->threads, n, NOISE_GROUP, noise_images, &j);
+  fmnist__parallel_range(p->threads, (values + FMNIST__VALUE_BLOCK - 1) / FMNIST__VALUE_BLOCK,
+                         FMNIST__PAR_GRAIN / (FMNIST__VALUE_BLOCK * n / 4 + 1) + 1, noise_blocks,
+                         &j);
 }
 
 static void noise_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
