@@ -578,7 +578,7 @@ START_TEST(batchnorm_train_vs_inference) {
 END_TEST
 
 
-/* ---- batch norm with the layers after it fused ---- */
+/* ---- fused tails: a batch norm or a relu with the layers after it ---- */
 
 /* A chain of layers in one array, as a net holds them, with buffers. */
 typedef struct chain {
@@ -599,30 +599,32 @@ static void chain_make(chain *ch, const fmnist__layer_spec *specs, size_t count,
     h = ch->l[i].out_h;
     w = ch->l[i].out_w;
   }
-  fmnist__layer *bn = &ch->l[0];
-  ch->params = calloc(2 * bn->in_c, sizeof(float));
-  ch->grads = calloc(2 * bn->in_c, sizeof(float));
-  ch->stats = calloc(2 * bn->in_c, sizeof(float));
-  bn->w = ch->params;
-  bn->b = ch->params + bn->in_c;
-  bn->dw = ch->grads;
-  bn->db = ch->grads + bn->in_c;
-  bn->stats = ch->stats;
+  fmnist__layer *head = &ch->l[0];
+  ch->params = calloc(2 * head->in_c, sizeof(float));
+  ch->grads = calloc(2 * head->in_c, sizeof(float));
+  ch->stats = calloc(2 * head->in_c, sizeof(float));
   fmnist__rng r;
   fmnist__rng_init(&r, 11, FMNIST__STREAM_NET_INIT, 0);
-  bn->ops->init(bn, &r, 0);
-  for (size_t i = 0; i < bn->in_c; i++) {
-    bn->w[i] = (float)(0.5 + fmnist__rng_uniform(&r));
-    bn->b[i] = (float)(fmnist__rng_uniform(&r) - 0.3);
+  if (head->spec.kind == FMNIST__L_BN) {
+    head->w = ch->params;
+    head->b = ch->params + head->in_c;
+    head->dw = ch->grads;
+    head->db = ch->grads + head->in_c;
+    head->stats = ch->stats;
+    head->ops->init(head, &r, 0);
+    for (size_t i = 0; i < head->in_c; i++) {
+      head->w[i] = (float)(0.5 + fmnist__rng_uniform(&r));
+      head->b[i] = (float)(fmnist__rng_uniform(&r) - 0.3);
+    }
   }
-  ch->act[0] = randv(&r, fmnist__layer_in_size(bn) * n, 2.0);
+  ch->act[0] = randv(&r, fmnist__layer_in_size(head) * n, 2.0);
 }
 
 /* Forward and backward through the chain, the layers one by one or (fused)
- * the batch norm's passes for all; gradient r at the output. */
+ * the head's passes for all; gradient r at the output. */
 static void chain_run(chain *ch, int fused, int training, const float *r) {
   const size_t count = ch->count, n = ch->n;
-  if (fused) ck_assert_uint_eq(fmnist__bn_fuse(ch->l, count), count - 1);
+  if (fused) ck_assert_uint_eq(fmnist__fuse(ch->l, count), count - 1);
   size_t scratch = 1;
   for (size_t i = 0; i < count; i++) {
     const fmnist__layer *l = &ch->l[i];
@@ -669,19 +671,22 @@ static void chain_free(chain *ch) {
 
 /* The fused passes give the layers' own results bit for bit: output, dx,
  * dgamma, dbeta and the running statistics, in training and inference,
- * for bn relu [pool] [drop] on odd sizes (rows and columns no window
- * covers) and a batch that is not a whole vector. */
-START_TEST(bn_fused_equals_layers) {
+ * for bn relu [pool] [drop] and relu pool|drop [drop] on odd sizes (rows
+ * and columns no window covers) and batches that are not a whole vector. */
+START_TEST(fused_tail_equals_layers) {
   static const struct {
+    int bn;
     size_t pool; /* 0: none */
     int drop;
     size_t c, h, w, n;
-  } cases[] = {{2, 1, 3, 5, 6, 5}, {2, 0, 2, 4, 4, 3}, {3, 1, 2, 7, 8, 2},
-               {0, 1, 3, 3, 3, 4}, {0, 0, 2, 2, 3, 3}, {2, 1, 4, 14, 14, 33}};
+  } cases[] = {{1, 2, 1, 3, 5, 6, 5}, {1, 2, 0, 2, 4, 4, 3},  {1, 3, 1, 2, 7, 8, 2},
+               {1, 0, 1, 3, 3, 3, 4}, {1, 0, 0, 2, 2, 3, 3},  {1, 2, 1, 4, 14, 14, 33},
+               {0, 2, 1, 3, 5, 6, 5}, {0, 2, 0, 2, 7, 7, 17}, {0, 0, 1, 5, 1, 1, 6}};
   const size_t k = (size_t)_i;
-  fmnist__layer_spec specs[4] = {{FMNIST__L_BN, 0, 0, 0, 0, 0.9, 1e-5},
-                                 {FMNIST__L_RELU, 0, 0, 0, 0, 0, 0}};
-  size_t count = 2;
+  fmnist__layer_spec specs[4];
+  size_t count = 0;
+  if (cases[k].bn) specs[count++] = (fmnist__layer_spec){FMNIST__L_BN, 0, 0, 0, 0, 0.9, 1e-5};
+  specs[count++] = (fmnist__layer_spec){FMNIST__L_RELU, 0, 0, 0, 0, 0, 0};
   if (cases[k].pool) specs[count++] = (fmnist__layer_spec){FMNIST__L_POOL, 0, cases[k].pool, 0, 0, 0, 0};
   if (cases[k].drop) specs[count++] = (fmnist__layer_spec){FMNIST__L_DROP, 0, 0, 0, 0, 0.3, 0};
   for (int training = 0; training <= 1; training++) {
@@ -726,7 +731,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, dropout_noise_identity_in_inference);
   tcase_add_test(tc, batchnorm_train_vs_inference);
   tcase_add_test(tc, pool_ties_go_to_the_first);
-  tcase_add_loop_test(tc, bn_fused_equals_layers, 0, 6);
+  tcase_add_loop_test(tc, fused_tail_equals_layers, 0, 9);
   suite_add_tcase(s, tc);
   return s;
 }

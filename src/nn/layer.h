@@ -117,9 +117,9 @@ struct fmnist__layer {
                                  the net's array; NULL where the path does not
                                  apply or is not wanted (conv_algorithm
                                  im2col): then im2col computes every pass */
-  size_t fuse;                /* bn: how many of the layers after it (in the
-                                 same array) its passes compute with it
-                                 (fmnist__bn_fuse); 0: none */
+  size_t fuse;                /* how many of the layers after it (in the same
+                                 array) its passes compute (fmnist__fuse); 0:
+                                 none */
   int fused;                  /* computed by an earlier layer's passes: the
                                  net skips it (its output and gradient are
                                  never made) */
@@ -175,14 +175,46 @@ extern const fmnist__layer_ops fmnist__dense_ops;
 size_t fmnist__conv_winograd_floats(const fmnist__layer *l);
 void fmnist__conv_winograd_prepare(fmnist__layer *l);
 
-/* Marks the layers after a batch-norm layer that its passes can compute
- * with it, in one pass over the data instead of one per layer: a relu,
- * then optionally a max-pool, then optionally a dropout (a conv block's
- * tail). The results are those of the layers one by one, bit for bit;
- * what is saved is the memory traffic of the intermediate activations,
- * which are never stored. bn is the first of `count` layers in an array
- * (a net's); returns how many it fused. */
-size_t fmnist__bn_fuse(fmnist__layer *bn, size_t count);
+/* ---- fused tails (nn/layer_tail.c) ----
+ * A batch norm followed by a relu, or a relu, computes the max-pool and
+ * dropout that follow (a conv block's tail) in its own per-channel passes,
+ * in one pass over the data instead of one per layer. The results are the
+ * layers' own, bit for bit; what is saved is the memory traffic of the
+ * intermediate activations, which are never stored. */
+
+/* Marks the layers after l that it computes (l is the first of `count`
+ * layers in an array, a net's): sets l->fuse and their `fused`; returns
+ * how many. */
+size_t fmnist__fuse(fmnist__layer *l, size_t count);
+
+/* The fused layers after a head: a max-pool of size `pool` (0: none), a
+ * dropout `drop` (NULL: none), and the last one's output shape. */
+typedef struct fmnist__tail {
+  size_t pool;
+  const fmnist__layer *drop;
+  size_t out_h, out_w;
+} fmnist__tail;
+fmnist__tail fmnist__tail_of(const fmnist__layer *l);
+
+/* Bytes of a fused dropout's keep flags for n images (0: none), and
+ * whether a pass uses them (training with a rate above 0; otherwise every
+ * value is kept). */
+size_t fmnist__tail_keep_bytes(const fmnist__layer *l, size_t n);
+int fmnist__tail_drops(const fmnist__tail *t, const fmnist__pass *p);
+
+/* One channel of the head's output: y (out_h x out_w x n) = the tail of
+ * relu(x * scale + shift), x the channel's in_h x in_w x n values; keep the
+ * channel's flags (NULL: no dropout). */
+void fmnist__tail_forward(const fmnist__layer *l, const fmnist__tail *t, const float *x, size_t n,
+                          float scale, float shift, const uint8_t *keep, float drop_scale,
+                          float *y);
+/* Its adjoint: from dy at the tail's output, g (in_h x in_w x n) = the
+ * gradient at x * scale + shift, back through the dropout, the max-pool
+ * (to each window's first maximum, found again from x) and the relu;
+ * spare holds out_h*out_w*n floats. */
+void fmnist__tail_backward(const fmnist__layer *l, const fmnist__tail *t, const float *x,
+                           size_t n, float scale, float shift, const uint8_t *keep,
+                           float drop_scale, const float *dy, float *g, float *spare);
 
 /* Noise and dropout draw an image's values in blocks of FMNIST__VALUE_BLOCK
  * (its values in the activations' order, 2 per 64-bit draw), each block
@@ -198,8 +230,9 @@ static inline uint64_t fmnist__value_stream(size_t image, size_t block) {
 
 /* A dropout layer's keep flags (uint8, its input's layout) for a training
  * pass over n images, drawing the layer's seed from p->rng as its forward
- * pass does; returns the scale of the kept values. */
-float fmnist__dropout_draw(const fmnist__layer *l, uint8_t *keep, size_t n, const fmnist__pass *p);
+ * pass does; and the scale of the values it keeps. */
+void fmnist__dropout_draw(const fmnist__layer *l, uint8_t *keep, size_t n, const fmnist__pass *p);
+float fmnist__dropout_scale(const fmnist__layer *l);
 
 /* Helpers shared by the parameterised layers. */
 /* He normal (std sqrt(2/fan_in)) or Glorot uniform

@@ -1,5 +1,7 @@
 /* Elementwise activations relu, tanh, sigmoid; backward from the output
- * (relu: y > 0, tanh: 1 - y^2, sigmoid: y (1 - y)). */
+ * (relu: y > 0, tanh: 1 - y^2, sigmoid: y (1 - y)). A relu followed by a
+ * max-pool or a dropout computes them in its own per-channel passes (a
+ * fused tail, fmnist__fuse). */
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <math.h>
 
@@ -36,9 +38,69 @@ static void relu_bwd_range(void *ctx, size_t lo, size_t hi) {
   }
 }
 
+/* ---- a relu with a fused tail: channels [lo, hi) ---- */
+
+typedef struct tail_job {
+  const fmnist__layer *l;
+  fmnist__tail t;
+  size_t n;
+  const float *x, *dy;
+  float *out, *spare;
+  const uint8_t *keep; /* NULL: no dropout in this pass */
+  float drop_scale;
+} tail_job;
+
+static tail_job tail_job_of(const fmnist__layer *l, const float *x, const float *dy, float *out,
+                            void *aux, size_t n, const fmnist__pass *p) {
+  tail_job j = {l, fmnist__tail_of(l), n, x, dy, out, p->scratch, NULL, 1.0f};
+  if (fmnist__tail_drops(&j.t, p)) {
+    j.keep = aux;
+    j.drop_scale = fmnist__dropout_scale(j.t.drop);
+  }
+  return j;
+}
+
+/* Values of a channel of the input and of the tail's output. */
+static size_t in_plane(const tail_job *j) { return j->n * j->l->in_h * j->l->in_w; }
+static size_t out_plane(const tail_job *j) { return j->n * j->t.out_h * j->t.out_w; }
+
+static void tail_fwd_range(void *ctx, size_t lo, size_t hi) {
+  const tail_job *j = ctx;
+  const size_t m = in_plane(j), q = out_plane(j);
+  for (size_t c = lo; c < hi; c++)
+    fmnist__tail_forward(j->l, &j->t, j->x + c * m, j->n, 1.0f, 0.0f,
+                         j->keep ? j->keep + c * q : NULL, j->drop_scale, j->out + c * q);
+}
+
+static void tail_bwd_range(void *ctx, size_t lo, size_t hi) {
+  const tail_job *j = ctx;
+  const size_t m = in_plane(j), q = out_plane(j);
+  for (size_t c = lo; c < hi; c++)
+    fmnist__tail_backward(j->l, &j->t, j->x + c * m, j->n, 1.0f, 0.0f,
+                          j->keep ? j->keep + c * q : NULL, j->drop_scale, j->dy + c * q,
+                          j->out + c * m, j->spare + lo * q);
+}
+
+static size_t tail_grain(const tail_job *j) { return FMNIST__PAR_GRAIN / (in_plane(j) + 1) + 1; }
+
+/* aux: a fused dropout's keep flags; scratch: the gradient at a fused
+ * pool's output, a channel's worth per range. */
+static size_t act_aux_bytes(const fmnist__layer *l, size_t n) {
+  return fmnist__tail_keep_bytes(l, n);
+}
+static size_t act_scratch_floats(const fmnist__layer *l, size_t n) {
+  const fmnist__tail t = fmnist__tail_of(l);
+  return l->fuse ? l->in_c * t.out_h * t.out_w * n : 0;
+}
+
 static void act_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                     const fmnist__pass *p) {
-  (void)aux;
+  if (l->fuse) {
+    tail_job j = tail_job_of(l, x, NULL, y, aux, n, p);
+    if (j.keep) fmnist__dropout_draw(j.t.drop, aux, n, p); /* where the dropout would draw */
+    fmnist__parallel_range(p->threads, l->in_c, tail_grain(&j), tail_fwd_range, &j);
+    return;
+  }
   const size_t len = fmnist__layer_in_size(l) * n;
   switch (l->spec.kind) {
   case FMNIST__L_RELU: {
@@ -64,9 +126,12 @@ static void act_forward(fmnist__layer *l, const float *x, float *y, void *aux, s
 
 static void act_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
                      float *dx, void *aux, size_t n, const fmnist__pass *p) {
-  (void)x;
-  (void)aux;
   if (!dx) return;
+  if (l->fuse) {
+    tail_job j = tail_job_of(l, x, dy, dx, aux, n, p);
+    fmnist__parallel_range(p->threads, l->in_c, tail_grain(&j), tail_bwd_range, &j);
+    return;
+  }
   const size_t len = fmnist__layer_in_size(l) * n;
   switch (l->spec.kind) {
   case FMNIST__L_RELU: {
@@ -83,4 +148,5 @@ static void act_backward(fmnist__layer *l, const float *x, const float *y, const
   }
 }
 
-const fmnist__layer_ops fmnist__act_ops = {act_setup, NULL, NULL, NULL, act_forward, act_backward};
+const fmnist__layer_ops fmnist__act_ops = {act_setup,          NULL,        act_aux_bytes,
+                                           act_scratch_floats, act_forward, act_backward};

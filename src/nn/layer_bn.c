@@ -1,6 +1,6 @@
 /* Batch normalization per channel (over the H*W*N values of a channel),
  * and the relu, max-pool and dropout after it computed in the same passes
- * (fmnist__bn_fuse).
+ * (a fused tail, fmnist__fuse).
  *
  * Training: batch mean and biased variance normalize; the running
  * statistics follow m = 0.99 m + 0.01 batch (Keras's momentum 0.99; the
@@ -35,44 +35,10 @@ static void bn_init(fmnist__layer *l, fmnist__rng *rng, int glorot) {
   }
 }
 
-/* ---- the layers computed with it ---- */
-
-/* The fused tail: l[1] a relu, then a max-pool (pool: its size, 0: none),
- * then a dropout (drop: that layer, NULL: none); out_* the shape of the
- * last one's output. */
-typedef struct bn_tail {
-  size_t pool;
-  const fmnist__layer *drop;
-  size_t out_h, out_w;
-} bn_tail;
-
-static bn_tail tail_of(const fmnist__layer *l) {
-  bn_tail t = {0, NULL, l->in_h, l->in_w};
-  for (size_t k = 2; k <= l->fuse; k++) {
-    const fmnist__layer *f = l + k;
-    if (f->spec.kind == FMNIST__L_POOL) t.pool = f->spec.kernel;
-    if (f->spec.kind == FMNIST__L_DROP) t.drop = f;
-    t.out_h = f->out_h;
-    t.out_w = f->out_w;
-  }
-  return t;
-}
-
-size_t fmnist__bn_fuse(fmnist__layer *bn, size_t count) {
-  size_t k = 1;
-  if (bn->spec.kind != FMNIST__L_BN || count < 2 || bn[1].spec.kind != FMNIST__L_RELU) return 0;
-  if (k + 1 < count && bn[k + 1].spec.kind == FMNIST__L_POOL) k++;
-  if (k + 1 < count && bn[k + 1].spec.kind == FMNIST__L_DROP) k++;
-  bn->fuse = k;
-  for (size_t i = 1; i <= k; i++) bn[i].fused = 1;
-  return k;
-}
-
 /* aux: the batch statistics used (mean[C], 1/sqrt(var + eps)[C]), then a
  * fused dropout's keep flags. */
 static size_t bn_aux_bytes(const fmnist__layer *l, size_t n) {
-  const bn_tail t = tail_of(l);
-  return 2 * l->in_c * sizeof(float) + (t.drop ? l->in_c * t.out_h * t.out_w * n : 0);
+  return 2 * l->in_c * sizeof(float) + fmnist__tail_keep_bytes(l, n);
 }
 
 /* Sum of v[0..len) in double, eight fixed lanes (vectorisable, order fixed). */
@@ -100,40 +66,6 @@ static double sum_sq(const float *v, size_t len, float mean) {
   return s;
 }
 
-/* The fused layers' element operations, as their own passes do them. */
-static float relu(float v) { return v > 0 ? v : 0.0f; }
-/* a if not less than b: the earlier element wins ties (max-pool). */
-static float first_max(float a, float b) { return b > a ? b : a; }
-
-/* Max-pool window (oy, ox) (size k) of relu(x * scale + shift) for cnt
- * images into out: x a channel's H x W x n values from its first image
- * wanted, w its width. */
-static void window_max(const float *x, size_t w, size_t n, size_t cnt, size_t k, size_t oy,
-                       size_t ox, float scale, float shift, float *out) {
-  const float *a = x + (k * oy * w + k * ox) * n;
-  if (k == 2) {
-    const float *b = a + n, *d = a + w * n, *e = d + n;
-    for (size_t i = 0; i < cnt; i++)
-      out[i] = first_max(first_max(relu(a[i] * scale + shift), relu(b[i] * scale + shift)),
-                         first_max(relu(d[i] * scale + shift), relu(e[i] * scale + shift)));
-    return;
-  }
-  for (size_t i = 0; i < cnt; i++) out[i] = relu(a[i] * scale + shift);
-  for (size_t r = 0; r < k; r++)
-    for (size_t s = 0; s < k; s++) {
-      const float *v = a + (r * w + s) * n;
-      for (size_t i = 0; i < cnt; i++) out[i] = first_max(out[i], relu(v[i] * scale + shift));
-    }
-}
-
-/* Dropout's forward on len values (a dropped Inf or NaN gives 0). */
-static void apply_keep(float *v, const uint8_t *keep, float scale, size_t len) {
-  for (size_t i = 0; i < len; i++) {
-    float s = v[i] * scale;
-    v[i] = keep[i] ? s : 0.0f;
-  }
-}
-
 /* Channels [lo, hi) of a pass: every channel's sums are computed whole by
  * one task, in the same order whatever the thread count. In a
  * data-parallel group (p->group) the sums of the members' shares are added
@@ -147,7 +79,7 @@ typedef struct bn_job {
   size_t n;
   const fmnist__pass *p;
   float *sums;      /* in a group: 2C per-channel sums, added over the group */
-  bn_tail tail;     /* the fused layers */
+  fmnist__tail tail; /* the fused layers */
   uint8_t *keep;    /* a fused dropout's keep flags (training), else NULL */
   float drop_scale; /* and the scale of its kept values */
   float *g;         /* backward of a fused tail: a slot per channel for the
@@ -197,18 +129,9 @@ static void normalize(const bn_job *j, size_t c) {
     for (size_t i = 0; i < m; i++) yc[i] = xc[i] * scale + shift;
     return;
   }
-  const bn_tail *t = &j->tail;
-  const size_t plane = n * t->out_h * t->out_w;
-  float *yc = j->out + c * plane;
-  if (!t->pool) {
-    for (size_t i = 0; i < m; i++) yc[i] = relu(xc[i] * scale + shift);
-  } else {
-    for (size_t oy = 0; oy < t->out_h; oy++)
-      for (size_t ox = 0; ox < t->out_w; ox++)
-        window_max(xc, l->in_w, n, n, t->pool, oy, ox, scale, shift,
-                   yc + (oy * t->out_w + ox) * n);
-  }
-  if (j->keep) apply_keep(yc, j->keep + c * plane, j->drop_scale, plane);
+  const size_t plane = n * j->tail.out_h * j->tail.out_w;
+  fmnist__tail_forward(l, &j->tail, xc, n, scale, shift, j->keep ? j->keep + c * plane : NULL,
+                       j->drop_scale, j->out + c * plane);
 }
 
 static void bn_fwd_range(void *ctx, size_t lo, size_t hi) {
@@ -259,10 +182,10 @@ static size_t channel_grain(size_t m) {
 
 static bn_job job_of(fmnist__layer *l, const float *x, const float *dy, float *out, void *aux,
                      size_t n, const fmnist__pass *p) {
-  bn_job j = {l, x, dy, out, aux, n, p, p->scratch, tail_of(l), NULL, 1.0f, NULL};
-  if (j.tail.drop && p->training && j.tail.drop->spec.rate > 0) {
+  bn_job j = {l, x, dy, out, aux, n, p, p->scratch, fmnist__tail_of(l), NULL, 1.0f, NULL};
+  if (fmnist__tail_drops(&j.tail, p)) {
     j.keep = (uint8_t *)aux + 2 * l->in_c * sizeof(float);
-    j.drop_scale = (float)(1.0 / (1.0 - j.tail.drop->spec.rate));
+    j.drop_scale = fmnist__dropout_scale(j.tail.drop);
   }
   return j;
 }
@@ -286,56 +209,11 @@ static void bn_forward(fmnist__layer *l, const float *x, float *y, void *aux, si
 
 /* ---- backward ---- */
 
-/* Images whose window maxima a backward step holds at once. */
-#define WINDOW_IMAGES 64
-
-/* Floats of a channel's slot for tail_grad: the gradient at the batch
- * norm's output, and room for the one at the tail's. */
+/* Floats of a channel's slot for a fused tail's backward: the gradient at
+ * the batch norm's output, then room for the one at the pool's. */
 static size_t slot_floats(const fmnist__layer *l, size_t n) {
-  const bn_tail t = tail_of(l);
+  const fmnist__tail t = fmnist__tail_of(l);
   return n * (l->in_h * l->in_w + (t.pool ? t.out_h * t.out_w : 0));
-}
-
-/* Channel c's gradient at the batch norm's output, from the gradient dy
- * at the fused tail's output: back through the dropout, the max-pool (to
- * each window's first maximum, found again from x) and the relu, as their
- * own backward passes compute it; into g (slot_floats). */
-static void tail_grad(const bn_job *j, size_t c, float *g) {
-  const fmnist__layer *l = j->l;
-  const bn_tail *t = &j->tail;
-  const size_t n = j->n, w = l->in_w, m = n * l->in_h * w, plane = n * t->out_h * t->out_w;
-  const float *xc = j->x + c * m, *dyc = j->dy + c * plane;
-  float scale, shift;
-  affine(j, c, &scale, &shift);
-  float *gd = t->pool ? g + m : g; /* the gradient at the pool's output */
-  for (size_t i = 0; i < plane; i++) gd[i] = dyc[i];
-  if (j->keep) apply_keep(gd, j->keep + c * plane, j->drop_scale, plane);
-  if (!t->pool) {
-    for (size_t i = 0; i < m; i++) g[i] = xc[i] * scale + shift > 0 ? g[i] : 0.0f;
-    return;
-  }
-  const size_t k = t->pool;
-  for (size_t i = 0; i < m; i++) g[i] = 0.0f; /* what no window covers */
-  for (size_t oy = 0; oy < t->out_h; oy++)
-    for (size_t ox = 0; ox < t->out_w; ox++)
-      for (size_t i0 = 0; i0 < n; i0 += WINDOW_IMAGES) {
-        const size_t cnt = n - i0 < WINDOW_IMAGES ? n - i0 : WINDOW_IMAGES;
-        /* The window's maximum again, then its gradient down the window to
-         * the first element equal to it, and through the relu. */
-        float mx[WINDOW_IMAGES], left[WINDOW_IMAGES];
-        window_max(xc + i0, w, n, cnt, k, oy, ox, scale, shift, mx);
-        for (size_t i = 0; i < cnt; i++) left[i] = gd[(oy * t->out_w + ox) * n + i0 + i];
-        for (size_t r = 0; r < k; r++)
-          for (size_t s = 0; s < k; s++) {
-            const size_t at = ((k * oy + r) * w + k * ox + s) * n + i0;
-            for (size_t i = 0; i < cnt; i++) {
-              const float v = relu(xc[at + i] * scale + shift);
-              const int here = v == mx[i];
-              g[at + i] = here && v > 0 ? left[i] : 0.0f;
-              left[i] = here ? 0.0f : left[i];
-            }
-          }
-      }
 }
 
 /* Channel c's sum(dy) into db[c] and *sb, sum(dy * xhat) into dw[c] and
@@ -394,8 +272,15 @@ static void input_grad(const bn_job *j, size_t c, const float *dyc, double sb, d
 /* Channel c's gradient at the output: dy itself, or that of a fused
  * tail, made in slot g. */
 static const float *output_grad(const bn_job *j, size_t c, float *g) {
-  if (!j->l->fuse) return j->dy + c * j->n * j->l->in_h * j->l->in_w;
-  tail_grad(j, c, g);
+  const fmnist__layer *l = j->l;
+  const size_t m = j->n * l->in_h * l->in_w;
+  if (!l->fuse) return j->dy + c * m;
+  const size_t plane = j->n * j->tail.out_h * j->tail.out_w;
+  float scale, shift;
+  affine(j, c, &scale, &shift);
+  fmnist__tail_backward(l, &j->tail, j->x + c * m, j->n, scale, shift,
+                        j->keep ? j->keep + c * plane : NULL, j->drop_scale, j->dy + c * plane,
+                        g, g + m);
   return g;
 }
 
@@ -449,7 +334,7 @@ static void bn_backward(fmnist__layer *l, const float *x, const float *y, const 
 }
 
 /* Scratch: in a group the 2C per-channel sums added over it; with a fused
- * tail, a slot per channel for its gradients (tail_grad). */
+ * tail, a slot per channel for its gradients (slot_floats). */
 static size_t bn_scratch_floats(const fmnist__layer *l, size_t n) {
   return 2 * l->in_c + (l->fuse ? l->in_c * slot_floats(l, n) : 0);
 }

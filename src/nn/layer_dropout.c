@@ -83,7 +83,11 @@ static void apply_range(void *ctx, size_t lo, size_t hi) {
   apply(j->in + lo, j->keep + lo, j->scale, j->out + lo, hi - lo);
 }
 
-float fmnist__dropout_draw(const fmnist__layer *l, uint8_t *keep, size_t n,
+float fmnist__dropout_scale(const fmnist__layer *l) {
+  return l->spec.rate > 0 ? (float)(1.0 / (1.0 - l->spec.rate)) : 1.0f;
+}
+
+void fmnist__dropout_draw(const fmnist__layer *l, uint8_t *keep, size_t n,
                           const fmnist__pass *p) {
   const size_t values = fmnist__layer_in_size(l);
   drop_job j = {NULL,
@@ -94,10 +98,9 @@ float fmnist__dropout_draw(const fmnist__layer *l, uint8_t *keep, size_t n,
                 p->group ? p->group->first : 0,
                 fmnist__rng_next(p->rng),
                 (uint64_t)(l->spec.rate * 4294967296.0),
-                (float)(1.0 / (1.0 - l->spec.rate))};
+                0.0f};
   fmnist__parallel_range(p->threads, (values + FMNIST__VALUE_BLOCK - 1) / FMNIST__VALUE_BLOCK,
                          FMNIST__PAR_GRAIN / (FMNIST__VALUE_BLOCK * n + 1) + 1, draw_blocks, &j);
-  return j.scale;
 }
 
 static void dropout_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
@@ -109,7 +112,8 @@ static void dropout_forward(fmnist__layer *l, const float *x, float *y, void *au
     if (p->training) memset(keep, 1, len); /* rate 0: every value kept */
     return;
   }
-  drop_job j = {x, keep, y, 0, 0, 0, 0, 0, fmnist__dropout_draw(l, keep, n, p)};
+  fmnist__dropout_draw(l, keep, n, p);
+  drop_job j = {x, keep, y, 0, 0, 0, 0, 0, fmnist__dropout_scale(l)};
   fmnist__parallel_range(p->threads, len, FMNIST__PAR_GRAIN, apply_range, &j);
 }
 
@@ -118,8 +122,7 @@ static void dropout_backward(fmnist__layer *l, const float *x, const float *y, c
   (void)x;
   (void)y;
   if (!dx) return;
-  drop_job j = {dy, aux, dx, n, fmnist__layer_in_size(l), 0, 0, 0,
-                l->spec.rate > 0 ? (float)(1.0 / (1.0 - l->spec.rate)) : 1.0f};
+  drop_job j = {dy, aux, dx, n, fmnist__layer_in_size(l), 0, 0, 0, fmnist__dropout_scale(l)};
   fmnist__parallel_range(p->threads, j.values * n, FMNIST__PAR_GRAIN, apply_range, &j);
 }
 

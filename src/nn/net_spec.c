@@ -186,7 +186,7 @@ fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n,
     return fmnist__fail(FMNIST_E_NOMEM, "net: out of memory for %zu parameters", np);
   }
   walk(specs, n, NULL, net->layers, &nl, &np, &ns);
-  for (size_t i = 0; i < nl; i++) i += fmnist__bn_fuse(&net->layers[i], nl - i);
+  for (size_t i = 0; i < nl; i++) i += fmnist__fuse(&net->layers[i], nl - i);
   net->n_layers = nl;
   net->n_params = np;
   net->n_stats = ns;
