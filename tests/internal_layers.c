@@ -309,6 +309,9 @@ static const struct {
 } wino_cases[] = {
     {8, 14, 14, 3, 5}, {16, 7, 7, 2, 8},  {9, 5, 6, 1, 4},    {12, 3, 3, 17, 3},
     {8, 1, 1, 2, 2},   {8, 28, 28, 1, 2}, {10, 4, 7, 20, 3}, {11, 7, 5, 3, 1},
+    {8, 9, 13, 33, 7}, /* three chunks of 16 images, the last of one; groups of tiles that
+                          end inside a tile row */
+    {8, 3, 5, 17, 2},  /* two chunks, small enough for central differences */
 };
 
 static double rel_err_f(const float *a, const float *b, size_t n) {
@@ -342,6 +345,22 @@ START_TEST(winograd_matches_naive) {
                 rel_err_d(t.dx, ref_dx, t.in_len));
   ck_assert_msg(rel_err_d(l->dw, ref_dw, l->n_w) < 1e-5, "dw error %g",
                 rel_err_d(l->dw, ref_dw, l->n_w));
+  /* And against the im2col path (conv_algorithm=im2col) on the same
+   * weights and input, in training: output, dx and dW. */
+  tl r;
+  tl_make_path(&r, spec, wino_cases[_i].c, wino_cases[_i].h, wino_cases[_i].w, wino_cases[_i].n,
+               0);
+  memcpy(r.params, t.params, (l->n_w + l->n_b) * sizeof(float));
+  memcpy(r.x, t.x, t.in_len * sizeof(float));
+  memcpy(r.r, t.r, t.out_len * sizeof(float));
+  tl_backward(&r, 1);
+  ck_assert_msg(rel_err_f(t.y, r.y, t.out_len) < 1e-5, "forward vs im2col %g",
+                rel_err_f(t.y, r.y, t.out_len));
+  ck_assert_msg(rel_err_f(t.dx, r.dx, t.in_len) < 1e-5, "dx vs im2col %g",
+                rel_err_f(t.dx, r.dx, t.in_len));
+  ck_assert_msg(rel_err_f(l->dw, r.l.dw, l->n_w) < 1e-5, "dw vs im2col %g",
+                rel_err_f(l->dw, r.l.dw, l->n_w));
+  tl_free(&r);
   free(ref);
   free(ref_dx);
   free(ref_dw);
@@ -352,7 +371,7 @@ END_TEST
 /* Its gradients against central differences, as every layer's: dW, db
  * and dx of the Winograd backward pass on tiles that stick out. */
 START_TEST(winograd_gradients) {
-  static const size_t cases[] = {2, 4, 7};
+  static const size_t cases[] = {2, 4, 7, 9};
   const size_t i = cases[_i];
   fmnist__layer_spec spec = {FMNIST__L_CONV, wino_cases[i].f, 3, 1, 1, 0, 0};
   tl t;
@@ -723,7 +742,7 @@ static Suite *suite(void) {
   tcase_add_loop_test(tc, conv_matches_naive, 0, sizeof conv_cases / sizeof conv_cases[0]);
   tcase_add_loop_test(tc, im2col_col2im_naive, 0, sizeof conv_cases / sizeof conv_cases[0]);
   tcase_add_loop_test(tc, winograd_matches_naive, 0, sizeof wino_cases / sizeof wino_cases[0]);
-  tcase_add_loop_test(tc, winograd_gradients, 0, 3);
+  tcase_add_loop_test(tc, winograd_gradients, 0, 4);
   tcase_add_test(tc, winograd_applies_only_to_3x3_same);
   tcase_add_test(tc, loss_gradient_and_stability);
   tcase_add_test(tc, adam_first_step);

@@ -272,6 +272,19 @@ static size_t run_at(const wino_job *j, const wino_chunk *ch, size_t c, ptrdiff_
   return *inside ? ((c * g->h + (size_t)y) * g->w + (size_t)x) * g->n + ch->n0 : 0;
 }
 
+/* The vector of the chunk's images at pixel (y, x) of plane c of src
+ * (C x H x W x N): the run itself, zeros outside the plane, or for a chunk
+ * of fewer images (nw) its run copied into pad and padded with zeros. */
+static const float *vec_at(const wino_job *j, const wino_chunk *ch, const float *src, size_t c,
+                           ptrdiff_t y, ptrdiff_t x, size_t nw, float *pad) {
+  int in;
+  const size_t at = run_at(j, ch, c, y, x, &in);
+  if (!in) return zeros;
+  if (nw == WINO_VEC) return src + at;
+  for (size_t i = 0; i < WINO_VEC; i++) pad[i] = i < nw ? src[at + i] : 0.0f;
+  return pad;
+}
+
 /* V of the group's tiles [t0, t0 + nt) for every channel, images padded
  * with zeros to the vector. */
 WINO_INLINE void group_input(const wino_job *j, const wino_chunk *ch, size_t t0, size_t nt,
@@ -280,18 +293,11 @@ WINO_INLINE void group_input(const wino_job *j, const wino_chunk *ch, size_t t0,
   for (size_t c = 0; c < j->g->c; c++)
     for (size_t t = 0; t < nt; t++) {
       const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
-      float pad[16][WINO_VEC]; /* a chunk of fewer images: its runs, zero-padded */
+      float pad[16][WINO_VEC];
       const float *d[16];
-      for (size_t k = 0; k < 16; k++) {
-        int in;
-        const size_t at = run_at(j, ch, c, (ptrdiff_t)(2 * ty + k / 4) - 1,
-                                 (ptrdiff_t)(2 * tx + k % 4) - 1, &in);
-        d[k] = in ? j->x + at : zeros;
-        if (in && nw < WINO_VEC) {
-          for (size_t i = 0; i < WINO_VEC; i++) pad[k][i] = i < nw ? d[k][i] : 0.0f;
-          d[k] = pad[k];
-        }
-      }
+      for (size_t k = 0; k < 16; k++)
+        d[k] = vec_at(j, ch, j->x, c, (ptrdiff_t)(2 * ty + k / 4) - 1,
+                      (ptrdiff_t)(2 * tx + k % 4) - 1, nw, pad[k]);
       input_tile(d, ch->v + c * cols + t * WINO_VEC, xs, WINO_VEC);
     }
 }
@@ -327,16 +333,9 @@ WINO_INLINE void group_dy(const wino_job *j, const wino_chunk *ch, size_t t0, si
       const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
       float pad[4][WINO_VEC];
       const float *d[4];
-      for (size_t a = 0; a < 4; a++) {
-        int in;
-        const size_t at = run_at(j, ch, k, (ptrdiff_t)(2 * ty + a / 2), (ptrdiff_t)(2 * tx + a % 2),
-                                 &in);
-        d[a] = in ? j->dy + at : zeros;
-        if (in && nw < WINO_VEC) {
-          for (size_t i = 0; i < WINO_VEC; i++) pad[a][i] = i < nw ? d[a][i] : 0.0f;
-          d[a] = pad[a];
-        }
-      }
+      for (size_t a = 0; a < 4; a++)
+        d[a] = vec_at(j, ch, j->dy, k, (ptrdiff_t)(2 * ty + a / 2), (ptrdiff_t)(2 * tx + a % 2), nw,
+                      pad[a]);
       dy_tile(d, ch->m + k * cols + t * WINO_VEC, xs, WINO_VEC);
     }
 }

@@ -123,3 +123,12 @@ void fmnist__sum_rows(const float *dy, size_t rows, size_t cols, float *db, size
   bias_job j = {cols, NULL, db, NULL, dy};
   fmnist__parallel_range(threads, rows, FMNIST__PAR_GRAIN / (cols + 1) + 1, sum_rows, &j);
 }
+
+void fmnist__value_streams(fmnist__rng *r, uint64_t seed, fmnist__stream_space space,
+                           size_t first, size_t cnt, size_t b, size_t values, size_t *v0,
+                           size_t *v1) {
+  for (size_t i = 0; i < cnt; i++)
+    fmnist__rng_init(&r[i], seed, space, (uint64_t)(first + i) << 24 | b);
+  *v0 = b * FMNIST__VALUE_BLOCK;
+  *v1 = values - *v0 < FMNIST__VALUE_BLOCK ? values : *v0 + FMNIST__VALUE_BLOCK;
+}

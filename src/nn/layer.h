@@ -224,9 +224,16 @@ void fmnist__tail_backward(const fmnist__layer *l, const fmnist__tail *t, const 
  * data-parallel group draws just its own images' blocks. The stream's
  * index: the image's place in the step's batch, then the block. */
 #define FMNIST__VALUE_BLOCK 256
-static inline uint64_t fmnist__value_stream(size_t image, size_t block) {
-  return (uint64_t)image << 24 | block;
-}
+/* Images whose generators advance together, so that a value's draws for
+ * them are written as one run. */
+#define FMNIST__VALUE_GROUP 16
+/* The generators r[0..cnt) (cnt <= FMNIST__VALUE_GROUP) of block b for
+ * images [first, first + cnt) of the step's batch, in `space` (noise or
+ * dropout) from the step's seed; and the block's values [*v0, *v1) of an
+ * image's `values`. */
+void fmnist__value_streams(fmnist__rng *r, uint64_t seed, fmnist__stream_space space,
+                           size_t first, size_t cnt, size_t b, size_t values, size_t *v0,
+                           size_t *v1);
 
 /* A dropout layer's keep flags (uint8, its input's layout) for a training
  * pass over n images, drawing the layer's seed from p->rng as its forward

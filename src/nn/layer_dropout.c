@@ -3,7 +3,7 @@
  *
  * aux: one keep flag (uint8) per value, in the activations' layout, drawn
  * from a seed taken from the pass's generator per step and sub-streams per
- * block of an image's values (fmnist__value_stream): in parallel, and a
+ * block of an image's values (fmnist__value_streams): in parallel, and a
  * member of a data-parallel group draws exactly its images' flags, as one
  * process would. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
@@ -47,24 +47,18 @@ static void apply(const float *in, const uint8_t *keep, float scale, float *out,
   }
 }
 
-/* Images whose streams advance together, so that a value's flags for
- * them are written as one contiguous run. */
-#define DROP_GROUP 16
-
 /* Keep flags of value blocks [lo, hi) of every image: value v of block b
  * is the (v - b*FMNIST__VALUE_BLOCK)-th 32-bit half of the block's draws,
  * at v*n + i for image i (CHWN). */
 static void draw_blocks(void *ctx, size_t lo, size_t hi) {
   const drop_job *j = ctx;
-  for (size_t b = lo; b < hi; b++) {
-    const size_t v0 = b * FMNIST__VALUE_BLOCK;
-    const size_t v1 = j->values - v0 < FMNIST__VALUE_BLOCK ? j->values : v0 + FMNIST__VALUE_BLOCK;
-    for (size_t i0 = 0; i0 < j->n; i0 += DROP_GROUP) {
-      const size_t cnt = j->n - i0 < DROP_GROUP ? j->n - i0 : DROP_GROUP;
-      fmnist__rng r[DROP_GROUP];
-      for (size_t i = 0; i < cnt; i++)
-        fmnist__rng_init(&r[i], j->seed, FMNIST__STREAM_DROPOUT,
-                         fmnist__value_stream(j->first + i0 + i, b));
+  for (size_t b = lo; b < hi; b++)
+    for (size_t i0 = 0; i0 < j->n; i0 += FMNIST__VALUE_GROUP) {
+      const size_t cnt = j->n - i0 < FMNIST__VALUE_GROUP ? j->n - i0 : FMNIST__VALUE_GROUP;
+      fmnist__rng r[FMNIST__VALUE_GROUP];
+      size_t v0, v1;
+      fmnist__value_streams(r, j->seed, FMNIST__STREAM_DROPOUT, j->first + i0, cnt, b, j->values,
+                            &v0, &v1);
       for (size_t v = v0; v < v1; v += 2) { /* two 32-bit draws per call */
         uint8_t *k0 = j->keep + v * j->n + i0, *k1 = k0 + j->n;
         const int pair = v + 1 < v1;
@@ -75,7 +69,6 @@ static void draw_blocks(void *ctx, size_t lo, size_t hi) {
         }
       }
     }
-  }
 }
 
 static void apply_range(void *ctx, size_t lo, size_t hi) {

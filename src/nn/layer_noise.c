@@ -3,7 +3,7 @@
  * the identity in inference. Its gradient is the identity.
  *
  * The noise comes from a seed taken from the pass's generator per step and
- * sub-streams per block of an image's values (fmnist__value_stream): in
+ * sub-streams per block of an image's values (fmnist__value_streams): in
  * parallel, and a member of a data-parallel group draws exactly its
  * images' noise, as one process would. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
@@ -30,10 +30,6 @@ typedef struct noise_job {
   double sd;
 } noise_job;
 
-/* Images whose streams advance together, so that a value's noise for
- * them is written as one contiguous run. */
-#define NOISE_GROUP 16
-
 /* Two standard normals into z[0], z[1] by Marsaglia's polar method (no
  * trig). */
 static void polar(fmnist__rng *r, double z[2]) {
@@ -53,15 +49,13 @@ static void polar(fmnist__rng *r, double z[2]) {
  * (CHWN). */
 static void noise_blocks(void *ctx, size_t lo, size_t hi) {
   const noise_job *j = ctx;
-  for (size_t b = lo; b < hi; b++) {
-    const size_t v0 = b * FMNIST__VALUE_BLOCK;
-    const size_t v1 = j->values - v0 < FMNIST__VALUE_BLOCK ? j->values : v0 + FMNIST__VALUE_BLOCK;
-    for (size_t i0 = 0; i0 < j->n; i0 += NOISE_GROUP) {
-      const size_t cnt = j->n - i0 < NOISE_GROUP ? j->n - i0 : NOISE_GROUP;
-      fmnist__rng r[NOISE_GROUP];
-      for (size_t i = 0; i < cnt; i++)
-        fmnist__rng_init(&r[i], j->seed, FMNIST__STREAM_NOISE,
-                         fmnist__value_stream(j->first + i0 + i, b));
+  for (size_t b = lo; b < hi; b++)
+    for (size_t i0 = 0; i0 < j->n; i0 += FMNIST__VALUE_GROUP) {
+      const size_t cnt = j->n - i0 < FMNIST__VALUE_GROUP ? j->n - i0 : FMNIST__VALUE_GROUP;
+      fmnist__rng r[FMNIST__VALUE_GROUP];
+      size_t v0, v1;
+      fmnist__value_streams(r, j->seed, FMNIST__STREAM_NOISE, j->first + i0, cnt, b, j->values,
+                            &v0, &v1);
       for (size_t v = v0; v < v1; v += 2) {
         const size_t at = v * j->n + i0;
         const int pair = v + 1 < v1;
@@ -73,7 +67,6 @@ static void noise_blocks(void *ctx, size_t lo, size_t hi) {
         }
       }
     }
-  }
 }
 
 static void noise_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
