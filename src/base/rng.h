@@ -29,10 +29,10 @@ typedef enum fmnist__stream_space {
   FMNIST__STREAM_NET_INIT,    /* index: layer */
   FMNIST__STREAM_NET_TRAIN,   /* index 0: the training pass (a seed per noise and dropout
                                  layer per step) */
-  FMNIST__STREAM_DROPOUT,     /* index: block of an image's mask (fmnist__value_streams) */
+  FMNIST__STREAM_DROPOUT,     /* index: block of an image's mask (fmnist__draw_values) */
   FMNIST__STREAM_PCA_BASIS,   /* index 0: KNN's starting principal basis */
   FMNIST__STREAM_NET_AUGMENT, /* index: image number over a net's fit (epoch*n + position) */
-  FMNIST__STREAM_NOISE,       /* index: block of an image's noise (fmnist__value_streams) */
+  FMNIST__STREAM_NOISE,       /* index: block of an image's noise (fmnist__draw_values) */
   FMNIST__STREAM_SPACES
 } fmnist__stream_space;
 

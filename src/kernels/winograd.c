@@ -73,6 +73,9 @@ typedef struct wino_shape {
   size_t per_chunk;    /* floats of a chunk's workspace */
 } wino_shape;
 
+/* Distance of consecutive blocks xi of rows x cols floats. */
+static size_t block_stride(size_t rows, size_t cols) { return rows * cols + WINO_SKEW; }
+
 static wino_shape shape_of(const fmnist__conv_geom *g, size_t f) {
   wino_shape s;
   s.th = (g->h + 1) / 2;
@@ -83,8 +86,8 @@ static wino_shape shape_of(const fmnist__conv_geom *g, size_t f) {
   if (s.group < 1) s.group = 1;
   if (s.group > s.tpi) s.group = s.tpi;
   s.cols = s.group * WINO_VEC;
-  s.vs = g->c * s.cols + WINO_SKEW;
-  s.ms = f * s.cols + WINO_SKEW;
+  s.vs = block_stride(g->c, s.cols);
+  s.ms = block_stride(f, s.cols);
   /* V, M (or dM), dV, and the chunk's dU */
   s.per_chunk = 16 * (2 * s.vs + s.ms) + 16 * f * g->c;
   return s;
@@ -289,7 +292,7 @@ static const float *vec_at(const wino_job *j, const wino_chunk *ch, const float 
  * with zeros to the vector. */
 WINO_INLINE void group_input(const wino_job *j, const wino_chunk *ch, size_t t0, size_t nt,
                              size_t nw) {
-  const size_t cols = nt * WINO_VEC, xs = j->g->c * cols + WINO_SKEW;
+  const size_t cols = nt * WINO_VEC, xs = block_stride(j->g->c, cols);
   for (size_t c = 0; c < j->g->c; c++)
     for (size_t t = 0; t < nt; t++) {
       const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
@@ -306,7 +309,7 @@ WINO_INLINE void group_input(const wino_job *j, const wino_chunk *ch, size_t t0,
  * column may stick out of the image. */
 WINO_INLINE void group_output(const wino_job *j, const wino_chunk *ch, size_t t0, size_t nt,
                               size_t nw) {
-  const size_t cols = nt * WINO_VEC, xs = j->f * cols + WINO_SKEW;
+  const size_t cols = nt * WINO_VEC, xs = block_stride(j->f, cols);
   for (size_t k = 0; k < j->f; k++)
     for (size_t t = 0; t < nt; t++) {
       const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
@@ -327,7 +330,7 @@ WINO_INLINE void group_output(const wino_job *j, const wino_chunk *ch, size_t t0
  * padding images). */
 WINO_INLINE void group_dy(const wino_job *j, const wino_chunk *ch, size_t t0, size_t nt,
                           size_t nw) {
-  const size_t cols = nt * WINO_VEC, xs = j->f * cols + WINO_SKEW;
+  const size_t cols = nt * WINO_VEC, xs = block_stride(j->f, cols);
   for (size_t k = 0; k < j->f; k++)
     for (size_t t = 0; t < nt; t++) {
       const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
@@ -344,7 +347,7 @@ WINO_INLINE void group_dy(const wino_job *j, const wino_chunk *ch, size_t t0, si
  * a sink). */
 WINO_INLINE void group_dx(const wino_job *j, const wino_chunk *ch, size_t t0, size_t nt,
                           size_t nw) {
-  const size_t cols = nt * WINO_VEC, xs = j->g->c * cols + WINO_SKEW;
+  const size_t cols = nt * WINO_VEC, xs = block_stride(j->g->c, cols);
   float sink[WINO_VEC];
   for (size_t c = 0; c < j->g->c; c++)
     for (size_t t = 0; t < nt; t++) {
@@ -364,7 +367,7 @@ WINO_INLINE void group_dx(const wino_job *j, const wino_chunk *ch, size_t t0, si
  * backward: dV = U^T dM). */
 static void group_products(const wino_job *j, int backward, const float *in, float *out,
                            size_t cols) {
-  const size_t c_in = j->g->c, f = j->f, vs = c_in * cols + WINO_SKEW, ms = f * cols + WINO_SKEW;
+  const size_t c_in = j->g->c, f = j->f, vs = block_stride(c_in, cols), ms = block_stride(f, cols);
   for (size_t xi = 0; xi < 16; xi++) {
     const float *u = j->u + xi * f * c_in;
     if (backward)
@@ -416,7 +419,7 @@ static void backward_chunk(void *ctx, size_t q) {
       group_input(j, &ch, t0, nt, ch.nw);
       group_dy(j, &ch, t0, nt, ch.nw);
     }
-    const size_t c_in = g->c, f = j->f, vs = c_in * cols + WINO_SKEW, ms = f * cols + WINO_SKEW;
+    const size_t c_in = g->c, f = j->f, vs = block_stride(c_in, cols), ms = block_stride(f, cols);
     for (size_t xi = 0; xi < 16; xi++) /* dU[xi] += dM[xi] V[xi]^T */
       fmnist__sgemm(0, 1, f, c_in, cols, 1.0f, ch.m + xi * ms, cols, ch.v + xi * vs, cols,
                     t0 ? 1.0f : 0.0f, ch.du + xi * f * c_in, c_in);
@@ -431,9 +434,9 @@ static void backward_chunk(void *ctx, size_t q) {
  * first chunk's. */
 static void sum_du(void *ctx, size_t lo, size_t hi) {
   const wino_job *j = ctx;
-  float *du = j->ws + 16 * (2 * j->s.vs + j->s.ms);
+  float *du = chunk_at(j, 0).du;
   for (size_t q = 1; q < j->s.chunks; q++) {
-    const float *part = du + q * j->s.per_chunk;
+    const float *part = chunk_at(j, q).du;
     for (size_t i = lo; i < hi; i++) du[i] += part[i];
   }
 }
@@ -443,7 +446,7 @@ static void sum_du(void *ctx, size_t lo, size_t hi) {
 static void transform_du(void *ctx, size_t lo, size_t hi) {
   const wino_job *j = ctx;
   const size_t c_in = j->g->c, f = j->f;
-  const float *du = j->ws + 16 * (2 * j->s.vs + j->s.ms);
+  const float *du = chunk_at(j, 0).du; /* the batch's, after sum_du */
   for (size_t k = lo; k < hi; k++)
     for (size_t c0 = 0; c0 < c_in; c0 += WINO_BLOCK) {
       const size_t cb = c_in - c0 < WINO_BLOCK ? c_in - c0 : WINO_BLOCK;

@@ -124,11 +124,35 @@ void fmnist__sum_rows(const float *dy, size_t rows, size_t cols, float *db, size
   fmnist__parallel_range(threads, rows, FMNIST__PAR_GRAIN / (cols + 1) + 1, sum_rows, &j);
 }
 
-void fmnist__value_streams(fmnist__rng *r, uint64_t seed, fmnist__stream_space space,
-                           size_t first, size_t cnt, size_t b, size_t values, size_t *v0,
-                           size_t *v1) {
-  for (size_t i = 0; i < cnt; i++)
-    fmnist__rng_init(&r[i], seed, space, (uint64_t)(first + i) << 24 | b);
-  *v0 = b * FMNIST__VALUE_BLOCK;
-  *v1 = values - *v0 < FMNIST__VALUE_BLOCK ? values : *v0 + FMNIST__VALUE_BLOCK;
+typedef struct values_job {
+  fmnist__stream_space space;
+  uint64_t seed;
+  size_t n, values, first; /* first: the batch place of image 0 */
+  fmnist__values_fn fn;
+  void *ctx;
+} values_job;
+
+/* Blocks [lo, hi) of every image; the stream of block b of the image at
+ * place i of the step's batch is (seed, space, i << 24 | b). */
+static void values_blocks(void *ctx, size_t lo, size_t hi) {
+  const values_job *j = ctx;
+  for (size_t b = lo; b < hi; b++) {
+    const size_t v0 = b * FMNIST__VALUE_BLOCK;
+    const size_t v1 = j->values - v0 < FMNIST__VALUE_BLOCK ? j->values : v0 + FMNIST__VALUE_BLOCK;
+    for (size_t i0 = 0; i0 < j->n; i0 += FMNIST__VALUE_GROUP) {
+      const size_t cnt = j->n - i0 < FMNIST__VALUE_GROUP ? j->n - i0 : FMNIST__VALUE_GROUP;
+      fmnist__rng r[FMNIST__VALUE_GROUP];
+      for (size_t i = 0; i < cnt; i++)
+        fmnist__rng_init(&r[i], j->seed, j->space, (uint64_t)(j->first + i0 + i) << 24 | b);
+      j->fn(j->ctx, r, i0, cnt, v0, v1);
+    }
+  }
+}
+
+void fmnist__draw_values(const fmnist__pass *p, fmnist__stream_space space, size_t n,
+                         size_t values, fmnist__values_fn fn, void *ctx) {
+  values_job j = {space, fmnist__rng_next(p->rng), n, values,
+                  p->group ? p->group->first : 0, fn, ctx};
+  fmnist__parallel_range(p->threads, (values + FMNIST__VALUE_BLOCK - 1) / FMNIST__VALUE_BLOCK, 1,
+                         values_blocks, &j);
 }

@@ -188,33 +188,36 @@ void fmnist__conv_winograd_prepare(fmnist__layer *l);
 size_t fmnist__fuse(fmnist__layer *l, size_t count);
 
 /* The fused layers after a head: a max-pool of size `pool` (0: none), a
- * dropout `drop` (NULL: none), and the last one's output shape. */
+ * dropout `drop` (NULL: none), the last one's output shape, and in a pass
+ * the dropout's keep flags (NULL: every value kept) and their scale. */
 typedef struct fmnist__tail {
   size_t pool;
   const fmnist__layer *drop;
   size_t out_h, out_w;
+  uint8_t *keep;
+  float drop_scale;
 } fmnist__tail;
+/* The tail's shape (no flags). */
 fmnist__tail fmnist__tail_of(const fmnist__layer *l);
-
-/* Bytes of a fused dropout's keep flags for n images (0: none), and
- * whether a pass uses them (training with a rate above 0; otherwise every
- * value is kept). */
+/* Bytes of a fused dropout's keep flags for n images (0: none). */
 size_t fmnist__tail_keep_bytes(const fmnist__layer *l, size_t n);
-int fmnist__tail_drops(const fmnist__tail *t, const fmnist__pass *p);
+/* The tail for a pass over n images: keep = flags (keep_bytes of the
+ * head's memory) when the pass drops (training, a rate above 0), drawn
+ * here if `draw` (the forward pass, where the dropout layer would draw). */
+fmnist__tail fmnist__tail_pass(const fmnist__layer *l, uint8_t *flags, size_t n,
+                               const fmnist__pass *p, int draw);
 
-/* One channel of the head's output: y (out_h x out_w x n) = the tail of
- * relu(x * scale + shift), x the channel's in_h x in_w x n values; keep the
- * channel's flags (NULL: no dropout). */
-void fmnist__tail_forward(const fmnist__layer *l, const fmnist__tail *t, const float *x, size_t n,
-                          float scale, float shift, const uint8_t *keep, float drop_scale,
-                          float *y);
+/* Channel c of the head's output: y (out_h x out_w x n) = the tail of
+ * relu(x * scale + shift), x the channel's in_h x in_w x n values. */
+void fmnist__tail_forward(const fmnist__layer *l, const fmnist__tail *t, size_t c,
+                          const float *x, size_t n, float scale, float shift, float *y);
 /* Its adjoint: from dy at the tail's output, g (in_h x in_w x n) = the
  * gradient at x * scale + shift, back through the dropout, the max-pool
  * (to each window's first maximum, found again from x) and the relu;
  * spare holds out_h*out_w*n floats. */
-void fmnist__tail_backward(const fmnist__layer *l, const fmnist__tail *t, const float *x,
-                           size_t n, float scale, float shift, const uint8_t *keep,
-                           float drop_scale, const float *dy, float *g, float *spare);
+void fmnist__tail_backward(const fmnist__layer *l, const fmnist__tail *t, size_t c,
+                           const float *x, size_t n, float scale, float shift, const float *dy,
+                           float *g, float *spare);
 
 /* Noise and dropout draw an image's values in blocks of FMNIST__VALUE_BLOCK
  * (its values in the activations' order, 2 per 64-bit draw), each block
@@ -227,13 +230,15 @@ void fmnist__tail_backward(const fmnist__layer *l, const fmnist__tail *t, const 
 /* Images whose generators advance together, so that a value's draws for
  * them are written as one run. */
 #define FMNIST__VALUE_GROUP 16
-/* The generators r[0..cnt) (cnt <= FMNIST__VALUE_GROUP) of block b for
- * images [first, first + cnt) of the step's batch, in `space` (noise or
- * dropout) from the step's seed; and the block's values [*v0, *v1) of an
- * image's `values`. */
-void fmnist__value_streams(fmnist__rng *r, uint64_t seed, fmnist__stream_space space,
-                           size_t first, size_t cnt, size_t b, size_t values, size_t *v0,
-                           size_t *v1);
+/* What a layer draws for images [i0, i0 + cnt) (cnt <= FMNIST__VALUE_GROUP)
+ * of its n and their values [v0, v1), from their generators r[0..cnt). */
+typedef void (*fmnist__values_fn)(void *ctx, fmnist__rng *r, size_t i0, size_t cnt, size_t v0,
+                                  size_t v1);
+/* Draws a training pass's values of n images of `values` each in `space`
+ * (noise or dropout): takes the step's seed from p->rng and calls fn for
+ * every block and group of images, blocks spread over p->threads. */
+void fmnist__draw_values(const fmnist__pass *p, fmnist__stream_space space, size_t n,
+                         size_t values, fmnist__values_fn fn, void *ctx);
 
 /* A dropout layer's keep flags (uint8, its input's layout) for a training
  * pass over n images, drawing the layer's seed from p->rng as its forward

@@ -42,22 +42,16 @@ static void relu_bwd_range(void *ctx, size_t lo, size_t hi) {
 
 typedef struct tail_job {
   const fmnist__layer *l;
-  fmnist__tail t;
+  fmnist__tail t; /* in this pass */
   size_t n;
   const float *x, *dy;
   float *out, *spare;
-  const uint8_t *keep; /* NULL: no dropout in this pass */
-  float drop_scale;
 } tail_job;
 
+/* aux holds a fused dropout's flags; dy NULL: the forward pass. */
 static tail_job tail_job_of(const fmnist__layer *l, const float *x, const float *dy, float *out,
                             void *aux, size_t n, const fmnist__pass *p) {
-  tail_job j = {l, fmnist__tail_of(l), n, x, dy, out, p->scratch, NULL, 1.0f};
-  if (fmnist__tail_drops(&j.t, p)) {
-    j.keep = aux;
-    j.drop_scale = fmnist__dropout_scale(j.t.drop);
-  }
-  return j;
+  return (tail_job){l, fmnist__tail_pass(l, aux, n, p, !dy), n, x, dy, out, p->scratch};
 }
 
 /* Values of a channel of the input and of the tail's output. */
@@ -68,16 +62,14 @@ static void tail_fwd_range(void *ctx, size_t lo, size_t hi) {
   const tail_job *j = ctx;
   const size_t m = in_plane(j), q = out_plane(j);
   for (size_t c = lo; c < hi; c++)
-    fmnist__tail_forward(j->l, &j->t, j->x + c * m, j->n, 1.0f, 0.0f,
-                         j->keep ? j->keep + c * q : NULL, j->drop_scale, j->out + c * q);
+    fmnist__tail_forward(j->l, &j->t, c, j->x + c * m, j->n, 1.0f, 0.0f, j->out + c * q);
 }
 
 static void tail_bwd_range(void *ctx, size_t lo, size_t hi) {
   const tail_job *j = ctx;
   const size_t m = in_plane(j), q = out_plane(j);
   for (size_t c = lo; c < hi; c++)
-    fmnist__tail_backward(j->l, &j->t, j->x + c * m, j->n, 1.0f, 0.0f,
-                          j->keep ? j->keep + c * q : NULL, j->drop_scale, j->dy + c * q,
+    fmnist__tail_backward(j->l, &j->t, c, j->x + c * m, j->n, 1.0f, 0.0f, j->dy + c * q,
                           j->out + c * m, j->spare + lo * q);
 }
 
@@ -97,7 +89,6 @@ static void act_forward(fmnist__layer *l, const float *x, float *y, void *aux, s
                     const fmnist__pass *p) {
   if (l->fuse) {
     tail_job j = tail_job_of(l, x, NULL, y, aux, n, p);
-    if (j.keep) fmnist__dropout_draw(j.t.drop, aux, n, p); /* where the dropout would draw */
     fmnist__parallel_range(p->threads, l->in_c, tail_grain(&j), tail_fwd_range, &j);
     return;
   }

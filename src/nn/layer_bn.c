@@ -78,12 +78,10 @@ typedef struct bn_job {
   void *aux;
   size_t n;
   const fmnist__pass *p;
-  float *sums;      /* in a group: 2C per-channel sums, added over the group */
-  fmnist__tail tail; /* the fused layers */
-  uint8_t *keep;    /* a fused dropout's keep flags (training), else NULL */
-  float drop_scale; /* and the scale of its kept values */
-  float *g;         /* backward of a fused tail: a slot per channel for the
-                       gradient at the batch norm's output (slot_floats) */
+  float *sums;       /* in a group: 2C per-channel sums, added over the group */
+  fmnist__tail tail; /* the fused layers, in this pass */
+  float *g;          /* backward of a fused tail: a slot per channel for the
+                        gradient at the batch norm's output (slot_floats) */
 } bn_job;
 
 /* Values of a channel in the batch the statistics are over: the global
@@ -129,9 +127,8 @@ static void normalize(const bn_job *j, size_t c) {
     for (size_t i = 0; i < m; i++) yc[i] = xc[i] * scale + shift;
     return;
   }
-  const size_t plane = n * j->tail.out_h * j->tail.out_w;
-  fmnist__tail_forward(l, &j->tail, xc, n, scale, shift, j->keep ? j->keep + c * plane : NULL,
-                       j->drop_scale, j->out + c * plane);
+  fmnist__tail_forward(l, &j->tail, c, xc, n, scale, shift,
+                       j->out + c * n * j->tail.out_h * j->tail.out_w);
 }
 
 static void bn_fwd_range(void *ctx, size_t lo, size_t hi) {
@@ -180,21 +177,18 @@ static size_t channel_grain(size_t m) {
   return m < FMNIST__PAR_GRAIN ? FMNIST__PAR_GRAIN / m : 1;
 }
 
+/* aux holds the statistics, then a fused dropout's flags; dy NULL: the
+ * forward pass. */
 static bn_job job_of(fmnist__layer *l, const float *x, const float *dy, float *out, void *aux,
                      size_t n, const fmnist__pass *p) {
-  bn_job j = {l, x, dy, out, aux, n, p, p->scratch, fmnist__tail_of(l), NULL, 1.0f, NULL};
-  if (fmnist__tail_drops(&j.tail, p)) {
-    j.keep = (uint8_t *)aux + 2 * l->in_c * sizeof(float);
-    j.drop_scale = fmnist__dropout_scale(j.tail.drop);
-  }
-  return j;
+  uint8_t *flags = (uint8_t *)aux + 2 * l->in_c * sizeof(float);
+  return (bn_job){l, x, dy, out, aux, n, p, p->scratch, fmnist__tail_pass(l, flags, n, p, !dy),
+                  NULL};
 }
 
 static void bn_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                        const fmnist__pass *p) {
   bn_job j = job_of(l, x, NULL, y, aux, n, p);
-  if (j.keep) /* drawn here, where the dropout layer would draw them */
-    fmnist__dropout_draw(j.tail.drop, j.keep, n, p);
   size_t grain = channel_grain(n * l->in_h * l->in_w);
   if (!p->training || !p->group) {
     fmnist__parallel_range(p->threads, l->in_c, grain, bn_fwd_range, &j);
@@ -275,12 +269,10 @@ static const float *output_grad(const bn_job *j, size_t c, float *g) {
   const fmnist__layer *l = j->l;
   const size_t m = j->n * l->in_h * l->in_w;
   if (!l->fuse) return j->dy + c * m;
-  const size_t plane = j->n * j->tail.out_h * j->tail.out_w;
   float scale, shift;
   affine(j, c, &scale, &shift);
-  fmnist__tail_backward(l, &j->tail, j->x + c * m, j->n, scale, shift,
-                        j->keep ? j->keep + c * plane : NULL, j->drop_scale, j->dy + c * plane,
-                        g, g + m);
+  fmnist__tail_backward(l, &j->tail, c, j->x + c * m, j->n, scale, shift,
+                        j->dy + c * j->n * j->tail.out_h * j->tail.out_w, g, g + m);
   return g;
 }
 

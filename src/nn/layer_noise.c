@@ -3,7 +3,7 @@
  * the identity in inference. Its gradient is the identity.
  *
  * The noise comes from a seed taken from the pass's generator per step and
- * sub-streams per block of an image's values (fmnist__value_streams): in
+ * sub-streams per block of an image's values (fmnist__draw_values): in
  * parallel, and a member of a data-parallel group draws exactly its
  * images' noise, as one process would. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
@@ -12,7 +12,6 @@
 
 #include "base/rng.h"
 #include "base/status.h"
-#include "base/threads.h"
 #include "nn/layer.h"
 
 static fmnist_status noise_setup(fmnist__layer *l) {
@@ -25,8 +24,7 @@ static fmnist_status noise_setup(fmnist__layer *l) {
 typedef struct noise_job {
   const float *x;
   float *y;
-  size_t n, values, first; /* images, values per image, first image's place */
-  uint64_t seed;
+  size_t n;
   double sd;
 } noise_job;
 
@@ -44,29 +42,22 @@ static void polar(fmnist__rng *r, double z[2]) {
   z[1] = b * f;
 }
 
-/* Value blocks [lo, hi) of every image: values 2k and 2k + 1 of a block
- * are the k-th pair of its sub-stream; value v of image i is at v*n + i
- * (CHWN). */
-static void noise_blocks(void *ctx, size_t lo, size_t hi) {
+/* Images [i0, i0 + cnt), values [v0, v1) of a block: values v0 + 2k and
+ * v0 + 2k + 1 are the k-th pair of the block's stream; value v of image i
+ * is at v*n + i (CHWN). */
+static void noise_values(void *ctx, fmnist__rng *r, size_t i0, size_t cnt, size_t v0,
+                         size_t v1) {
   const noise_job *j = ctx;
-  for (size_t b = lo; b < hi; b++)
-    for (size_t i0 = 0; i0 < j->n; i0 += FMNIST__VALUE_GROUP) {
-      const size_t cnt = j->n - i0 < FMNIST__VALUE_GROUP ? j->n - i0 : FMNIST__VALUE_GROUP;
-      fmnist__rng r[FMNIST__VALUE_GROUP];
-      size_t v0, v1;
-      fmnist__value_streams(r, j->seed, FMNIST__STREAM_NOISE, j->first + i0, cnt, b, j->values,
-                            &v0, &v1);
-      for (size_t v = v0; v < v1; v += 2) {
-        const size_t at = v * j->n + i0;
-        const int pair = v + 1 < v1;
-        for (size_t i = 0; i < cnt; i++) {
-          double z[2];
-          polar(&r[i], z);
-          j->y[at + i] = j->x[at + i] + (float)(j->sd * z[0]);
-          if (pair) j->y[at + j->n + i] = j->x[at + j->n + i] + (float)(j->sd * z[1]);
-        }
-      }
+  for (size_t v = v0; v < v1; v += 2) {
+    const size_t at = v * j->n + i0;
+    const int pair = v + 1 < v1;
+    for (size_t i = 0; i < cnt; i++) {
+      double z[2];
+      polar(&r[i], z);
+      j->y[at + i] = j->x[at + i] + (float)(j->sd * z[0]);
+      if (pair) j->y[at + j->n + i] = j->x[at + j->n + i] + (float)(j->sd * z[1]);
     }
+  }
 }
 
 static void noise_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
@@ -77,11 +68,8 @@ static void noise_forward(fmnist__layer *l, const float *x, float *y, void *aux,
     if (y != x) memcpy(y, x, values * n * sizeof *y);
     return;
   }
-  noise_job j = {x, y, n, values, p->group ? p->group->first : 0, fmnist__rng_next(p->rng),
-                 l->spec.rate};
-  fmnist__parallel_range(p->threads, (values + FMNIST__VALUE_BLOCK - 1) / FMNIST__VALUE_BLOCK,
-                         FMNIST__PAR_GRAIN / (FMNIST__VALUE_BLOCK * n / 4 + 1) + 1, noise_blocks,
-                         &j);
+  noise_job j = {x, y, n, l->spec.rate};
+  fmnist__draw_values(p, FMNIST__STREAM_NOISE, n, values, noise_values, &j);
 }
 
 static void noise_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,

@@ -31,7 +31,7 @@ size_t fmnist__fuse(fmnist__layer *l, size_t count) {
 }
 
 fmnist__tail fmnist__tail_of(const fmnist__layer *l) {
-  fmnist__tail t = {0, NULL, l->in_h, l->in_w};
+  fmnist__tail t = {0, NULL, l->in_h, l->in_w, NULL, 1.0f};
   for (size_t k = 1; k <= l->fuse; k++) {
     const fmnist__layer *f = l + k;
     if (f->spec.kind == FMNIST__L_POOL) t.pool = f->spec.kernel;
@@ -47,8 +47,14 @@ size_t fmnist__tail_keep_bytes(const fmnist__layer *l, size_t n) {
   return t.drop ? l->in_c * t.out_h * t.out_w * n : 0;
 }
 
-int fmnist__tail_drops(const fmnist__tail *t, const fmnist__pass *p) {
-  return t->drop && p->training && t->drop->spec.rate > 0;
+fmnist__tail fmnist__tail_pass(const fmnist__layer *l, uint8_t *flags, size_t n,
+                               const fmnist__pass *p, int draw) {
+  fmnist__tail t = fmnist__tail_of(l);
+  if (!t.drop || !p->training || t.drop->spec.rate <= 0) return t;
+  t.keep = flags;
+  t.drop_scale = fmnist__dropout_scale(t.drop);
+  if (draw) fmnist__dropout_draw(t.drop, flags, n, p);
+  return t;
 }
 
 /* Max-pool window (oy, ox) (size k) of relu(x * scale + shift) for cnt
@@ -80,9 +86,8 @@ static void apply_keep(float *v, const uint8_t *keep, float scale, size_t len) {
   }
 }
 
-void fmnist__tail_forward(const fmnist__layer *l, const fmnist__tail *t, const float *x, size_t n,
-                          float scale, float shift, const uint8_t *keep, float drop_scale,
-                          float *y) {
+void fmnist__tail_forward(const fmnist__layer *l, const fmnist__tail *t, size_t c,
+                          const float *x, size_t n, float scale, float shift, float *y) {
   const size_t m = n * l->in_h * l->in_w, plane = n * t->out_h * t->out_w;
   if (!t->pool) {
     for (size_t i = 0; i < m; i++) y[i] = relu(x[i] * scale + shift);
@@ -91,16 +96,16 @@ void fmnist__tail_forward(const fmnist__layer *l, const fmnist__tail *t, const f
       for (size_t ox = 0; ox < t->out_w; ox++)
         window_max(x, l->in_w, n, n, t->pool, oy, ox, scale, shift, y + (oy * t->out_w + ox) * n);
   }
-  if (keep) apply_keep(y, keep, drop_scale, plane);
+  if (t->keep) apply_keep(y, t->keep + c * plane, t->drop_scale, plane);
 }
 
-void fmnist__tail_backward(const fmnist__layer *l, const fmnist__tail *t, const float *x,
-                           size_t n, float scale, float shift, const uint8_t *keep,
-                           float drop_scale, const float *dy, float *g, float *spare) {
+void fmnist__tail_backward(const fmnist__layer *l, const fmnist__tail *t, size_t c,
+                           const float *x, size_t n, float scale, float shift, const float *dy,
+                           float *g, float *spare) {
   const size_t w = l->in_w, m = n * l->in_h * w, plane = n * t->out_h * t->out_w;
   float *gd = t->pool ? spare : g; /* the gradient at the pool's output */
   for (size_t i = 0; i < plane; i++) gd[i] = dy[i];
-  if (keep) apply_keep(gd, keep, drop_scale, plane);
+  if (t->keep) apply_keep(gd, t->keep + c * plane, t->drop_scale, plane);
   if (!t->pool) {
     for (size_t i = 0; i < m; i++) g[i] = x[i] * scale + shift > 0 ? g[i] : 0.0f;
     return;

@@ -234,8 +234,8 @@ enum { TALLY_LOSS, TALLY_CORRECT, TALLY_CANCEL, TALLY_FAIL, TALLY_FLOATS };
 typedef struct train_ws {
   size_t batch, threads;
   float *in;      /* 784 x batch standardized pixels (= 1 x 28 x 28 x N) */
-  float **y;      /* per layer: output, out_c x out_h*out_w x N (none for a
-                     fused layer whose output a later fused one's replaces) */
+  float **y;      /* per layer: output, out_c x out_h*out_w x N (none where
+                     the next layer is fused: the pass writes that one's) */
   void **aux;     /* per layer: kept from forward to backward */
   float *d[2];    /* ping-pong gradients w.r.t. activations */
   float *scratch; /* max over layers of scratch_floats */
@@ -283,8 +283,8 @@ static fmnist_status train_ws_make(fmnist__net *net, size_t batch, size_t n_trai
     size_t o = fmnist__layer_out_size(l), in = fmnist__layer_in_size(l);
     if (o > act) act = o;
     if (in > act) act = in;
-    const int replaced = l->fused && i + 1 < L && net->layers[i + 1].fused;
-    t->y[i] = fmnist__calloc(replaced ? 1 : batch * o, sizeof(float));
+    const int made = i + 1 == L || !net->layers[i + 1].fused;
+    t->y[i] = fmnist__calloc(made ? batch * o : 1, sizeof(float));
     size_t ab = l->ops->aux_bytes ? l->ops->aux_bytes(l, batch) : 0;
     t->aux[i] = fmnist__alloc(ab ? ab : 1);
     if (l->ops->scratch_floats && l->ops->scratch_floats(l, batch) > scratch)
