@@ -203,7 +203,7 @@ END_TEST
 
 /* ---- naive twins of the conv kernels ---- */
 
-/* Direct convolution on C x H x W x N: y[f][oy][ox][n]. */
+/* Direct convolution in the nets' layout (chunks of C x H x W x k). */
 static void naive_conv(const fmnist__layer *l, const float *x, size_t n, float *y) {
   size_t k = l->spec.kernel, s = l->spec.stride;
   for (size_t f = 0; f < l->out_c; f++)
@@ -218,9 +218,11 @@ static void naive_conv(const fmnist__layer *l, const float *x, size_t n, float *
                 long ix = (long)(ox * s + j) - (long)l->pad_l;
                 if (iy < 0 || ix < 0 || iy >= (long)l->in_h || ix >= (long)l->in_w) continue;
                 acc += (double)l->w[(f * l->in_c + c) * k * k + i * k + j] *
-                       x[((c * l->in_h + (size_t)iy) * l->in_w + (size_t)ix) * n + b];
+                       x[fmnist__value_at(n, fmnist__layer_in_size(l),
+                                          (c * l->in_h + (size_t)iy) * l->in_w + (size_t)ix, b)];
               }
-          y[((f * l->out_h + oy) * l->out_w + ox) * n + b] = (float)acc;
+          y[fmnist__value_at(n, fmnist__layer_out_size(l), (f * l->out_h + oy) * l->out_w + ox,
+                             b)] = (float)acc;
         }
 }
 
@@ -234,14 +236,16 @@ static void naive_conv_backward(const fmnist__layer *l, const float *x, const fl
     for (size_t b = 0; b < n; b++)
       for (size_t oy = 0; oy < l->out_h; oy++)
         for (size_t ox = 0; ox < l->out_w; ox++) {
-          double g = dy[((f * l->out_h + oy) * l->out_w + ox) * n + b];
+          double g = dy[fmnist__value_at(n, fmnist__layer_out_size(l),
+                                         (f * l->out_h + oy) * l->out_w + ox, b)];
           for (size_t c = 0; c < l->in_c; c++)
             for (size_t i = 0; i < k; i++)
               for (size_t j = 0; j < k; j++) {
                 long iy = (long)(oy * s + i) - (long)l->pad_t;
                 long ix = (long)(ox * s + j) - (long)l->pad_l;
                 if (iy < 0 || ix < 0 || iy >= (long)l->in_h || ix >= (long)l->in_w) continue;
-                size_t xi = ((c * l->in_h + (size_t)iy) * l->in_w + (size_t)ix) * n + b;
+                size_t xi = fmnist__value_at(n, fmnist__layer_in_size(l),
+                                             (c * l->in_h + (size_t)iy) * l->in_w + (size_t)ix, b);
                 size_t wi = (f * l->in_c + c) * k * k + i * k + j;
                 dx[xi] += g * l->w[wi];
                 dw[wi] += g * x[xi];

@@ -1,5 +1,5 @@
-/* im2col / col2im over a whole mini-batch in the nets' layout (see
- * nn/layer.h).
+/* im2col / col2im over N images in C x H x W x N (a chunk of the nets'
+ * layout: kernels/layout.h).
  *
  * x: C x H x W x N. cols: (C*k*k) x (H_out*W_out*N); row (c*k + i)*k + j
  * holds, for every output position (oy, ox, n), the input pixel

@@ -1,10 +1,10 @@
 /* Winograd F(2x2, 3x3) convolution, forward and backward (see winograd.h).
  *
  * Tiles: the output is cut into 2x2 blocks, th = ceil(H/2) by tw =
- * ceil(W/2) = tpi per image. The images are taken in chunks of WINO_VEC,
- * one task per chunk: a chunk's share of every pixel's run of images
- * (CHWN) is then one whole cache line, so tasks never share a line of x, y,
- * dx or dy, and every transform works on vectors of WINO_VEC images, a
+ * ceil(W/2) = tpi per image. The images are taken by the chunks of the
+ * nets' layout (kernels/layout.h), one task per chunk: a task's x, y, dx
+ * and dy are its chunk's own blocks, every pixel's run of its images one
+ * cache line, and every transform works on vectors of WINO_VEC images, a
  * width known at compile time (a last chunk of fewer images computes zero
  * images in the transformed domain, which add nothing, and writes only its
  * own). Within a chunk the tiles are taken in groups (group_tiles), so
@@ -35,10 +35,10 @@
 
 #include "base/threads.h"
 #include "kernels/gemm.h"
+#include "kernels/layout.h"
 
-/* Images per chunk and per vector of the transforms: one cache line of
- * floats. */
-#define WINO_VEC 16
+/* Images per chunk and per vector of the transforms. */
+#define WINO_VEC FMNIST__CHUNK
 /* Channels per block of the weight transforms (local arrays). */
 #define WINO_BLOCK 16
 /* Floats a group's transformed data aims at: a core's 1 MiB L2 (of the
@@ -81,7 +81,7 @@ static wino_shape shape_of(const fmnist__conv_geom *g, size_t f) {
   s.th = (g->h + 1) / 2;
   s.tw = (g->w + 1) / 2;
   s.tpi = s.th * s.tw;
-  s.chunks = (g->n + WINO_VEC - 1) / WINO_VEC;
+  s.chunks = fmnist__chunks(g->n);
   s.group = WINO_GROUP_FLOATS / (16 * WINO_VEC * (2 * g->c + f));
   if (s.group < 1) s.group = 1;
   if (s.group > s.tpi) s.group = s.tpi;
@@ -259,29 +259,32 @@ typedef struct wino_chunk {
 } wino_chunk;
 
 static wino_chunk chunk_at(const wino_job *j, size_t q) {
-  const size_t n0 = q * WINO_VEC, left = j->g->n - n0;
   float *ws = j->ws + q * j->s.per_chunk;
-  return (wino_chunk){n0, left < WINO_VEC ? left : WINO_VEC, ws, ws + 16 * j->s.vs,
+  return (wino_chunk){q * WINO_VEC, fmnist__chunk_n(j->g->n, q), ws, ws + 16 * j->s.vs,
                       ws + 16 * (j->s.vs + j->s.ms), ws + 16 * (2 * j->s.vs + j->s.ms)};
 }
 
-/* Where the run of the chunk's images at pixel (y, x) of plane c of a
- * C x H x W x N array starts; *inside says whether the pixel is in the
- * plane (else 0). */
-static size_t run_at(const wino_job *j, const wino_chunk *ch, size_t c, ptrdiff_t y,
-                     ptrdiff_t x, int *inside) {
+/* Where the run of the chunk's images at pixel (y, x) of plane c of an
+ * array of `planes` planes (the nets' layout: the chunk's block, then
+ * C x H x W x nw) starts; *inside says whether the pixel is in the plane
+ * (else 0). */
+static size_t run_at(const wino_job *j, const wino_chunk *ch, size_t planes, size_t c,
+                     ptrdiff_t y, ptrdiff_t x, int *inside) {
   const fmnist__conv_geom *g = j->g;
   *inside = y >= 0 && x >= 0 && y < (ptrdiff_t)g->h && x < (ptrdiff_t)g->w;
-  return *inside ? ((c * g->h + (size_t)y) * g->w + (size_t)x) * g->n + ch->n0 : 0;
+  const size_t pixel = (c * g->h + (size_t)y) * g->w + (size_t)x;
+  return *inside ? ch->n0 * planes * g->h * g->w + pixel * ch->nw : 0;
 }
 
-/* The vector of the chunk's images at pixel (y, x) of plane c of src
- * (C x H x W x N): the run itself, zeros outside the plane, or for a chunk
- * of fewer images (nw) its run copied into pad and padded with zeros. */
-static const float *vec_at(const wino_job *j, const wino_chunk *ch, const float *src, size_t c,
-                           ptrdiff_t y, ptrdiff_t x, size_t nw, float *pad) {
+/* The vector of the chunk's images at pixel (y, x) of plane c of src (of
+ * `planes` planes): the run itself, zeros outside the plane, or for a
+ * chunk of fewer images (nw) its run copied into pad and padded with
+ * zeros. */
+static const float *vec_at(const wino_job *j, const wino_chunk *ch, const float *src,
+                           size_t planes, size_t c, ptrdiff_t y, ptrdiff_t x, size_t nw,
+                           float *pad) {
   int in;
-  const size_t at = run_at(j, ch, c, y, x, &in);
+  const size_t at = run_at(j, ch, planes, c, y, x, &in);
   if (!in) return zeros;
   if (nw == WINO_VEC) return src + at;
   for (size_t i = 0; i < WINO_VEC; i++) pad[i] = i < nw ? src[at + i] : 0.0f;
@@ -299,7 +302,7 @@ WINO_INLINE void group_input(const wino_job *j, const wino_chunk *ch, size_t t0,
       float pad[16][WINO_VEC];
       const float *d[16];
       for (size_t k = 0; k < 16; k++)
-        d[k] = vec_at(j, ch, j->x, c, (ptrdiff_t)(2 * ty + k / 4) - 1,
+        d[k] = vec_at(j, ch, j->x, j->g->c, c, (ptrdiff_t)(2 * ty + k / 4) - 1,
                       (ptrdiff_t)(2 * tx + k % 4) - 1, nw, pad[k]);
       input_tile(d, ch->v + c * cols + t * WINO_VEC, xs, WINO_VEC);
     }
@@ -317,8 +320,8 @@ WINO_INLINE void group_output(const wino_job *j, const wino_chunk *ch, size_t t0
       output_tile(ch->m + k * cols + t * WINO_VEC, xs, j->b[k], out, nw);
       for (size_t a = 0; a < 4; a++) {
         int in;
-        const size_t at = run_at(j, ch, k, (ptrdiff_t)(2 * ty + a / 2), (ptrdiff_t)(2 * tx + a % 2),
-                                 &in);
+        const size_t at = run_at(j, ch, j->f, k, (ptrdiff_t)(2 * ty + a / 2),
+                                 (ptrdiff_t)(2 * tx + a % 2), &in);
         if (!in) continue;
         float *dst = j->y + at;
         for (size_t i = 0; i < nw; i++) dst[i] = out[a][i];
@@ -337,8 +340,8 @@ WINO_INLINE void group_dy(const wino_job *j, const wino_chunk *ch, size_t t0, si
       float pad[4][WINO_VEC];
       const float *d[4];
       for (size_t a = 0; a < 4; a++)
-        d[a] = vec_at(j, ch, j->dy, k, (ptrdiff_t)(2 * ty + a / 2), (ptrdiff_t)(2 * tx + a % 2), nw,
-                      pad[a]);
+        d[a] = vec_at(j, ch, j->dy, j->f, k, (ptrdiff_t)(2 * ty + a / 2),
+                      (ptrdiff_t)(2 * tx + a % 2), nw, pad[a]);
       dy_tile(d, ch->m + k * cols + t * WINO_VEC, xs, WINO_VEC);
     }
 }
@@ -355,7 +358,7 @@ WINO_INLINE void group_dx(const wino_job *j, const wino_chunk *ch, size_t t0, si
       float *d[16];
       for (size_t k = 0; k < 16; k++) {
         int in;
-        const size_t at = run_at(j, ch, c, (ptrdiff_t)(2 * ty + k / 4) - 1,
+        const size_t at = run_at(j, ch, j->g->c, c, (ptrdiff_t)(2 * ty + k / 4) - 1,
                                  (ptrdiff_t)(2 * tx + k % 4) - 1, &in);
         d[k] = in ? j->dx + at : sink;
       }
@@ -406,9 +409,10 @@ static void backward_chunk(void *ctx, size_t q) {
   const wino_job *j = ctx;
   const wino_chunk ch = chunk_at(j, q);
   const fmnist__conv_geom *g = j->g;
-  if (j->dx)
-    for (size_t p = 0; p < g->c * g->h * g->w; p++)
-      for (size_t i = 0; i < ch.nw; i++) j->dx[p * g->n + ch.n0 + i] = 0.0f;
+  if (j->dx) { /* the chunk's block */
+    float *dx = j->dx + ch.n0 * g->c * g->h * g->w;
+    for (size_t i = 0; i < ch.nw * g->c * g->h * g->w; i++) dx[i] = 0.0f;
+  }
   for (size_t t0 = 0; t0 < j->s.tpi; t0 += j->s.group) {
     const size_t nt = j->s.tpi - t0 < j->s.group ? j->s.tpi - t0 : j->s.group;
     const size_t cols = nt * WINO_VEC;

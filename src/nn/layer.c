@@ -79,11 +79,11 @@ void fmnist__layer_init_weights(float *w, size_t n, size_t fan_in,
   }
 }
 
-/* Rows [lo, hi) of a bias pass: y += b, or db = row sums of dy. */
+/* Rows [lo, hi) of y += b. */
 typedef struct bias_job {
   size_t cols;
-  float *y, *db;
-  const float *b, *dy;
+  float *y;
+  const float *b;
 } bias_job;
 
 static void add_bias_rows(void *ctx, size_t lo, size_t hi) {
@@ -96,32 +96,64 @@ static void add_bias_rows(void *ctx, size_t lo, size_t hi) {
 }
 
 void fmnist__add_bias(float *y, const float *b, size_t rows, size_t cols, size_t threads) {
-  bias_job j = {cols, y, NULL, b, NULL};
+  bias_job j = {cols, y, b};
   fmnist__parallel_range(threads, rows, FMNIST__PAR_GRAIN / (cols + 1) + 1, add_bias_rows, &j);
 }
 
+/* Rows [lo, hi) of db: each chunk's part of a row with eight partial
+ * sums (vectorisable without reassociation flags), the parts added in
+ * chunk order: a fixed order per row, so the result does not depend on
+ * threads. */
+typedef struct rows_job {
+  const float *dy;
+  size_t rows, per, n;
+  float *db;
+} rows_job;
+
 static void sum_rows(void *ctx, size_t lo, size_t hi) {
-  const bias_job *jb = ctx;
-  const size_t cols = jb->cols;
-  float *db = jb->db;
-  /* Eight partial sums: vectorisable without reassociation flags, and a
-   * fixed order per row, so the result does not depend on threads. */
+  const rows_job *j = ctx;
   for (size_t r = lo; r < hi; r++) {
-    const float *row = jb->dy + r * cols;
-    float acc[8] = {0};
-    size_t j = 0;
-    for (; j + 8 <= cols; j += 8)
-      for (int k = 0; k < 8; k++) acc[k] += row[j + k];
     float s = 0;
-    for (; j < cols; j++) s += row[j];
-    for (int k = 0; k < 8; k++) s += acc[k];
-    db[r] = s;
+    for (size_t q = 0; q < fmnist__chunks(j->n); q++) {
+      const size_t cols = j->per * fmnist__chunk_n(j->n, q);
+      const float *row = j->dy + fmnist__chunk_at(q, j->rows * j->per) + r * cols;
+      float acc[8] = {0};
+      size_t i = 0;
+      for (; i + 8 <= cols; i += 8)
+        for (int k = 0; k < 8; k++) acc[k] += row[i + k];
+      float part = 0;
+      for (; i < cols; i++) part += row[i];
+      for (int k = 0; k < 8; k++) part += acc[k];
+      s += part;
+    }
+    j->db[r] = s;
   }
 }
 
-void fmnist__sum_rows(const float *dy, size_t rows, size_t cols, float *db, size_t threads) {
-  bias_job j = {cols, NULL, db, NULL, dy};
-  fmnist__parallel_range(threads, rows, FMNIST__PAR_GRAIN / (cols + 1) + 1, sum_rows, &j);
+void fmnist__sum_rows(const float *dy, size_t rows, size_t per, size_t n, float *db,
+                      size_t threads) {
+  rows_job j = {dy, rows, per, n, db};
+  fmnist__parallel_range(threads, rows, FMNIST__PAR_GRAIN / (per * n + 1) + 1, sum_rows, &j);
+}
+
+typedef struct chunks_job {
+  fmnist__chunk_fn fn;
+  void *ctx;
+} chunks_job;
+
+static void chunk_task(void *ctx, size_t q) {
+  const chunks_job *j = ctx;
+  j->fn(j->ctx, q, 1);
+}
+
+void fmnist__for_chunks(size_t threads, size_t n, fmnist__chunk_fn fn, void *ctx) {
+  const size_t chunks = fmnist__chunks(n);
+  if (threads > 1 && chunks >= threads) {
+    chunks_job j = {fn, ctx};
+    fmnist__parallel_for(threads, chunks, chunk_task, &j);
+    return;
+  }
+  for (size_t q = 0; q < chunks; q++) fn(ctx, q, threads);
 }
 
 typedef struct values_job {
@@ -132,20 +164,21 @@ typedef struct values_job {
   void *ctx;
 } values_job;
 
-/* Blocks [lo, hi) of every image; the stream of block b of the image at
- * place i of the step's batch is (seed, space, i << 24 | b). */
+/* Tasks [lo, hi) of a draw: task t is block t % blocks of chunk t /
+ * blocks; the stream of block b of the image at place i of the step's
+ * batch is (seed, space, i << 24 | b). */
 static void values_blocks(void *ctx, size_t lo, size_t hi) {
   const values_job *j = ctx;
-  for (size_t b = lo; b < hi; b++) {
+  const size_t blocks = (j->values + FMNIST__VALUE_BLOCK - 1) / FMNIST__VALUE_BLOCK;
+  for (size_t t = lo; t < hi; t++) {
+    const size_t q = t / blocks, b = t % blocks, cnt = fmnist__chunk_n(j->n, q);
     const size_t v0 = b * FMNIST__VALUE_BLOCK;
     const size_t v1 = j->values - v0 < FMNIST__VALUE_BLOCK ? j->values : v0 + FMNIST__VALUE_BLOCK;
-    for (size_t i0 = 0; i0 < j->n; i0 += FMNIST__VALUE_GROUP) {
-      const size_t cnt = j->n - i0 < FMNIST__VALUE_GROUP ? j->n - i0 : FMNIST__VALUE_GROUP;
-      fmnist__rng r[FMNIST__VALUE_GROUP];
-      for (size_t i = 0; i < cnt; i++)
-        fmnist__rng_init(&r[i], j->seed, j->space, (uint64_t)(j->first + i0 + i) << 24 | b);
-      j->fn(j->ctx, r, i0, cnt, v0, v1);
-    }
+    fmnist__rng r[FMNIST__CHUNK];
+    for (size_t i = 0; i < cnt; i++)
+      fmnist__rng_init(&r[i], j->seed, j->space,
+                       (uint64_t)(j->first + q * FMNIST__CHUNK + i) << 24 | b);
+    j->fn(j->ctx, r, q, cnt, v0, v1);
   }
 }
 
@@ -153,6 +186,6 @@ void fmnist__draw_values(const fmnist__pass *p, fmnist__stream_space space, size
                          size_t values, fmnist__values_fn fn, void *ctx) {
   values_job j = {space, fmnist__rng_next(p->rng), n, values,
                   p->group ? p->group->first : 0, fn, ctx};
-  fmnist__parallel_range(p->threads, (values + FMNIST__VALUE_BLOCK - 1) / FMNIST__VALUE_BLOCK, 1,
-                         values_blocks, &j);
+  const size_t blocks = (values + FMNIST__VALUE_BLOCK - 1) / FMNIST__VALUE_BLOCK;
+  fmnist__parallel_range(p->threads, fmnist__chunks(n) * blocks, 1, values_blocks, &j);
 }

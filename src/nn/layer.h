@@ -1,16 +1,25 @@
 /* The layer interface of the "net" family: shapes, parameters, forward and
  * backward passes over a whole mini-batch.
  *
- * Activation layout: "C x H x W x N" (CHWN), float32: the images of the
- * batch innermost. Every pixel of every channel is then a run of N
- * contiguous floats, so the per-pixel kernels (Winograd tile transforms,
- * max-pool, im2col) work on whole vectors of images instead of gathering
- * across planes; batch-norm statistics stay contiguous per channel; and a
- * flatten is the identity: C x H x W x N is the (C*H*W) x N matrix of
- * features x batch that dense layers take, with features ordered
- * c*H*W + h*W + w, as PyTorch/Keras-channels-first flatten NCHW. A conv
- * layer's sgemm W (F x C*k*k) * cols (C*k*k x H_out*W_out*N) yields CHWN
- * directly. The images enter pixel-major (784 x N). */
+ * Activation layout: the batch in chunks of FMNIST__CHUNK images (the last
+ * one may hold fewer), one after the other; within a chunk of k images,
+ * "C x H x W x k" (CHWN), float32, its images innermost. Every pixel of
+ * every channel is then a run of the chunk's images, one cache line, so
+ * the per-pixel kernels (Winograd tile transforms, max-pool, im2col) work
+ * on whole vectors of images instead of gathering across planes; and a
+ * chunk is one contiguous block, so the layers' tasks take whole chunks
+ * and no two threads write parts of one line pair (the two 64-byte lines
+ * a core's prefetcher moves together: with two threads writing the two
+ * halves of each pixel's 32 images, the Winograd passes ran a third
+ * slower). A flatten is the identity: chunk by chunk, C x H x W x k is the
+ * (C*H*W) x k matrix of features x images that dense layers take, with
+ * features ordered c*H*W + h*W + w, as PyTorch/Keras-channels-first
+ * flatten NCHW. A conv layer's sgemm W (F x C*k*k) * cols (C*k*k x
+ * H_out*W_out*k) yields a chunk's CHWN directly. The images enter
+ * pixel-major by chunks (784 x k each). A batch of up to FMNIST__CHUNK
+ * images is plain CHWN. Sums over the batch (batch-norm statistics,
+ * parameter gradients) add the chunks' parts in chunk order, so results
+ * do not depend on the thread count. */
 #ifndef FMNIST_SRC_NN_LAYER_H
 #define FMNIST_SRC_NN_LAYER_H
 
@@ -18,6 +27,7 @@
 #include <stdint.h>
 
 #include "base/rng.h"
+#include "kernels/layout.h"
 #include "fmnist/base.h"
 #include "fmnist/net.h"
 
@@ -76,8 +86,8 @@ typedef struct fmnist__pass {
   fmnist__rng *rng;  /* dropout masks and noise (training only) */
   float *scratch;    /* max over layers of scratch_floats(l, n) */
   size_t threads;    /* for the layers' own loops (0 or 1: the caller alone);
-                        every split is elementwise or per channel, so results
-                        do not depend on it */
+                        every split is elementwise, per chunk or per channel,
+                        so results do not depend on it */
   fmnist__group *group; /* training in a data-parallel group; NULL: alone */
 } fmnist__pass;
 
@@ -207,7 +217,11 @@ size_t fmnist__tail_keep_bytes(const fmnist__layer *l, size_t n);
 fmnist__tail fmnist__tail_pass(const fmnist__layer *l, uint8_t *flags, size_t n,
                                const fmnist__pass *p, int draw);
 
-/* Channel c of the head's output: y (out_h x out_w x n) = the tail of
+/* The tail of chunk q of a pass: its flags from the chunk's start. */
+fmnist__tail fmnist__tail_chunk(const fmnist__layer *l, const fmnist__tail *t, size_t q);
+
+/* Channel c of a chunk of the head's output (t: the chunk's tail, n: its
+ * images): y (out_h x out_w x n) = the tail of
  * relu(x * scale + shift), x the channel's in_h x in_w x n values. */
 void fmnist__tail_forward(const fmnist__layer *l, const fmnist__tail *t, size_t c,
                           const float *x, size_t n, float scale, float shift, float *y);
@@ -221,22 +235,20 @@ void fmnist__tail_backward(const fmnist__layer *l, const fmnist__tail *t, size_t
 
 /* Noise and dropout draw an image's values in blocks of FMNIST__VALUE_BLOCK
  * (its values in the activations' order, 2 per 64-bit draw), each block
- * from its own sub-stream: tasks take blocks of values, so each writes
+ * from its own sub-stream: tasks take a chunk's blocks, so each writes
  * whole runs of a pixel's images (no cache line shared with another
  * task), the result does not depend on the thread count, and a member of a
  * data-parallel group draws just its own images' blocks. The stream's
  * index: the image's place in the step's batch, then the block. */
 #define FMNIST__VALUE_BLOCK 256
-/* Images whose generators advance together, so that a value's draws for
- * them are written as one run. */
-#define FMNIST__VALUE_GROUP 16
-/* What a layer draws for images [i0, i0 + cnt) (cnt <= FMNIST__VALUE_GROUP)
- * of its n and their values [v0, v1), from their generators r[0..cnt). */
-typedef void (*fmnist__values_fn)(void *ctx, fmnist__rng *r, size_t i0, size_t cnt, size_t v0,
+/* What a layer draws for the cnt images of chunk q (their generators
+ * r[0..cnt), advancing together so that a value's draws are written as
+ * one run) and their values [v0, v1). */
+typedef void (*fmnist__values_fn)(void *ctx, fmnist__rng *r, size_t q, size_t cnt, size_t v0,
                                   size_t v1);
 /* Draws a training pass's values of n images of `values` each in `space`
  * (noise or dropout): takes the step's seed from p->rng and calls fn for
- * every block and group of images, blocks spread over p->threads. */
+ * every chunk and block, spread over p->threads. */
 void fmnist__draw_values(const fmnist__pass *p, fmnist__stream_space space, size_t n,
                          size_t values, fmnist__values_fn fn, void *ctx);
 
@@ -251,9 +263,21 @@ float fmnist__dropout_scale(const fmnist__layer *l);
  * (+-sqrt(6/(fan_in+fan_out))) into w[n]. */
 void fmnist__layer_init_weights(float *w, size_t n, size_t fan_in,
                                 size_t fan_out, int glorot, fmnist__rng *rng);
-/* y[r][j] += b[r] for rows r < rows of length cols; db[r] = sum_j dy[r][j];
+/* y[r][j] += b[r] for rows r < rows of length cols (a chunk's F x P*k);
  * rows split over up to `threads` threads, with unchanged results. */
 void fmnist__add_bias(float *y, const float *b, size_t rows, size_t cols, size_t threads);
-void fmnist__sum_rows(const float *dy, size_t rows, size_t cols, float *db, size_t threads);
+/* db[r] = the sum of row r of dy over the batch: dy holds n images of rows
+ * x per values each (a conv's F x H_out*W_out, a dense layer's U x 1),
+ * the chunks' sums added in chunk order; rows split over `threads`. */
+void fmnist__sum_rows(const float *dy, size_t rows, size_t per, size_t n, float *db,
+                      size_t threads);
+
+/* fn(ctx, q, threads) for every chunk q of a batch of n images: with at
+ * least as many chunks as threads, the chunks in parallel (each call on
+ * one thread: threads = 1); else one after the other, each call with all
+ * of them (for its sgemms). Calls write disjoint outputs; their results
+ * must not depend on `threads`. */
+typedef void (*fmnist__chunk_fn)(void *ctx, size_t q, size_t threads);
+void fmnist__for_chunks(size_t threads, size_t n, fmnist__chunk_fn fn, void *ctx);
 
 #endif

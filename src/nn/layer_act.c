@@ -38,7 +38,7 @@ static void relu_bwd_range(void *ctx, size_t lo, size_t hi) {
   }
 }
 
-/* ---- a relu with a fused tail: channels [lo, hi) ---- */
+/* ---- a relu with a fused tail: tasks (chunk, channel) ---- */
 
 typedef struct tail_job {
   const fmnist__layer *l;
@@ -54,29 +54,48 @@ static tail_job tail_job_of(const fmnist__layer *l, const float *x, const float 
   return (tail_job){l, fmnist__tail_pass(l, aux, n, p, !dy), n, x, dy, out, p->scratch};
 }
 
-/* Values of a channel of the input and of the tail's output. */
-static size_t in_plane(const tail_job *j) { return j->n * j->l->in_h * j->l->in_w; }
-static size_t out_plane(const tail_job *j) { return j->n * j->t.out_h * j->t.out_w; }
+/* Task t's chunk q = t / C and channel c = t % C, its images k, and
+ * where its channel starts in the input (*in) and the tail's output
+ * (*out). */
+static fmnist__tail task_at(const tail_job *j, size_t t, size_t *c, size_t *k, size_t *in,
+                            size_t *out) {
+  const fmnist__layer *l = j->l;
+  const size_t q = t / l->in_c, hw = l->in_h * l->in_w, ohw = j->t.out_h * j->t.out_w;
+  *c = t % l->in_c;
+  *k = fmnist__chunk_n(j->n, q);
+  *in = fmnist__chunk_at(q, l->in_c * hw) + *c * *k * hw;
+  *out = fmnist__chunk_at(q, l->in_c * ohw) + *c * *k * ohw;
+  return fmnist__tail_chunk(l, &j->t, q);
+}
 
 static void tail_fwd_range(void *ctx, size_t lo, size_t hi) {
   const tail_job *j = ctx;
-  const size_t m = in_plane(j), q = out_plane(j);
-  for (size_t c = lo; c < hi; c++)
-    fmnist__tail_forward(j->l, &j->t, c, j->x + c * m, j->n, 1.0f, 0.0f, j->out + c * q);
+  for (size_t t = lo; t < hi; t++) {
+    size_t c, k, in, out;
+    const fmnist__tail tq = task_at(j, t, &c, &k, &in, &out);
+    fmnist__tail_forward(j->l, &tq, c, j->x + in, k, 1.0f, 0.0f, j->out + out);
+  }
 }
 
+/* spare: the gradient at the pool's output, in the tail output's layout. */
 static void tail_bwd_range(void *ctx, size_t lo, size_t hi) {
   const tail_job *j = ctx;
-  const size_t m = in_plane(j), q = out_plane(j);
-  for (size_t c = lo; c < hi; c++)
-    fmnist__tail_backward(j->l, &j->t, c, j->x + c * m, j->n, 1.0f, 0.0f, j->dy + c * q,
-                          j->out + c * m, j->spare + lo * q);
+  for (size_t t = lo; t < hi; t++) {
+    size_t c, k, in, out;
+    const fmnist__tail tq = task_at(j, t, &c, &k, &in, &out);
+    fmnist__tail_backward(j->l, &tq, c, j->x + in, k, 1.0f, 0.0f, j->dy + out, j->out + in,
+                          j->spare + out);
+  }
 }
 
-static size_t tail_grain(const tail_job *j) { return FMNIST__PAR_GRAIN / (in_plane(j) + 1) + 1; }
+static size_t tail_tasks(const tail_job *j) { return fmnist__chunks(j->n) * j->l->in_c; }
+static size_t tail_grain(const tail_job *j) {
+  const size_t k = j->n < FMNIST__CHUNK ? j->n : FMNIST__CHUNK;
+  return FMNIST__PAR_GRAIN / (k * j->l->in_h * j->l->in_w + 1) + 1;
+}
 
 /* aux: a fused dropout's keep flags; scratch: the gradient at a fused
- * pool's output, a channel's worth per range. */
+ * pool's output. */
 static size_t act_aux_bytes(const fmnist__layer *l, size_t n) {
   return fmnist__tail_keep_bytes(l, n);
 }
@@ -89,7 +108,7 @@ static void act_forward(fmnist__layer *l, const float *x, float *y, void *aux, s
                     const fmnist__pass *p) {
   if (l->fuse) {
     tail_job j = tail_job_of(l, x, NULL, y, aux, n, p);
-    fmnist__parallel_range(p->threads, l->in_c, tail_grain(&j), tail_fwd_range, &j);
+    fmnist__parallel_range(p->threads, tail_tasks(&j), tail_grain(&j), tail_fwd_range, &j);
     return;
   }
   const size_t len = fmnist__layer_in_size(l) * n;
@@ -120,7 +139,7 @@ static void act_backward(fmnist__layer *l, const float *x, const float *y, const
   if (!dx) return;
   if (l->fuse) {
     tail_job j = tail_job_of(l, x, dy, dx, aux, n, p);
-    fmnist__parallel_range(p->threads, l->in_c, tail_grain(&j), tail_bwd_range, &j);
+    fmnist__parallel_range(p->threads, tail_tasks(&j), tail_grain(&j), tail_bwd_range, &j);
     return;
   }
   const size_t len = fmnist__layer_in_size(l) * n;

@@ -1,4 +1,5 @@
-/* Batch normalization per channel (over the H*W*N values of a channel),
+/* Batch normalization per channel (over the H*W*N values of a channel,
+ * a run of H*W*k in each chunk of k images),
  * and the relu, max-pool and dropout after it computed in the same passes
  * (a fused tail, fmnist__fuse).
  *
@@ -67,7 +68,8 @@ static double sum_sq(const float *v, size_t len, float mean) {
 }
 
 /* Channels [lo, hi) of a pass: every channel's sums are computed whole by
- * one task, in the same order whatever the thread count. In a
+ * one task, chunk after chunk, in the same order whatever the thread
+ * count. In a
  * data-parallel group (p->group) the sums of the members' shares are added
  * over the group between the phases below, so each member normalizes with
  * the global batch's statistics (synchronised batch norm). */
@@ -83,6 +85,34 @@ typedef struct bn_job {
   float *g;          /* backward of a fused tail: a slot per channel for the
                         gradient at the batch norm's output (slot_floats) */
 } bn_job;
+
+/* Where channel c of chunk q starts in x (and dx, and an unfused output),
+ * and in a fused tail's output; its values in the chunk. */
+static size_t in_at(const bn_job *j, size_t q, size_t c) {
+  const size_t hw = j->l->in_h * j->l->in_w;
+  return fmnist__chunk_at(q, j->l->in_c * hw) + c * fmnist__chunk_n(j->n, q) * hw;
+}
+static size_t out_at(const bn_job *j, size_t q, size_t c) {
+  const size_t hw = j->tail.out_h * j->tail.out_w;
+  return fmnist__chunk_at(q, j->l->in_c * hw) + c * fmnist__chunk_n(j->n, q) * hw;
+}
+static size_t values_of(const bn_job *j, size_t q) {
+  return fmnist__chunk_n(j->n, q) * j->l->in_h * j->l->in_w;
+}
+
+/* Channel c's sum of x - shift, and of its squares about mean. */
+static double channel_sum(const bn_job *j, size_t c, float shift) {
+  double s = 0;
+  for (size_t q = 0; q < fmnist__chunks(j->n); q++)
+    s += sum(j->x + in_at(j, q, c), values_of(j, q), shift);
+  return s;
+}
+static double channel_sum_sq(const bn_job *j, size_t c, float mean) {
+  double s = 0;
+  for (size_t q = 0; q < fmnist__chunks(j->n); q++)
+    s += sum_sq(j->x + in_at(j, q, c), values_of(j, q), mean);
+  return s;
+}
 
 /* Values of a channel in the batch the statistics are over: the global
  * batch in a group. */
@@ -118,17 +148,19 @@ static void affine(const bn_job *j, size_t c, float *scale, float *shift) {
  * layers after it: each value as their own passes compute it. */
 static void normalize(const bn_job *j, size_t c) {
   fmnist__layer *l = j->l;
-  const size_t n = j->n, m = n * l->in_h * l->in_w;
-  const float *xc = j->x + c * m;
   float scale, shift;
   affine(j, c, &scale, &shift);
-  if (!l->fuse) {
-    float *yc = j->out + c * m;
-    for (size_t i = 0; i < m; i++) yc[i] = xc[i] * scale + shift;
-    return;
+  for (size_t q = 0; q < fmnist__chunks(j->n); q++) {
+    const float *xc = j->x + in_at(j, q, c);
+    if (!l->fuse) {
+      float *yc = j->out + in_at(j, q, c);
+      for (size_t i = 0; i < values_of(j, q); i++) yc[i] = xc[i] * scale + shift;
+      continue;
+    }
+    const fmnist__tail tq = fmnist__tail_chunk(l, &j->tail, q);
+    fmnist__tail_forward(l, &tq, c, xc, fmnist__chunk_n(j->n, q), scale, shift,
+                         j->out + out_at(j, q, c));
   }
-  fmnist__tail_forward(l, &j->tail, c, xc, n, scale, shift,
-                       j->out + c * n * j->tail.out_h * j->tail.out_w);
 }
 
 static void bn_fwd_range(void *ctx, size_t lo, size_t hi) {
@@ -138,10 +170,9 @@ static void bn_fwd_range(void *ctx, size_t lo, size_t hi) {
   float *bmean = j->aux, *binv = bmean + C;
   const float *rmean = l->stats, *rvar = l->stats + C;
   for (size_t c = lo; c < hi; c++) {
-    const float *xc = j->x + c * m;
     if (j->p->training) {
-      float mean = (float)(sum(xc, m, 0) / (double)m);
-      set_batch_stats(j, c, mean, sum_sq(xc, m, mean), m);
+      float mean = (float)(channel_sum(j, c, 0) / (double)m);
+      set_batch_stats(j, c, mean, channel_sum_sq(j, c, mean), m);
     } else {
       bmean[c] = rmean[c];
       binv[c] = 1.0f / sqrtf(rvar[c] + (float)l->spec.eps);
@@ -154,14 +185,13 @@ static void bn_fwd_range(void *ctx, size_t lo, size_t hi) {
  * global mean, then the statistics and the normalization. */
 static void bn_fwd_sum_range(void *ctx, size_t lo, size_t hi) {
   const bn_job *j = ctx;
-  const size_t m = j->n * j->l->in_h * j->l->in_w;
-  for (size_t c = lo; c < hi; c++) j->sums[c] = (float)sum(j->x + c * m, m, 0);
+  for (size_t c = lo; c < hi; c++) j->sums[c] = (float)channel_sum(j, c, 0);
 }
 static void bn_fwd_sq_range(void *ctx, size_t lo, size_t hi) {
   const bn_job *j = ctx;
-  const size_t C = j->l->in_c, m = j->n * j->l->in_h * j->l->in_w;
+  const size_t C = j->l->in_c;
   for (size_t c = lo; c < hi; c++)
-    j->sums[C + c] = (float)sum_sq(j->x + c * m, m, j->sums[c] / (float)batch_values(j));
+    j->sums[C + c] = (float)channel_sum_sq(j, c, j->sums[c] / (float)batch_values(j));
 }
 static void bn_fwd_norm_range(void *ctx, size_t lo, size_t hi) {
   const bn_job *j = ctx;
@@ -204,34 +234,57 @@ static void bn_forward(fmnist__layer *l, const float *x, float *y, void *aux, si
 /* ---- backward ---- */
 
 /* Floats of a channel's slot for a fused tail's backward: the gradient at
- * the batch norm's output, then room for the one at the pool's. */
+ * the batch norm's output (chunk q's at fmnist__chunk_at(q, H*W)), then
+ * room for a chunk's gradient at the pool's output. */
 static size_t slot_floats(const fmnist__layer *l, size_t n) {
   const fmnist__tail t = fmnist__tail_of(l);
-  return n * (l->in_h * l->in_w + (t.pool ? t.out_h * t.out_w : 0));
+  return n * l->in_h * l->in_w + (t.pool ? FMNIST__CHUNK * t.out_h * t.out_w : 0);
+}
+
+/* Chunk q's gradient at the output of channel c: dy itself, or in slot g
+ * (made by channel_grad). */
+static const float *chunk_grad(const bn_job *j, size_t q, size_t c, const float *g) {
+  return j->l->fuse ? g + fmnist__chunk_at(q, j->l->in_h * j->l->in_w) : j->dy + in_at(j, q, c);
+}
+
+/* A fused tail's gradient at the output of channel c, into slot g. */
+static void channel_grad(const bn_job *j, size_t c, float *g) {
+  const fmnist__layer *l = j->l;
+  if (!l->fuse) return;
+  float scale, shift;
+  affine(j, c, &scale, &shift);
+  float *spare = g + j->n * l->in_h * l->in_w;
+  for (size_t q = 0; q < fmnist__chunks(j->n); q++) {
+    const fmnist__tail tq = fmnist__tail_chunk(l, &j->tail, q);
+    fmnist__tail_backward(l, &tq, c, j->x + in_at(j, q, c), fmnist__chunk_n(j->n, q), scale,
+                          shift, j->dy + out_at(j, q, c),
+                          g + fmnist__chunk_at(q, l->in_h * l->in_w), spare);
+  }
 }
 
 /* Channel c's sum(dy) into db[c] and *sb, sum(dy * xhat) into dw[c] and
- * *sg, dyc its gradient at the output (H x W x n). */
-static void grad_sums(const bn_job *j, size_t c, const float *dyc, double *sb_out,
+ * *sg, from its gradient at the output (chunk_grad with slot g). */
+static void grad_sums(const bn_job *j, size_t c, const float *g, double *sb_out,
                       double *sg_out) {
   fmnist__layer *l = j->l;
-  const size_t C = l->in_c, m = j->n * l->in_h * l->in_w;
-  const float *xc = j->x + c * m;
-  const float *bmean = j->aux, *binv = bmean + C;
+  const float *bmean = j->aux, *binv = bmean + l->in_c;
   const float mean = bmean[c], inv = binv[c];
-  double acc_b[8] = {0}, acc_g[8] = {0};
-  size_t i = 0;
-  for (; i + 8 <= m; i += 8)
-    for (int k = 0; k < 8; k++) {
-      float xh = (xc[i + k] - mean) * inv;
-      acc_b[k] += dyc[i + k];
-      acc_g[k] += (double)(dyc[i + k] * xh);
+  double acc_b[8] = {0}, acc_g[8] = {0}, sb = 0, sg = 0;
+  for (size_t q = 0; q < fmnist__chunks(j->n); q++) {
+    const float *xc = j->x + in_at(j, q, c), *dyc = chunk_grad(j, q, c, g);
+    const size_t m = values_of(j, q);
+    size_t i = 0;
+    for (; i + 8 <= m; i += 8)
+      for (int k = 0; k < 8; k++) {
+        float xh = (xc[i + k] - mean) * inv;
+        acc_b[k] += dyc[i + k];
+        acc_g[k] += (double)(dyc[i + k] * xh);
+      }
+    for (; i < m; i++) {
+      float xh = (xc[i] - mean) * inv;
+      sb += dyc[i];
+      sg += (double)(dyc[i] * xh);
     }
-  double sb = 0, sg = 0;
-  for (; i < m; i++) {
-    float xh = (xc[i] - mean) * inv;
-    sb += dyc[i];
-    sg += (double)(dyc[i] * xh);
   }
   for (int k = 0; k < 8; k++) {
     sb += acc_b[k];
@@ -245,46 +298,35 @@ static void grad_sums(const bn_job *j, size_t c, const float *dyc, double *sb_ou
 
 /* dx = gamma*inv/M * (M*dy - sb - xhat*sg) of channel c, with the sums sb
  * and sg over the M values of the batch. */
-static void input_grad(const bn_job *j, size_t c, const float *dyc, double sb, double sg) {
+static void input_grad(const bn_job *j, size_t c, const float *g, double sb, double sg) {
   fmnist__layer *l = j->l;
-  const size_t C = l->in_c, m = j->n * l->in_h * l->in_w;
-  const float *xc = j->x + c * m;
-  const float *bmean = j->aux, *binv = bmean + C;
+  const float *bmean = j->aux, *binv = bmean + l->in_c;
   const float mean = bmean[c], inv = binv[c];
-  float *dxc = j->out + c * m;
   /* With running statistics (inference) mean and inv are constants. */
   const float k1 = l->w[c] * inv;
   const double M = (double)batch_values(j);
   const float mb = j->p->training ? (float)(sb / M) : 0.0f;
   const float mg = j->p->training ? (float)(sg / M) : 0.0f;
-  for (size_t i = 0; i < m; i++) {
-    float xh = (xc[i] - mean) * inv;
-    dxc[i] = k1 * (dyc[i] - mb - xh * mg);
+  for (size_t q = 0; q < fmnist__chunks(j->n); q++) {
+    const float *xc = j->x + in_at(j, q, c), *dyc = chunk_grad(j, q, c, g);
+    float *dxc = j->out + in_at(j, q, c);
+    for (size_t i = 0; i < values_of(j, q); i++) {
+      float xh = (xc[i] - mean) * inv;
+      dxc[i] = k1 * (dyc[i] - mb - xh * mg);
+    }
   }
-}
-
-/* Channel c's gradient at the output: dy itself, or that of a fused
- * tail, made in slot g. */
-static const float *output_grad(const bn_job *j, size_t c, float *g) {
-  const fmnist__layer *l = j->l;
-  const size_t m = j->n * l->in_h * l->in_w;
-  if (!l->fuse) return j->dy + c * m;
-  float scale, shift;
-  affine(j, c, &scale, &shift);
-  fmnist__tail_backward(l, &j->tail, c, j->x + c * m, j->n, scale, shift,
-                        j->dy + c * j->n * j->tail.out_h * j->tail.out_w, g, g + m);
-  return g;
 }
 
 /* Alone: a range's channels one by one, through one slot (it stays in
  * the core's cache). */
 static void bn_bwd_range(void *ctx, size_t lo, size_t hi) {
   const bn_job *j = ctx;
+  float *g = j->g + lo * slot_floats(j->l, j->n);
   for (size_t c = lo; c < hi; c++) {
-    const float *dyc = output_grad(j, c, j->g + lo * slot_floats(j->l, j->n));
+    channel_grad(j, c, g);
     double sb, sg;
-    grad_sums(j, c, dyc, &sb, &sg);
-    if (j->out) input_grad(j, c, dyc, sb, sg);
+    grad_sums(j, c, g, &sb, &sg);
+    if (j->out) input_grad(j, c, g, sb, sg);
   }
 }
 
@@ -295,19 +337,19 @@ static void bn_bwd_sum_range(void *ctx, size_t lo, size_t hi) {
   const bn_job *j = ctx;
   const size_t C = j->l->in_c;
   for (size_t c = lo; c < hi; c++) {
+    float *g = j->g + c * slot_floats(j->l, j->n);
+    channel_grad(j, c, g);
     double sb, sg;
-    grad_sums(j, c, output_grad(j, c, j->g + c * slot_floats(j->l, j->n)), &sb, &sg);
+    grad_sums(j, c, g, &sb, &sg);
     j->sums[c] = (float)sb;
     j->sums[C + c] = (float)sg;
   }
 }
 static void bn_bwd_dx_range(void *ctx, size_t lo, size_t hi) {
   const bn_job *j = ctx;
-  const size_t C = j->l->in_c, m = j->n * j->l->in_h * j->l->in_w;
-  for (size_t c = lo; c < hi; c++) {
-    const float *dyc = j->l->fuse ? j->g + c * slot_floats(j->l, j->n) : j->dy + c * m;
-    input_grad(j, c, dyc, j->sums[c], j->sums[C + c]);
-  }
+  const size_t C = j->l->in_c;
+  for (size_t c = lo; c < hi; c++)
+    input_grad(j, c, j->g + c * slot_floats(j->l, j->n), j->sums[c], j->sums[C + c]);
 }
 
 static void bn_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,

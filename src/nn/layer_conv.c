@@ -1,8 +1,10 @@
-/* conv2d layer: im2col of the whole batch, then one sgemm per product.
+/* conv2d layer: im2col, then one sgemm per product, chunk by chunk.
  *
- * W: F x (C*k*k), b: F. cols (kept for backward): (C*k*k) x (N*P) with
- * P = H_out*W_out. Forward y (F x N*P) = W * cols + b; backward
- * dW = dy * cols^T, db = row sums of dy, dcols = W^T * dy, dx = col2im.
+ * W: F x (C*k*k), b: F. cols (kept for backward): per chunk of k images
+ * (C*k*k) x (P*k) with P = H_out*W_out. Forward y (F x P*k) = W * cols +
+ * b per chunk; backward dW = sum over the chunks of dy * cols^T (in chunk
+ * order), db = row sums of dy, dcols = W^T * dy and dx = col2im per
+ * chunk.
  * A layer with Winograd weights (l->wino: 3x3 "same" convolutions, unless
  * the net's conv_algorithm is im2col) takes the Winograd path instead
  * (winograd.h), in training and inference: 2.25x fewer multiplications,
@@ -71,21 +73,68 @@ void fmnist__conv_winograd_prepare(fmnist__layer *l) {
   if (l->wino) fmnist__winograd_weights(l->in_c, l->out_c, l->w, l->wino, 1);
 }
 
+/* A pass of the im2col path (fmnist__for_chunks): chunk q's cols and
+ * dcols start at fmnist__chunk_at(q, C*k*k * P). */
+typedef struct conv_job {
+  const fmnist__layer *l;
+  size_t n;
+  const float *x, *dy;
+  float *y, *dx, *cols;
+} conv_job;
+
+/* Chunk q of a pass: its geometry (g.n its images), the products' sizes
+ * (kdim = C*k*k, np = P*k columns) and where its arrays start. */
+typedef struct conv_chunk {
+  fmnist__conv_geom g;
+  size_t f, kdim, np;
+  size_t in, out, cols; /* offsets in x (dx), y (dy), cols (dcols) */
+} conv_chunk;
+
+static conv_chunk chunk_of(const conv_job *j, size_t q) {
+  const fmnist__layer *l = j->l;
+  const size_t k = fmnist__chunk_n(j->n, q), p = l->out_h * l->out_w;
+  const size_t kdim = l->in_c * l->spec.kernel * l->spec.kernel;
+  return (conv_chunk){geom(l, k),
+                      l->out_c,
+                      kdim,
+                      k * p,
+                      fmnist__chunk_at(q, fmnist__layer_in_size(l)),
+                      fmnist__chunk_at(q, l->out_c * p),
+                      fmnist__chunk_at(q, kdim * p)};
+}
+
+static void forward_chunk(void *ctx, size_t q, size_t threads) {
+  const conv_job *j = ctx;
+  const conv_chunk c = chunk_of(j, q);
+  float *cols = j->cols + c.cols, *y = j->y + c.out;
+  fmnist__im2col(&c.g, j->x + c.in, cols, threads);
+  fmnist__sgemm_threads(threads, 0, 0, c.f, c.np, c.kdim, 1.0f, j->l->w, c.kdim, cols, c.np, 0.0f,
+                        y, c.np);
+  fmnist__add_bias(y, j->l->b, c.f, c.np, threads);
+}
+
 static void conv_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                     const fmnist__pass *p) {
   if (n == 0) return; /* a group member without images this step; sgemm needs n > 0 */
-  fmnist__conv_geom g = geom(l, n);
   if (l->wino) {
+    fmnist__conv_geom g = geom(l, n);
     if (p->training) /* the weights changed since the last step */
       fmnist__winograd_weights(l->in_c, l->out_c, l->w, l->wino, p->threads);
     fmnist__winograd_conv(&g, l->out_c, l->wino, l->b, x, y, p->scratch, p->threads);
     return;
   }
-  float *cols = aux;
-  const size_t f = l->out_c, kdim = l->in_c * g.k * g.k, np = n * g.h_out * g.w_out;
-  fmnist__im2col(&g, x, cols, p->threads);
-  fmnist__sgemm_threads(p->threads, 0, 0, f, np, kdim, 1.0f, l->w, kdim, cols, np, 0.0f, y, np);
-  fmnist__add_bias(y, l->b, l->out_c, np, p->threads);
+  conv_job j = {l, n, x, NULL, y, NULL, aux};
+  fmnist__for_chunks(p->threads, n, forward_chunk, &j);
+}
+
+/* Chunk q's dx: dcols = W^T dy, then col2im. */
+static void backward_chunk(void *ctx, size_t q, size_t threads) {
+  const conv_job *j = ctx;
+  const conv_chunk c = chunk_of(j, q);
+  float *dcols = j->cols + c.cols;
+  fmnist__sgemm_threads(threads, 1, 0, c.kdim, c.np, c.f, 1.0f, j->l->w, c.kdim, j->dy + c.out,
+                        c.np, 0.0f, dcols, c.np);
+  fmnist__col2im(&c.g, dcols, j->dx + c.in, threads);
 }
 
 static void conv_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
@@ -96,21 +145,22 @@ static void conv_backward(fmnist__layer *l, const float *x, const float *y, cons
     return;
   }
   (void)y;
-  fmnist__conv_geom g = geom(l, n);
-  fmnist__sum_rows(dy, l->out_c, n * g.h_out * g.w_out, l->db, p->threads);
+  const size_t f = l->out_c;
+  fmnist__sum_rows(dy, f, l->out_h * l->out_w, n, l->db, p->threads);
   if (l->wino) {
-    fmnist__winograd_backward(&g, l->out_c, l->wino, x, dy, l->dw, dx, p->scratch, p->threads);
+    fmnist__conv_geom g = geom(l, n);
+    fmnist__winograd_backward(&g, f, l->wino, x, dy, l->dw, dx, p->scratch, p->threads);
     return;
   }
-  const float *cols = aux;
-  const size_t f = l->out_c, kdim = l->in_c * g.k * g.k, np = n * g.h_out * g.w_out;
-  fmnist__sgemm_threads(p->threads, 0, 1, f, kdim, np, 1.0f, dy, np, cols, np, 0.0f, l->dw,
-                        kdim);
+  conv_job j = {l, n, NULL, dy, NULL, dx, aux};
+  for (size_t q = 0; q < fmnist__chunks(n); q++) { /* dW, chunk after chunk */
+    const conv_chunk c = chunk_of(&j, q);
+    fmnist__sgemm_threads(p->threads, 0, 1, f, c.kdim, c.np, 1.0f, dy + c.out, c.np,
+                          j.cols + c.cols, c.np, q ? 1.0f : 0.0f, l->dw, c.kdim);
+  }
   if (!dx) return;
-  float *dcols = p->scratch;
-  fmnist__sgemm_threads(p->threads, 1, 0, kdim, np, f, 1.0f, l->w, kdim, dy, np, 0.0f, dcols,
-                        np);
-  fmnist__col2im(&g, dcols, dx, p->threads);
+  j.cols = p->scratch; /* dcols */
+  fmnist__for_chunks(p->threads, n, backward_chunk, &j);
 }
 
 const fmnist__layer_ops fmnist__conv_ops = {conv_setup,          conv_init,    conv_aux_bytes,

@@ -49,16 +49,17 @@ static void apply_range(void *ctx, size_t lo, size_t hi) {
  * draw >= thr. */
 typedef struct draw_job {
   uint8_t *keep;
-  size_t n;
+  size_t values;
   uint64_t thr;
 } draw_job;
 
-/* Flags of images [i0, i0 + cnt), values [v0, v1) of a block: value v is
- * the (v - v0)-th 32-bit half of the block's draws, at v*n + i (CHWN). */
-static void draw_flags(void *ctx, fmnist__rng *r, size_t i0, size_t cnt, size_t v0, size_t v1) {
+/* Flags of chunk q's cnt images, values [v0, v1) of a block: value v is
+ * the (v - v0)-th 32-bit half of the block's draws, at v*cnt + i in the
+ * chunk. */
+static void draw_flags(void *ctx, fmnist__rng *r, size_t q, size_t cnt, size_t v0, size_t v1) {
   const draw_job *j = ctx;
   for (size_t v = v0; v < v1; v += 2) { /* two 32-bit draws per call */
-    uint8_t *k0 = j->keep + v * j->n + i0, *k1 = k0 + j->n;
+    uint8_t *k0 = j->keep + fmnist__chunk_at(q, j->values) + v * cnt, *k1 = k0 + cnt;
     const int pair = v + 1 < v1;
     for (size_t i = 0; i < cnt; i++) {
       const uint64_t u = fmnist__rng_next(&r[i]);
@@ -74,8 +75,9 @@ float fmnist__dropout_scale(const fmnist__layer *l) {
 
 void fmnist__dropout_draw(const fmnist__layer *l, uint8_t *keep, size_t n,
                           const fmnist__pass *p) {
-  draw_job j = {keep, n, (uint64_t)(l->spec.rate * 4294967296.0)};
-  fmnist__draw_values(p, FMNIST__STREAM_DROPOUT, n, fmnist__layer_in_size(l), draw_flags, &j);
+  const size_t values = fmnist__layer_in_size(l);
+  draw_job j = {keep, values, (uint64_t)(l->spec.rate * 4294967296.0)};
+  fmnist__draw_values(p, FMNIST__STREAM_DROPOUT, n, values, draw_flags, &j);
 }
 
 static void dropout_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,

@@ -24,7 +24,7 @@ static fmnist_status noise_setup(fmnist__layer *l) {
 typedef struct noise_job {
   const float *x;
   float *y;
-  size_t n;
+  size_t values;
   double sd;
 } noise_job;
 
@@ -42,20 +42,20 @@ static void polar(fmnist__rng *r, double z[2]) {
   z[1] = b * f;
 }
 
-/* Images [i0, i0 + cnt), values [v0, v1) of a block: values v0 + 2k and
- * v0 + 2k + 1 are the k-th pair of the block's stream; value v of image i
- * is at v*n + i (CHWN). */
-static void noise_values(void *ctx, fmnist__rng *r, size_t i0, size_t cnt, size_t v0,
+/* Chunk q's cnt images, values [v0, v1) of a block: values v0 + 2k and
+ * v0 + 2k + 1 are the k-th pair of the block's stream; value v of the
+ * chunk's image i is at v*cnt + i in the chunk. */
+static void noise_values(void *ctx, fmnist__rng *r, size_t q, size_t cnt, size_t v0,
                          size_t v1) {
   const noise_job *j = ctx;
   for (size_t v = v0; v < v1; v += 2) {
-    const size_t at = v * j->n + i0;
+    const size_t at = fmnist__chunk_at(q, j->values) + v * cnt;
     const int pair = v + 1 < v1;
     for (size_t i = 0; i < cnt; i++) {
       double z[2];
       polar(&r[i], z);
       j->y[at + i] = j->x[at + i] + (float)(j->sd * z[0]);
-      if (pair) j->y[at + j->n + i] = j->x[at + j->n + i] + (float)(j->sd * z[1]);
+      if (pair) j->y[at + cnt + i] = j->x[at + cnt + i] + (float)(j->sd * z[1]);
     }
   }
 }
@@ -68,7 +68,7 @@ static void noise_forward(fmnist__layer *l, const float *x, float *y, void *aux,
     if (y != x) memcpy(y, x, values * n * sizeof *y);
     return;
   }
-  noise_job j = {x, y, n, l->spec.rate};
+  noise_job j = {x, y, values, l->spec.rate};
   fmnist__draw_values(p, FMNIST__STREAM_NOISE, n, values, noise_values, &j);
 }
 

@@ -27,8 +27,9 @@ static fmnist_status pool_setup(fmnist__layer *l) {
 /* a if not less than b: on ties (and NaN in b) the earlier element wins. */
 static float first_max(float a, float b) { return b > a ? b : a; }
 
-/* Output rows [lo, hi) of a pass (a row: one channel's output row oy, all
- * its pixels and images), each pixel a run of n images (CHWN). */
+/* Tasks [lo, hi) of a pass: task t is output row t % rows (a channel's
+ * output row oy, all its pixels and images) of chunk t / rows, rows =
+ * C * H_out; within a chunk of k images each pixel is a run of k (CHWN). */
 typedef struct pool_job {
   const fmnist__layer *l;
   size_t n;
@@ -36,17 +37,27 @@ typedef struct pool_job {
   float *out; /* forward: y; backward: dx */
 } pool_job;
 
+/* Chunk q of a pass (its k images): the same arrays from the chunk's start. */
+static pool_job chunk_of(const pool_job *j, size_t q) {
+  const size_t in = fmnist__chunk_at(q, fmnist__layer_in_size(j->l));
+  const size_t out = fmnist__chunk_at(q, fmnist__layer_out_size(j->l));
+  const int fwd = !j->dy;
+  return (pool_job){j->l, fmnist__chunk_n(j->n, q), j->x + in, j->y ? j->y + out : NULL,
+                    fwd ? NULL : j->dy + out, j->out + (fwd ? out : in)};
+}
+
 /* Input pixel (r, col) of channel c: its run of n images. */
 static size_t in_at(const pool_job *j, size_t c, size_t r, size_t col) {
   return ((c * j->l->in_h + r) * j->l->in_w + col) * j->n;
 }
 
 static void forward_rows(void *ctx, size_t lo, size_t hi) {
-  const pool_job *j = ctx;
-  const fmnist__layer *l = j->l;
-  const size_t k = l->spec.kernel, ho = l->out_h, wo = l->out_w, n = j->n;
-  for (size_t row = lo; row < hi; row++) {
-    const size_t c = row / ho, oy = row % ho;
+  const pool_job *whole = ctx;
+  const fmnist__layer *l = whole->l;
+  const size_t k = l->spec.kernel, ho = l->out_h, wo = l->out_w, rows = l->in_c * ho;
+  for (size_t t = lo; t < hi; t++) {
+    const pool_job chunk = chunk_of(whole, t / rows), *j = &chunk;
+    const size_t row = t % rows, c = row / ho, oy = row % ho, n = j->n;
     float *o = j->out + row * wo * n;
     for (size_t ox = 0; ox < wo; ox++, o += n) {
       if (k == 2) { /* the common case */
@@ -68,14 +79,20 @@ static void forward_rows(void *ctx, size_t lo, size_t hi) {
 }
 
 static size_t row_grain(const fmnist__layer *l, size_t n) {
-  return FMNIST__PAR_GRAIN / (l->spec.kernel * l->in_w * n + 1) + 1;
+  const size_t k = n < FMNIST__CHUNK ? n : FMNIST__CHUNK;
+  return FMNIST__PAR_GRAIN / (l->spec.kernel * l->in_w * k + 1) + 1;
+}
+
+/* Tasks of a pass: every output row of every chunk. */
+static size_t pool_tasks(const fmnist__layer *l, size_t n) {
+  return fmnist__chunks(n) * l->in_c * l->out_h;
 }
 
 static void pool_forward(fmnist__layer *l, const float *x, float *y, void *aux, size_t n,
                          const fmnist__pass *p) {
   (void)aux;
   pool_job j = {l, n, x, NULL, NULL, y};
-  fmnist__parallel_range(p->threads, l->in_c * l->out_h, row_grain(l, n), forward_rows, &j);
+  fmnist__parallel_range(p->threads, pool_tasks(l, n), row_grain(l, n), forward_rows, &j);
 }
 
 /* dx of a 2x2 window (x0 x1 / x2 x3) for n images from its maximum m and
@@ -135,7 +152,12 @@ static void backward_row(const pool_job *j, size_t row) {
 }
 
 static void backward_rows(void *ctx, size_t lo, size_t hi) {
-  for (size_t row = lo; row < hi; row++) backward_row(ctx, row);
+  const pool_job *whole = ctx;
+  const size_t rows = whole->l->in_c * whole->l->out_h;
+  for (size_t t = lo; t < hi; t++) {
+    const pool_job chunk = chunk_of(whole, t / rows);
+    backward_row(&chunk, t % rows);
+  }
 }
 
 static void pool_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
@@ -143,7 +165,7 @@ static void pool_backward(fmnist__layer *l, const float *x, const float *y, cons
   (void)aux;
   if (!dx) return;
   pool_job j = {l, n, x, y, dy, dx};
-  fmnist__parallel_range(p->threads, l->in_c * l->out_h, row_grain(l, n), backward_rows, &j);
+  fmnist__parallel_range(p->threads, pool_tasks(l, n), row_grain(l, n), backward_rows, &j);
 }
 
 const fmnist__layer_ops fmnist__pool_ops = {pool_setup, NULL, NULL, NULL, pool_forward,

@@ -57,6 +57,12 @@ fmnist__tail fmnist__tail_pass(const fmnist__layer *l, uint8_t *flags, size_t n,
   return t;
 }
 
+fmnist__tail fmnist__tail_chunk(const fmnist__layer *l, const fmnist__tail *t, size_t q) {
+  fmnist__tail c = *t;
+  if (c.keep) c.keep += fmnist__chunk_at(q, l->in_c * t->out_h * t->out_w);
+  return c;
+}
+
 /* Max-pool window (oy, ox) (size k) of relu(x * scale + shift) for cnt
  * images into out: x a channel's H x W x n values from its first image
  * wanted, w its width. */

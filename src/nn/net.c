@@ -17,11 +17,12 @@
 #include "nn/net_impl.h"
 #include "transform/transform_impl.h"
 
-/* Images per inference chunk, one chunk per task: small enough that a
- * chunk's conv cols stay in the core's cache (conv2: 288 x 16*196 floats,
- * 3.6 MB), which beats wider sgemms (measured, test set on 2 threads:
- * 16 images 10.4k images/s, 64: 8.1k, 256: 6.8k). */
-#define INFER_CHUNK 16
+/* Images per inference task: one chunk of the layout (its logits are
+ * then plain 10 x n); small enough that a chunk's conv cols stay in the
+ * core's cache (conv2: 288 x 16*196 floats, 3.6 MB), which beats wider
+ * sgemms (measured, test set on 2 threads: 16 images 10.4k images/s, 64:
+ * 8.1k, 256: 6.8k). */
+#define INFER_CHUNK FMNIST__CHUNK
 
 static const char *const inits[] = {"he", "glorot", NULL};
 static const char *const lr_schedules[] = {"constant", "cosine", NULL};
@@ -107,11 +108,19 @@ static fmnist_status infer_ws_make(const fmnist__net *net, size_t cap, infer_ws 
   return FMNIST_OK;
 }
 
+/* The net's input from n raw images: pixel-major (784 x k) by chunks. */
+static void standardize(const fmnist_model *m, const uint8_t *images, size_t n, float *out) {
+  for (size_t q = 0; q < fmnist__chunks(n); q++)
+    fmnist__model_standardize_pixel_major(m, images + fmnist__chunk_at(q, FMNIST_PIXELS),
+                                          fmnist__chunk_n(n, q),
+                                          out + fmnist__chunk_at(q, FMNIST_PIXELS));
+}
+
 /* Logits (10 x n) of n <= ws->cap raw images. A layer computed with an
  * earlier one (fused) is skipped: that one's pass made its output. */
 static const float *infer_chunk(const fmnist_model *m, const fmnist__net *net, infer_ws *ws,
                                 const uint8_t *images, size_t n) {
-  fmnist__model_standardize_pixel_major(m, images, n, ws->in);
+  standardize(m, images, n, ws->in);
   fmnist__pass p = {0, NULL, ws->scratch, 1, NULL}; /* chunks already run in parallel */
   const float *x = ws->in;
   size_t out = 0;
@@ -381,8 +390,12 @@ static double step_gradients(fmnist__net *net, train_ws *t, size_t n, size_t glo
     x = t->y[i + l->fuse];
   }
   float *dy = t->d[0], *dx = t->d[1];
-  double loss = fmnist__softmax_xent(x, t->labels, FMNIST_CLASSES, n, 1.0f / (float)global_n, dy,
-                                     correct);
+  double loss = 0;
+  for (size_t q = 0; q < fmnist__chunks(n); q++) { /* the logits chunk by chunk */
+    const size_t at = fmnist__chunk_at(q, FMNIST_CLASSES);
+    loss += fmnist__softmax_xent(x + at, t->labels + q * FMNIST__CHUNK, FMNIST_CLASSES,
+                                 fmnist__chunk_n(n, q), 1.0f / (float)global_n, dy + at, correct);
+  }
   for (size_t i = L; i-- > 0;) {
     fmnist__layer *l = &net->layers[i];
     if (l->fused) continue;
@@ -582,7 +595,7 @@ static fmnist_status fit(fmnist_model *m, const fmnist_dataset *train,
                                                    tr.img, mine, t->threads),
                   &pending);
       if (s) break;
-      fmnist__model_standardize_pixel_major(m, tr.img, mine, t->in);
+      standardize(m, tr.img, mine, t->in);
       opt.lr = fmnist__lr_at((fmnist__lr_schedule)cfg->lr_schedule, cfg->lr, step,
                              cfg->epochs * n_batches);
       size_t step_correct = 0;
