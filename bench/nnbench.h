@@ -150,7 +150,7 @@ static const nb_layer nb_nn_dense_layers[] = {{"dense1 128", 128, 784, 1, 0},
 /* Which layer and product a recorded sgemm is (the conv layers' sgemm
  * shapes are in src/nn/layer_conv.c, the dense layers' in src/nn/layer_dense.c):
  * forward NN  M=out N=cols K=in; dW NT  M=out N=in K=cols;
- * dX TN  M=in N=cols K=out; the Winograd path (src/kernels/winograd.c), 16
+ * dX TN  M=in N=cols K=out; the Winograd path (src/kernels/winograd.c), 36
  * products per layer, pass and group of tiles, never cut, their columns a
  * group's tiles x images: "wino" (forward) NN  M=out N=columns K=in/9,
  * "wino dW" NT  M=out N=in/9 K=columns, "wino dX" TN  M=in/9 N=columns

@@ -1,35 +1,38 @@
-/* Winograd F(2x2, 3x3) convolution, forward and backward (see winograd.h).
+/* Winograd F(4x4, 3x3) convolution, forward and backward (see winograd.h).
  *
- * Tiles: the output is cut into 2x2 blocks, th = ceil(H/2) by tw =
- * ceil(W/2) = tpi per image. The images are taken by the chunks of the
+ * Tiles: the output is cut into 4x4 blocks, th = ceil(H/4) by tw =
+ * ceil(W/4) = tpi per image. The images are taken by the chunks of the
  * nets' layout (kernels/layout.h), one task per chunk: a task's x, y, dx
  * and dy are its chunk's own blocks, every pixel's run of its images one
  * cache line, and every transform works on vectors of WINO_VEC images, a
  * width known at compile time (a last chunk of fewer images computes zero
  * images in the transformed domain, which add nothing, and writes only its
- * own). Within a chunk the tiles are taken in groups (group_tiles), so
- * that a group's transformed data (V, M, dM, dV: 16 x (2C + F) x cols
- * floats, cols = tiles x WINO_VEC) stays in the core's cache from the
- * transform that writes it to the product or transform that reads it:
- * nothing the size of the transformed batch goes through memory, and the
- * backward pass transforms x again instead of keeping V.
+ * own). Within a chunk the tiles are taken in groups, so that a group's
+ * transformed data (V, M, dM, dV: 36 x (2C + F) x cols floats, cols =
+ * tiles x WINO_VEC) stays in the core's cache from the transform that
+ * writes it to the product or transform that reads it: nothing the size
+ * of the transformed batch goes through memory, and the backward pass
+ * transforms x again instead of keeping V.
  *
  * Column t = tile*WINO_VEC + i of a group's blocks is image i of the
- * chunk at the group's tile `tile`; block xi = 4r + s of a 4x4 tile
+ * chunk at the group's tile `tile`; block xi = 6r + s of a 6x6 tile
  * position lies xs floats after block xi - 1 (its size plus WINO_SKEW: at
- * multiples of 4 KiB the 16 blocks a tile touches would share one L1
- * cache set). Weights U: 16 x F x C.
+ * multiples of 4 KiB the 36 blocks a tile touches would share L1 cache
+ * sets). Weights U: 36 x F x C.
  *
- * Forward, per group: V = B^T d B, M[xi] = U[xi] V[xi] (16 sgemms),
+ * Forward, per group: V = B^T d B, M[xi] = U[xi] V[xi] (36 sgemms),
  * y = A^T M A. Backward, per group: V again, dM = A dY A^T, dV[xi] =
- * U[xi]^T dM[xi] (16 sgemms), dx += B dV B^T (tiles overlap), and the
- * chunk's dU[xi] += dM[xi] V[xi]^T (16 more); then the chunks' dU summed
+ * U[xi]^T dM[xi] (36 sgemms), dx += B dV B^T (tiles overlap), and the
+ * chunk's dU[xi] += dM[xi] V[xi]^T (36 more); then the chunks' dU summed
  * in chunk order (so results do not depend on the thread count), and dw =
  * G^T dU G per filter.
  *
- *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
- *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
- *   A^T = [1 1 1 0; 0 1 -1 -1] */
+ * The matrices (interpolation points 0, 1, -1, 2, -2 and infinity):
+ *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
+ *          0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+ *   G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6;
+ *          1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+ *   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1] */
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include "kernels/winograd.h"
 
@@ -47,6 +50,10 @@
 #define WINO_GROUP_FLOATS (256 * 1024)
 /* One cache line (see above). */
 #define WINO_SKEW 16
+/* F(4x4, 3x3): outputs per tile side, input tile side, tile positions. */
+#define WINO_M 4
+#define WINO_T 6
+#define WINO_XI (WINO_T * WINO_T)
 
 /* Always inlined: each tile transform is called with the constant width
  * WINO_VEC (and once per chunk of fewer images with its count), and only
@@ -78,22 +85,22 @@ static size_t block_stride(size_t rows, size_t cols) { return rows * cols + WINO
 
 static wino_shape shape_of(const fmnist__conv_geom *g, size_t f) {
   wino_shape s;
-  s.th = (g->h + 1) / 2;
-  s.tw = (g->w + 1) / 2;
+  s.th = (g->h + WINO_M - 1) / WINO_M;
+  s.tw = (g->w + WINO_M - 1) / WINO_M;
   s.tpi = s.th * s.tw;
   s.chunks = fmnist__chunks(g->n);
-  s.group = WINO_GROUP_FLOATS / (16 * WINO_VEC * (2 * g->c + f));
+  s.group = WINO_GROUP_FLOATS / (WINO_XI * WINO_VEC * (2 * g->c + f));
   if (s.group < 1) s.group = 1;
   if (s.group > s.tpi) s.group = s.tpi;
   s.cols = s.group * WINO_VEC;
   s.vs = block_stride(g->c, s.cols);
   s.ms = block_stride(f, s.cols);
   /* V, M (or dM), dV, and the chunk's dU */
-  s.per_chunk = 16 * (2 * s.vs + s.ms) + 16 * f * g->c;
+  s.per_chunk = WINO_XI * (2 * s.vs + s.ms) + WINO_XI * f * g->c;
   return s;
 }
 
-size_t fmnist__winograd_weight_floats(size_t c, size_t f) { return 16 * f * c; }
+size_t fmnist__winograd_weight_floats(size_t c, size_t f) { return WINO_XI * f * c; }
 
 size_t fmnist__winograd_floats(const fmnist__conv_geom *g, size_t f) {
   const wino_shape s = shape_of(g, f);
@@ -106,8 +113,63 @@ typedef struct weights_job {
   float *u;
 } weights_job;
 
+/* The one-dimensional transforms, on scalars (inlined into loops over a
+ * vector of images, which they vectorize): G (weights), its adjoint G^T,
+ * B^T (input), its adjoint B, A^T (output) and its adjoint A. */
+WINO_INLINE void g_1d(float g0, float g1, float g2, float u[WINO_T]) {
+  const float a = g0 + g2, b = g0 * (1.0f / 24) + g2 * (1.0f / 6);
+  u[0] = g0 * 0.25f;
+  u[1] = (a + g1) * (-1.0f / 6);
+  u[2] = (a - g1) * (-1.0f / 6);
+  u[3] = b + g1 * (1.0f / 12);
+  u[4] = b - g1 * (1.0f / 12);
+  u[5] = g2;
+}
+WINO_INLINE void gt_1d(float u0, float u1, float u2, float u3, float u4, float u5, float g[3]) {
+  const float p = u1 + u2, d = u3 + u4;
+  g[0] = u0 * 0.25f - p * (1.0f / 6) + d * (1.0f / 24);
+  g[1] = (u2 - u1) * (1.0f / 6) + (u3 - u4) * (1.0f / 12);
+  g[2] = (d - p) * (1.0f / 6) + u5;
+}
+WINO_INLINE void bt_1d(float d0, float d1, float d2, float d3, float d4, float d5,
+                       float e[WINO_T]) {
+  const float a = d4 - 4.0f * d2, b = d3 - 4.0f * d1, c = d4 - d2, f = 2.0f * (d3 - d1);
+  e[0] = 4.0f * d0 - 5.0f * d2 + d4;
+  e[1] = a + b;
+  e[2] = a - b;
+  e[3] = c + f;
+  e[4] = c - f;
+  e[5] = 4.0f * d1 - 5.0f * d3 + d5;
+}
+WINO_INLINE void b_1d(const float e[WINO_T], float d[WINO_T]) {
+  const float s12 = e[1] + e[2], d12 = e[2] - e[1], s34 = e[3] + e[4], d34 = e[3] - e[4];
+  d[0] = 4.0f * e[0];
+  d[1] = 4.0f * d12 - 2.0f * d34 + 4.0f * e[5];
+  d[2] = -5.0f * e[0] - 4.0f * s12 - s34;
+  d[3] = -d12 + 2.0f * d34 - 5.0f * e[5];
+  d[4] = e[0] + s12 + s34;
+  d[5] = e[5];
+}
+WINO_INLINE void at_1d(float m0, float m1, float m2, float m3, float m4, float m5,
+                       float y[WINO_M]) {
+  const float s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
+  y[0] = m0 + s12 + s34;
+  y[1] = d12 + 2.0f * d34;
+  y[2] = s12 + 4.0f * s34;
+  y[3] = d12 + 8.0f * d34 + m5;
+}
+WINO_INLINE void a_1d(float y0, float y1, float y2, float y3, float m[WINO_T]) {
+  const float s02 = y0 + y2, s13 = y1 + y3;
+  m[0] = y0;
+  m[1] = s02 + s13;
+  m[2] = s02 - s13;
+  m[3] = y0 + 4.0f * y2 + 2.0f * (y1 + 4.0f * y3);
+  m[4] = y0 + 4.0f * y2 - 2.0f * (y1 + 4.0f * y3);
+  m[5] = y3;
+}
+
 /* U[xi][k][c] = (G g G^T)[r][s] for filters [lo, hi), by blocks of
- * WINO_BLOCK channels so that the 16 rows xi are written a cache line at a
+ * WINO_BLOCK channels so that the rows xi are written a cache line at a
  * time (their distance f*c floats is a multiple of 4 KiB for the usual
  * sizes). */
 static void transform_weights(void *ctx, size_t lo, size_t hi) {
@@ -118,26 +180,22 @@ static void transform_weights(void *ctx, size_t lo, size_t hi) {
   for (size_t k = lo; k < hi; k++)
     for (size_t c0 = 0; c0 < c_in; c0 += WINO_BLOCK) {
       const size_t cb = c_in - c0 < WINO_BLOCK ? c_in - c0 : WINO_BLOCK;
-      float out[16][WINO_BLOCK];
-      for (size_t i = 0; i < cb; i++) {
-        const float *g = w + (k * c_in + c0 + i) * 9;
-        float gg[4][3];
-        for (size_t col = 0; col < 3; col++) {
-          const float a = g[col], b = g[3 + col], d = g[6 + col];
-          gg[0][col] = a;
-          gg[1][col] = 0.5f * (a + b + d);
-          gg[2][col] = 0.5f * (a - b + d);
-          gg[3][col] = d;
+      float g[9][WINO_BLOCK], gg[WINO_T][3][WINO_BLOCK], out[WINO_XI][WINO_BLOCK];
+      for (size_t i = 0; i < WINO_BLOCK; i++) /* the block's filters, channels innermost */
+        for (size_t t = 0; t < 9; t++) g[t][i] = i < cb ? w[(k * c_in + c0 + i) * 9 + t] : 0.0f;
+      for (size_t col = 0; col < 3; col++) /* G g, along r */
+        for (size_t i = 0; i < WINO_BLOCK; i++) {
+          float t[WINO_T];
+          g_1d(g[col][i], g[3 + col][i], g[6 + col][i], t);
+          for (size_t r = 0; r < WINO_T; r++) gg[r][col][i] = t[r];
         }
-        for (size_t r = 0; r < 4; r++) {
-          const float a = gg[r][0], b = gg[r][1], d = gg[r][2];
-          out[4 * r][i] = a;
-          out[4 * r + 1][i] = 0.5f * (a + b + d);
-          out[4 * r + 2][i] = 0.5f * (a - b + d);
-          out[4 * r + 3][i] = d;
+      for (size_t r = 0; r < WINO_T; r++) /* (G g) G^T, along s */
+        for (size_t i = 0; i < WINO_BLOCK; i++) {
+          float t[WINO_T];
+          g_1d(gg[r][0][i], gg[r][1][i], gg[r][2][i], t);
+          for (size_t s2 = 0; s2 < WINO_T; s2++) out[WINO_T * r + s2][i] = t[s2];
         }
-      }
-      for (size_t xi = 0; xi < 16; xi++)
+      for (size_t xi = 0; xi < WINO_XI; xi++)
         for (size_t i = 0; i < cb; i++) u[(xi * f + k) * c_in + c0 + i] = out[xi][i];
     }
 }
@@ -150,96 +208,95 @@ void fmnist__winograd_weights(size_t c_in, size_t f, const float *w, float *u,
 
 /* ---- the transforms of one tile, on a vector of nw images ---- */
 
-/* V = B^T d B: d[4r + s] the input at tile position (r, s), V[xi] at
+/* V = B^T d B: d[6r + s] the input at tile position (r, s), V[xi] at
  * v + xi*xs. */
-WINO_INLINE void input_tile(const float *const d[16], float *v, size_t xs, size_t nw) {
-  float e[16][WINO_VEC]; /* B^T d, along r: e[4r + s] */
-  for (size_t s = 0; s < 4; s++) {
-    const float *d0 = d[s], *d1 = d[4 + s], *d2 = d[8 + s], *d3 = d[12 + s];
+WINO_INLINE void input_tile(const float *const d[WINO_XI], float *v, size_t xs, size_t nw) {
+  float e[WINO_XI][WINO_VEC]; /* B^T d, along r: e[6r + s] */
+  for (size_t s = 0; s < WINO_T; s++) {
+    const float *d0 = d[s], *d1 = d[6 + s], *d2 = d[12 + s], *d3 = d[18 + s], *d4 = d[24 + s],
+                *d5 = d[30 + s];
     for (size_t i = 0; i < nw; i++) {
-      e[s][i] = d0[i] - d2[i];
-      e[4 + s][i] = d1[i] + d2[i];
-      e[8 + s][i] = d2[i] - d1[i];
-      e[12 + s][i] = d1[i] - d3[i];
+      float t[WINO_T];
+      bt_1d(d0[i], d1[i], d2[i], d3[i], d4[i], d5[i], t);
+      for (size_t r = 0; r < WINO_T; r++) e[WINO_T * r + s][i] = t[r];
     }
   }
-  for (size_t r = 0; r < 4; r++) { /* (B^T d) B, along s */
-    const float *e0 = e[4 * r], *e1 = e[4 * r + 1], *e2 = e[4 * r + 2], *e3 = e[4 * r + 3];
-    float *o = v + 4 * r * xs;
+  for (size_t r = 0; r < WINO_T; r++) { /* (B^T d) B, along s */
+    const float *const *er = (const float *const[WINO_T]){e[6 * r], e[6 * r + 1], e[6 * r + 2],
+                                                          e[6 * r + 3], e[6 * r + 4], e[6 * r + 5]};
+    float *o = v + WINO_T * r * xs;
     for (size_t i = 0; i < nw; i++) {
-      o[i] = e0[i] - e2[i];
-      o[xs + i] = e1[i] + e2[i];
-      o[2 * xs + i] = e2[i] - e1[i];
-      o[3 * xs + i] = e1[i] - e3[i];
+      float t[WINO_T];
+      bt_1d(er[0][i], er[1][i], er[2][i], er[3][i], er[4][i], er[5][i], t);
+      for (size_t s = 0; s < WINO_T; s++) o[s * xs + i] = t[s];
     }
   }
 }
 
-/* y[2a + b] = (A^T M A)[a][b] + bias: M[xi] at m + xi*xs. */
-WINO_INLINE void output_tile(const float *m, size_t xs, float bias, float y[4][WINO_VEC],
-                             size_t nw) {
-  float u[8][WINO_VEC]; /* M A, along s: u[2r + b] */
-  for (size_t r = 0; r < 4; r++) {
-    const float *m0 = m + 4 * r * xs, *m1 = m0 + xs, *m2 = m1 + xs, *m3 = m2 + xs;
+/* y[4a + b] = (A^T M A)[a][b] + bias: M[xi] at m + xi*xs. */
+WINO_INLINE void output_tile(const float *m, size_t xs, float bias,
+                             float y[WINO_M * WINO_M][WINO_VEC], size_t nw) {
+  float u[WINO_T * WINO_M][WINO_VEC]; /* M A, along s: u[4r + b] */
+  for (size_t r = 0; r < WINO_T; r++) {
+    const float *m0 = m + WINO_T * r * xs;
     for (size_t i = 0; i < nw; i++) {
-      u[2 * r][i] = m0[i] + m1[i] + m2[i];
-      u[2 * r + 1][i] = m1[i] - m2[i] - m3[i];
+      float t[WINO_M];
+      at_1d(m0[i], m0[xs + i], m0[2 * xs + i], m0[3 * xs + i], m0[4 * xs + i], m0[5 * xs + i], t);
+      for (size_t b = 0; b < WINO_M; b++) u[WINO_M * r + b][i] = t[b];
     }
   }
-  for (size_t b = 0; b < 2; b++) /* A^T (M A), along r */
+  for (size_t b = 0; b < WINO_M; b++) /* A^T (M A), along r */
     for (size_t i = 0; i < nw; i++) {
-      y[b][i] = u[b][i] + u[2 + b][i] + u[4 + b][i] + bias;
-      y[2 + b][i] = u[2 + b][i] - u[4 + b][i] - u[6 + b][i] + bias;
+      float t[WINO_M];
+      at_1d(u[b][i], u[4 + b][i], u[8 + b][i], u[12 + b][i], u[16 + b][i], u[20 + b][i], t);
+      for (size_t a = 0; a < WINO_M; a++) y[WINO_M * a + b][i] = t[a] + bias;
     }
 }
 
-/* dM = A dY A^T, the adjoint of output_tile: dy[2a + b] the gradient at
+/* dM = A dY A^T, the adjoint of output_tile: dy[4a + b] the gradient at
  * output (a, b) of the tile, dM[xi] at dm + xi*xs. */
-WINO_INLINE void dy_tile(const float *const dy[4], float *dm, size_t xs, size_t nw) {
-  float z[8][WINO_VEC]; /* A dY, along r: z[2r + b] */
-  for (size_t b = 0; b < 2; b++) {
-    const float *d0 = dy[b], *d1 = dy[2 + b];
+WINO_INLINE void dy_tile(const float *const dy[WINO_M * WINO_M], float *dm, size_t xs,
+                         size_t nw) {
+  float z[WINO_T * WINO_M][WINO_VEC]; /* A dY, along r: z[4r + b] */
+  for (size_t b = 0; b < WINO_M; b++) {
+    const float *d0 = dy[b], *d1 = dy[4 + b], *d2 = dy[8 + b], *d3 = dy[12 + b];
     for (size_t i = 0; i < nw; i++) {
-      z[b][i] = d0[i];
-      z[2 + b][i] = d0[i] + d1[i];
-      z[4 + b][i] = d0[i] - d1[i];
-      z[6 + b][i] = -d1[i];
+      float t[WINO_T];
+      a_1d(d0[i], d1[i], d2[i], d3[i], t);
+      for (size_t r = 0; r < WINO_T; r++) z[WINO_M * r + b][i] = t[r];
     }
   }
-  for (size_t r = 0; r < 4; r++) { /* (A dY) A^T, along s */
-    float *o = dm + 4 * r * xs;
-    const float *z0 = z[2 * r], *z1 = z[2 * r + 1];
+  for (size_t r = 0; r < WINO_T; r++) { /* (A dY) A^T, along s */
+    float *o = dm + WINO_T * r * xs;
+    const float *z0 = z[4 * r], *z1 = z[4 * r + 1], *z2 = z[4 * r + 2], *z3 = z[4 * r + 3];
     for (size_t i = 0; i < nw; i++) {
-      o[i] = z0[i];
-      o[xs + i] = z0[i] + z1[i];
-      o[2 * xs + i] = z0[i] - z1[i];
-      o[3 * xs + i] = -z1[i];
+      float t[WINO_T];
+      a_1d(z0[i], z1[i], z2[i], z3[i], t);
+      for (size_t s = 0; s < WINO_T; s++) o[s * xs + i] = t[s];
     }
   }
 }
 
-/* d[4r + s] += (B dV B^T)[r][s], the adjoint of input_tile: dV[xi] at
+/* d[6r + s] += (B dV B^T)[r][s], the adjoint of input_tile: dV[xi] at
  * dv + xi*xs. */
-WINO_INLINE void dx_tile(const float *dv, size_t xs, float *const d[16], size_t nw) {
-  float q[16][WINO_VEC]; /* dV B^T, along s: q[4r + s] */
-  for (size_t r = 0; r < 4; r++) {
-    const float *v0 = dv + 4 * r * xs, *v1 = v0 + xs, *v2 = v1 + xs, *v3 = v2 + xs;
+WINO_INLINE void dx_tile(const float *dv, size_t xs, float *const d[WINO_XI], size_t nw) {
+  float q[WINO_XI][WINO_VEC]; /* dV B^T, along s: q[6r + s] */
+  for (size_t r = 0; r < WINO_T; r++) {
+    const float *v0 = dv + WINO_T * r * xs;
     for (size_t i = 0; i < nw; i++) {
-      q[4 * r][i] = v0[i];
-      q[4 * r + 1][i] = v1[i] - v2[i] + v3[i];
-      q[4 * r + 2][i] = v1[i] + v2[i] - v0[i];
-      q[4 * r + 3][i] = -v3[i];
+      float e[WINO_T], t[WINO_T];
+      for (size_t s = 0; s < WINO_T; s++) e[s] = v0[s * xs + i];
+      b_1d(e, t);
+      for (size_t s = 0; s < WINO_T; s++) q[WINO_T * r + s][i] = t[s];
     }
   }
-  for (size_t s = 0; s < 4; s++) { /* B (dV B^T), along r */
-    float *d0 = d[s], *d1 = d[4 + s], *d2 = d[8 + s], *d3 = d[12 + s];
+  for (size_t s = 0; s < WINO_T; s++) /* B (dV B^T), along r */
     for (size_t i = 0; i < nw; i++) {
-      d0[i] += q[s][i];
-      d1[i] += q[4 + s][i] - q[8 + s][i] + q[12 + s][i];
-      d2[i] += q[4 + s][i] + q[8 + s][i] - q[s][i];
-      d3[i] -= q[12 + s][i];
+      float e[WINO_T], t[WINO_T];
+      for (size_t r = 0; r < WINO_T; r++) e[r] = q[WINO_T * r + s][i];
+      b_1d(e, t);
+      for (size_t r = 0; r < WINO_T; r++) d[WINO_T * r + s][i] += t[r];
     }
-  }
 }
 
 /* ---- a pass: one task per chunk, its tiles by groups ---- */
@@ -260,8 +317,8 @@ typedef struct wino_chunk {
 
 static wino_chunk chunk_at(const wino_job *j, size_t q) {
   float *ws = j->ws + q * j->s.per_chunk;
-  return (wino_chunk){q * WINO_VEC, fmnist__chunk_n(j->g->n, q), ws, ws + 16 * j->s.vs,
-                      ws + 16 * (j->s.vs + j->s.ms), ws + 16 * (2 * j->s.vs + j->s.ms)};
+  return (wino_chunk){q * WINO_VEC, fmnist__chunk_n(j->g->n, q), ws, ws + WINO_XI * j->s.vs,
+                      ws + WINO_XI * (j->s.vs + j->s.ms), ws + WINO_XI * (2 * j->s.vs + j->s.ms)};
 }
 
 /* Where the run of the chunk's images at pixel (y, x) of plane c of an
@@ -299,16 +356,16 @@ WINO_INLINE void group_input(const wino_job *j, const wino_chunk *ch, size_t t0,
   for (size_t c = 0; c < j->g->c; c++)
     for (size_t t = 0; t < nt; t++) {
       const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
-      float pad[16][WINO_VEC];
-      const float *d[16];
-      for (size_t k = 0; k < 16; k++)
-        d[k] = vec_at(j, ch, j->x, j->g->c, c, (ptrdiff_t)(2 * ty + k / 4) - 1,
-                      (ptrdiff_t)(2 * tx + k % 4) - 1, nw, pad[k]);
+      float pad[WINO_XI][WINO_VEC];
+      const float *d[WINO_XI];
+      for (size_t k = 0; k < WINO_XI; k++)
+        d[k] = vec_at(j, ch, j->x, j->g->c, c, (ptrdiff_t)(WINO_M * ty + k / WINO_T) - 1,
+                      (ptrdiff_t)(WINO_M * tx + k % WINO_T) - 1, nw, pad[k]);
       input_tile(d, ch->v + c * cols + t * WINO_VEC, xs, WINO_VEC);
     }
 }
 
-/* y of the group's tiles from M; the 2x2 blocks of the last tile row or
+/* y of the group's tiles from M; the 4x4 blocks of the last tile row or
  * column may stick out of the image. */
 WINO_INLINE void group_output(const wino_job *j, const wino_chunk *ch, size_t t0, size_t nt,
                               size_t nw) {
@@ -316,12 +373,12 @@ WINO_INLINE void group_output(const wino_job *j, const wino_chunk *ch, size_t t0
   for (size_t k = 0; k < j->f; k++)
     for (size_t t = 0; t < nt; t++) {
       const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
-      float out[4][WINO_VEC];
+      float out[WINO_M * WINO_M][WINO_VEC];
       output_tile(ch->m + k * cols + t * WINO_VEC, xs, j->b[k], out, nw);
-      for (size_t a = 0; a < 4; a++) {
+      for (size_t a = 0; a < WINO_M * WINO_M; a++) {
         int in;
-        const size_t at = run_at(j, ch, j->f, k, (ptrdiff_t)(2 * ty + a / 2),
-                                 (ptrdiff_t)(2 * tx + a % 2), &in);
+        const size_t at = run_at(j, ch, j->f, k, (ptrdiff_t)(WINO_M * ty + a / WINO_M),
+                                 (ptrdiff_t)(WINO_M * tx + a % WINO_M), &in);
         if (!in) continue;
         float *dst = j->y + at;
         for (size_t i = 0; i < nw; i++) dst[i] = out[a][i];
@@ -337,11 +394,11 @@ WINO_INLINE void group_dy(const wino_job *j, const wino_chunk *ch, size_t t0, si
   for (size_t k = 0; k < j->f; k++)
     for (size_t t = 0; t < nt; t++) {
       const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
-      float pad[4][WINO_VEC];
-      const float *d[4];
-      for (size_t a = 0; a < 4; a++)
-        d[a] = vec_at(j, ch, j->dy, j->f, k, (ptrdiff_t)(2 * ty + a / 2),
-                      (ptrdiff_t)(2 * tx + a % 2), nw, pad[a]);
+      float pad[WINO_M * WINO_M][WINO_VEC];
+      const float *d[WINO_M * WINO_M];
+      for (size_t a = 0; a < WINO_M * WINO_M; a++)
+        d[a] = vec_at(j, ch, j->dy, j->f, k, (ptrdiff_t)(WINO_M * ty + a / WINO_M),
+                      (ptrdiff_t)(WINO_M * tx + a % WINO_M), nw, pad[a]);
       dy_tile(d, ch->m + k * cols + t * WINO_VEC, xs, WINO_VEC);
     }
 }
@@ -355,23 +412,23 @@ WINO_INLINE void group_dx(const wino_job *j, const wino_chunk *ch, size_t t0, si
   for (size_t c = 0; c < j->g->c; c++)
     for (size_t t = 0; t < nt; t++) {
       const size_t ty = (t0 + t) / j->s.tw, tx = (t0 + t) % j->s.tw;
-      float *d[16];
-      for (size_t k = 0; k < 16; k++) {
+      float *d[WINO_XI];
+      for (size_t k = 0; k < WINO_XI; k++) {
         int in;
-        const size_t at = run_at(j, ch, j->g->c, c, (ptrdiff_t)(2 * ty + k / 4) - 1,
-                                 (ptrdiff_t)(2 * tx + k % 4) - 1, &in);
+        const size_t at = run_at(j, ch, j->g->c, c, (ptrdiff_t)(WINO_M * ty + k / WINO_T) - 1,
+                                 (ptrdiff_t)(WINO_M * tx + k % WINO_T) - 1, &in);
         d[k] = in ? j->dx + at : sink;
       }
       dx_tile(ch->dv + c * cols + t * WINO_VEC, xs, d, nw);
     }
 }
 
-/* The group's 16 products: out[xi] = op(U[xi]) in[xi] (forward: M = U V;
+/* The group's 36 products: out[xi] = op(U[xi]) in[xi] (forward: M = U V;
  * backward: dV = U^T dM). */
 static void group_products(const wino_job *j, int backward, const float *in, float *out,
                            size_t cols) {
   const size_t c_in = j->g->c, f = j->f, vs = block_stride(c_in, cols), ms = block_stride(f, cols);
-  for (size_t xi = 0; xi < 16; xi++) {
+  for (size_t xi = 0; xi < WINO_XI; xi++) {
     const float *u = j->u + xi * f * c_in;
     if (backward)
       fmnist__sgemm(1, 0, c_in, cols, f, 1.0f, u, c_in, in + xi * ms, cols, 0.0f, out + xi * vs,
@@ -424,7 +481,7 @@ static void backward_chunk(void *ctx, size_t q) {
       group_dy(j, &ch, t0, nt, ch.nw);
     }
     const size_t c_in = g->c, f = j->f, vs = block_stride(c_in, cols), ms = block_stride(f, cols);
-    for (size_t xi = 0; xi < 16; xi++) /* dU[xi] += dM[xi] V[xi]^T */
+    for (size_t xi = 0; xi < WINO_XI; xi++) /* dU[xi] += dM[xi] V[xi]^T */
       fmnist__sgemm(0, 1, f, c_in, cols, 1.0f, ch.m + xi * ms, cols, ch.v + xi * vs, cols,
                     t0 ? 1.0f : 0.0f, ch.du + xi * f * c_in, c_in);
     if (!j->dx) continue;
@@ -454,24 +511,26 @@ static void transform_du(void *ctx, size_t lo, size_t hi) {
   for (size_t k = lo; k < hi; k++)
     for (size_t c0 = 0; c0 < c_in; c0 += WINO_BLOCK) {
       const size_t cb = c_in - c0 < WINO_BLOCK ? c_in - c0 : WINO_BLOCK;
-      float in[16][WINO_BLOCK];
-      for (size_t xi = 0; xi < 16; xi++)
-        for (size_t i = 0; i < cb; i++) in[xi][i] = du[(xi * f + k) * c_in + c0 + i];
-      for (size_t i = 0; i < cb; i++) {
-        float t[3][4]; /* G^T dU, along r */
-        for (size_t s = 0; s < 4; s++) {
-          const float d0 = in[s][i], d1 = in[4 + s][i], d2 = in[8 + s][i], d3 = in[12 + s][i];
-          t[0][s] = d0 + 0.5f * (d1 + d2);
-          t[1][s] = 0.5f * (d1 - d2);
-          t[2][s] = 0.5f * (d1 + d2) + d3;
+      float in[WINO_XI][WINO_BLOCK];
+      for (size_t xi = 0; xi < WINO_XI; xi++)
+        for (size_t i = 0; i < WINO_BLOCK; i++)
+          in[xi][i] = i < cb ? du[(xi * f + k) * c_in + c0 + i] : 0.0f;
+      float t[3][WINO_T][WINO_BLOCK], dg[9][WINO_BLOCK];
+      for (size_t s = 0; s < WINO_T; s++) /* G^T dU, along r */
+        for (size_t i = 0; i < WINO_BLOCK; i++) {
+          float g[3];
+          gt_1d(in[s][i], in[6 + s][i], in[12 + s][i], in[18 + s][i], in[24 + s][i],
+                in[30 + s][i], g);
+          for (size_t a = 0; a < 3; a++) t[a][s][i] = g[a];
         }
-        float *dg = j->dw + (k * c_in + c0 + i) * 9;
-        for (size_t a = 0; a < 3; a++) { /* (G^T dU) G, along s */
-          dg[3 * a] = t[a][0] + 0.5f * (t[a][1] + t[a][2]);
-          dg[3 * a + 1] = 0.5f * (t[a][1] - t[a][2]);
-          dg[3 * a + 2] = 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+      for (size_t a = 0; a < 3; a++) /* (G^T dU) G, along s */
+        for (size_t i = 0; i < WINO_BLOCK; i++) {
+          float g[3];
+          gt_1d(t[a][0][i], t[a][1][i], t[a][2][i], t[a][3][i], t[a][4][i], t[a][5][i], g);
+          for (size_t b = 0; b < 3; b++) dg[3 * a + b][i] = g[b];
         }
-      }
+      for (size_t i = 0; i < cb; i++)
+        for (size_t e = 0; e < 9; e++) j->dw[(k * c_in + c0 + i) * 9 + e] = dg[e][i];
     }
 }
 
@@ -480,6 +539,6 @@ void fmnist__winograd_backward(const fmnist__conv_geom *g, size_t f, const float
                                size_t threads) {
   wino_job j = {g, shape_of(g, f), f, u, NULL, x, dy, NULL, dx, dw, ws};
   fmnist__parallel_for(threads, j.s.chunks, backward_chunk, &j);
-  fmnist__parallel_range(threads, 16 * f * g->c, FMNIST__PAR_GRAIN, sum_du, &j);
+  fmnist__parallel_range(threads, WINO_XI * f * g->c, FMNIST__PAR_GRAIN, sum_du, &j);
   fmnist__parallel_range(threads, f, 1, transform_du, &j);
 }

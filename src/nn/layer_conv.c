@@ -7,7 +7,7 @@
  * chunk.
  * A layer with Winograd weights (l->wino: 3x3 "same" convolutions, unless
  * the net's conv_algorithm is im2col) takes the Winograd path instead
- * (winograd.h), in training and inference: 2.25x fewer multiplications,
+ * (winograd.h), in training and inference: 4x fewer multiplications,
  * and nothing kept from forward to backward. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <string.h>
