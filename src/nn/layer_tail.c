@@ -5,9 +5,6 @@
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include "nn/layer.h"
 
-/* Images whose window maxima a backward step holds at once. */
-#define WINDOW_IMAGES 64
-
 static float relu(float v) { return v > 0 ? v : 0.0f; }
 /* a if not less than b: the earlier element wins ties (max-pool). */
 static float first_max(float a, float b) { return b > a ? b : a; }
@@ -31,7 +28,7 @@ size_t fmnist__fuse(fmnist__layer *l, size_t count) {
 }
 
 fmnist__tail fmnist__tail_of(const fmnist__layer *l) {
-  fmnist__tail t = {0, NULL, l->in_h, l->in_w, NULL, 1.0f};
+  fmnist__tail t = {0, NULL, l->in_h, l->in_w, NULL, NULL, 1.0f};
   for (size_t k = 1; k <= l->fuse; k++) {
     const fmnist__layer *f = l + k;
     if (f->spec.kind == FMNIST__L_POOL) t.pool = f->spec.kernel;
@@ -42,46 +39,73 @@ fmnist__tail fmnist__tail_of(const fmnist__layer *l) {
   return t;
 }
 
-size_t fmnist__tail_keep_bytes(const fmnist__layer *l, size_t n) {
-  const fmnist__tail t = fmnist__tail_of(l);
-  return t.drop ? l->in_c * t.out_h * t.out_w * n : 0;
+/* Values of the tail's output for n images: the keep flags (bytes) or
+ * the window places (floats). */
+static size_t plane_values(const fmnist__layer *l, const fmnist__tail *t, size_t n) {
+  return l->in_c * t->out_h * t->out_w * n;
 }
 
-fmnist__tail fmnist__tail_pass(const fmnist__layer *l, uint8_t *flags, size_t n,
+/* Bytes of the window places, first (floats, then the flags). */
+static size_t arg_bytes(const fmnist__layer *l, const fmnist__tail *t, size_t n) {
+  return t->pool ? plane_values(l, t, n) * sizeof(float) : 0;
+}
+
+size_t fmnist__tail_keep_bytes(const fmnist__layer *l, size_t n) {
+  const fmnist__tail t = fmnist__tail_of(l);
+  return arg_bytes(l, &t, n) + (t.drop ? plane_values(l, &t, n) : 0);
+}
+
+fmnist__tail fmnist__tail_pass(const fmnist__layer *l, uint8_t *kept, size_t n,
                                const fmnist__pass *p, int draw) {
   fmnist__tail t = fmnist__tail_of(l);
+  if (t.pool) t.arg = (float *)(void *)kept;
   if (!t.drop || !p->training || t.drop->spec.rate <= 0) return t;
-  t.keep = flags;
+  t.keep = kept + arg_bytes(l, &t, n);
   t.drop_scale = fmnist__dropout_scale(t.drop);
-  if (draw) fmnist__dropout_draw(t.drop, flags, n, p);
+  if (draw) fmnist__dropout_draw(t.drop, t.keep, n, p);
   return t;
 }
 
 fmnist__tail fmnist__tail_chunk(const fmnist__layer *l, const fmnist__tail *t, size_t q) {
   fmnist__tail c = *t;
-  if (c.keep) c.keep += fmnist__chunk_at(q, l->in_c * t->out_h * t->out_w);
+  const size_t at = fmnist__chunk_at(q, l->in_c * t->out_h * t->out_w);
+  if (c.keep) c.keep += at;
+  if (c.arg) c.arg += at;
   return c;
 }
 
-/* Max-pool window (oy, ox) (size k) of relu(x * scale + shift) for cnt
- * images into out: x a channel's H x W x n values from its first image
- * wanted, w its width. */
-static void window_max(const float *x, size_t w, size_t n, size_t cnt, size_t k, size_t oy,
-                       size_t ox, float scale, float shift, float *out) {
+/* Max-pool window (oy, ox) (size k) of relu(x * scale + shift) for the n
+ * images of a channel's H x W x n values x (w its width) into out, and
+ * the place of each maximum into arg: the first element equal to it, or
+ * FMNIST__TAIL_NONE where it is 0 (relu's gradient is 0 there). All in
+ * floats, so that the loops vectorize. */
+static void window_max(const float *x, size_t w, size_t n, size_t k, size_t oy, size_t ox,
+                       float scale, float shift, float *out, float *arg) {
   const float *a = x + (k * oy * w + k * ox) * n;
   if (k == 2) {
     const float *b = a + n, *d = a + w * n, *e = d + n;
-    for (size_t i = 0; i < cnt; i++)
-      out[i] = first_max(first_max(relu(a[i] * scale + shift), relu(b[i] * scale + shift)),
-                         first_max(relu(d[i] * scale + shift), relu(e[i] * scale + shift)));
+    for (size_t i = 0; i < n; i++) {
+      const float v0 = relu(a[i] * scale + shift), v1 = relu(b[i] * scale + shift);
+      const float v2 = relu(d[i] * scale + shift), v3 = relu(e[i] * scale + shift);
+      const float m = first_max(first_max(v0, v1), first_max(v2, v3));
+      const float at = v0 == m ? 0.0f : v1 == m ? 1.0f : v2 == m ? 2.0f : 3.0f;
+      out[i] = m;
+      arg[i] = m > 0 ? at : FMNIST__TAIL_NONE;
+    }
     return;
   }
-  for (size_t i = 0; i < cnt; i++) out[i] = relu(a[i] * scale + shift);
-  for (size_t r = 0; r < k; r++)
-    for (size_t s = 0; s < k; s++) {
-      const float *v = a + (r * w + s) * n;
-      for (size_t i = 0; i < cnt; i++) out[i] = first_max(out[i], relu(v[i] * scale + shift));
-    }
+  for (size_t i = 0; i < n; i++) {
+    float m = relu(a[i] * scale + shift);
+    float at = 0.0f;
+    for (size_t r = 0; r < k; r++)
+      for (size_t s = 0; s < k; s++) {
+        const float v = relu(a[(r * w + s) * n + i] * scale + shift);
+        at = v > m ? (float)(r * k + s) : at;
+        m = first_max(m, v);
+      }
+    out[i] = m;
+    arg[i] = m > 0 ? at : FMNIST__TAIL_NONE;
+  }
 }
 
 /* Dropout's forward on len values (a dropped Inf or NaN gives 0). */
@@ -99,10 +123,23 @@ void fmnist__tail_forward(const fmnist__layer *l, const fmnist__tail *t, size_t 
     for (size_t i = 0; i < m; i++) y[i] = relu(x[i] * scale + shift);
   } else {
     for (size_t oy = 0; oy < t->out_h; oy++)
-      for (size_t ox = 0; ox < t->out_w; ox++)
-        window_max(x, l->in_w, n, n, t->pool, oy, ox, scale, shift, y + (oy * t->out_w + ox) * n);
+      for (size_t ox = 0; ox < t->out_w; ox++) {
+        const size_t o = (oy * t->out_w + ox) * n;
+        window_max(x, l->in_w, n, t->pool, oy, ox, scale, shift, y + o, t->arg + c * plane + o);
+      }
   }
   if (t->keep) apply_keep(y, t->keep + c * plane, t->drop_scale, plane);
+}
+
+/* g = gd where the window's maximum is at place `here`, else 0, for n
+ * images (restrict: distinct runs, so it vectorizes without alias
+ * checks). */
+static void route(size_t n, const float *restrict arg, const float *restrict gd, float here,
+                  float *restrict g) {
+  for (size_t i = 0; i < n; i++) { /* unconditional load: vectorizes */
+    const float v = gd[i];
+    g[i] = arg[i] == here ? v : 0.0f;
+  }
 }
 
 void fmnist__tail_backward(const fmnist__layer *l, const fmnist__tail *t, size_t c,
@@ -116,26 +153,16 @@ void fmnist__tail_backward(const fmnist__layer *l, const fmnist__tail *t, size_t
     for (size_t i = 0; i < m; i++) g[i] = x[i] * scale + shift > 0 ? g[i] : 0.0f;
     return;
   }
+  /* Each window's gradient to its maximum's place (relu's gradient is 1
+   * there: the maximum is above 0), 0 elsewhere. */
   const size_t k = t->pool;
+  const float *arg = t->arg + c * plane;
   for (size_t i = 0; i < m; i++) g[i] = 0.0f; /* what no window covers */
   for (size_t oy = 0; oy < t->out_h; oy++)
-    for (size_t ox = 0; ox < t->out_w; ox++)
-      for (size_t i0 = 0; i0 < n; i0 += WINDOW_IMAGES) {
-        const size_t cnt = n - i0 < WINDOW_IMAGES ? n - i0 : WINDOW_IMAGES;
-        /* The window's maximum again, then its gradient down the window to
-         * the first element equal to it, and through the relu. */
-        float mx[WINDOW_IMAGES], left[WINDOW_IMAGES];
-        window_max(x + i0, w, n, cnt, k, oy, ox, scale, shift, mx);
-        for (size_t i = 0; i < cnt; i++) left[i] = gd[(oy * t->out_w + ox) * n + i0 + i];
-        for (size_t r = 0; r < k; r++)
-          for (size_t s = 0; s < k; s++) {
-            const size_t at = ((k * oy + r) * w + k * ox + s) * n + i0;
-            for (size_t i = 0; i < cnt; i++) {
-              const float v = relu(x[at + i] * scale + shift);
-              const int here = v == mx[i];
-              g[at + i] = here && v > 0 ? left[i] : 0.0f;
-              left[i] = here ? 0.0f : left[i];
-            }
-          }
-      }
+    for (size_t ox = 0; ox < t->out_w; ox++) {
+      const size_t o = (oy * t->out_w + ox) * n;
+      for (size_t r = 0; r < k; r++)
+        for (size_t s = 0; s < k; s++)
+          route(n, arg + o, gd + o, (float)(r * k + s), g + ((k * oy + r) * w + k * ox + s) * n);
+    }
 }
