@@ -44,10 +44,12 @@
 #define WINO_VEC FMNIST__CHUNK
 /* Channels per block of the weight transforms (local arrays). */
 #define WINO_BLOCK 16
-/* Floats a group's transformed data aims at: a core's 1 MiB L2 (of the
- * final CNN's layers on 2 threads, 128 Ki to 512 Ki floats timed alike
- * within 5 %; 64 Ki was slower, its products too narrow). */
-#define WINO_GROUP_FLOATS (256 * 1024)
+/* Floats a group's transformed data aims at: about a core's 2 MiB L2.
+ * Measured on the final CNN, 2 threads: 512 Ki floats took 3 % less a
+ * step than 256 Ki (whose products, 16 to 48 columns, were narrow and
+ * whose weight gradients were read and written once per group), 1 Mi
+ * no less. */
+#define WINO_GROUP_FLOATS (512 * 1024)
 /* One cache line (see above). */
 #define WINO_SKEW 16
 /* F(4x4, 3x3): outputs per tile side, input tile side, tile positions. */
@@ -491,30 +493,22 @@ static void backward_chunk(void *ctx, size_t q) {
   }
 }
 
-/* dU[xi] of the batch: the chunks' sums added in chunk order, into the
- * first chunk's. */
-static void sum_du(void *ctx, size_t lo, size_t hi) {
-  const wino_job *j = ctx;
-  float *du = chunk_at(j, 0).du;
-  for (size_t q = 1; q < j->s.chunks; q++) {
-    const float *part = chunk_at(j, q).du;
-    for (size_t i = lo; i < hi; i++) du[i] += part[i];
-  }
-}
-
-/* dw = G^T dU G of every filter k in [lo, hi) and channel: the adjoint of
- * fmnist__winograd_weights, blocked the same way. */
+/* dw = G^T dU G of every filter k in [lo, hi) and channel, dU the
+ * batch's: the chunks' dU added in chunk order (so results do not depend
+ * on the thread count). The adjoint of fmnist__winograd_weights, blocked
+ * the same way. */
 static void transform_du(void *ctx, size_t lo, size_t hi) {
   const wino_job *j = ctx;
   const size_t c_in = j->g->c, f = j->f;
-  const float *du = chunk_at(j, 0).du; /* the batch's, after sum_du */
   for (size_t k = lo; k < hi; k++)
     for (size_t c0 = 0; c0 < c_in; c0 += WINO_BLOCK) {
       const size_t cb = c_in - c0 < WINO_BLOCK ? c_in - c0 : WINO_BLOCK;
-      float in[WINO_XI][WINO_BLOCK];
-      for (size_t xi = 0; xi < WINO_XI; xi++)
-        for (size_t i = 0; i < WINO_BLOCK; i++)
-          in[xi][i] = i < cb ? du[(xi * f + k) * c_in + c0 + i] : 0.0f;
+      float in[WINO_XI][WINO_BLOCK] = {{0}};
+      for (size_t q = 0; q < j->s.chunks; q++) {
+        const float *du = chunk_at(j, q).du;
+        for (size_t xi = 0; xi < WINO_XI; xi++)
+          for (size_t i = 0; i < cb; i++) in[xi][i] += du[(xi * f + k) * c_in + c0 + i];
+      }
       float t[3][WINO_T][WINO_BLOCK], dg[9][WINO_BLOCK];
       for (size_t s = 0; s < WINO_T; s++) /* G^T dU, along r */
         for (size_t i = 0; i < WINO_BLOCK; i++) {
@@ -539,6 +533,5 @@ void fmnist__winograd_backward(const fmnist__conv_geom *g, size_t f, const float
                                size_t threads) {
   wino_job j = {g, shape_of(g, f), f, u, NULL, x, dy, NULL, dx, dw, ws};
   fmnist__parallel_for(threads, j.s.chunks, backward_chunk, &j);
-  fmnist__parallel_range(threads, WINO_XI * f * g->c, FMNIST__PAR_GRAIN, sum_du, &j);
   fmnist__parallel_range(threads, f, 1, transform_du, &j);
 }
