@@ -44,7 +44,8 @@
 #define WINO_VEC FMNIST__CHUNK
 /* Channels per block of the weight transforms (local arrays). */
 #define WINO_BLOCK 16
-/* Floats a group's transformed data aims at: about a core's 2 MiB L2.
+/* Floats a group's transformed data aims at (2 MiB, twice a core's L2 on
+ * the machine measured, but V, M and dV are not all in use at once).
  * Measured on the final CNN, 2 threads: 512 Ki floats took 3 % less a
  * step than 256 Ki (whose products, 16 to 48 columns, were narrow and
  * whose weight gradients were read and written once per group), 1 Mi
