@@ -67,14 +67,6 @@
 #define WINO_INLINE static inline
 #endif
 
-/* The tile passes in an AVX2 + FMA version too, picked at load time
- * where the processor has them (x86-64 with GNU ifuncs). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define WINO_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define WINO_CLONES
-#endif
-
 static const float zeros[WINO_VEC];
 
 int fmnist__winograd_applies(const fmnist__conv_geom *g) {
@@ -451,7 +443,7 @@ static void group_products(const wino_job *j, int backward, const float *in, flo
 }
 
 /* Task q: chunk q's forward pass, group by group. */
-WINO_CLONES static void forward_chunk(void *ctx, size_t q) {
+FMNIST__VECTOR_CLONES static void forward_chunk(void *ctx, size_t q) {
   const wino_job *j = ctx;
   const wino_chunk ch = chunk_at(j, q);
   for (size_t t0 = 0; t0 < j->s.tpi; t0 += j->s.group) {
@@ -473,7 +465,7 @@ void fmnist__winograd_conv(const fmnist__conv_geom *g, size_t f, const float *u,
 /* ---- backward: the adjoint of each forward step, in reverse order ---- */
 
 /* Task q: chunk q's dx (zeroed, then summed over the tiles) and its dU. */
-WINO_CLONES static void backward_chunk(void *ctx, size_t q) {
+FMNIST__VECTOR_CLONES static void backward_chunk(void *ctx, size_t q) {
   const wino_job *j = ctx;
   const wino_chunk ch = chunk_at(j, q);
   const fmnist__conv_geom *g = j->g;

@@ -43,7 +43,7 @@ static size_t bn_aux_bytes(const fmnist__layer *l, size_t n) {
 }
 
 /* Sum of v[0..len) in double, eight fixed lanes (vectorisable, order fixed). */
-static double sum(const float *v, size_t len, float shift) {
+FMNIST__VECTOR_CLONES static double sum(const float *v, size_t len, float shift) {
   double acc[8] = {0};
   size_t i = 0;
   for (; i + 8 <= len; i += 8)
@@ -53,7 +53,7 @@ static double sum(const float *v, size_t len, float shift) {
   for (int k = 0; k < 8; k++) s += acc[k];
   return s;
 }
-static double sum_sq(const float *v, size_t len, float mean) {
+FMNIST__VECTOR_CLONES static double sum_sq(const float *v, size_t len, float mean) {
   double acc[8] = {0};
   size_t i = 0;
   for (; i + 8 <= len; i += 8)
@@ -264,7 +264,7 @@ static void channel_grad(const bn_job *j, size_t c, float *g) {
 
 /* Channel c's sum(dy) into db[c] and *sb, sum(dy * xhat) into dw[c] and
  * *sg, from its gradient at the output (chunk_grad with slot g). */
-static void grad_sums(const bn_job *j, size_t c, const float *g, double *sb_out,
+FMNIST__VECTOR_CLONES static void grad_sums(const bn_job *j, size_t c, const float *g, double *sb_out,
                       double *sg_out) {
   fmnist__layer *l = j->l;
   const float *bmean = j->aux, *binv = bmean + l->in_c;
@@ -298,7 +298,7 @@ static void grad_sums(const bn_job *j, size_t c, const float *g, double *sb_out,
 
 /* dx = gamma*inv/M * (M*dy - sb - xhat*sg) of channel c, with the sums sb
  * and sg over the M values of the batch. */
-static void input_grad(const bn_job *j, size_t c, const float *g, double sb, double sg) {
+FMNIST__VECTOR_CLONES static void input_grad(const bn_job *j, size_t c, const float *g, double sb, double sg) {
   fmnist__layer *l = j->l;
   const float *bmean = j->aux, *binv = bmean + l->in_c;
   const float mean = bmean[c], inv = binv[c];

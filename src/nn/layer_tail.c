@@ -79,7 +79,7 @@ fmnist__tail fmnist__tail_chunk(const fmnist__layer *l, const fmnist__tail *t, s
  * the place of each maximum into arg: the first element equal to it, or
  * FMNIST__TAIL_NONE where it is 0 (relu's gradient is 0 there). All in
  * floats, so that the loops vectorize. */
-static void window_max(const float *x, size_t w, size_t n, size_t k, size_t oy, size_t ox,
+FMNIST__VECTOR_CLONES static void window_max(const float *x, size_t w, size_t n, size_t k, size_t oy, size_t ox,
                        float scale, float shift, float *out, float *arg) {
   const float *a = x + (k * oy * w + k * ox) * n;
   if (k == 2) {
@@ -109,7 +109,7 @@ static void window_max(const float *x, size_t w, size_t n, size_t k, size_t oy, 
 }
 
 /* Dropout's forward on len values (a dropped Inf or NaN gives 0). */
-static void apply_keep(float *v, const uint8_t *keep, float scale, size_t len) {
+FMNIST__VECTOR_CLONES static void apply_keep(float *v, const uint8_t *keep, float scale, size_t len) {
   for (size_t i = 0; i < len; i++) {
     float s = v[i] * scale;
     v[i] = keep[i] ? s : 0.0f;
@@ -134,7 +134,7 @@ void fmnist__tail_forward(const fmnist__layer *l, const fmnist__tail *t, size_t 
 /* g = gd where the window's maximum is at place `here`, else 0, for n
  * images (restrict: distinct runs, so it vectorizes without alias
  * checks). */
-static void route(size_t n, const float *restrict arg, const float *restrict gd, float here,
+FMNIST__VECTOR_CLONES static void route(size_t n, const float *restrict arg, const float *restrict gd, float here,
                   float *restrict g) {
   for (size_t i = 0; i < n; i++) { /* unconditional load: vectorizes */
     const float v = gd[i];
