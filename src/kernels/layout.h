@@ -24,4 +24,9 @@ static inline size_t fmnist__value_at(size_t n, size_t per, size_t v, size_t i) 
   return fmnist__chunk_at(q, per) + v * fmnist__chunk_n(n, q) + i % FMNIST__CHUNK;
 }
 
+/* A chunked array of n images of `per` values (a chunk: per x k) as a
+ * plain per x n matrix (value v of image i at v*n + i), and back. */
+void fmnist__unchunk(const float *chunked, size_t per, size_t n, float *plain);
+void fmnist__rechunk(const float *plain, size_t per, size_t n, float *chunked);
+
 #endif
