@@ -69,10 +69,10 @@ FMNIST__VECTOR_CLONES static double sum_sq(const float *v, size_t len, float mea
 
 /* Channels [lo, hi) of a pass: every channel's sums are computed whole by
  * one task, chunk after chunk, in the same order whatever the thread
- * count. In a
- * data-parallel group (p->group) the sums of the members' shares are added
- * over the group between the phases below, so each member normalizes with
- * the global batch's statistics (synchronised batch norm). */
+ * count. In a data-parallel group (p->group) the sums of the members'
+ * shares are added over the group between the phases below, so each
+ * member normalizes with the global batch's statistics (synchronised
+ * batch norm). */
 typedef struct bn_job {
   fmnist__layer *l;
   const float *x, *dy;
