@@ -18,6 +18,11 @@ static inline size_t fmnist__chunk_n(size_t n, size_t q) {
 }
 /* Where chunk q starts in an array of `per` values per image. */
 static inline size_t fmnist__chunk_at(size_t q, size_t per) { return q * FMNIST__CHUNK * per; }
+/* Where plane c of chunk q starts in an array of n images of `planes`
+ * planes of hw values each (a chunk of k images: planes x hw x k). */
+static inline size_t fmnist__plane_at(size_t n, size_t q, size_t planes, size_t hw, size_t c) {
+  return fmnist__chunk_at(q, planes * hw) + c * fmnist__chunk_n(n, q) * hw;
+}
 /* Where value v (of `per`, in C x H x W order) of image i of n is. */
 static inline size_t fmnist__value_at(size_t n, size_t per, size_t v, size_t i) {
   const size_t q = i / FMNIST__CHUNK;

@@ -312,15 +312,15 @@ typedef struct wino_job {
   float *y, *dx, *dw, *ws;
 } wino_job;
 
-/* A chunk's images [n0, n0 + nw) and its workspace. */
+/* Chunk q of the batch: its nw images and its workspace. */
 typedef struct wino_chunk {
-  size_t n0, nw;
+  size_t q, nw;
   float *v, *m, *dv, *du;
 } wino_chunk;
 
-static wino_chunk chunk_at(const wino_job *j, size_t q) {
+static wino_chunk chunk_of(const wino_job *j, size_t q) {
   float *ws = j->ws + q * j->s.per_chunk;
-  return (wino_chunk){q * WINO_VEC, fmnist__chunk_n(j->g->n, q), ws, ws + WINO_XI * j->s.vs,
+  return (wino_chunk){q, fmnist__chunk_n(j->g->n, q), ws, ws + WINO_XI * j->s.vs,
                       ws + WINO_XI * (j->s.vs + j->s.ms), ws + WINO_XI * (2 * j->s.vs + j->s.ms)};
 }
 
@@ -332,8 +332,9 @@ static size_t run_at(const wino_job *j, const wino_chunk *ch, size_t planes, siz
                      ptrdiff_t y, ptrdiff_t x, int *inside) {
   const fmnist__conv_geom *g = j->g;
   *inside = y >= 0 && x >= 0 && y < (ptrdiff_t)g->h && x < (ptrdiff_t)g->w;
-  const size_t pixel = (c * g->h + (size_t)y) * g->w + (size_t)x;
-  return *inside ? ch->n0 * planes * g->h * g->w + pixel * ch->nw : 0;
+  if (!*inside) return 0;
+  return fmnist__plane_at(g->n, ch->q, planes, g->h * g->w, c) +
+         ((size_t)y * g->w + (size_t)x) * ch->nw;
 }
 
 /* The vector of the chunk's images at pixel (y, x) of plane c of src (of
@@ -445,7 +446,7 @@ static void group_products(const wino_job *j, int backward, const float *in, flo
 /* Task q: chunk q's forward pass, group by group. */
 FMNIST__VECTOR_CLONES static void forward_chunk(void *ctx, size_t q) {
   const wino_job *j = ctx;
-  const wino_chunk ch = chunk_at(j, q);
+  const wino_chunk ch = chunk_of(j, q);
   for (size_t t0 = 0; t0 < j->s.tpi; t0 += j->s.group) {
     const size_t nt = j->s.tpi - t0 < j->s.group ? j->s.tpi - t0 : j->s.group;
     if (ch.nw == WINO_VEC) group_input(j, &ch, t0, nt, WINO_VEC);
@@ -467,10 +468,10 @@ void fmnist__winograd_conv(const fmnist__conv_geom *g, size_t f, const float *u,
 /* Task q: chunk q's dx (zeroed, then summed over the tiles) and its dU. */
 FMNIST__VECTOR_CLONES static void backward_chunk(void *ctx, size_t q) {
   const wino_job *j = ctx;
-  const wino_chunk ch = chunk_at(j, q);
+  const wino_chunk ch = chunk_of(j, q);
   const fmnist__conv_geom *g = j->g;
   if (j->dx) { /* the chunk's block */
-    float *dx = j->dx + ch.n0 * g->c * g->h * g->w;
+    float *dx = j->dx + fmnist__chunk_at(q, g->c * g->h * g->w);
     for (size_t i = 0; i < ch.nw * g->c * g->h * g->w; i++) dx[i] = 0.0f;
   }
   for (size_t t0 = 0; t0 < j->s.tpi; t0 += j->s.group) {
@@ -506,7 +507,7 @@ static void transform_du(void *ctx, size_t lo, size_t hi) {
       const size_t cb = c_in - c0 < WINO_BLOCK ? c_in - c0 : WINO_BLOCK;
       float in[WINO_XI][WINO_BLOCK] = {{0}};
       for (size_t q = 0; q < j->s.chunks; q++) {
-        const float *du = chunk_at(j, q).du;
+        const float *du = chunk_of(j, q).du;
         for (size_t xi = 0; xi < WINO_XI; xi++)
           for (size_t i = 0; i < cb; i++) in[xi][i] += du[(xi * f + k) * c_in + c0 + i];
       }

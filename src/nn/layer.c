@@ -159,7 +159,8 @@ void fmnist__for_chunks(size_t threads, size_t n, fmnist__chunk_fn fn, void *ctx
 typedef struct values_job {
   fmnist__stream_space space;
   uint64_t seed;
-  size_t n, values, first; /* first: the batch place of image 0 */
+  size_t n, values, blocks, first; /* blocks: of an image's values; first:
+                                      the batch place of image 0 */
   fmnist__values_fn fn;
   void *ctx;
 } values_job;
@@ -169,9 +170,8 @@ typedef struct values_job {
  * batch is (seed, space, i << 24 | b). */
 static void values_blocks(void *ctx, size_t lo, size_t hi) {
   const values_job *j = ctx;
-  const size_t blocks = (j->values + FMNIST__VALUE_BLOCK - 1) / FMNIST__VALUE_BLOCK;
   for (size_t t = lo; t < hi; t++) {
-    const size_t q = t / blocks, b = t % blocks, cnt = fmnist__chunk_n(j->n, q);
+    const size_t q = t / j->blocks, b = t % j->blocks, cnt = fmnist__chunk_n(j->n, q);
     const size_t v0 = b * FMNIST__VALUE_BLOCK;
     const size_t v1 = j->values - v0 < FMNIST__VALUE_BLOCK ? j->values : v0 + FMNIST__VALUE_BLOCK;
     fmnist__rng r[FMNIST__CHUNK];
@@ -184,8 +184,8 @@ static void values_blocks(void *ctx, size_t lo, size_t hi) {
 
 void fmnist__draw_values(const fmnist__pass *p, fmnist__stream_space space, size_t n,
                          size_t values, fmnist__values_fn fn, void *ctx) {
-  values_job j = {space, fmnist__rng_next(p->rng), n, values,
-                  p->group ? p->group->first : 0, fn, ctx};
   const size_t blocks = (values + FMNIST__VALUE_BLOCK - 1) / FMNIST__VALUE_BLOCK;
+  values_job j = {space, fmnist__rng_next(p->rng), n, values, blocks,
+                  p->group ? p->group->first : 0, fn, ctx};
   fmnist__parallel_range(p->threads, fmnist__chunks(n) * blocks, 1, values_blocks, &j);
 }

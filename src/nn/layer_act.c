@@ -60,11 +60,11 @@ static tail_job tail_job_of(const fmnist__layer *l, const float *x, const float 
 static fmnist__tail task_at(const tail_job *j, size_t t, size_t *c, size_t *k, size_t *in,
                             size_t *out) {
   const fmnist__layer *l = j->l;
-  const size_t q = t / l->in_c, hw = l->in_h * l->in_w, ohw = j->t.out_h * j->t.out_w;
+  const size_t q = t / l->in_c;
   *c = t % l->in_c;
   *k = fmnist__chunk_n(j->n, q);
-  *in = fmnist__chunk_at(q, l->in_c * hw) + *c * *k * hw;
-  *out = fmnist__chunk_at(q, l->in_c * ohw) + *c * *k * ohw;
+  *in = fmnist__plane_at(j->n, q, l->in_c, l->in_h * l->in_w, *c);
+  *out = fmnist__plane_at(j->n, q, l->in_c, j->t.out_h * j->t.out_w, *c);
   return fmnist__tail_chunk(l, &j->t, q);
 }
 
@@ -89,9 +89,8 @@ static void tail_bwd_range(void *ctx, size_t lo, size_t hi) {
 }
 
 static size_t tail_tasks(const tail_job *j) { return fmnist__chunks(j->n) * j->l->in_c; }
-static size_t tail_grain(const tail_job *j) {
-  const size_t k = j->n < FMNIST__CHUNK ? j->n : FMNIST__CHUNK;
-  return FMNIST__PAR_GRAIN / (k * j->l->in_h * j->l->in_w + 1) + 1;
+static size_t tail_grain(const tail_job *j) { /* a task: one chunk's channel */
+  return FMNIST__PAR_GRAIN / (fmnist__chunk_n(j->n, 0) * j->l->in_h * j->l->in_w + 1) + 1;
 }
 
 /* aux: a fused dropout's keep flags; scratch: the gradient at a fused

@@ -89,12 +89,10 @@ typedef struct bn_job {
 /* Where channel c of chunk q starts in x (and dx, and an unfused output),
  * and in a fused tail's output; its values in the chunk. */
 static size_t in_at(const bn_job *j, size_t q, size_t c) {
-  const size_t hw = j->l->in_h * j->l->in_w;
-  return fmnist__chunk_at(q, j->l->in_c * hw) + c * fmnist__chunk_n(j->n, q) * hw;
+  return fmnist__plane_at(j->n, q, j->l->in_c, j->l->in_h * j->l->in_w, c);
 }
 static size_t out_at(const bn_job *j, size_t q, size_t c) {
-  const size_t hw = j->tail.out_h * j->tail.out_w;
-  return fmnist__chunk_at(q, j->l->in_c * hw) + c * fmnist__chunk_n(j->n, q) * hw;
+  return fmnist__plane_at(j->n, q, j->l->in_c, j->tail.out_h * j->tail.out_w, c);
 }
 static size_t values_of(const bn_job *j, size_t q) {
   return fmnist__chunk_n(j->n, q) * j->l->in_h * j->l->in_w;

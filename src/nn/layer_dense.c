@@ -44,12 +44,16 @@ static void dense_forward(fmnist__layer *l, const float *x, float *y, void *aux,
                           const fmnist__pass *p) {
   if (n == 0) return; /* a group member without images this step; sgemm needs n > 0 */
   const size_t u = l->out_c, d = l->in_c;
-  float *xp = aux, *yp = p->scratch;
-  if (chunked(n)) fmnist__unchunk(x, d, n, xp);
-  fmnist__sgemm_threads(p->threads, 0, 0, u, n, d, 1.0f, l->w, d, chunked(n) ? xp : x, n, 0.0f,
-                        chunked(n) ? yp : y, n);
-  fmnist__add_bias(chunked(n) ? yp : y, l->b, u, n, p->threads);
-  if (chunked(n)) fmnist__rechunk(yp, u, n, y);
+  const float *xp = x;
+  float *yp = y;
+  if (chunked(n)) {
+    fmnist__unchunk(x, d, n, aux);
+    xp = aux;
+    yp = p->scratch;
+  }
+  fmnist__sgemm_threads(p->threads, 0, 0, u, n, d, 1.0f, l->w, d, xp, n, 0.0f, yp, n);
+  fmnist__add_bias(yp, l->b, u, n, p->threads);
+  if (yp != y) fmnist__rechunk(yp, u, n, y);
 }
 
 static void dense_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
@@ -61,17 +65,19 @@ static void dense_backward(fmnist__layer *l, const float *x, const float *y, con
   }
   (void)y;
   const size_t u = l->out_c, d = l->in_c;
-  const float *xp = chunked(n) ? aux : x, *dyp = dy;
-  float *dxp = chunked(n) ? p->scratch + u * n : dx;
+  const float *xp = x, *dyp = dy;
+  float *dxp = dx;
   if (chunked(n)) {
     fmnist__unchunk(dy, u, n, p->scratch);
+    xp = aux;
     dyp = p->scratch;
+    dxp = p->scratch + u * n;
   }
   fmnist__sgemm_threads(p->threads, 0, 1, u, d, n, 1.0f, dyp, n, xp, n, 0.0f, l->dw, d);
   fmnist__sum_rows(dy, u, 1, n, l->db, p->threads);
   if (!dx) return;
   fmnist__sgemm_threads(p->threads, 1, 0, d, n, u, 1.0f, l->w, d, dyp, n, 0.0f, dxp, n);
-  if (chunked(n)) fmnist__rechunk(dxp, d, n, dx);
+  if (dxp != dx) fmnist__rechunk(dxp, d, n, dx);
 }
 
 const fmnist__layer_ops fmnist__dense_ops = {dense_setup,          dense_init,    dense_aux_bytes,

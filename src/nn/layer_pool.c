@@ -78,9 +78,8 @@ static void forward_rows(void *ctx, size_t lo, size_t hi) {
   }
 }
 
-static size_t row_grain(const fmnist__layer *l, size_t n) {
-  const size_t k = n < FMNIST__CHUNK ? n : FMNIST__CHUNK;
-  return FMNIST__PAR_GRAIN / (l->spec.kernel * l->in_w * k + 1) + 1;
+static size_t row_grain(const fmnist__layer *l, size_t n) { /* a task: one chunk's row */
+  return FMNIST__PAR_GRAIN / (l->spec.kernel * l->in_w * fmnist__chunk_n(n, 0) + 1) + 1;
 }
 
 /* Tasks of a pass: every output row of every chunk. */
