@@ -22,7 +22,8 @@
  * net:     layers (spec, see net.h), epochs (20), batch (32), lr (0.001),
  *          beta1 (0.9), beta2 (0.999), eps (1e-7), weight_decay (0),
  *          init he|glorot (he), lr_schedule constant|cosine (constant),
- *          conv_algorithm auto|im2col (auto: Winograd for 3x3 same convs),
+ *          conv_algorithm auto|im2col (auto: Winograd for 3x3 same convs
+ *          of 8 or more channels on planes of 4x4, 7x7 and larger),
  *          augment (transform spec, see transform.h, applied to every
  *          training batch; none)
  * fmnist_model_get reports every option of the family with its value.

@@ -18,7 +18,7 @@
  * chunk at the group's tile `tile`; block xi = 6r + s of a 6x6 tile
  * position lies xs floats after block xi - 1 (its size plus WINO_SKEW: at
  * multiples of 4 KiB the 36 blocks a tile touches would share L1 cache
- * sets). Weights U: 36 x F x C.
+ * sets). Weights U: 36 blocks of F x C, skewed the same way.
  *
  * Forward, per group: V = B^T d B, M[xi] = U[xi] V[xi] (36 sgemms),
  * y = A^T M A. Backward, per group: V again, dM = A dY A^T, dV[xi] =
@@ -74,6 +74,12 @@ int fmnist__winograd_applies(const fmnist__conv_geom *g) {
          g->w_out == g->w && g->c >= 8;
 }
 
+int fmnist__winograd_pays(const fmnist__conv_geom *g) {
+  const size_t tiles = ((g->h + WINO_M - 1) / WINO_M) * ((g->w + WINO_M - 1) / WINO_M);
+  /* 36 tiles / (9 h w) <= 0.4 */
+  return fmnist__winograd_applies(g) && 10 * tiles <= g->h * g->w;
+}
+
 /* The shape of a pass. */
 typedef struct wino_shape {
   size_t th, tw, tpi;  /* tile rows, columns, tiles per image */
@@ -85,6 +91,12 @@ typedef struct wino_shape {
 
 /* Distance of consecutive blocks xi of rows x cols floats. */
 static size_t block_stride(size_t rows, size_t cols) { return rows * cols + WINO_SKEW; }
+
+/* Distance of the weights' blocks U[xi] (and dU[xi]): F x C floats, skewed
+ * like V's, since F*C is a multiple of 16 Ki floats for the usual sizes
+ * and the 36 rows a weight transform writes would share cache sets (the
+ * transforms of U and dw took 10 % of a step before). */
+static size_t weight_stride(size_t c, size_t f) { return block_stride(f, c); }
 
 static wino_shape shape_of(const fmnist__conv_geom *g, size_t f) {
   wino_shape s;
@@ -99,11 +111,11 @@ static wino_shape shape_of(const fmnist__conv_geom *g, size_t f) {
   s.vs = block_stride(g->c, s.cols);
   s.ms = block_stride(f, s.cols);
   /* V, M (or dM), dV, and the chunk's dU */
-  s.per_chunk = WINO_XI * (2 * s.vs + s.ms) + WINO_XI * f * g->c;
+  s.per_chunk = WINO_XI * (2 * s.vs + s.ms + weight_stride(g->c, f));
   return s;
 }
 
-size_t fmnist__winograd_weight_floats(size_t c, size_t f) { return WINO_XI * f * c; }
+size_t fmnist__winograd_weight_floats(size_t c, size_t f) { return WINO_XI * weight_stride(c, f); }
 
 size_t fmnist__winograd_floats(const fmnist__conv_geom *g, size_t f) {
   const wino_shape s = shape_of(g, f);
@@ -175,9 +187,9 @@ WINO_INLINE void a_1d(float y0, float y1, float y2, float y3, float m[WINO_T]) {
  * WINO_BLOCK channels so that the rows xi are written a cache line at a
  * time (their distance f*c floats is a multiple of 4 KiB for the usual
  * sizes). */
-static void transform_weights(void *ctx, size_t lo, size_t hi) {
+FMNIST__VECTOR_CLONES static void transform_weights(void *ctx, size_t lo, size_t hi) {
   const weights_job *j = ctx;
-  const size_t c_in = j->c_in, f = j->f;
+  const size_t c_in = j->c_in, f = j->f, us = weight_stride(c_in, f);
   const float *w = j->w;
   float *u = j->u;
   for (size_t k = lo; k < hi; k++)
@@ -199,7 +211,7 @@ static void transform_weights(void *ctx, size_t lo, size_t hi) {
           for (size_t s2 = 0; s2 < WINO_T; s2++) out[WINO_T * r + s2][i] = t[s2];
         }
       for (size_t xi = 0; xi < WINO_XI; xi++)
-        for (size_t i = 0; i < cb; i++) u[(xi * f + k) * c_in + c0 + i] = out[xi][i];
+        for (size_t i = 0; i < cb; i++) u[xi * us + k * c_in + c0 + i] = out[xi][i];
     }
 }
 
@@ -433,7 +445,7 @@ static void group_products(const wino_job *j, int backward, const float *in, flo
                            size_t cols) {
   const size_t c_in = j->g->c, f = j->f, vs = block_stride(c_in, cols), ms = block_stride(f, cols);
   for (size_t xi = 0; xi < WINO_XI; xi++) {
-    const float *u = j->u + xi * f * c_in;
+    const float *u = j->u + xi * weight_stride(c_in, f);
     if (backward)
       fmnist__sgemm(1, 0, c_in, cols, f, 1.0f, u, c_in, in + xi * ms, cols, 0.0f, out + xi * vs,
                     cols);
@@ -487,7 +499,7 @@ FMNIST__VECTOR_CLONES static void backward_chunk(void *ctx, size_t q) {
     const size_t c_in = g->c, f = j->f, vs = block_stride(c_in, cols), ms = block_stride(f, cols);
     for (size_t xi = 0; xi < WINO_XI; xi++) /* dU[xi] += dM[xi] V[xi]^T */
       fmnist__sgemm(0, 1, f, c_in, cols, 1.0f, ch.m + xi * ms, cols, ch.v + xi * vs, cols,
-                    t0 ? 1.0f : 0.0f, ch.du + xi * f * c_in, c_in);
+                    t0 ? 1.0f : 0.0f, ch.du + xi * weight_stride(c_in, f), c_in);
     if (!j->dx) continue;
     group_products(j, 1, ch.m, ch.dv, cols);
     if (ch.nw == WINO_VEC) group_dx(j, &ch, t0, nt, WINO_VEC);
@@ -499,9 +511,9 @@ FMNIST__VECTOR_CLONES static void backward_chunk(void *ctx, size_t q) {
  * batch's: the chunks' dU added in chunk order (so results do not depend
  * on the thread count). The adjoint of fmnist__winograd_weights, blocked
  * the same way. */
-static void transform_du(void *ctx, size_t lo, size_t hi) {
+FMNIST__VECTOR_CLONES static void transform_du(void *ctx, size_t lo, size_t hi) {
   const wino_job *j = ctx;
-  const size_t c_in = j->g->c, f = j->f;
+  const size_t c_in = j->g->c, f = j->f, us = weight_stride(c_in, f);
   for (size_t k = lo; k < hi; k++)
     for (size_t c0 = 0; c0 < c_in; c0 += WINO_BLOCK) {
       const size_t cb = c_in - c0 < WINO_BLOCK ? c_in - c0 : WINO_BLOCK;
@@ -509,7 +521,7 @@ static void transform_du(void *ctx, size_t lo, size_t hi) {
       for (size_t q = 0; q < j->s.chunks; q++) {
         const float *du = chunk_of(j, q).du;
         for (size_t xi = 0; xi < WINO_XI; xi++)
-          for (size_t i = 0; i < cb; i++) in[xi][i] += du[(xi * f + k) * c_in + c0 + i];
+          for (size_t i = 0; i < cb; i++) in[xi][i] += du[xi * us + k * c_in + c0 + i];
       }
       float t[3][WINO_T][WINO_BLOCK], dg[9][WINO_BLOCK];
       for (size_t s = 0; s < WINO_T; s++) /* G^T dU, along r */

@@ -180,9 +180,12 @@ extern const fmnist__layer_ops fmnist__flatten_ops;
 extern const fmnist__layer_ops fmnist__dense_ops;
 
 /* Floats of a conv layer's Winograd weights (0: the path does not apply
- * to it), and their refresh from l->w, needed whenever l->w has changed
- * before an inference pass (a training pass refreshes them itself). */
+ * to it), whether conv_algorithm "auto" takes the path for it
+ * (fmnist__winograd_pays), and the weights' refresh from l->w, needed
+ * whenever l->w has changed before an inference pass (a training pass
+ * refreshes them itself). */
 size_t fmnist__conv_winograd_floats(const fmnist__layer *l);
+int fmnist__conv_winograd_pays(const fmnist__layer *l);
 void fmnist__conv_winograd_prepare(fmnist__layer *l);
 
 /* ---- fused tails (nn/layer_tail.c) ----

@@ -5,10 +5,10 @@
  * b per chunk; backward dW = sum over the chunks of dy * cols^T (in chunk
  * order), db = row sums of dy, dcols = W^T * dy and dx = col2im per
  * chunk.
- * A layer with Winograd weights (l->wino: 3x3 "same" convolutions, unless
- * the net's conv_algorithm is im2col) takes the Winograd path instead
- * (winograd.h), in training and inference: 4x fewer multiplications,
- * and nothing kept from forward to backward. */
+ * A layer with Winograd weights (l->wino: 3x3 "same" convolutions on
+ * planes where it pays, unless the net's conv_algorithm is im2col) takes
+ * the Winograd path instead (winograd.h), in training and inference: 3 to
+ * 4x fewer multiplications, and nothing kept from forward to backward. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <string.h>
 #include "base/status.h"
@@ -67,6 +67,11 @@ static size_t conv_scratch_floats(const fmnist__layer *l, size_t n) {
 size_t fmnist__conv_winograd_floats(const fmnist__layer *l) {
   const fmnist__conv_geom g = geom(l, 1);
   return fmnist__winograd_applies(&g) ? fmnist__winograd_weight_floats(l->in_c, l->out_c) : 0;
+}
+
+int fmnist__conv_winograd_pays(const fmnist__layer *l) {
+  const fmnist__conv_geom g = geom(l, 1);
+  return fmnist__winograd_pays(&g);
 }
 
 void fmnist__conv_winograd_prepare(fmnist__layer *l) {

@@ -24,7 +24,8 @@ typedef struct fmnist__net_config {
 } fmnist__net_config;
 
 /* How the conv layers compute ("conv_algorithm"): Winograd where it
- * applies (3x3 same stride 1, >= 8 channels) and im2col elsewhere, or
+ * applies (3x3 same stride 1, >= 8 channels) and pays (planes of 4x4, 7x7
+ * and more: fmnist__winograd_pays) and im2col elsewhere, or
  * im2col everywhere (its numerics exactly, and the reference). */
 typedef enum { FMNIST__CONV_AUTO = 0, FMNIST__CONV_IM2COL = 1 } fmnist__conv_algorithm;
 

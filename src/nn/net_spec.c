@@ -171,6 +171,14 @@ void fmnist__net_prepare_inference(fmnist__net *net) {
     if (net->layers[i].spec.kind == FMNIST__L_CONV) fmnist__conv_winograd_prepare(&net->layers[i]);
 }
 
+/* Floats of layer l's Winograd weights in a net built for `algorithm`. */
+static size_t wino_floats(const fmnist__layer *l, fmnist__conv_algorithm algorithm) {
+  return l->spec.kind == FMNIST__L_CONV && algorithm == FMNIST__CONV_AUTO &&
+                 fmnist__conv_winograd_pays(l)
+             ? fmnist__conv_winograd_floats(l)
+             : 0;
+}
+
 fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n,
                                 fmnist__conv_algorithm algorithm, fmnist__net **out) {
   size_t nl, np, ns;
@@ -198,8 +206,7 @@ fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n,
     po += l->n_w + l->n_b;
     l->stats = net->stats + so;
     so += l->n_stats;
-    if (l->spec.kind == FMNIST__L_CONV && algorithm == FMNIST__CONV_AUTO)
-      nw += fmnist__conv_winograd_floats(l);
+    nw += wino_floats(l, algorithm);
   }
   if (nw) {
     net->wino = fmnist__calloc(nw, sizeof *net->wino);
@@ -209,7 +216,7 @@ fmnist_status fmnist__net_build(const fmnist__layer_spec *specs, size_t n,
     }
     for (size_t i = 0, wo = 0; i < nl; i++) {
       fmnist__layer *l = &net->layers[i];
-      size_t k = l->spec.kind == FMNIST__L_CONV ? fmnist__conv_winograd_floats(l) : 0;
+      size_t k = wino_floats(l, algorithm);
       if (k) l->wino = net->wino + wo;
       wo += k;
     }
