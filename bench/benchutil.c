@@ -1,6 +1,7 @@
 /* Benchmark helpers (see benchutil.h). */
 #include "benchutil.h"
 
+#include <cblas.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <math.h>
@@ -334,6 +335,8 @@ static void row(const char *side, const bu_side *s, double ratio) {
   printf("\n");
 }
 
+const char *bu_blas_core(void) { return openblas_get_corename(); }
+
 void bu_report(const char *name, const char *timed, const char *config, const bu_side *ours,
                const bu_side *peer) {
   int fit = strcmp(timed, "fit") == 0;
@@ -345,9 +348,10 @@ void bu_report(const char *name, const char *timed, const char *config, const bu
   row("libfmnist", ours, 1.0);
   if (peer) row("scikit-learn", peer, p / o);
   printf("ratio = scikit-learn %s seconds / libfmnist %s seconds\n", timed, timed);
-  printf("RESULT bench=%s ours_s=%.4f peer_s=%.4f ratio=%.3f ours_acc=%.4f peer_acc=%.4f%s%s\n",
-         name, o, p, p / o, ours->accuracy, peer ? peer->accuracy : NAN, ours->extra,
-         peer ? peer->extra : "");
+  printf("RESULT bench=%s ours_s=%.4f peer_s=%.4f ratio=%.3f ours_acc=%.4f peer_acc=%.4f "
+         "blas_core=%s%s%s\n",
+         name, o, p, p / o, ours->accuracy, peer ? peer->accuracy : NAN, bu_blas_core(),
+         ours->extra, peer ? peer->extra : "");
   fflush(stdout);
 }
 

@@ -61,6 +61,8 @@ void bu_write_layers(const bu_common *c, const char *spec);
 
 /* ---- measures ---- */
 double bu_median(double *v, size_t n); /* sorts v */
+const char *bu_blas_core(void);        /* the kernels OpenBLAS runs (its core
+                                          name: Haswell, SkylakeX, ...) */
 double bu_peak_rss_mb(void);           /* this process, getrusage */
 double bu_cpu_s(void);                 /* CPU seconds of this process so far
                                           (user + system, all threads) */
@@ -102,6 +104,7 @@ fmnist_model *bu_time_ours(const bu_common *c, const bu_data *d, bu_make_fn make
 /* Prints the table (ours, peer) with the ratio peer/ours of the timed
  * column ("fit" or "predict"), then
  *   RESULT bench=<name> ours_s=.. peer_s=.. ratio=.. ours_acc=.. peer_acc=..
+ *          blas_core=..
  * followed by ours->extra and peer->extra (e.g. CPU seconds, which a
  * shared machine disturbs less than wall seconds).
  * A peer that did not run shows as n/a. */

@@ -124,8 +124,9 @@ static inline double nb_sgemm_peak(size_t threads, size_t n) {
  * (every part of a split product runs on one thread). */
 static inline double nb_peaks(size_t threads, size_t n) {
   double peak1 = nb_sgemm_peak(1, n), peak = nb_sgemm_peak(threads, n);
-  printf("sgemm peak of this machine (%zu x %zu x %zu): %.1f GFLOP/s on 1 thread, %.1f on %zu\n",
-         n, n, n, peak1, peak, threads);
+  printf("sgemm peak of this machine (%zu x %zu x %zu, OpenBLAS's %s kernels): %.1f GFLOP/s on 1 "
+         "thread, %.1f on %zu\n",
+         n, n, n, bu_blas_core(), peak1, peak, threads);
   return peak1;
 }
 
@@ -321,8 +322,8 @@ static inline void nb_row(const char *side, double value, double rss, double acc
 /* The RESULT line: ours_s/peer_s are seconds (of an epoch, or of the
  * inference of the test set); ratio = peer time / our time. */
 static inline void nb_result(const char *name, double ours_s, double peer_s, const char *extra) {
-  printf("RESULT bench=%s ours_s=%.4f peer_s=%.4f ratio=%.3f%s\n", name, ours_s, peer_s,
-         peer_s / ours_s, extra ? extra : "");
+  printf("RESULT bench=%s ours_s=%.4f peer_s=%.4f ratio=%.3f blas_core=%s%s\n", name, ours_s,
+         peer_s, peer_s / ours_s, bu_blas_core(), extra ? extra : "");
   fflush(stdout);
 }
 
