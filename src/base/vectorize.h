@@ -21,7 +21,8 @@
 #endif
 
 /* A function whose loops are most of a training step's time outside
- * sgemm (the Winograd tile passes, the batch-norm and fused-tail passes)
+ * sgemm (the Winograd tile and weight passes, the batch-norm and
+ * fused-tail passes, Adam)
  * is built twice, for x86-64 and for x86-64-v3 (AVX2), and the loader
  * picks the second where the processor has it (a GNU ifunc): the library
  * still runs on any x86-64. Without FMA contraction (-std=c11 keeps it
