@@ -48,19 +48,24 @@ enum { FMNIST__SPLIT_PERMUTATION = 0, FMNIST__SPLIT_PARTS = 1 };
 uint64_t fmnist__stream(fmnist__stream_space space, uint64_t index);
 void fmnist__rng_init(fmnist__rng *r, uint64_t seed, fmnist__stream_space space,
                       uint64_t index);
+/* One step of the generator (xoshiro256**) on its four words wherever
+ * they are: a generator's s[], or one lane of several generators' words
+ * kept side by side, a loop over which vectorizes. */
+static inline uint64_t fmnist__rng_step(uint64_t *s0, uint64_t *s1, uint64_t *s2, uint64_t *s3) {
+  const uint64_t x = *s1 * 5, result = ((x << 7) | (x >> 57)) * 9;
+  const uint64_t t = *s1 << 17;
+  *s2 ^= *s0;
+  *s3 ^= *s1;
+  *s1 ^= *s2;
+  *s0 ^= *s3;
+  *s2 ^= t;
+  *s3 = (*s3 << 45) | (*s3 >> 19);
+  return result;
+}
 /* The next 64 bits (inline: the per-value loops of dropout and noise draw
  * one per value or two). */
 static inline uint64_t fmnist__rng_next(fmnist__rng *r) {
-  uint64_t *s = r->s;
-  const uint64_t x = s[1] * 5, result = ((x << 7) | (x >> 57)) * 9;
-  const uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = (s[3] << 45) | (s[3] >> 19);
-  return result;
+  return fmnist__rng_step(&r->s[0], &r->s[1], &r->s[2], &r->s[3]);
 }
 /* Uniform in [0, n) without modulo bias; n > 0. */
 uint64_t fmnist__rng_below(fmnist__rng *r, uint64_t n);

@@ -56,16 +56,23 @@ typedef struct draw_job {
 /* Flags of chunk q's cnt images, values [v0, v1) of a block: value v is
  * the (v - v0)-th 32-bit half of the block's draws, at v*cnt + i in the
  * chunk. */
-static void draw_flags(void *ctx, fmnist__rng *r, size_t q, size_t cnt, size_t v0, size_t v1) {
+FMNIST__VECTOR_CLONES static void draw_flags(void *ctx, fmnist__rng *r, size_t q, size_t cnt,
+                                             size_t v0, size_t v1) {
   const draw_job *j = ctx;
-  for (size_t v = v0; v < v1; v += 2) { /* two 32-bit draws per call */
+  /* The images' generators word by word, side by side, so that one step
+   * of all of them is a vector loop (a whole chunk's lanes: the lanes of
+   * missing images step too, unread). */
+  uint64_t s[4][FMNIST__CHUNK] = {{0}};
+  for (size_t i = 0; i < cnt; i++)
+    for (size_t w = 0; w < 4; w++) s[w][i] = r[i].s[w];
+  for (size_t v = v0; v < v1; v += 2) { /* two 32-bit draws per step */
     uint8_t *k0 = j->keep + fmnist__chunk_at(q, j->values) + v * cnt, *k1 = k0 + cnt;
-    const int pair = v + 1 < v1;
-    for (size_t i = 0; i < cnt; i++) {
-      const uint64_t u = fmnist__rng_next(&r[i]);
-      k0[i] = (u & 0xffffffffu) >= j->thr;
-      if (pair) k1[i] = (u >> 32) >= j->thr;
-    }
+    uint64_t u[FMNIST__CHUNK];
+    for (size_t i = 0; i < FMNIST__CHUNK; i++)
+      u[i] = fmnist__rng_step(&s[0][i], &s[1][i], &s[2][i], &s[3][i]);
+    for (size_t i = 0; i < cnt; i++) k0[i] = (u[i] & 0xffffffffu) >= j->thr;
+    if (v + 1 < v1)
+      for (size_t i = 0; i < cnt; i++) k1[i] = (u[i] >> 32) >= j->thr;
   }
 }
 
