@@ -223,6 +223,16 @@ void fmnist__winograd_weights(size_t c_in, size_t f, const float *w, float *u,
 
 /* ---- the transforms of one tile, on a vector of nw images ---- */
 
+/* Rows k = 0..5 of a tile's transform, to dst + k*xs: stored from a local
+ * array, one row at a time, so that the loop computing them writes only
+ * that array (rows a runtime distance xs apart could overlap, for all the
+ * compiler knows, and it kept such loops scalar). */
+WINO_INLINE void store_rows(float rows[WINO_T][WINO_VEC], float *dst, size_t xs,
+                            size_t nw) {
+  for (size_t k = 0; k < WINO_T; k++)
+    for (size_t i = 0; i < nw; i++) dst[k * xs + i] = rows[k][i];
+}
+
 /* V = B^T d B: d[6r + s] the input at tile position (r, s), V[xi] at
  * v + xi*xs. */
 WINO_INLINE void input_tile(const float *const d[WINO_XI], float *v, size_t xs, size_t nw) {
@@ -239,12 +249,13 @@ WINO_INLINE void input_tile(const float *const d[WINO_XI], float *v, size_t xs, 
   for (size_t r = 0; r < WINO_T; r++) { /* (B^T d) B, along s */
     const float *const *er = (const float *const[WINO_T]){e[6 * r], e[6 * r + 1], e[6 * r + 2],
                                                           e[6 * r + 3], e[6 * r + 4], e[6 * r + 5]};
-    float *o = v + WINO_T * r * xs;
+    float row[WINO_T][WINO_VEC];
     for (size_t i = 0; i < nw; i++) {
       float t[WINO_T];
       bt_1d(er[0][i], er[1][i], er[2][i], er[3][i], er[4][i], er[5][i], t);
-      for (size_t s = 0; s < WINO_T; s++) o[s * xs + i] = t[s];
+      for (size_t s = 0; s < WINO_T; s++) row[s][i] = t[s];
     }
+    store_rows(row, v + WINO_T * r * xs, xs, nw);
   }
 }
 
@@ -282,13 +293,14 @@ WINO_INLINE void dy_tile(const float *const dy[WINO_M * WINO_M], float *dm, size
     }
   }
   for (size_t r = 0; r < WINO_T; r++) { /* (A dY) A^T, along s */
-    float *o = dm + WINO_T * r * xs;
     const float *z0 = z[4 * r], *z1 = z[4 * r + 1], *z2 = z[4 * r + 2], *z3 = z[4 * r + 3];
+    float row[WINO_T][WINO_VEC];
     for (size_t i = 0; i < nw; i++) {
       float t[WINO_T];
       a_1d(z0[i], z1[i], z2[i], z3[i], t);
-      for (size_t s = 0; s < WINO_T; s++) o[s * xs + i] = t[s];
+      for (size_t s = 0; s < WINO_T; s++) row[s][i] = t[s];
     }
+    store_rows(row, dm + WINO_T * r * xs, xs, nw);
   }
 }
 
@@ -305,13 +317,19 @@ WINO_INLINE void dx_tile(const float *dv, size_t xs, float *const d[WINO_XI], si
       for (size_t s = 0; s < WINO_T; s++) q[WINO_T * r + s][i] = t[s];
     }
   }
-  for (size_t s = 0; s < WINO_T; s++) /* B (dV B^T), along r */
+  for (size_t s = 0; s < WINO_T; s++) { /* B (dV B^T), along r */
+    float col[WINO_T][WINO_VEC]; /* computed apart from the adds: see store_rows */
     for (size_t i = 0; i < nw; i++) {
       float e[WINO_T], t[WINO_T];
       for (size_t r = 0; r < WINO_T; r++) e[r] = q[WINO_T * r + s][i];
       b_1d(e, t);
-      for (size_t r = 0; r < WINO_T; r++) d[WINO_T * r + s][i] += t[r];
+      for (size_t r = 0; r < WINO_T; r++) col[r][i] = t[r];
     }
+    for (size_t r = 0; r < WINO_T; r++) {
+      float *dst = d[WINO_T * r + s];
+      for (size_t i = 0; i < nw; i++) dst[i] += col[r][i];
+    }
+  }
 }
 
 /* ---- a pass: one task per chunk, its tiles by groups ---- */
