@@ -4,8 +4,9 @@
 
 #include <math.h>
 
-FMNIST__VECTOR_CLONES void fmnist__adam_step(const fmnist__adam *a, size_t t, float weight_decay, float *p,
-                       const float *g, float *m, float *v, size_t n) {
+FMNIST__VECTOR_CLONES void fmnist__adam_step(const fmnist__adam *a, size_t t, float weight_decay,
+                                             float *p, const float *g, float *m, float *v,
+                                             size_t n) {
   const double c1 = 1.0 - pow(a->beta1, (double)t), c2 = 1.0 - pow(a->beta2, (double)t);
   const float step = (float)(a->lr * sqrt(c2) / c1);
   const float b1 = (float)a->beta1, b2 = (float)a->beta2, eps = (float)a->eps;

@@ -184,9 +184,8 @@ WINO_INLINE void a_1d(float y0, float y1, float y2, float y3, float m[WINO_T]) {
 }
 
 /* U[xi][k][c] = (G g G^T)[r][s] for filters [lo, hi), by blocks of
- * WINO_BLOCK channels so that the rows xi are written a cache line at a
- * time (their distance f*c floats is a multiple of 4 KiB for the usual
- * sizes). */
+ * WINO_BLOCK channels so that the 36 rows xi are written a cache line at
+ * a time (and, skewed by weight_stride, in different cache sets). */
 FMNIST__VECTOR_CLONES static void transform_weights(void *ctx, size_t lo, size_t hi) {
   const weights_job *j = ctx;
   const size_t c_in = j->c_in, f = j->f, us = weight_stride(c_in, f);
