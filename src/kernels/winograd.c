@@ -74,12 +74,6 @@ int fmnist__winograd_applies(const fmnist__conv_geom *g) {
          g->w_out == g->w && g->c >= 8;
 }
 
-int fmnist__winograd_pays(const fmnist__conv_geom *g) {
-  const size_t tiles = ((g->h + WINO_M - 1) / WINO_M) * ((g->w + WINO_M - 1) / WINO_M);
-  /* 36 tiles / (9 h w) <= 0.4 */
-  return fmnist__winograd_applies(g) && 10 * tiles <= g->h * g->w;
-}
-
 /* The shape of a pass. */
 typedef struct wino_shape {
   size_t th, tw, tpi;  /* tile rows, columns, tiles per image */
@@ -113,6 +107,11 @@ static wino_shape shape_of(const fmnist__conv_geom *g, size_t f) {
   /* V, M (or dM), dV, and the chunk's dU */
   s.per_chunk = WINO_XI * (2 * s.vs + s.ms + weight_stride(g->c, f));
   return s;
+}
+
+int fmnist__winograd_pays(const fmnist__conv_geom *g) {
+  /* 36 multiplications per tile against 9 per output: 36 tiles / (9 h w) <= 0.4 */
+  return fmnist__winograd_applies(g) && 10 * shape_of(g, 1).tpi <= g->h * g->w;
 }
 
 size_t fmnist__winograd_weight_floats(size_t c, size_t f) { return WINO_XI * weight_stride(c, f); }
