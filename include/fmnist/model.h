@@ -7,26 +7,57 @@
  *   "net"     dense and convolutional neural networks (see net.h)
  *
  * Options are text key/value pairs (fmnist_model_set), so that adding one
- * never changes the ABI. Options of every family:
- *   threads   0 = all cores (default 0)
- *   seed      unsigned 64-bit seed of every random choice (default 42)
- *   standardize  pixel|global: input scaling per pixel or one for all
- *             pixels (default pixel)
- * logreg:  C (1.0), solver sag|sgd (sag), max_iter (100), tol (0.0001),
- *          lr (sgd step, 0.01), batch (sgd batch, 32)
- * knn:     k (5), weights uniform|distance (uniform),
- *          algorithm pruned|brute (pruned)
- * forest:  n_trees (100), criterion gini|entropy (gini), max_depth (none),
- *          min_samples_split (2), min_samples_leaf (1), max_features (sqrt),
- *          bootstrap (1)
- * net:     layers (spec, see net.h), epochs (20), batch (32), lr (0.001),
- *          beta1 (0.9), beta2 (0.999), eps (1e-7), weight_decay (0),
- *          init he|glorot (he), lr_schedule constant|cosine (constant),
- *          conv_algorithm auto|im2col (auto: Winograd for 3x3 same convs
- *          of 8 or more channels on planes of 4x4, 7x7 and larger),
- *          augment (transform spec, see transform.h, applied to every
- *          training batch; none)
- * fmnist_model_get reports every option of the family with its value.
+ * never changes the ABI; fmnist_model_get reports every option of the
+ * family with its value. One line per option below, "key = default" and
+ * then the words it takes (a|b) or what it is; docs/guide.md section 4
+ * gives each range and more (python/tests/test_library_facts.py checks
+ * both lists against the library).
+ *
+ * Every family:
+ *   threads = 0              0 = all cores
+ *   seed = 42                unsigned 64-bit seed of every random choice
+ *   standardize = pixel      pixel|global: input scaling per pixel, or
+ *                            one for all pixels
+ * logreg:
+ *   C = 1                    inverse strength of the L2 penalty
+ *   solver = sag             sag|sgd
+ *   max_iter = 100           epochs at most
+ *   tol = 0.0001             stop once the weights change by less
+ *   lr = 0.01                sgd step
+ *   batch = 32               sgd mini-batch
+ * knn:
+ *   k = 5                    neighbours that vote
+ *   weights = uniform        uniform|distance: one vote each, or 1/distance
+ *   algorithm = pruned       pruned|brute: two exact searches
+ *   ties = nearest           nearest|smallest_label: a vote tie goes to the
+ *                            class whose voters are nearer in sum (then
+ *                            the smaller label), or to the smallest label
+ *                            (scikit-learn's rule). Since 1.1.
+ * forest:
+ *   n_trees = 100            trees
+ *   criterion = gini         gini|entropy
+ *   max_depth = none         a depth limit, or none
+ *   min_samples_split = 2    a node with fewer samples is a leaf
+ *   min_samples_leaf = 1     samples each child of a split keeps at least
+ *   max_features = sqrt      pixels tried per node, or sqrt (28)
+ *   bootstrap = 1            1: each tree on n draws with replacement, 0:
+ *                            on the whole set
+ * net:
+ *   layers =                 the layer spec (see net.h); none by default
+ *   epochs = 20              passes over the training set
+ *   batch = 32               mini-batch size
+ *   lr = 0.001               Adam's step
+ *   beta1 = 0.9              Adam's first-moment decay
+ *   beta2 = 0.999            Adam's second-moment decay
+ *   eps = 1e-7               Adam's epsilon
+ *   weight_decay = 0         L2 term added to the gradient
+ *   init = he                he|glorot
+ *   lr_schedule = constant   constant|cosine
+ *   conv_algorithm = auto    auto|im2col (auto: Winograd for 3x3 same
+ *                            convs of 8 or more channels on planes of 4x4,
+ *                            7x7 and larger)
+ *   augment =                transform spec (see transform.h) applied to
+ *                            every training batch; none by default
  *
  * Every model standardizes its input itself (mean and standard deviation
  * per pixel, or global, fitted on the training set and saved with the

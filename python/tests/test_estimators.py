@@ -1,5 +1,6 @@
 """The estimators: scikit-learn's conventions, round trips, error mapping,
-and KNN against scikit-learn's on the same standardized data."""
+and KNN against scikit-learn's on the same standardized data, generated
+and real."""
 
 import copy
 import os
@@ -16,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 import fmnist
-from conftest import make_images
+from conftest import HAVE_DATA, make_images
 
 DENSE = "flatten dense:16 relu dense:10"
 
@@ -105,29 +106,58 @@ def test_model_selection_tools(data):
 def test_knn_equals_scikit_learn_on_standardized_data():
     X, y = make_images(400, seed=1, noise=500)  # hard: neighbours disagree, votes tie
     Xt, _ = make_images(200, seed=2, noise=500)
-    ties = 0
+    changed = 0
     for k, weights in ((1, "uniform"), (5, "uniform"), (4, "distance")):
         ours = fmnist.KNeighborsClassifier(n_neighbors=k, weights=weights).fit(X, y)
         scaler = StandardScaler().fit(X)  # population std, scale 1 where it is 0: as ours
         theirs = SkKNN(n_neighbors=k, weights=weights, algorithm="brute").fit(scaler.transform(X), y)
         Zt = scaler.transform(Xt)
         expect = theirs.predict(Zt)
-        # Vote ties: scikit-learn takes the smallest label, the library the
-        # class whose voters are nearer in sum; expect the library's rule.
+        # the default tie rule, smallest_label, is scikit-learn's
+        assert np.array_equal(ours.predict(Xt), expect), (k, weights)
+        # ties="nearest", the C library's default: a vote tie goes to the
+        # class whose voters are nearer in sum
         dist, idx = theirs.kneighbors(Zt)
         w = 1 / dist if weights == "distance" else np.ones_like(dist)
         for i in range(len(Zt)):
             votes = np.bincount(y[idx[i]], weights=w[i], minlength=10)
             tied = np.flatnonzero(np.isclose(votes, votes.max()))
             if len(tied) > 1:
-                ties += 1
                 sums = [dist[i][y[idx[i]] == c].sum() for c in tied]
+                changed += expect[i] != tied[int(np.argmin(sums))]
                 expect[i] = tied[int(np.argmin(sums))]
-        assert np.array_equal(ours.predict(Xt), expect), (k, weights)
+        nearest = clone(ours).set_params(ties="nearest").fit(X, y)
+        assert np.array_equal(nearest.predict(Xt), expect), (k, weights)
         if weights == "uniform":
             np.testing.assert_allclose(ours.predict_proba(Xt), theirs.predict_proba(Zt),
                                        atol=1e-6)
-    assert ties > 20  # the tie rule was exercised
+            np.testing.assert_array_equal(nearest.predict_proba(Xt), ours.predict_proba(Xt))
+    assert changed > 10  # the two rules differ here
+
+
+@pytest.mark.skipif(not HAVE_DATA, reason="dataset-fashion-mnist is not installed")
+def test_knn_predicts_as_scikit_learn_on_fashion_mnist():
+    """The drop-in promise on real images: k = 5 on the first 6000
+    training images, the first 1000 test images, against StandardScaler +
+    scikit-learn's KNeighborsClassifier (its "auto" search is brute force
+    for 784 features). With ties="nearest" 25 differ, each a vote tie."""
+    X, y = fmnist.load("train")
+    Xt, _ = fmnist.load("test")
+    X, y, Xt = X[:6000], y[:6000], Xt[:1000]
+    ours = fmnist.KNeighborsClassifier(n_neighbors=5).fit(X, y)
+    scaler = StandardScaler().fit(X)
+    theirs = SkKNN(n_neighbors=5).fit(scaler.transform(X), y)
+    Zt = scaler.transform(Xt)
+    expect = theirs.predict(Zt)
+    got = ours.predict(Xt)
+    assert np.sum(got == expect) == len(Xt)
+    nearest = clone(ours).set_params(ties="nearest").fit(X, y).predict(Xt)
+    differ = np.flatnonzero(nearest != expect)
+    assert len(differ) > 0  # the test tells the two rules apart
+    idx = theirs.kneighbors(Zt[differ], return_distance=False)
+    for i, row in zip(differ, idx):
+        votes = np.bincount(y[row], minlength=10)
+        assert np.sum(votes == votes.max()) > 1, i  # a vote tie, nothing else
 
 
 def test_images_as_28_by_28_and_converted_arrays(data):
