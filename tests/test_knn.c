@@ -241,20 +241,32 @@ static void one_pixel(uint8_t *img, const uint8_t *values, size_t n) {
   for (size_t i = 0; i < n; i++) img[i * NF] = values[i];
 }
 
+/* Fits m on n one-pixel images (values, labels), then writes the labels
+ * of nq one-pixel queries into out and, if proba is not NULL, their
+ * probabilities; frees m. */
+static void one_pixel_run(fmnist_model *m, const uint8_t *values, const uint8_t *labels, size_t n,
+                          const uint8_t *queries, size_t nq, uint8_t *out, float *proba) {
+  uint8_t *img = malloc(n * NF), *q = malloc(nq * NF);
+  one_pixel(img, values, n);
+  one_pixel(q, queries, nq);
+  fmnist_dataset *ds;
+  ck_assert_int_eq(fmnist_dataset_from_memory(img, labels, n, &ds), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_predict(m, q, nq, out), FMNIST_OK);
+  if (proba) ck_assert_int_eq(fmnist_model_proba(m, q, nq, proba), FMNIST_OK);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+  free(img);
+  free(q);
+}
+
 /* Exact duplicates at the same distance: the smaller index wins. */
 START_TEST(test_tie_index) {
   const uint8_t values[] = {10, 200, 100, 100, 250}, labels[] = {0, 1, 7, 3, 4};
-  uint8_t img[5 * NF], q[NF], out;
-  one_pixel(img, values, 5);
-  one_pixel(q, (const uint8_t[]){100}, 1);
-  fmnist_dataset *ds;
-  ck_assert_int_eq(fmnist_dataset_from_memory(img, labels, 5, &ds), FMNIST_OK);
-  fmnist_model *m = knn("1", "uniform", "1");
-  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_predict(m, q, 1, &out), FMNIST_OK);
+  uint8_t out;
+  one_pixel_run(knn("1", "uniform", "1"), values, labels, 5, (const uint8_t[]){100}, 1, &out,
+                NULL);
   ck_assert_int_eq(out, 7); /* index 2, not index 3 */
-  fmnist_model_free(m);
-  fmnist_dataset_free(ds);
 }
 END_TEST
 
@@ -274,24 +286,16 @@ static const struct {
 
 START_TEST(test_tie_votes) {
   const uint8_t values[] = {96, 160}, labels[] = {5, 2};
-  uint8_t img[2 * NF], q[2 * NF], out[2];
-  float p[2 * NC];
-  one_pixel(img, values, 2);
-  one_pixel(q, (const uint8_t[]){120, 128}, 2);
-  fmnist_dataset *ds;
-  ck_assert_int_eq(fmnist_dataset_from_memory(img, labels, 2, &ds), FMNIST_OK);
   for (int brute = 0; brute < 2; brute++) {
-    fmnist_model *m = knn_with("2", "uniform", "1", brute ? "brute" : "pruned", tie_rules[_i].ties);
-    ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
-    ck_assert_int_eq(fmnist_model_predict(m, q, 2, out), FMNIST_OK);
+    uint8_t out[2];
+    float p[2 * NC];
+    one_pixel_run(knn_with("2", "uniform", "1", brute ? "brute" : "pruned", tie_rules[_i].ties),
+                  values, labels, 2, (const uint8_t[]){120, 128}, 2, out, p);
     ck_assert_int_eq(out[0], tie_rules[_i].want[0]);
     ck_assert_int_eq(out[1], tie_rules[_i].want[1]);
-    ck_assert_int_eq(fmnist_model_proba(m, q, 2, p), FMNIST_OK);
     ck_assert_float_eq(p[5], 0.5f);
     ck_assert_float_eq(p[2], 0.5f);
-    fmnist_model_free(m);
   }
-  fmnist_dataset_free(ds);
 }
 END_TEST
 
@@ -299,50 +303,32 @@ END_TEST
  * nearest alone decides (1/d differs), with uniform votes the rule does.
  * Training pixel 0 is {40, 100, 180} labelled {8, 6, 1}; the query 90 is
  * nearest to 100, then 40, then 180. */
+static const struct {
+  const char *weights, *ties;
+  uint8_t want;
+} three_ways[] = {{"uniform", "nearest", 6},
+                  {"uniform", "smallest_label", 1},
+                  {"distance", "nearest", 6},
+                  {"distance", "smallest_label", 6}};
+
 START_TEST(test_tie_three_ways) {
   const uint8_t values[] = {40, 100, 180}, labels[] = {8, 6, 1};
-  uint8_t img[3 * NF], q[NF], out;
-  one_pixel(img, values, 3);
-  one_pixel(q, (const uint8_t[]){90}, 1);
-  fmnist_dataset *ds;
-  ck_assert_int_eq(fmnist_dataset_from_memory(img, labels, 3, &ds), FMNIST_OK);
-  const struct {
-    const char *weights, *ties;
-    uint8_t want;
-  } rows[] = {{"uniform", "nearest", 6},
-              {"uniform", "smallest_label", 1},
-              {"distance", "nearest", 6},
-              {"distance", "smallest_label", 6}};
-  for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
-    fmnist_model *m = knn_with("3", rows[r].weights, "1", "brute", rows[r].ties);
-    ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
-    ck_assert_int_eq(fmnist_model_predict(m, q, 1, &out), FMNIST_OK);
-    ck_assert_msg(out == rows[r].want, "weights=%s ties=%s: label %d, want %d", rows[r].weights,
-                  rows[r].ties, out, rows[r].want);
-    fmnist_model_free(m);
-  }
-  fmnist_dataset_free(ds);
+  uint8_t out;
+  one_pixel_run(knn_with("3", three_ways[_i].weights, "1", "brute", three_ways[_i].ties), values,
+                labels, 3, (const uint8_t[]){90}, 1, &out, NULL);
+  ck_assert_int_eq(out, three_ways[_i].want);
 }
 END_TEST
 
 /* Distance weights with a neighbour at distance 0: it alone votes. */
 START_TEST(test_zero_distance) {
   const uint8_t values[] = {100, 101, 102}, labels[] = {3, 4, 4};
-  uint8_t img[3 * NF], q[NF], out;
+  uint8_t out;
   float p[NC];
-  one_pixel(img, values, 3);
-  one_pixel(q, (const uint8_t[]){100}, 1);
-  fmnist_dataset *ds;
-  ck_assert_int_eq(fmnist_dataset_from_memory(img, labels, 3, &ds), FMNIST_OK);
-  fmnist_model *m = knn("3", "distance", "1");
-  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_predict(m, q, 1, &out), FMNIST_OK);
+  one_pixel_run(knn("3", "distance", "1"), values, labels, 3, (const uint8_t[]){100}, 1, &out, p);
   ck_assert_int_eq(out, 3);
-  ck_assert_int_eq(fmnist_model_proba(m, q, 1, p), FMNIST_OK);
   ck_assert_float_eq(p[3], 1.0f);
   ck_assert_float_eq(p[4], 0.0f);
-  fmnist_model_free(m);
-  fmnist_dataset_free(ds);
 }
 END_TEST
 
@@ -418,7 +404,7 @@ static Suite *knn_suite(void) {
   tcase_add_loop_test(tc, test_naive, 0, sizeof cases / sizeof cases[0]);
   tcase_add_test(tc, test_tie_index);
   tcase_add_loop_test(tc, test_tie_votes, 0, sizeof tie_rules / sizeof tie_rules[0]);
-  tcase_add_test(tc, test_tie_three_ways);
+  tcase_add_loop_test(tc, test_tie_three_ways, 0, sizeof three_ways / sizeof three_ways[0]);
   tcase_add_test(tc, test_zero_distance);
   tcase_add_test(tc, test_k_too_large);
   tcase_add_loop_test(tc, test_bad_option, 0, sizeof bad_options / sizeof bad_options[0]);
