@@ -187,7 +187,6 @@ class _Classifier(_Mixin, _Base):
 
     _family = None
     _keywords = ()
-    _defaults = {}
 
     # ---- configuration ----
 
