@@ -12,7 +12,6 @@
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <math.h>
 
-#include "base/status.h"
 #include "base/threads.h"
 #include "kernels/layout.h"
 #include "nn/layer.h"

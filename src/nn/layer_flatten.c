@@ -3,7 +3,6 @@
  * are the same array: both passes are a copy. */
 #include <string.h>
 
-#include "base/status.h"
 #include "nn/layer.h"
 
 static fmnist_status flatten_setup(fmnist__layer *l) {
