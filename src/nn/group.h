@@ -16,24 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fmnist/net.h"
+#include "nn/net_impl.h"
 #include "nn/pass.h"
-
-/* The setting of fmnist_net_set_data_parallel: member rank of ranks, the
- * sum over the group. All zero (a fresh, cloned or loaded model) or ranks
- * 1: one process. */
-typedef struct fmnist__group_config {
-  size_t rank, ranks;
-  fmnist_allreduce_fn sum;
-  void *user;
-} fmnist__group_config;
-
-/* A summed loss and correct count: of a step's batch, or of the
- * validation set. */
-typedef struct fmnist__tally {
-  double loss;
-  size_t correct;
-} fmnist__tally;
 
 /* Floats a sum carries after its values (the tally and the members' stop
  * flags): a buffer given to fmnist__group_tally has this room after them. */

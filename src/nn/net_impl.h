@@ -13,9 +13,18 @@
 
 #include <stddef.h>
 
+#include "fmnist/net.h"
 #include "models/model_impl.h"
-#include "nn/group.h"
 #include "nn/layer.h"
+
+/* The setting of fmnist_net_set_data_parallel (nn/group.c): member rank
+ * of ranks, the sum over the group. All zero (a fresh, cloned or loaded
+ * model) or ranks 1: one process. */
+typedef struct fmnist__group_config {
+  size_t rank, ranks;
+  fmnist_allreduce_fn sum;
+  void *user;
+} fmnist__group_config;
 
 typedef struct fmnist__net_config {
   char *layers; /* spec text (net.h grammar) */
@@ -65,6 +74,13 @@ void fmnist__net_free(fmnist__net *net);
 /* Derives the inference-only state from the parameters (the Winograd
  * weights): after they change, before the next inference pass. */
 void fmnist__net_prepare_inference(fmnist__net *net);
+
+/* A summed loss and correct count: of a step's batch, or of the
+ * validation set (or a member's share of either). */
+typedef struct fmnist__tally {
+  double loss;
+  size_t correct;
+} fmnist__tally;
 
 /* The family's fit and proba (fmnist__family), in their rooms. */
 fmnist_status fmnist__net_fit(fmnist_model *m, const fmnist_dataset *train,

@@ -16,6 +16,7 @@
 #include "data/batch.h"
 #include "kernels/layout.h"
 #include "kernels/loss.h"
+#include "nn/group.h"
 #include "nn/net_impl.h"
 #include "nn/net_infer.h"
 #include "nn/optimizer.h"
