@@ -1,6 +1,6 @@
 /* Net layers: gradients against central finite differences, im2col/col2im,
  * conv and its Winograd inference path against a naive direct convolution,
- * loss, Adam, modes. */
+ * loss, Adam and the optimizer's table, learning-rate schedules, modes. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -8,8 +8,14 @@
 #include "base/rng.h"
 #include "kernels/adam.h"
 #include "kernels/im2col.h"
+#include "kernels/layout.h"
 #include "kernels/loss.h"
 #include "nn/layer.h"
+#include "nn/layer_conv.h"
+#include "nn/layer_tail.h"
+#include "nn/net_impl.h"
+#include "nn/optimizer.h"
+#include "nn/pass.h"
 #include "testutil.h"
 
 /* A layer with its own parameter, gradient, statistics and aux memory. */
@@ -88,7 +94,7 @@ static void tl_free(tl *t) {
 static double tl_loss(tl *t, int training) {
   fmnist__rng g;
   fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
-  fmnist__pass p = {training, &g, t->scratch, 1, NULL};
+  fmnist__pass p = {training, &g, t->scratch, 1, NULL, 0, t->n};
   t->l.ops->forward(&t->l, t->x, t->y, t->aux, t->n, &p);
   double s = 0;
   for (size_t i = 0; i < t->out_len; i++) s += (double)t->y[i] * t->r[i];
@@ -98,7 +104,7 @@ static double tl_loss(tl *t, int training) {
 static void tl_backward(tl *t, int training) {
   fmnist__rng g;
   fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
-  fmnist__pass p = {training, &g, t->scratch, 1, NULL};
+  fmnist__pass p = {training, &g, t->scratch, 1, NULL, 0, t->n};
   tl_loss(t, training);
   t->l.ops->backward(&t->l, t->x, t->y, t->r, t->dx, t->aux, t->n, &p);
 }
@@ -526,15 +532,70 @@ START_TEST(adam_first_step) {
 }
 END_TEST
 
+/* The index of a schedule in the table (the "lr_schedule" option's value). */
+static int schedule(const char *name) {
+  for (int i = 0; fmnist__lr_schedules[i]; i++)
+    if (strcmp(fmnist__lr_schedules[i], name) == 0) return i;
+  ck_abort_msg("no schedule %s", name);
+  return -1;
+}
+
 /* Cosine schedule: lr at the first step, lr/2 half way, lr (1 + cos(pi
  * 99/100)) / 2 = 2.47e-4 lr at the last of 100; constant never changes. */
 START_TEST(lr_schedules) {
-  ck_assert(fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 0, 100) == 0.001);
-  ck_assert(fabs(fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 50, 100) - 0.0005) < 1e-15);
-  ck_assert(fabs(fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 99, 100) - 2.4671981e-7) < 1e-13);
-  ck_assert(fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 25, 100) >
-            fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 26, 100));
-  for (size_t t = 0; t < 100; t += 33) ck_assert(fmnist__lr_at(FMNIST__LR_CONSTANT, 0.001, t, 100) == 0.001);
+  const int cosine = schedule("cosine"), constant = schedule("constant");
+  ck_assert(fmnist__lr_at(cosine, 0.001, 0, 100) == 0.001);
+  ck_assert(fabs(fmnist__lr_at(cosine, 0.001, 50, 100) - 0.0005) < 1e-15);
+  ck_assert(fabs(fmnist__lr_at(cosine, 0.001, 99, 100) - 2.4671981e-7) < 1e-13);
+  ck_assert(fmnist__lr_at(cosine, 0.001, 25, 100) > fmnist__lr_at(cosine, 0.001, 26, 100));
+  ck_assert(fmnist__lr_at(cosine, 0.001, 3, 0) == 0.001); /* no steps: the base rate */
+  for (size_t t = 0; t < 100; t += 33) ck_assert(fmnist__lr_at(constant, 0.001, t, 100) == 0.001);
+}
+END_TEST
+
+/* The optimizer "adam" makes the same update as the Adam kernel on each
+ * layer's parameters, at the schedule's rate of each step, with the weight
+ * decay on the conv and dense weights only (not on biases or batch-norm's
+ * gamma); an unknown optimizer is an option error. */
+START_TEST(optimizer_steps_like_adam) {
+  fmnist__layer_spec specs[3] = {{FMNIST__L_CONV, 2, 3, 1, 1, 0, 0},
+                                 {FMNIST__L_BN, 0, 0, 0, 0, FMNIST__BN_MOMENTUM, FMNIST__BN_EPS},
+                                 {FMNIST__L_DENSE, 10, 0, 0, 0, 0, 0}};
+  fmnist__net *net;
+  ck_assert_int_eq(fmnist__net_build(specs, 3, FMNIST__CONV_IM2COL, &net), FMNIST_OK);
+  const size_t np = net->n_params;
+  fmnist__net_config cfg = {0};
+  cfg.lr = 0.01, cfg.beta1 = 0.9, cfg.beta2 = 0.999, cfg.eps = 1e-7, cfg.weight_decay = 0.25;
+  cfg.lr_schedule = schedule("cosine");
+  fmnist__optimizer o;
+  ck_assert_int_eq(fmnist__optimizer_make("sgd", &cfg, np, 4, 1, &o), FMNIST_E_OPTION);
+  ck_assert_int_eq(fmnist__optimizer_make("adam", &cfg, np, 4, 2, &o), FMNIST_OK);
+  float *want = calloc(np, sizeof *want), *g = calloc(np, sizeof *g);
+  float *m = calloc(np, sizeof *m), *v = calloc(np, sizeof *v);
+  fmnist__rng r;
+  fmnist__rng_init(&r, 3, FMNIST__STREAM_NET_INIT, 0);
+  for (size_t i = 0; i < np; i++) want[i] = net->params[i] = (float)fmnist__rng_uniform(&r);
+  for (size_t step = 1; step <= 2; step++) {
+    for (size_t i = 0; i < np; i++) g[i] = (float)(fmnist__rng_uniform(&r) - 0.5);
+    fmnist__optimizer_step(&o, net, g);
+    fmnist__adam a = {fmnist__lr_at(cfg.lr_schedule, cfg.lr, step - 1, 4), 0.9, 0.999, 1e-7};
+    size_t po = 0;
+    for (size_t i = 0; i < net->n_layers; i++) {
+      const fmnist__layer *l = &net->layers[i];
+      const float wd = l->spec.kind == FMNIST__L_BN ? 0.0f : 0.25f;
+      fmnist__adam_step(&a, step, wd, want + po, g + po, m + po, v + po, l->n_w);
+      po += l->n_w;
+      fmnist__adam_step(&a, step, 0, want + po, g + po, m + po, v + po, l->n_b);
+      po += l->n_b;
+    }
+  }
+  for (size_t i = 0; i < np; i++) ck_assert_float_eq(net->params[i], want[i]);
+  fmnist__optimizer_free(&o);
+  fmnist__net_free(net);
+  free(want);
+  free(g);
+  free(m);
+  free(v);
 }
 END_TEST
 
@@ -686,7 +747,7 @@ static void chain_run(chain *ch, int fused, int training, const float *r) {
   ch->scratch = calloc(scratch, sizeof(float));
   fmnist__rng g;
   fmnist__rng_init(&g, 5, FMNIST__STREAM_NET_TRAIN, 0);
-  fmnist__pass p = {training, &g, ch->scratch, 2, NULL};
+  fmnist__pass p = {training, &g, ch->scratch, 2, NULL, 0, n};
   size_t last = count - 1;
   const size_t out_len = fmnist__layer_out_size(&ch->l[last]) * n;
   ch->grad[count] = calloc(out_len + 1, sizeof(float));
@@ -777,6 +838,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, loss_gradient_and_stability);
   tcase_add_test(tc, adam_first_step);
   tcase_add_test(tc, lr_schedules);
+  tcase_add_test(tc, optimizer_steps_like_adam);
   tcase_add_test(tc, dropout_noise_identity_in_inference);
   tcase_add_test(tc, batchnorm_train_vs_inference);
   tcase_add_test(tc, pool_ties_go_to_the_first);

@@ -1,7 +1,8 @@
 /* Data-parallel training of the net family (fmnist_net_set_data_parallel)
  * with the members of a group as threads of this process and a sum over
  * shared memory: the same weights on every member, one process's result,
- * agreement checks, and a cancel that stops every member. */
+ * agreement checks, a cancel that stops every member, and a setting that
+ * neither a clone nor a saved file carries. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -231,6 +232,35 @@ START_TEST(bad_arguments) {
 }
 END_TEST
 
+static fmnist_status never_sum(void *user, float *buf, size_t len) {
+  (void)user;
+  (void)buf;
+  (void)len;
+  ck_abort_msg("a model summed over a group it was not set to");
+  return FMNIST_E_INVALID;
+}
+
+/* The group setting is the model's own: a clone of its options and a
+ * model saved and loaded again train alone. */
+START_TEST(setting_not_cloned_or_saved) {
+  fmnist_model *m = make_net("8"), *clone, *loaded;
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "1"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_set_data_parallel(m, 1, 2, never_sum, NULL), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_clone_config(m, &clone), FMNIST_OK);
+  fmnist_dataset *train = fmnist_test_stripes(16, 3);
+  ck_assert_int_eq(fmnist_model_fit(clone, train, NULL), FMNIST_OK);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/net.fmm", fmnist_test_dir());
+  ck_assert_int_eq(fmnist_model_save(clone, path), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_load(path, &loaded), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(loaded, train, NULL), FMNIST_OK);
+  fmnist_dataset_free(train);
+  fmnist_model_free(loaded);
+  fmnist_model_free(clone);
+  fmnist_model_free(m);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("parallel");
   TCase *tc = tcase_create("group");
@@ -238,6 +268,7 @@ static Suite *suite(void) {
   tcase_add_loop_test(tc, group_equals_one_process, 0, sizeof layouts / sizeof layouts[0]);
   tcase_add_test(tc, members_must_agree);
   tcase_add_test(tc, cancel_stops_every_member);
+  tcase_add_test(tc, setting_not_cloned_or_saved);
   tcase_add_test(tc, bad_arguments);
   suite_add_tcase(s, tc);
   return s;

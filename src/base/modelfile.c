@@ -63,29 +63,27 @@ void fmnist__put_f64(fmnist__writer *w, double v) {
   memcpy(&bits, &v, 8);
   fmnist__put_u64(w, bits);
 }
-void fmnist__put_f32s(fmnist__writer *w, const float *v, size_t n) {
+/* Room for n 32-bit words; NULL when there is none (then w->status
+ * says why: a byte count that overflows is out of memory too). */
+static uint8_t *reserve_words(fmnist__writer *w, size_t n) {
   size_t bytes;
   if (!fmnist__mul_ok(n, 4, &bytes)) {
     w->status = FMNIST_E_NOMEM;
-    return;
+    return NULL;
   }
-  uint8_t *p = reserve(w, bytes);
-  if (!p) return;
-  for (size_t i = 0; i < n; i++) {
+  return reserve(w, bytes);
+}
+void fmnist__put_f32s(fmnist__writer *w, const float *v, size_t n) {
+  uint8_t *p = reserve_words(w, n);
+  for (size_t i = 0; p && i < n; i++) {
     uint32_t bits;
     memcpy(&bits, &v[i], 4);
     put_le(p + 4 * i, bits, 4);
   }
 }
 void fmnist__put_u32s(fmnist__writer *w, const uint32_t *v, size_t n) {
-  size_t bytes;
-  if (!fmnist__mul_ok(n, 4, &bytes)) {
-    w->status = FMNIST_E_NOMEM;
-    return;
-  }
-  uint8_t *p = reserve(w, bytes);
-  if (!p) return;
-  for (size_t i = 0; i < n; i++) put_le(p + 4 * i, v[i], 4);
+  uint8_t *p = reserve_words(w, n);
+  for (size_t i = 0; p && i < n; i++) put_le(p + 4 * i, v[i], 4);
 }
 void fmnist__put_bytes(fmnist__writer *w, const void *v, size_t n) {
   uint8_t *p = reserve(w, n);

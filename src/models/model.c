@@ -47,7 +47,6 @@ static fmnist_status create_family(const fmnist__family *f, fmnist_model **out) 
   fmnist_model *m = fmnist__calloc(1, sizeof *m);
   if (!m) return fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_create: out of memory");
   m->family = f;
-  m->group.ranks = 1;
   m->config = fmnist__calloc(1, f->config_size);
   fmnist_status s = m->config ? FMNIST_OK
                               : fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_create: out of memory");

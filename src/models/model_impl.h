@@ -10,24 +10,19 @@
 #include "base/modelfile.h"
 #include "base/options.h"
 #include "fmnist/model.h"
-#include "fmnist/net.h"
 
 typedef struct fmnist__epoch {
   double v[FMNIST_HISTORY_FIELDS]; /* indexed by fmnist_history_field */
 } fmnist__epoch;
 
-/* A net's data-parallel group (fmnist_net_set_data_parallel): member rank
- * of ranks, sum over the group; ranks = 1 and sum NULL: one process. */
-typedef struct fmnist__group_config {
-  size_t rank, ranks;
-  fmnist_allreduce_fn sum;
-  void *user;
-} fmnist__group_config;
-
 typedef struct fmnist__family {
   const char *name;
   uint32_t id;        /* in model files; fixed forever */
-  size_t config_size; /* bytes of the family's option struct */
+  size_t config_size; /* bytes of the family's config: its option struct,
+                         zeroed, then the options' defaults; a field the
+                         option table does not hold (a family's own setting,
+                         as the net's data-parallel group) stays zero in a
+                         new, cloned or loaded model and is never saved */
   const fmnist__option *options; /* terminated by a {NULL} entry */
   /* Trains; m->config holds the options, m->mean/inv_std are already fitted
    * on train. Sets m->state (freed by free_state) on success only. */
@@ -58,7 +53,6 @@ struct fmnist_model {
   float inv_std[FMNIST_PIXELS];
   fmnist_progress_fn progress;
   void *progress_user;
-  fmnist__group_config group; /* data-parallel training (net family) */
   fmnist__epoch *history;
   size_t epochs, epochs_cap;
 };

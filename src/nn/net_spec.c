@@ -8,6 +8,8 @@
 #include "base/options.h"
 #include "base/status.h"
 #include "fmnist/net.h"
+#include "nn/layer_conv.h"
+#include "nn/layer_tail.h"
 #include "nn/net_impl.h"
 
 #define MAX_FILTERS 4096
