@@ -709,4 +709,5 @@ static fmnist_status load(fmnist_model *m, fmnist__reader *r) {
 static void free_state(void *state) { fmnist__net_free(state); }
 
 const fmnist__family fmnist__net_family = {
-    "net", 4, sizeof(fmnist__net_config), options, fit, proba, NULL, save, load, free_state};
+    "net", 4,    sizeof(fmnist__net_config), options,   fit, proba, NULL, save, load, free_state,
+    fmnist__net_export_onnx};

@@ -59,4 +59,7 @@ void fmnist__net_free(fmnist__net *net);
  * weights): after they change, before the next inference pass. */
 void fmnist__net_prepare_inference(fmnist__net *net);
 
+/* The family's ONNX graph (net_onnx.c, models/onnx.h). */
+fmnist_status fmnist__net_export_onnx(const fmnist_model *m, struct fmnist__onnx *g);
+
 #endif
