@@ -82,6 +82,7 @@ typedef struct init {
 } init;
 
 typedef struct graph {
+  uint8_t *bytes; /* the model; the fields below point into it */
   int64_t ir;
   int64_t opset, ml_opset; /* ai.onnx, ai.onnx.ml (0: not imported) */
   node nodes[MAX_NODES];
@@ -141,8 +142,9 @@ static void read_value(pb b, char *name, int *symbolic) {
   }
 }
 
-static void read_model(const uint8_t *data, size_t len, graph *g) {
+static void read_model(uint8_t *data, size_t len, graph *g) {
   memset(g, 0, sizeof *g);
+  g->bytes = data;
   pb b = {data, data + len}, s, gb = {NULL, NULL};
   uint32_t f;
   uint64_t v;
@@ -262,22 +264,35 @@ static fmnist_model *fitted(const char *family, const char *options, size_t n) {
   return m;
 }
 
-/* m's ONNX model, decoded into g; the buffer call agrees with the file. */
-static void export_model(const fmnist_model *m, graph *g, uint8_t **bytes, size_t *len) {
-  ck_assert_int_eq(fmnist_model_export_onnx_buffer(m, NULL, 0, len), FMNIST_OK);
-  *bytes = malloc(*len);
-  size_t again = 0;
-  ck_assert_int_eq(fmnist_model_export_onnx_buffer(m, *bytes, *len, &again), FMNIST_OK);
-  ck_assert_uint_eq(again, *len);
+/* m's ONNX model (the buffer call agrees with the file), decoded and
+ * checked: its structure (ml: with ai.onnx.ml) and its operators, ops.
+ * Free with graph_free. */
+static graph *exported(const fmnist_model *m, int ml, const char *ops) {
+  size_t len, again = 0;
+  ck_assert_int_eq(fmnist_model_export_onnx_buffer(m, NULL, 0, &len), FMNIST_OK);
+  uint8_t *bytes = malloc(len);
+  ck_assert_int_eq(fmnist_model_export_onnx_buffer(m, bytes, len, &again), FMNIST_OK);
+  ck_assert_uint_eq(again, len);
   const char *path = fmnist_test_write("model.onnx", "", 0);
   ck_assert_int_eq(fmnist_model_export_onnx(m, path), FMNIST_OK);
   FILE *f = fopen(path, "rb");
-  uint8_t *file = malloc(*len + 1);
-  ck_assert_uint_eq(fread(file, 1, *len + 1, f), *len);
+  uint8_t *file = malloc(len + 1);
+  ck_assert_uint_eq(fread(file, 1, len + 1, f), len);
   fclose(f);
-  ck_assert(memcmp(file, *bytes, *len) == 0);
+  ck_assert(memcmp(file, bytes, len) == 0);
   free(file);
-  read_model(*bytes, *len, g);
+  graph *g = malloc(sizeof *g);
+  read_model(bytes, len, g);
+  check_structure(g, ml);
+  char got[512];
+  ops_of(g, got, sizeof got);
+  ck_assert_str_eq(got, ops);
+  return g;
+}
+
+static void graph_free(graph *g) {
+  free(g->bytes);
+  free(g);
 }
 
 /* Nets of odd shapes and the operators they become. Same padding with
@@ -303,16 +318,10 @@ static const struct {
 };
 
 START_TEST(test_net_shapes) {
-  char options[512], ops[512];
+  char options[512];
   snprintf(options, sizeof options, "epochs=1 batch=16 layers=%s", nets[_i].layers);
   fmnist_model *m = fitted("net", options, 40);
-  graph *g = malloc(sizeof *g);
-  uint8_t *bytes;
-  size_t len;
-  export_model(m, g, &bytes, &len);
-  check_structure(g, 0);
-  ops_of(g, ops, sizeof ops);
-  ck_assert_str_eq(ops, nets[_i].ops);
+  graph *g = exported(m, 0, nets[_i].ops);
   for (size_t i = 0; i < g->nnodes; i++) {
     if (strcmp(g->nodes[i].op, "Conv")) continue;
     int64_t pads[4];
@@ -343,29 +352,20 @@ START_TEST(test_net_shapes) {
   ck_assert_ptr_nonnull(find_init(g, "mean"));
   ck_assert_ptr_nonnull(find_init(g, "inv_std"));
   free(params);
-  free(bytes);
-  free(g);
+  graph_free(g);
   fmnist_model_free(m);
 }
 END_TEST
 
 START_TEST(test_logreg) {
   fmnist_model *m = fitted("logreg", "max_iter=3", 60);
-  graph *g = malloc(sizeof *g);
-  uint8_t *bytes;
-  size_t len;
-  char ops[256];
-  export_model(m, g, &bytes, &len);
-  check_structure(g, 0);
-  ops_of(g, ops, sizeof ops);
-  ck_assert_str_eq(ops, "Cast Sub Mul Gemm Softmax ArgMax");
+  graph *g = exported(m, 0, "Cast Sub Mul Gemm Softmax ArgMax");
   const init *w = find_init(g, "weight");
   ck_assert_ptr_nonnull(w);
   ck_assert_uint_eq(w->ndims, 2);
   ck_assert_int_eq(w->dims[0], FMNIST_PIXELS);
   ck_assert_int_eq(w->dims[1], FMNIST_CLASSES);
-  free(bytes);
-  free(g);
+  graph_free(g);
   fmnist_model_free(m);
 }
 END_TEST
@@ -377,14 +377,7 @@ START_TEST(test_forest) {
   const char *setups[2] = {"n_trees=3", "n_trees=4 max_depth=5"};
   for (int k = 0; k < 2; k++) {
     fmnist_model *m = fitted("forest", setups[k], k == 0 ? 1 : 60);
-    graph *g = malloc(sizeof *g);
-    uint8_t *bytes;
-    size_t len;
-    char ops[256];
-    export_model(m, g, &bytes, &len);
-    check_structure(g, 1);
-    ops_of(g, ops, sizeof ops);
-    ck_assert_str_eq(ops, "Cast TreeEnsembleClassifier Div ArgMax");
+    graph *g = exported(m, 1, "Cast TreeEnsembleClassifier Div ArgMax");
     const node *t = &g->nodes[1];
     ck_assert_str_eq(t->domain, "ai.onnx.ml");
     static int64_t trees[4096], ids[4096], truen[4096], classes[4096];
@@ -409,8 +402,7 @@ START_TEST(test_forest) {
     float n;
     memcpy(&n, div->raw.p, 4);
     ck_assert(n == (k == 0 ? 3.0f : 4.0f));
-    free(bytes);
-    free(g);
+    graph_free(g);
     fmnist_model_free(m);
   }
 }

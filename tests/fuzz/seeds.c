@@ -117,7 +117,8 @@ static void model_seeds(void) {
     if (fmnist_model_save_buffer(m, file + 1, sizeof file - 1, &n)) exit(1);
     fmnist_model_free(m);
     char name[64];
-    for (uint8_t sel = 0; sel < 3; sel++) {
+    /* (not knn through a file: a valid KNN load takes seconds under ASan) */
+    for (uint8_t sel = 0; sel < (f == 1 ? 2 : 3); sel++) {
       file[0] = sel;
       snprintf(name, sizeof name, "%s%s.fmm", setups[f][0],
                sel == 1 ? "-fixcrc" : sel == 2 ? "-file" : "");
