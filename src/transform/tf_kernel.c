@@ -1,0 +1,121 @@
+/* Blurs by a small 2-D kernel, edges clamped: defocus (a disc) and motion
+ * (a line at a random angle). */
+#include <math.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "transform/transform_impl.h"
+
+#define SIDE FMNIST_SIDE
+#define DEFOCUS_MAX_RADIUS 8
+#define MOTION_MAX_SIGMA 8
+/* Taps a kernel may have: the disc's square, or four bilinear taps per
+ * step of the longest line (ceil(3 x 8) + 1 steps). */
+#define MAX_TAPS ((2 * DEFOCUS_MAX_RADIUS + 1) * (2 * DEFOCUS_MAX_RADIUS + 1))
+_Static_assert(4 * (3 * MOTION_MAX_SIGMA + 1) <= MAX_TAPS, "a line's taps fit");
+
+/* A kernel as a list of taps: out(x, y) = sum of w * in(x + dx, y + dy). */
+typedef struct taps {
+  int n;
+  int dx[MAX_TAPS], dy[MAX_TAPS];
+  double w[MAX_TAPS];
+} taps;
+
+static int clamp(int v) { return v < 0 ? 0 : v >= SIDE ? SIDE - 1 : v; }
+
+static void convolve(const taps *k, uint8_t *img) {
+  double out[FMNIST_PIXELS] = {0};
+  for (int t = 0; t < k->n; t++) {
+    int xs[SIDE]; /* clamped source columns of this tap */
+    for (int x = 0; x < SIDE; x++) xs[x] = clamp(x + k->dx[t]);
+    for (int y = 0; y < SIDE; y++) {
+      const uint8_t *row = img + clamp(y + k->dy[t]) * SIDE;
+      double *o = out + y * SIDE;
+      for (int x = 0; x < SIDE; x++) o[x] += k->w[t] * row[xs[x]];
+    }
+  }
+  for (int i = 0; i < FMNIST_PIXELS; i++) img[i] = fmnist__tf_pixel(out[i]);
+}
+
+/* Defocus blur (ImageNet-C, MNIST-C): a disc of radius RADIUS pixels. The
+ * literature draws the disc on the pixel grid and blurs it a little
+ * against aliasing; here each tap is the disc's area inside that pixel
+ * (8 x 8 points per pixel), which is smooth in the radius by itself. */
+#define SUB 8
+
+static void disc(double radius, taps *k) {
+  int reach = (int)ceil(radius);
+  double total = 0;
+  k->n = 0;
+  for (int dy = -reach; dy <= reach; dy++)
+    for (int dx = -reach; dx <= reach; dx++) {
+      int in = 0;
+      for (int sy = 0; sy < SUB; sy++)
+        for (int sx = 0; sx < SUB; sx++) {
+          double px = dx - 0.5 + (sx + 0.5) / SUB, py = dy - 0.5 + (sy + 0.5) / SUB;
+          in += px * px + py * py <= radius * radius;
+        }
+      if (!in) continue;
+      k->dx[k->n] = dx;
+      k->dy[k->n] = dy;
+      k->w[k->n++] = in;
+      total += in;
+    }
+  for (int t = 0; t < k->n; t++) k->w[t] /= total;
+}
+
+static int prepare_defocus(fmnist__tf_op *op) {
+  taps *k = fmnist__alloc(sizeof *k);
+  if (!k) return 1;
+  disc(op->a, k);
+  op->aux = k;
+  return 0;
+}
+
+static void apply_defocus(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmnist__rng *r) {
+  (void)tmp;
+  (void)r;
+  if (op->a == 0.0) return;
+  taps drawn;
+  const taps *k = op->aux;
+  if (!k) {
+    disc(op->a, &drawn);
+    k = &drawn;
+  }
+  convolve(k, img);
+}
+
+const fmnist__tf_ops fmnist__tf_defocus_blur = {"defocus_blur", 0, "radius", 0, DEFOCUS_MAX_RADIUS,
+                                                NULL, NULL, prepare_defocus, apply_defocus};
+
+/* Motion blur (ImageNet-C and MNIST-C, through ImageMagick's -motion-blur):
+ * each pixel averages the image along a line from it, one-sided, at an
+ * angle drawn uniform in -45..45 degrees, steps k = 0 .. ceil(3 SIGMA)
+ * weighted exp(-k^2 / (2 SIGMA^2)). ImageMagick rounds the steps to whole
+ * pixels; here they are bilinear, so small SIGMAs blur smoothly. */
+static void apply_motion(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmnist__rng *r) {
+  (void)tmp;
+  if (op->a == 0.0) return;
+  double th = (fmnist__rng_uniform(r) * 90.0 - 45.0) * (3.14159265358979323846 / 180.0);
+  double c = cos(th), s = sin(th), sigma = op->a, total = 0;
+  int steps = (int)ceil(3.0 * sigma);
+  taps k;
+  k.n = 0;
+  for (int i = 0; i <= steps; i++) {
+    double g = exp(-(double)i * i / (2.0 * sigma * sigma)), px = i * c, py = i * s;
+    double fx0 = floor(px), fy0 = floor(py), fx = px - fx0, fy = py - fy0;
+    const double corner[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
+    for (int q = 0; q < 4; q++) {
+      if (corner[q] == 0.0) continue;
+      k.dx[k.n] = (int)fx0 + (q & 1);
+      k.dy[k.n] = (int)fy0 + (q >> 1);
+      k.w[k.n++] = g * corner[q];
+    }
+    total += g;
+  }
+  for (int t = 0; t < k.n; t++) k.w[t] /= total;
+  convolve(&k, img);
+}
+
+const fmnist__tf_ops fmnist__tf_motion_blur = {"motion_blur", 0, "sigma", 0, MOTION_MAX_SIGMA,
+                                               NULL, NULL, NULL, apply_motion};
