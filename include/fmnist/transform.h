@@ -65,8 +65,8 @@ FMNIST_API fmnist_status fmnist_transform_add_contrast(fmnist_transform *t,
  * spaces, each adding one op, applied in order. VALUE is a number or a
  * range LO..HI (each image draws its own value, uniform; a whole number
  * for the ops marked "whole"); both ends must be valid values. PROB
- * (0..1, default 1) is the chance that the op applies to an image. KEY=
- * VALUE fields are for augmix and randaugment only. On error
+ * (0..1, default 1) is the chance that the op applies to an image;
+ * KEY=VALUE fields are for augmix and randaugment only. On error
  * (FMNIST_E_OPTION, naming the bad token) nothing is added.
  *
  * Ops since 1.0 (each also a typed adder above):
@@ -152,7 +152,7 @@ FMNIST_API fmnist_status fmnist_transform_apply_dataset(
  * that holds a family out of training (except=FAMILY) and tests on it
  * uses the same definitions on both sides. */
 
-/** Number of severities of each corruption kind (1..5, as the literature). */
+/* Number of severities of each corruption kind (1..5, as the literature). */
 #define FMNIST_SEVERITIES 5
 
 /* Number of corruption kinds. */

@@ -1,7 +1,7 @@
 /* Blurs by a small 2-D kernel, edges clamped: defocus (a disc) and motion
  * (a line at a random angle). */
 #include <math.h>
-#include <string.h>
+#include <stdlib.h>
 
 #include "base/alloc.h"
 #include "transform/transform_impl.h"
@@ -21,19 +21,35 @@ typedef struct taps {
   double w[MAX_TAPS];
 } taps;
 
-static int clamp(int v) { return v < 0 ? 0 : v >= SIDE ? SIDE - 1 : v; }
+/* Farthest a tap reaches: the line's last step and its bilinear neighbour. */
+#define MAX_PAD (3 * MOTION_MAX_SIGMA + 2)
+#define PADDED (SIDE + 2 * MAX_PAD)
 
+/* img convolved with k. The image is first copied, as reals, into a frame
+ * with its edge pixels repeated as far as the taps reach (the clamped
+ * edges), so each tap is a plain multiply-add along memory. */
 static void convolve(const taps *k, uint8_t *img) {
-  double out[FMNIST_PIXELS] = {0};
+  int pad = 0;
   for (int t = 0; t < k->n; t++) {
-    int xs[SIDE]; /* clamped source columns of this tap */
-    for (int x = 0; x < SIDE; x++) xs[x] = clamp(x + k->dx[t]);
-    for (int y = 0; y < SIDE; y++) {
-      const uint8_t *row = img + clamp(y + k->dy[t]) * SIDE;
-      double *o = out + y * SIDE;
-      for (int x = 0; x < SIDE; x++) o[x] += k->w[t] * row[xs[x]];
+    pad = abs(k->dx[t]) > pad ? abs(k->dx[t]) : pad;
+    pad = abs(k->dy[t]) > pad ? abs(k->dy[t]) : pad;
+  }
+  int wide = SIDE + 2 * pad;
+  double padded[PADDED * PADDED];
+  for (int y = 0; y < wide; y++) {
+    int sy = y - pad < 0 ? 0 : y - pad >= SIDE ? SIDE - 1 : y - pad;
+    for (int x = 0; x < wide; x++) {
+      int sx = x - pad < 0 ? 0 : x - pad >= SIDE ? SIDE - 1 : x - pad;
+      padded[y * wide + x] = img[sy * SIDE + sx];
     }
   }
+  double out[FMNIST_PIXELS] = {0};
+  for (int t = 0; t < k->n; t++)
+    for (int y = 0; y < SIDE; y++) {
+      const double *row = padded + (y + k->dy[t] + pad) * wide + k->dx[t] + pad;
+      double *o = out + y * SIDE, w = k->w[t];
+      for (int x = 0; x < SIDE; x++) o[x] += w * row[x];
+    }
   for (int i = 0; i < FMNIST_PIXELS; i++) img[i] = fmnist__tf_pixel(out[i]);
 }
 
