@@ -63,6 +63,10 @@ static const char *const zero_specs[] = {
     "augmix:0:width=16:depth=16:except=jpeg_compression",
     /* two stripes of the same width cancel */
     "randaugment:3:n=2:from=stripe",
+    /* strengths whose square underflows, or below a pixel's step: no
+     * change rather than 0 / 0 */
+    "blur:1e-200", "motion_blur:1e-200", "glass_blur:1e-200", "shot_noise:1e-200",
+    "defocus_blur:0.01",
 };
 
 START_TEST(severity_zero_is_identity) {

@@ -49,7 +49,8 @@ void fmnist__tf_band_gauss(double sigma, fmnist__tf_band *bw) {
    * constant; k and -k get the same weight, so a point spreads evenly. */
   double g[2 * MAX_RADIUS + 1], total = 0.0;
   for (int k = -radius; k <= radius; k++) {
-    g[k + radius] = sigma > 0.0 ? exp(-(double)k * k / (2.0 * sigma * sigma)) : (k == 0);
+    /* k = 0 apart: a sigma whose square underflows is a point, not 0 / 0 */
+    g[k + radius] = k == 0 ? 1.0 : exp(-(double)k * k / (2.0 * sigma * sigma));
     total += g[k + radius];
   }
   for (int i = 0; i < SIDE; i++)

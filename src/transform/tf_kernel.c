@@ -77,6 +77,10 @@ static void disc(double radius, taps *k) {
       k->w[k->n++] = in;
       total += in;
     }
+  if (total == 0) { /* a disc between the sample points: the pixel itself */
+    *k = (taps){1, {0}, {0}, {1.0}};
+    return;
+  }
   for (int t = 0; t < k->n; t++) k->w[t] /= total;
 }
 
@@ -118,7 +122,7 @@ static void apply_motion(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fm
   taps k;
   k.n = 0;
   for (int i = 0; i <= steps; i++) {
-    double g = exp(-(double)i * i / (2.0 * sigma * sigma)), px = i * c, py = i * s;
+    double g = i == 0 ? 1.0 : exp(-(double)i * i / (2.0 * sigma * sigma)), px = i * c, py = i * s;
     double fx0 = floor(px), fy0 = floor(py), fx = px - fx0, fy = py - fy0;
     const double corner[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
     for (int q = 0; q < 4; q++) {

@@ -105,6 +105,7 @@ static void apply_shot_noise(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp
   (void)tmp;
   if (op->a == 0.0) return;
   double c = (255.0 / op->a) * (255.0 / op->a);
+  if (!isfinite(c)) return; /* noise far below a pixel's step */
   for (size_t i = 0; i < FMNIST_PIXELS; i++)
     if (img[i]) img[i] = fmnist__tf_pixel(255.0 * poisson(r, c * img[i] / 255.0) / c);
 }
