@@ -40,6 +40,29 @@ static long sum_pixels(const uint8_t *img) {
   return s;
 }
 
+/* The pixels of an image of 255 that an op set to 0 (any other value
+ * fails), and their bounding box. */
+typedef struct erased {
+  int count, x0, y0, x1, y1, h, w;
+} erased;
+
+static erased erased_of(const uint8_t *img) {
+  erased e = {0, SIDE, SIDE, -1, -1, 0, 0};
+  for (int p = 0; p < PIX; p++) {
+    if (img[p] == 255) continue;
+    ck_assert_uint_eq(img[p], 0);
+    int x = p % SIDE, y = p / SIDE;
+    e.count++;
+    e.x0 = x < e.x0 ? x : e.x0;
+    e.y0 = y < e.y0 ? y : e.y0;
+    e.x1 = x > e.x1 ? x : e.x1;
+    e.y1 = y > e.y1 ? y : e.y1;
+  }
+  e.h = e.y1 - e.y0 + 1;
+  e.w = e.x1 - e.x0 + 1;
+  return e;
+}
+
 /* ---- severity 0 is the identity ---- */
 
 static const char *const zero_specs[] = {
@@ -308,21 +331,10 @@ START_TEST(occlusion_erases_a_square) {
     ck_assert_int_eq(fmnist_transform_add_occlusion(t, s), FMNIST_OK);
     apply(t, in, out, N);
     for (int i = 0; i < N; i++) {
-      const uint8_t *img = out + i * PIX;
-      int zeros = 0, x0 = SIDE, y0 = SIDE, x1 = -1, y1 = -1;
-      for (int p = 0; p < PIX; p++) {
-        if (img[p] == 255) continue;
-        ck_assert_uint_eq(img[p], 0);
-        zeros++;
-        int x = p % SIDE, y = p / SIDE;
-        x0 = x < x0 ? x : x0;
-        y0 = y < y0 ? y : y0;
-        x1 = x > x1 ? x : x1;
-        y1 = y > y1 ? y : y1;
-      }
-      ck_assert_int_eq(zeros, s * s);
-      ck_assert_int_eq(x1 - x0 + 1, s); /* a square, not scattered pixels */
-      ck_assert_int_eq(y1 - y0 + 1, s);
+      erased e = erased_of(out + i * PIX);
+      ck_assert_int_eq(e.count, s * s);
+      ck_assert_int_eq(e.w, s); /* a square, not scattered pixels */
+      ck_assert_int_eq(e.h, s);
     }
     fmnist_transform_free(t);
   }
@@ -786,6 +798,16 @@ static void run_spec(const char *spec, const uint8_t *in, uint8_t *out, size_t n
   fmnist_transform_free(t);
 }
 
+/* spec (seed 1) on n <= 8 flat images of p gives flat images of want. */
+static void assert_flat(const char *spec, uint8_t p, uint8_t want, size_t n) {
+  static uint8_t img[8 * PIX];
+  ck_assert_uint_le(n, 8);
+  memset(img, p, n * PIX);
+  run_spec(spec, img, img, n);
+  for (size_t i = 0; i < n * PIX; i++)
+    ck_assert_msg(img[i] == want, "%s on %u: pixel %zu = %u, want %u", spec, p, i, img[i], want);
+}
+
 /* An image every pixel of which tells where it came from: (x + 9 y) % 256
  * takes 256 values, distinct within any 28 consecutive pixels of a row or
  * column. */
@@ -835,12 +857,7 @@ static const struct {
 };
 
 START_TEST(lut_known_values) {
-  uint8_t img[PIX];
-  memset(img, lut_cases[_i].p, PIX);
-  run_spec(lut_cases[_i].spec, img, img, 1);
-  for (int p = 0; p < PIX; p++)
-    ck_assert_msg(img[p] == lut_cases[_i].want, "%s on %u: %u, want %u", lut_cases[_i].spec,
-                  lut_cases[_i].p, img[p], lut_cases[_i].want);
+  assert_flat(lut_cases[_i].spec, lut_cases[_i].p, lut_cases[_i].want, 1);
 }
 END_TEST
 
@@ -900,13 +917,8 @@ START_TEST(jpeg_known) {
                {"jpeg_compression:100", 101, 101},
                {"jpeg_compression:10", 101, 98},
                {"jpeg_compression:1", 128, 128}};
-  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-    uint8_t img[PIX];
-    memset(img, cases[c].p, PIX);
-    run_spec(cases[c].spec, img, img, 1);
-    for (int p = 0; p < PIX; p++)
-      ck_assert_msg(img[p] == cases[c].want, "%s: %u", cases[c].spec, img[p]);
-  }
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+    assert_flat(cases[c].spec, cases[c].p, cases[c].want, 1);
   /* On noise the loss grows as the quality falls; at quality 100 (every
    * quantizer 1) only the rounding of the coefficients remains. */
   uint8_t img[PIX], out[PIX];
@@ -1009,13 +1021,7 @@ START_TEST(blurs_keep_flat) {
   static const char *const specs[] = {"defocus_blur:3", "defocus_blur:8", "motion_blur:4",
                                       "motion_blur:8",  "zoom_blur:1",    "glass_blur:2",
                                       "glass_blur:1..3", "pixelate:0.3",  "jpeg_compression:30"};
-  for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
-    uint8_t img[8 * PIX];
-    memset(img, 77, sizeof img);
-    run_spec(specs[k], img, img, 8);
-    for (int p = 0; p < 8 * PIX; p++)
-      ck_assert_msg(img[p] == 77, "%s: pixel %d = %u", specs[k], p, img[p]);
-  }
+  for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) assert_flat(specs[k], 77, 77, 8);
 }
 END_TEST
 
@@ -1127,9 +1133,7 @@ START_TEST(shot_speckle_measured) {
     ck_assert_msg(fabs(mean - cases[c].mean) < 0.15, "%s: mean %g", cases[c].spec, mean);
     ck_assert_msg(fabs(sd - cases[c].sd) < 0.15, "%s: std %g", cases[c].spec, sd);
   }
-  memset(img, 0, PIX);
-  run_spec("shot_noise:100 speckle_noise:100", img, img, 1);
-  for (int p = 0; p < PIX; p++) ck_assert_uint_eq(img[p], 0);
+  assert_flat("shot_noise:100 speckle_noise:100", 0, 0, 8);
 }
 END_TEST
 
@@ -1153,9 +1157,7 @@ START_TEST(fog_known_range) {
     ck_assert_uint_le(hi, 200);
     ck_assert_uint_gt(hi - lo, 30);
   }
-  memset(img, 0, PIX);
-  run_spec("fog:3", img, img, 1);
-  for (int p = 0; p < PIX; p++) ck_assert_uint_eq(img[p], 0);
+  assert_flat("fog:3", 0, 0, 8);
 }
 END_TEST
 
@@ -1172,20 +1174,10 @@ START_TEST(erase_area_in_range) {
   double s = 0.2 * PIX;
   int shapes = 0, last_h = -1;
   for (int i = 0; i < N; i++) {
-    int zeros = 0, x0 = SIDE, y0 = SIDE, x1 = -1, y1 = -1;
-    for (int p = 0; p < PIX; p++) {
-      if (img[i * PIX + p] == 255) continue;
-      ck_assert_uint_eq(img[i * PIX + p], 0);
-      int x = p % SIDE, y = p / SIDE;
-      zeros++;
-      x0 = x < x0 ? x : x0;
-      y0 = y < y0 ? y : y0;
-      x1 = x > x1 ? x : x1;
-      y1 = y > y1 ? y : y1;
-    }
-    int h = y1 - y0 + 1, w = x1 - x0 + 1;
-    ck_assert_int_eq(zeros, h * w); /* a rectangle */
-    ck_assert_msg(fabs(zeros - s) <= (h + w) / 2.0 + 0.25, "image %d: %d x %d", i, h, w);
+    erased e = erased_of(img + i * PIX);
+    int h = e.h, w = e.w;
+    ck_assert_int_eq(e.count, h * w); /* a rectangle */
+    ck_assert_msg(fabs(e.count - s) <= (h + w) / 2.0 + 0.25, "image %d: %d x %d", i, h, w);
     ck_assert(h <= sqrt(s / 0.3) + 0.5 && w <= sqrt(s / 0.3) + 0.5);
     shapes += h != last_h;
     last_h = h;
@@ -1220,23 +1212,13 @@ START_TEST(cutout_known) {
   run_spec("cutout:8", img, img, N);
   int whole = 0, cut = 0;
   for (int i = 0; i < N; i++) {
-    int zeros = 0, x0 = SIDE, y0 = SIDE, x1 = -1, y1 = -1;
-    for (int p = 0; p < PIX; p++) {
-      if (img[i * PIX + p]) continue;
-      int x = p % SIDE, y = p / SIDE;
-      zeros++;
-      x0 = x < x0 ? x : x0;
-      y0 = y < y0 ? y : y0;
-      x1 = x > x1 ? x : x1;
-      y1 = y > y1 ? y : y1;
-    }
-    int h = y1 - y0 + 1, w = x1 - x0 + 1;
-    ck_assert_int_eq(zeros, h * w);
-    ck_assert(h <= 8 && w <= 8 && h >= 4 && w >= 4);
-    ck_assert(h == 8 || y0 == 0 || y1 == SIDE - 1);
-    ck_assert(w == 8 || x0 == 0 || x1 == SIDE - 1);
-    whole += zeros == 64;
-    cut += zeros < 64;
+    erased e = erased_of(img + i * PIX);
+    ck_assert_int_eq(e.count, e.h * e.w);
+    ck_assert(e.h <= 8 && e.w <= 8 && e.h >= 4 && e.w >= 4);
+    ck_assert(e.h == 8 || e.y0 == 0 || e.y1 == SIDE - 1);
+    ck_assert(e.w == 8 || e.x0 == 0 || e.x1 == SIDE - 1);
+    whole += e.count == 64;
+    cut += e.count < 64;
   }
   ck_assert(whole > 0 && cut > 0);
 }
@@ -1275,9 +1257,7 @@ START_TEST(lines_and_spatter_known) {
   memcpy(img, in, sizeof img);
   run_spec("dotted_line:2 zigzag:2", img, img, N);
   for (size_t p = 0; p < sizeof img; p++) ck_assert_uint_ge(img[p], in[p]);
-  memset(img, 63, sizeof img);
-  run_spec("spatter:0.5", img, img, N);
-  for (size_t p = 0; p < sizeof img; p++) ck_assert_uint_eq(img[p], 63);
+  assert_flat("spatter:0.5", 63, 63, 8);
 }
 END_TEST
 

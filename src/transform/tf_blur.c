@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/alloc.h"
 #include "transform/transform_impl.h"
 
 #define SIDE FMNIST_SIDE
@@ -12,6 +11,7 @@
  * kernel (2 * ceil(3 sigma) + 1 taps, summed once at add time) small. */
 #define MAX_SIGMA 100.0
 #define MAX_RADIUS 300 /* ceil(3 MAX_SIGMA) */
+_Static_assert(sizeof(fmnist__tf_band) <= FMNIST__TF_AUX_MAX, "a band is an op's aux");
 
 static int check_blur(double sigma, double unused, char *msg, size_t len) {
   (void)unused;
@@ -87,33 +87,26 @@ void fmnist__tf_band_image(const fmnist__tf_band *bw, uint8_t *img) {
   for (int i = 0; i < FMNIST_PIXELS; i++) img[i] = fmnist__tf_pixel(v[i]);
 }
 
-static int prepare_blur(fmnist__tf_op *op) {
-  fmnist__tf_band *bw = fmnist__alloc(sizeof *bw);
-  if (!bw) return 1;
-  fmnist__tf_band_gauss(op->a, bw);
-  op->aux = bw;
-  return 0;
-}
-
-/* The Gaussian band of op: its aux, or built into *drawn for a sigma drawn
- * for this image. */
-static const fmnist__tf_band *gauss_of(const fmnist__tf_op *op, fmnist__tf_band *drawn) {
-  if (op->aux) return op->aux;
-  fmnist__tf_band_gauss(op->a, drawn);
-  return drawn;
-}
+/* The Gaussian band of the op's sigma: blur's and glass blur's aux. */
+static void build_gauss(const fmnist__tf_op *op, void *aux) { fmnist__tf_band_gauss(op->a, aux); }
 
 static void apply_blur(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
                        fmnist__rng *r) {
   (void)tmp;
   (void)r;
   if (op->a == 0.0) return;
-  fmnist__tf_band drawn;
-  fmnist__tf_band_image(gauss_of(op, &drawn), img);
+  fmnist__tf_band_image(op->aux, img);
 }
 
-const fmnist__tf_ops fmnist__tf_blur = {"blur", 0, "sigma", 0, MAX_SIGMA, check_blur, NULL,
-                                        prepare_blur, apply_blur};
+const fmnist__tf_ops fmnist__tf_blur = {
+    .name = "blur",
+    .value = "sigma",
+    .lo = 0,
+    .hi = MAX_SIGMA,
+    .check = check_blur,
+    .aux_size = sizeof(fmnist__tf_band),
+    .build = build_gauss,
+    .apply = apply_blur};
 
 /* Glass blur (ImageNet-C, MNIST-C): blur, swap pixels with random
  * neighbours, blur again. One value sets all three of the literature's
@@ -133,8 +126,7 @@ static void apply_glass_blur(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp
                              fmnist__rng *r) {
   (void)tmp;
   if (op->a == 0.0) return;
-  fmnist__tf_band drawn;
-  const fmnist__tf_band *bw = gauss_of(op, &drawn);
+  const fmnist__tf_band *bw = op->aux;
   int delta = op->a < 2.0 ? 1 : (int)op->a;
   uint64_t span = 2 * (uint64_t)delta + 1;
   fmnist__tf_band_image(bw, img);
@@ -151,8 +143,14 @@ static void apply_glass_blur(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp
   fmnist__tf_band_image(bw, img);
 }
 
-const fmnist__tf_ops fmnist__tf_glass_blur = {"glass_blur", 0, "sigma", 0, GLASS_MAX_SIGMA, NULL,
-                                              NULL, prepare_blur, apply_glass_blur};
+const fmnist__tf_ops fmnist__tf_glass_blur = {
+    .name = "glass_blur",
+    .value = "sigma",
+    .lo = 0,
+    .hi = GLASS_MAX_SIGMA,
+    .aux_size = sizeof(fmnist__tf_band),
+    .build = build_gauss,
+    .apply = apply_glass_blur};
 
 /* Zoom blur (ImageNet-C): the mean of the image and ZOOM_STEPS copies
  * zoomed about the centre by 1 + ZOOM i / ZOOM_STEPS, i = 1 .. ZOOM_STEPS,
@@ -192,5 +190,9 @@ static void apply_zoom_blur(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   for (int i = 0; i < FMNIST_PIXELS; i++) img[i] = fmnist__tf_pixel(sum[i] / (ZOOM_STEPS + 1));
 }
 
-const fmnist__tf_ops fmnist__tf_zoom_blur = {"zoom_blur", 0, "zoom", 0, 1, NULL, NULL, NULL,
-                                             apply_zoom_blur};
+const fmnist__tf_ops fmnist__tf_zoom_blur = {
+    .name = "zoom_blur",
+    .value = "zoom",
+    .lo = 0,
+    .hi = 1,
+    .apply = apply_zoom_blur};

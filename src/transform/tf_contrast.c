@@ -39,8 +39,13 @@ static void apply_contrast(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   apply_lut(lut, img);
 }
 
-const fmnist__tf_ops fmnist__tf_contrast = {"contrast", 0, "factor", 0, HUGE_VAL, check_contrast,
-                                            NULL, NULL, apply_contrast};
+const fmnist__tf_ops fmnist__tf_contrast = {
+    .name = "contrast",
+    .value = "factor",
+    .lo = 0,
+    .hi = HUGE_VAL,
+    .check = check_contrast,
+    .apply = apply_contrast};
 
 /* Gamma: p -> 255 (p / 255)^GAMMA (torchvision's adjust_gamma with gain
  * 1); above 1 darkens the middle tones, below 1 lifts them; black and
@@ -54,8 +59,12 @@ static void apply_gamma(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmn
   apply_lut(lut, img);
 }
 
-const fmnist__tf_ops fmnist__tf_gamma = {"gamma", 0, "exponent", 0.05, 20, NULL, NULL, NULL,
-                                         apply_gamma};
+const fmnist__tf_ops fmnist__tf_gamma = {
+    .name = "gamma",
+    .value = "exponent",
+    .lo = 0.05,
+    .hi = 20,
+    .apply = apply_gamma};
 
 /* Invert (MNIST-C's inverse, torchvision's RandomInvert): p -> 255 - p with
  * the given probability (one draw, as flip). */
@@ -65,8 +74,12 @@ static void apply_invert(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fm
   for (size_t i = 0; i < FMNIST_PIXELS; i++) img[i] = (uint8_t)(255 - img[i]);
 }
 
-const fmnist__tf_ops fmnist__tf_invert = {"invert", 0, "probability", 0, 1, NULL, NULL, NULL,
-                                          apply_invert};
+const fmnist__tf_ops fmnist__tf_invert = {
+    .name = "invert",
+    .value = "probability",
+    .lo = 0,
+    .hi = 1,
+    .apply = apply_invert};
 
 /* Posterize (PIL's ImageOps.posterize, torchvision's RandomPosterize):
  * keep the BITS high bits of each pixel, clear the others; 8 is the
@@ -79,5 +92,10 @@ static void apply_posterize(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   for (size_t i = 0; i < FMNIST_PIXELS; i++) img[i] &= mask;
 }
 
-const fmnist__tf_ops fmnist__tf_posterize = {"posterize", 1, "bits", 1, 8, NULL, NULL, NULL,
-                                             apply_posterize};
+const fmnist__tf_ops fmnist__tf_posterize = {
+    .name = "posterize",
+    .whole = 1,
+    .value = "bits",
+    .lo = 1,
+    .hi = 8,
+    .apply = apply_posterize};

@@ -11,15 +11,12 @@
  * literature resizes: shrinking averages the pixels whose centres fall in
  * each new pixel, growing copies the nearest. Both resizes fold into one
  * band per axis, applied with one rounding (PIL rounds after each pass). */
-static void apply_pixelate(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
-                           fmnist__rng *r) {
-  (void)tmp;
-  (void)r;
+/* The band of both resizes for the op's factor, its aux. */
+static void build_pixelate(const fmnist__tf_op *op, void *aux) {
+  fmnist__tf_band *bw = aux;
+  memset(bw, 0, sizeof *bw);
   int n = (int)(SIDE * op->a);
-  if (n >= SIDE) return;
   if (n < 1) n = 1;
-  fmnist__tf_band bw;
-  memset(&bw, 0, sizeof bw);
   const double down = (double)SIDE / n, up = (double)n / SIDE, support = 0.5 * down;
   for (int i = 0; i < SIDE; i++) {
     int j = (int)((i + 0.5) * up); /* the small pixel output i copies */
@@ -30,18 +27,31 @@ static void apply_pixelate(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
     for (int k = lo; k < hi; k++) {
       double t = (k - center + 0.5) / down;
       if (t > -0.5 && t <= 0.5) {
-        bw.w[i][k] = 1;
+        bw->w[i][k] = 1;
         count++;
       }
     }
-    for (int k = lo; k < hi; k++) bw.w[i][k] /= count;
+    for (int k = lo; k < hi; k++) bw->w[i][k] /= count;
   }
-  fmnist__tf_band_limits(&bw);
-  fmnist__tf_band_image(&bw, img);
+  fmnist__tf_band_limits(bw);
 }
 
-const fmnist__tf_ops fmnist__tf_pixelate = {"pixelate", 0, "factor", 1.0 / SIDE, 1, NULL, NULL,
-                                            NULL, apply_pixelate};
+static void apply_pixelate(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
+                           fmnist__rng *r) {
+  (void)tmp;
+  (void)r;
+  if ((int)(SIDE * op->a) >= SIDE) return;
+  fmnist__tf_band_image(op->aux, img);
+}
+
+const fmnist__tf_ops fmnist__tf_pixelate = {
+    .name = "pixelate",
+    .value = "factor",
+    .lo = 1.0 / SIDE,
+    .hi = 1,
+    .aux_size = sizeof(fmnist__tf_band),
+    .build = build_pixelate,
+    .apply = apply_pixelate};
 
 /* The luminance quantization table of the JPEG standard (Annex K.1), the
  * one libjpeg scales by the quality. */
@@ -121,5 +131,10 @@ static void apply_jpeg(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmni
     }
 }
 
-const fmnist__tf_ops fmnist__tf_jpeg = {"jpeg_compression", 1, "quality", 1, 100, NULL, NULL, NULL,
-                                        apply_jpeg};
+const fmnist__tf_ops fmnist__tf_jpeg = {
+    .name = "jpeg_compression",
+    .whole = 1,
+    .value = "quality",
+    .lo = 1,
+    .hi = 100,
+    .apply = apply_jpeg};

@@ -1,6 +1,7 @@
 /* Elastic distortion (Simard, Steinkraus and Platt 2003; ImageNet-C's
  * elastic_transform, torchvision's ElasticTransform). */
-#include "base/alloc.h"
+#include <string.h>
+
 #include "transform/transform_impl.h"
 
 #define SIDE FMNIST_SIDE
@@ -8,14 +9,10 @@
  * digits, where the field bends strokes without tearing them. */
 #define ELASTIC_SIGMA 4.0
 
-/* The field's Gaussian does not depend on the value: built once at add
- * time, or per image when the value is drawn. */
-static int prepare_elastic(fmnist__tf_op *op) {
-  fmnist__tf_band *bw = fmnist__alloc(sizeof *bw);
-  if (!bw) return 1;
-  fmnist__tf_band_gauss(ELASTIC_SIGMA, bw);
-  op->aux = bw;
-  return 0;
+/* The field's Gaussian, the op's aux (the same for every value). */
+static void build_elastic(const fmnist__tf_op *op, void *aux) {
+  (void)op;
+  fmnist__tf_band_gauss(ELASTIC_SIGMA, aux);
 }
 
 /* Each pixel's displacement on each axis is ALPHA times a field of
@@ -27,12 +24,7 @@ static int prepare_elastic(fmnist__tf_op *op) {
  * spread it has in the middle of the image, as on an unbounded plane. */
 static void apply_elastic(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmnist__rng *r) {
   if (op->a == 0.0) return;
-  fmnist__tf_band drawn;
   const fmnist__tf_band *bw = op->aux;
-  if (!bw) {
-    fmnist__tf_band_gauss(ELASTIC_SIGMA, &drawn);
-    bw = &drawn;
-  }
   double dx[FMNIST_PIXELS], dy[FMNIST_PIXELS];
   for (int i = 0; i < FMNIST_PIXELS; i++) dx[i] = 2.0 * fmnist__rng_uniform(r) - 1.0;
   for (int i = 0; i < FMNIST_PIXELS; i++) dy[i] = 2.0 * fmnist__rng_uniform(r) - 1.0;
@@ -47,8 +39,14 @@ static void apply_elastic(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, f
       double k = op->a * mid / (norm[x] * norm[y]);
       tmp[i] = fmnist__tf_pixel(fmnist__tf_bilinear(img, x + k * dx[i], y + k * dy[i]));
     }
-  for (int i = 0; i < FMNIST_PIXELS; i++) img[i] = tmp[i];
+  memcpy(img, tmp, FMNIST_PIXELS);
 }
 
-const fmnist__tf_ops fmnist__tf_elastic = {"elastic_transform", 0, "alpha", 0, 200, NULL, NULL,
-                                           prepare_elastic, apply_elastic};
+const fmnist__tf_ops fmnist__tf_elastic = {
+    .name = "elastic_transform",
+    .value = "alpha",
+    .lo = 0,
+    .hi = 200,
+    .aux_size = sizeof(fmnist__tf_band),
+    .build = build_elastic,
+    .apply = apply_elastic};

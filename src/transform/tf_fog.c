@@ -66,4 +66,9 @@ static void apply_fog(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmnis
       img[y * SIDE + x] = fmnist__tf_pixel((img[y * SIDE + x] + haze * map[y][x]) * k);
 }
 
-const fmnist__tf_ops fmnist__tf_fog = {"fog", 0, "strength", 0, 10, NULL, NULL, NULL, apply_fog};
+const fmnist__tf_ops fmnist__tf_fog = {
+    .name = "fog",
+    .value = "strength",
+    .lo = 0,
+    .hi = 10,
+    .apply = apply_fog};

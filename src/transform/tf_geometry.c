@@ -44,8 +44,14 @@ static void apply_shift(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   shift_by(img, tmp, dx, dy);
 }
 
-const fmnist__tf_ops fmnist__tf_shift = {"shift", 1, "max_pixels", 0, INT_MAX, check_shift, NULL,
-                                         NULL, apply_shift};
+const fmnist__tf_ops fmnist__tf_shift = {
+    .name = "shift",
+    .whole = 1,
+    .value = "max_pixels",
+    .lo = 0,
+    .hi = INT_MAX,
+    .check = check_shift,
+    .apply = apply_shift};
 
 /* Translate (MNIST-C): by exactly PIXELS on both axes, each direction's
  * sign drawn (one draw for both), so every image moves by the same
@@ -58,8 +64,13 @@ static void apply_translate(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   shift_by(img, tmp, signs & 1 ? m : -m, signs & 2 ? m : -m);
 }
 
-const fmnist__tf_ops fmnist__tf_translate = {"translate", 1, "pixels", 0, SIDE, NULL, NULL, NULL,
-                                             apply_translate};
+const fmnist__tf_ops fmnist__tf_translate = {
+    .name = "translate",
+    .whole = 1,
+    .value = "pixels",
+    .lo = 0,
+    .hi = SIDE,
+    .apply = apply_translate};
 
 static int check_flip(double p, double unused, char *msg, size_t len) {
   (void)unused;
@@ -84,8 +95,13 @@ static void apply_flip(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   }
 }
 
-const fmnist__tf_ops fmnist__tf_flip = {"flip", 0, "probability", 0, 1, check_flip, NULL, NULL,
-                                        apply_flip};
+const fmnist__tf_ops fmnist__tf_flip = {
+    .name = "flip",
+    .value = "probability",
+    .lo = 0,
+    .hi = 1,
+    .check = check_flip,
+    .apply = apply_flip};
 
 void fmnist__tf_warp(uint8_t *img, uint8_t *tmp, const double m[6]) {
   const double mid = FMNIST__TF_MID;
@@ -123,8 +139,13 @@ static void apply_rotation(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   fmnist__tf_warp(img, tmp, m);
 }
 
-const fmnist__tf_ops fmnist__tf_rotation = {"rotate", 0, "max_degrees", 0, HUGE_VAL,
-                                            check_rotation, NULL, NULL, apply_rotation};
+const fmnist__tf_ops fmnist__tf_rotation = {
+    .name = "rotate",
+    .value = "max_degrees",
+    .lo = 0,
+    .hi = HUGE_VAL,
+    .check = check_rotation,
+    .apply = apply_rotation};
 
 /* Shear (MNIST-C, torchvision's RandomAffine(shear)): by an angle of
  * exactly DEGREES along x or along y, with the axis and the sign drawn
@@ -137,8 +158,12 @@ static void apply_shear(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmn
   fmnist__tf_warp(img, tmp, pick & 1 ? along_y : along_x);
 }
 
-const fmnist__tf_ops fmnist__tf_shear = {"shear", 0, "degrees", 0, 60, NULL, NULL, NULL,
-                                         apply_shear};
+const fmnist__tf_ops fmnist__tf_shear = {
+    .name = "shear",
+    .value = "degrees",
+    .lo = 0,
+    .hi = 60,
+    .apply = apply_shear};
 
 /* Scale (MNIST-C, Keras' RandomZoom): the picture scaled by FACTOR about
  * the centre, below 1 smaller with background around it, above 1 larger
@@ -150,8 +175,12 @@ static void apply_scale(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmn
   fmnist__tf_warp(img, tmp, m);
 }
 
-const fmnist__tf_ops fmnist__tf_scale = {"scale", 0, "factor", 0.25, 4, NULL, NULL, NULL,
-                                         apply_scale};
+const fmnist__tf_ops fmnist__tf_scale = {
+    .name = "scale",
+    .value = "factor",
+    .lo = 0.25,
+    .hi = 4,
+    .apply = apply_scale};
 
 /* Random affine (the first stage of ImageNet-C's elastic transform): the
  * corners of a triangle 9 pixels either side of the centre each move by
@@ -189,5 +218,9 @@ static void apply_affine(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fm
   fmnist__tf_warp(img, tmp, m);
 }
 
-const fmnist__tf_ops fmnist__tf_affine = {"affine", 0, "pixels", 0, 4, NULL, NULL, NULL,
-                                          apply_affine};
+const fmnist__tf_ops fmnist__tf_affine = {
+    .name = "affine",
+    .value = "pixels",
+    .lo = 0,
+    .hi = 4,
+    .apply = apply_affine};

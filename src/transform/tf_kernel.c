@@ -3,7 +3,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "base/alloc.h"
 #include "transform/transform_impl.h"
 
 #define SIDE FMNIST_SIDE
@@ -20,6 +19,7 @@ typedef struct taps {
   int dx[MAX_TAPS], dy[MAX_TAPS];
   double w[MAX_TAPS];
 } taps;
+_Static_assert(sizeof(taps) <= FMNIST__TF_AUX_MAX, "a disc's taps are an op's aux");
 
 /* Farthest a tap reaches: the line's last step and its bilinear neighbour. */
 #define MAX_PAD (3 * MOTION_MAX_SIGMA + 2)
@@ -59,7 +59,10 @@ static void convolve(const taps *k, uint8_t *img) {
  * (8 x 8 points per pixel), which is smooth in the radius by itself. */
 #define SUB 8
 
-static void disc(double radius, taps *k) {
+/* The disc of the op's radius, its aux. */
+static void build_disc(const fmnist__tf_op *op, void *aux) {
+  double radius = op->a;
+  taps *k = aux;
   int reach = (int)ceil(radius);
   double total = 0;
   k->n = 0;
@@ -84,29 +87,21 @@ static void disc(double radius, taps *k) {
   for (int t = 0; t < k->n; t++) k->w[t] /= total;
 }
 
-static int prepare_defocus(fmnist__tf_op *op) {
-  taps *k = fmnist__alloc(sizeof *k);
-  if (!k) return 1;
-  disc(op->a, k);
-  op->aux = k;
-  return 0;
-}
-
 static void apply_defocus(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmnist__rng *r) {
   (void)tmp;
   (void)r;
   if (op->a == 0.0) return;
-  taps drawn;
-  const taps *k = op->aux;
-  if (!k) {
-    disc(op->a, &drawn);
-    k = &drawn;
-  }
-  convolve(k, img);
+  convolve(op->aux, img);
 }
 
-const fmnist__tf_ops fmnist__tf_defocus_blur = {"defocus_blur", 0, "radius", 0, DEFOCUS_MAX_RADIUS,
-                                                NULL, NULL, prepare_defocus, apply_defocus};
+const fmnist__tf_ops fmnist__tf_defocus_blur = {
+    .name = "defocus_blur",
+    .value = "radius",
+    .lo = 0,
+    .hi = DEFOCUS_MAX_RADIUS,
+    .aux_size = sizeof(taps),
+    .build = build_disc,
+    .apply = apply_defocus};
 
 /* Motion blur (ImageNet-C and MNIST-C, through ImageMagick's -motion-blur):
  * each pixel averages the image along a line from it, one-sided, at an
@@ -137,5 +132,9 @@ static void apply_motion(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fm
   convolve(&k, img);
 }
 
-const fmnist__tf_ops fmnist__tf_motion_blur = {"motion_blur", 0, "sigma", 0, MOTION_MAX_SIGMA,
-                                               NULL, NULL, NULL, apply_motion};
+const fmnist__tf_ops fmnist__tf_motion_blur = {
+    .name = "motion_blur",
+    .value = "sigma",
+    .lo = 0,
+    .hi = MOTION_MAX_SIGMA,
+    .apply = apply_motion};

@@ -38,8 +38,13 @@ static void apply_dotted_line(const fmnist__tf_op *op, uint8_t *img, uint8_t *tm
   }
 }
 
-const fmnist__tf_ops fmnist__tf_dotted_line = {"dotted_line", 1, "count", 0, 8, NULL, NULL, NULL,
-                                               apply_dotted_line};
+const fmnist__tf_ops fmnist__tf_dotted_line = {
+    .name = "dotted_line",
+    .whole = 1,
+    .value = "count",
+    .lo = 0,
+    .hi = 8,
+    .apply = apply_dotted_line};
 
 /* COUNT zigzags: from column 2 at a row r0 drawn in 0..26 towards column
  * 25 at r0 + a drift drawn in -5..4, teeth 2 high every 4 columns along
@@ -76,5 +81,10 @@ static void apply_zigzag(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fm
   }
 }
 
-const fmnist__tf_ops fmnist__tf_zigzag = {"zigzag", 1, "count", 0, 8, NULL, NULL, NULL,
-                                          apply_zigzag};
+const fmnist__tf_ops fmnist__tf_zigzag = {
+    .name = "zigzag",
+    .whole = 1,
+    .value = "count",
+    .lo = 0,
+    .hi = 8,
+    .apply = apply_zigzag};

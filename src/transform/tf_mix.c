@@ -160,7 +160,7 @@ static void apply_drawn(const mix_cfg *c, double severity, uint8_t *img, uint8_t
   size_t k = (size_t)fmnist__rng_below(r, c->n);
   fmnist__tf_op op = fmnist__tf_word_op(&c->pick[k].word,
                                         fmnist__corruption_value(c->pick[k].kind, severity));
-  fmnist__tf_table[op.kind]->apply(&op, img, tmp, r);
+  fmnist__tf_run(&op, img, tmp, r);
 }
 
 /* A Gamma(shape, 1) variate: Marsaglia and Tsang's squeeze (2000), with
@@ -221,8 +221,17 @@ static void apply_randaugment(const fmnist__tf_op *op, uint8_t *img, uint8_t *tm
   for (int i = 0; i < c->ops; i++) apply_drawn(c, op->a, img, tmp, r);
 }
 
-const fmnist__tf_ops fmnist__tf_augmix = {"augmix", 0, "severity", 0, FMNIST_SEVERITIES, NULL,
-                                          configure_augmix, NULL, apply_augmix};
-const fmnist__tf_ops fmnist__tf_randaugment = {"randaugment", 0, "magnitude", 0,
-                                               FMNIST_SEVERITIES, NULL, configure_randaugment,
-                                               NULL, apply_randaugment};
+const fmnist__tf_ops fmnist__tf_augmix = {
+    .name = "augmix",
+    .value = "severity",
+    .lo = 0,
+    .hi = FMNIST_SEVERITIES,
+    .configure = configure_augmix,
+    .apply = apply_augmix};
+const fmnist__tf_ops fmnist__tf_randaugment = {
+    .name = "randaugment",
+    .value = "magnitude",
+    .lo = 0,
+    .hi = FMNIST_SEVERITIES,
+    .configure = configure_randaugment,
+    .apply = apply_randaugment};

@@ -22,8 +22,13 @@ static void apply_noise(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
     img[i] = fmnist__tf_pixel(img[i] + op->a * fmnist__rng_normal(r));
 }
 
-const fmnist__tf_ops fmnist__tf_noise = {"noise", 0, "std", 0, HUGE_VAL, check_noise,
-                                         NULL, NULL, apply_noise};
+const fmnist__tf_ops fmnist__tf_noise = {
+    .name = "noise",
+    .value = "std",
+    .lo = 0,
+    .hi = HUGE_VAL,
+    .check = check_noise,
+    .apply = apply_noise};
 
 static int check_salt_pepper(double fraction, double unused, char *msg,
                              size_t len) {
@@ -49,8 +54,13 @@ static void apply_salt_pepper(const fmnist__tf_op *op, uint8_t *img,
   }
 }
 
-const fmnist__tf_ops fmnist__tf_salt_pepper = {"saltpepper", 0, "fraction", 0, 1,
-                                               check_salt_pepper, NULL, NULL, apply_salt_pepper};
+const fmnist__tf_ops fmnist__tf_salt_pepper = {
+    .name = "saltpepper",
+    .value = "fraction",
+    .lo = 0,
+    .hi = 1,
+    .check = check_salt_pepper,
+    .apply = apply_salt_pepper};
 
 /* ln k! for a whole k >= 0: exact below 16, Stirling's series above
  * (error below 1e-11, far under what the rejection test below resolves). */
@@ -110,8 +120,12 @@ static void apply_shot_noise(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp
     if (img[i]) img[i] = fmnist__tf_pixel(255.0 * poisson(r, c * img[i] / 255.0) / c);
 }
 
-const fmnist__tf_ops fmnist__tf_shot_noise = {"shot_noise", 0, "std", 0, MAX_STD, NULL, NULL,
-                                              NULL, apply_shot_noise};
+const fmnist__tf_ops fmnist__tf_shot_noise = {
+    .name = "shot_noise",
+    .value = "std",
+    .lo = 0,
+    .hi = MAX_STD,
+    .apply = apply_shot_noise};
 
 /* Speckle noise (ImageNet-C): p + p n STD / 255 with n standard normal:
  * noise proportional to the brightness, one draw per pixel. */
@@ -124,5 +138,9 @@ static void apply_speckle_noise(const fmnist__tf_op *op, uint8_t *img, uint8_t *
     if (img[i]) img[i] = fmnist__tf_pixel(img[i] + img[i] * k * fmnist__rng_normal(r));
 }
 
-const fmnist__tf_ops fmnist__tf_speckle_noise = {"speckle_noise", 0, "std", 0, MAX_STD, NULL,
-                                                 NULL, NULL, apply_speckle_noise};
+const fmnist__tf_ops fmnist__tf_speckle_noise = {
+    .name = "speckle_noise",
+    .value = "std",
+    .lo = 0,
+    .hi = MAX_STD,
+    .apply = apply_speckle_noise};

@@ -30,8 +30,14 @@ static void apply_occlusion(const fmnist__tf_op *op, uint8_t *img,
     for (size_t x = x0; x < x0 + s; x++) img[y * FMNIST_SIDE + x] = 0;
 }
 
-const fmnist__tf_ops fmnist__tf_occlusion = {"occlude", 1, "size", 0, SIDE, check_occlusion, NULL,
-                                             NULL, apply_occlusion};
+const fmnist__tf_ops fmnist__tf_occlusion = {
+    .name = "occlude",
+    .whole = 1,
+    .value = "size",
+    .lo = 0,
+    .hi = SIDE,
+    .check = check_occlusion,
+    .apply = apply_occlusion};
 
 /* Random erasing, as torchvision's RandomErasing draws it: a rectangle of
  * AREA times the image's pixels and aspect ratio h / w log-uniform in
@@ -69,9 +75,18 @@ static void apply_erase_random(const fmnist__tf_op *op, uint8_t *img, uint8_t *t
   erase(op, img, r, 1);
 }
 
-const fmnist__tf_ops fmnist__tf_erase = {"erase", 0, "area", 0, 1, NULL, NULL, NULL, apply_erase};
-const fmnist__tf_ops fmnist__tf_erase_random = {"erase_random", 0, "area", 0, 1, NULL, NULL, NULL,
-                                                apply_erase_random};
+const fmnist__tf_ops fmnist__tf_erase = {
+    .name = "erase",
+    .value = "area",
+    .lo = 0,
+    .hi = 1,
+    .apply = apply_erase};
+const fmnist__tf_ops fmnist__tf_erase_random = {
+    .name = "erase_random",
+    .value = "area",
+    .lo = 0,
+    .hi = 1,
+    .apply = apply_erase_random};
 
 /* Cutout: a SIZE x SIZE square of zeros centred on a pixel drawn uniform
  * over the whole image (row, then column), cut by the border, so it may
@@ -87,8 +102,13 @@ static void apply_cutout(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fm
     for (long x = x0 < 0 ? 0 : x0; x < x0 + s && x < SIDE; x++) img[y * SIDE + x] = 0;
 }
 
-const fmnist__tf_ops fmnist__tf_cutout = {"cutout", 1, "size", 0, SIDE, NULL, NULL, NULL,
-                                          apply_cutout};
+const fmnist__tf_ops fmnist__tf_cutout = {
+    .name = "cutout",
+    .whole = 1,
+    .value = "size",
+    .lo = 0,
+    .hi = SIDE,
+    .apply = apply_cutout};
 
 /* Stripe (MNIST-C): the WIDTH columns at the left and at the right edge
  * inverted (p -> 255 - p); MNIST-C's is 7. No draw. */
@@ -104,5 +124,10 @@ static void apply_stripe(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fm
     }
 }
 
-const fmnist__tf_ops fmnist__tf_stripe = {"stripe", 1, "width", 0, SIDE / 2, NULL, NULL, NULL,
-                                          apply_stripe};
+const fmnist__tf_ops fmnist__tf_stripe = {
+    .name = "stripe",
+    .whole = 1,
+    .value = "width",
+    .lo = 0,
+    .hi = SIDE / 2,
+    .apply = apply_stripe};

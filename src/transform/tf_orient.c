@@ -13,8 +13,12 @@ static void apply_vflip(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmn
   memcpy(img, tmp, FMNIST_PIXELS);
 }
 
-const fmnist__tf_ops fmnist__tf_vflip = {"vflip", 0, "probability", 0, 1, NULL, NULL, NULL,
-                                         apply_vflip};
+const fmnist__tf_ops fmnist__tf_vflip = {
+    .name = "vflip",
+    .value = "probability",
+    .lo = 0,
+    .hi = 1,
+    .apply = apply_vflip};
 
 /* TURNS quarter turns counter-clockwise as displayed (numpy's rot90):
  * output (x, y) is input (27 - y, x) for one turn; no draw ("rot90:1..3"
@@ -28,8 +32,13 @@ static void apply_rot90(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmn
   }
 }
 
-const fmnist__tf_ops fmnist__tf_rot90 = {"rot90", 1, "turns", 0, 3, NULL, NULL, NULL,
-                                         apply_rot90};
+const fmnist__tf_ops fmnist__tf_rot90 = {
+    .name = "rot90",
+    .whole = 1,
+    .value = "turns",
+    .lo = 0,
+    .hi = 3,
+    .apply = apply_rot90};
 
 /* Swap the axes (mirror about the main diagonal) with the given
  * probability. */
@@ -41,5 +50,9 @@ static void apply_transpose(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
   memcpy(img, tmp, FMNIST_PIXELS);
 }
 
-const fmnist__tf_ops fmnist__tf_transpose = {"transpose", 0, "probability", 0, 1, NULL, NULL,
-                                             NULL, apply_transpose};
+const fmnist__tf_ops fmnist__tf_transpose = {
+    .name = "transpose",
+    .value = "probability",
+    .lo = 0,
+    .hi = 1,
+    .apply = apply_transpose};

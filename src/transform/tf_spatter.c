@@ -2,7 +2,6 @@
  * image. */
 #include <math.h>
 
-#include "base/alloc.h"
 #include "transform/transform_impl.h"
 
 #define SIDE FMNIST_SIDE
@@ -13,15 +12,17 @@
 /* The rim fades over this many standard deviations of the field. */
 #define RIM 0.5
 
-/* The field's smoothing, with the threshold of the value it is built for
- * (aux of a fixed value; built per image for a drawn one). */
+/* The op's aux: the field's smoothing and the threshold of the value. */
 typedef struct spatter_aux {
   fmnist__tf_band band;
   double scale[SIDE]; /* fmnist__tf_band_norms of band */
   double z;           /* a standard normal exceeds it with probability COVER */
 } spatter_aux;
+_Static_assert(sizeof(spatter_aux) <= FMNIST__TF_AUX_MAX, "spatter_aux is an op's aux");
 
-static void build(double cover, spatter_aux *s) {
+static void build_spatter(const fmnist__tf_op *op, void *aux) {
+  double cover = op->a;
+  spatter_aux *s = aux;
   fmnist__tf_band_gauss(SPATTER_SIGMA, &s->band);
   fmnist__tf_band_norms(&s->band, s->scale);
   /* Upper tail 0.5 erfc(z / sqrt 2) = cover, by bisection (it falls with
@@ -35,14 +36,6 @@ static void build(double cover, spatter_aux *s) {
   s->z = 0.5 * (lo + hi);
 }
 
-static int prepare_spatter(fmnist__tf_op *op) {
-  spatter_aux *s = fmnist__alloc(sizeof *s);
-  if (!s) return 1;
-  build(op->a, s);
-  op->aux = s;
-  return 0;
-}
-
 /* Uniform noise (784 draws) smoothed by a Gaussian of sigma 2 and scaled to
  * a standard normal at every pixel (the weights of a pixel, near the edge
  * too, give its variance); the mud covers where it exceeds the level a
@@ -52,12 +45,7 @@ static int prepare_spatter(fmnist__tf_op *op) {
 static void apply_spatter(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmnist__rng *r) {
   (void)tmp;
   if (op->a == 0.0) return;
-  spatter_aux drawn;
   const spatter_aux *s = op->aux;
-  if (!s) {
-    build(op->a, &drawn);
-    s = &drawn;
-  }
   double f[FMNIST_PIXELS];
   for (int i = 0; i < FMNIST_PIXELS; i++) f[i] = fmnist__rng_uniform(r) - 0.5;
   fmnist__tf_band_apply(&s->band, f, f);
@@ -72,5 +60,11 @@ static void apply_spatter(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, f
     }
 }
 
-const fmnist__tf_ops fmnist__tf_spatter = {"spatter", 0, "cover", 0, 1, NULL, NULL,
-                                           prepare_spatter, apply_spatter};
+const fmnist__tf_ops fmnist__tf_spatter = {
+    .name = "spatter",
+    .value = "cover",
+    .lo = 0,
+    .hi = 1,
+    .aux_size = sizeof(spatter_aux),
+    .build = build_spatter,
+    .apply = apply_spatter};

@@ -2,6 +2,7 @@
 #include "transform/transform_impl.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,7 +165,7 @@ static int check_op(const fmnist__tf_ops *ops, double a, double b, char *msg, si
 }
 
 /* Validates, configures (a construct's KEY=VALUE fields key[0..n_keys-1])
- * and prepares one op into *op; msg gets the reason on failure. */
+ * and builds one op into *op; msg gets the reason on failure. */
 static fmnist_status make_op(fmnist__tf_kind kind, double a, double b, const char *const *key,
                              size_t n_keys, fmnist__tf_op *op, char *msg, size_t len) {
   const fmnist__tf_ops *ops = fmnist__tf_table[kind];
@@ -177,10 +178,14 @@ static fmnist_status make_op(fmnist__tf_kind kind, double a, double b, const cha
     snprintf(msg, len, "%s takes no KEY=VALUE fields ('%s')", ops->name, key[0]);
     return FMNIST_E_OPTION;
   }
-  if (ops->prepare && ops->prepare(op)) {
-    fmnist__free(op->cfg);
-    snprintf(msg, len, "%s: out of memory", ops->name);
-    return FMNIST_E_NOMEM;
+  if (ops->build) {
+    op->aux = fmnist__alloc(ops->aux_size);
+    if (!op->aux) {
+      fmnist__free(op->cfg);
+      snprintf(msg, len, "%s: out of memory", ops->name);
+      return FMNIST_E_NOMEM;
+    }
+    ops->build(op, op->aux);
   }
   return FMNIST_OK;
 }
@@ -408,13 +413,26 @@ typedef struct apply_job {
   size_t n, chunk; /* images, images per task */
 } apply_job;
 
-/* Image i of the call: copy, run every op on its own stream, store. */
+void fmnist__tf_run(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmnist__rng *r) {
+  const fmnist__tf_ops *ops = fmnist__tf_table[op->kind];
+  if (!ops->build || op->aux) {
+    ops->apply(op, img, tmp, r);
+    return;
+  }
+  _Alignas(max_align_t) unsigned char scratch[FMNIST__TF_AUX_MAX];
+  fmnist__tf_op built = *op;
+  built.aux = scratch;
+  ops->build(&built, scratch);
+  ops->apply(&built, img, tmp, r);
+}
+
 /* A value uniform in [lo, hi] (a whole number if whole). */
 static double draw_in(fmnist__rng *r, double lo, double hi, int whole) {
   if (whole) return lo + (double)fmnist__rng_below(r, (uint64_t)(hi - lo) + 1);
   return lo + (hi - lo) * fmnist__rng_uniform(r);
 }
 
+/* Image i of the call: copy, run every op on its own stream, store. */
 static void apply_one(const fmnist_transform *t, const uint8_t *in,
                       uint8_t *out, uint64_t index) {
   uint8_t img[FMNIST_PIXELS], tmp[FMNIST_PIXELS];
@@ -426,13 +444,13 @@ static void apply_one(const fmnist_transform *t, const uint8_t *in,
     const fmnist__tf_ops *ops = fmnist__tf_table[op->kind];
     if (op->prob < 1.0 && !(fmnist__rng_uniform(&r) < op->prob)) continue;
     if (op->a_hi == op->a && op->b_hi == op->b) {
-      ops->apply(op, img, tmp, &r);
+      fmnist__tf_run(op, img, tmp, &r);
       continue;
     }
     fmnist__tf_op drawn = *op;
     if (op->a_hi != op->a) drawn.a = draw_in(&r, op->a, op->a_hi, ops->whole);
     if (op->b_hi != op->b) drawn.b = draw_in(&r, op->b, op->b_hi, 0);
-    ops->apply(&drawn, img, tmp, &r);
+    fmnist__tf_run(&drawn, img, tmp, &r);
   }
   memcpy(out, img, FMNIST_PIXELS);
 }

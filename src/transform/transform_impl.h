@@ -25,7 +25,7 @@ typedef enum fmnist__tf_kind {
   FMNIST__TF_SHIFT,        /* a = max pixels (whole number) */
   FMNIST__TF_FLIP,         /* a = probability */
   FMNIST__TF_ROTATION,     /* a = max degrees */
-  FMNIST__TF_BLUR,         /* a = sigma; aux = fmnist__tf_band */
+  FMNIST__TF_BLUR,         /* a = sigma */
   FMNIST__TF_OCCLUSION,    /* a = size (whole number) */
   FMNIST__TF_CONTRAST,     /* a = contrast factor, b = brightness offset */
   /* Since 1.1; every one takes its value in a (the table entry says what
@@ -72,8 +72,8 @@ typedef struct fmnist__tf_op {
   double a, b;
   double a_hi, b_hi; /* upper ends of ranges of a and b (= a, b: fixed) */
   double prob;       /* probability that the op applies to an image (1) */
-  void *aux; /* precomputed data owned by the op (fmnist__free), or NULL
-                (always NULL for an op whose value is a range) */
+  void *aux; /* what build made of the value, owned by the op (fmnist__free);
+                NULL when the value is drawn per image or the op has no build */
   void *cfg; /* what a construct's KEY=VALUE fields set (fmnist__free), or
                 NULL for the ops that take none; independent of the value */
 } fmnist__tf_op;
@@ -93,14 +93,26 @@ typedef struct fmnist__tf_ops {
    * otherwise a message in msg and FMNIST_E_OPTION or FMNIST_E_NOMEM. */
   fmnist_status (*configure)(fmnist__tf_op *op, const char *const *key, size_t n, char *msg,
                              size_t len);
-  /* Optional: fills op->aux once at add time, so apply never allocates. */
-  int (*prepare)(fmnist__tf_op *op); /* 0 = ok, non-zero = out of memory */
+  /* Optional: what apply needs computed from the value (a kernel, a
+   * table), aux_size bytes (at most FMNIST__TF_AUX_MAX) that build fills
+   * from op->a: once at add time, or per image into scratch on the stack
+   * when the value is drawn (fmnist__tf_run), so apply always finds it in
+   * op->aux and never allocates. */
+  size_t aux_size;
+  void (*build)(const fmnist__tf_op *op, void *aux);
   /* Transforms img (FMNIST_PIXELS bytes) in place; tmp is FMNIST_PIXELS
-   * bytes of scratch. Draws only from r. op->aux is NULL if the value was
-   * drawn for this image. */
+   * bytes of scratch. Draws only from r. Called through fmnist__tf_run. */
   void (*apply)(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp,
                 fmnist__rng *r);
 } fmnist__tf_ops;
+
+/* The largest aux_size: the built data of a drawn value lives on the
+ * stack for one image. */
+#define FMNIST__TF_AUX_MAX 8192
+
+/* Applies op to img: its apply, with op->aux built into scratch first if
+ * the op has a build and no aux (a value drawn for this image). */
+void fmnist__tf_run(const fmnist__tf_op *op, uint8_t *img, uint8_t *tmp, fmnist__rng *r);
 
 /* Indexed by fmnist__tf_kind; defined in transform.c from the entries below. */
 extern const fmnist__tf_ops *const fmnist__tf_table[FMNIST__TF_KIND_COUNT];
