@@ -57,26 +57,6 @@ static int mark(const char *op, const char *key, const char *list, int on, unsig
   }
 }
 
-/* A whole number or LO..HI of them within lo..hi into *a, *b. */
-static int whole_range(const char *text, int lo, int hi, int *a, int *b) {
-  char first[FMNIST__LEX_MAX_TOKEN + 1];
-  const char *dots = strstr(text, "..");
-  uint64_t x, y;
-  if (!dots) {
-    if (!fmnist__lex_whole(text, (uint64_t)lo, (uint64_t)hi, &x)) return 0;
-    *a = *b = (int)x;
-    return 1;
-  }
-  memcpy(first, text, (size_t)(dots - text));
-  first[dots - text] = '\0';
-  if (!fmnist__lex_whole(first, (uint64_t)lo, (uint64_t)hi, &x) ||
-      !fmnist__lex_whole(dots + 2, (uint64_t)lo, (uint64_t)hi, &y) || x > y)
-    return 0;
-  *a = (int)x;
-  *b = (int)y;
-  return 1;
-}
-
 /* The keys both constructs read, "from" and "except", and the numbers of
  * one of them (augmix: width, depth, alpha; randaugment: n). */
 static fmnist_status configure(fmnist__tf_op *op, const char *const *key, size_t n, char *msg,
@@ -105,7 +85,13 @@ static fmnist_status configure(fmnist__tf_op *op, const char *const *key, size_t
       ok = fmnist__lex_whole(v, 1, MAX_WIDTH, &x);
       if (ok) width = (int)x;
     } else if (augmix && IS("depth")) {
-      ok = whole_range(v, 1, MAX_DEPTH, &depth_lo, &depth_hi);
+      double lo, hi;
+      ok = fmnist__tf_parse_value(v, &lo, &hi) && lo >= 1 && hi <= MAX_DEPTH && lo == floor(lo) &&
+           hi == floor(hi);
+      if (ok) {
+        depth_lo = (int)lo;
+        depth_hi = (int)hi;
+      }
     } else if (augmix && IS("alpha")) {
       ok = fmnist__lex_real(v, 0, 100, 0, &alpha) && alpha > 0;
     } else if (!augmix && IS("n")) {

@@ -271,8 +271,7 @@ FMNIST_API fmnist_status fmnist_transform_add_contrast(fmnist_transform *t,
 
 #define bad(t, ...) fmnist__lex_fail("transform spec", t, __VA_ARGS__)
 
-/* A value field: a real number, or LO..HI (lo <= hi) into *lo, *hi. */
-static int parse_value(const char *text, double *lo, double *hi) {
+int fmnist__tf_parse_value(const char *text, double *lo, double *hi) {
   const char *dots = strstr(text, "..");
   if (!dots) {
     if (!fmnist__lex_real(text, -HUGE_VAL, HUGE_VAL, 0, lo)) return 0;
@@ -342,7 +341,7 @@ static fmnist_status parse_token(const fmnist__token *t, fmnist__tf_op *op) {
   const fmnist__tf_ops *ops = fmnist__tf_table[w.kind];
   const char *name = f.field[0];
   double v, hi, prob = 1.0;
-  if (!parse_value(f.field[1], &v, &hi))
+  if (!fmnist__tf_parse_value(f.field[1], &v, &hi))
     return bad(t, "%s: value '%s' is not a finite number or a range LO..HI with LO <= HI", name,
                f.field[1]);
   if (ops->whole && (v != floor(v) || hi != floor(hi)))

@@ -166,6 +166,10 @@ typedef struct fmnist__tf_word {
   double other;
 } fmnist__tf_word;
 
+/* A value field: a real number, or LO..HI (LO <= HI), into *lo, *hi (the
+ * same for a number); 0 if it is neither. */
+int fmnist__tf_parse_value(const char *text, double *lo, double *hi);
+
 /* The word `name` stands for into *out: 1, or 0 if it is none. */
 int fmnist__tf_lookup(const char *name, fmnist__tf_word *out);
 
