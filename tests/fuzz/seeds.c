@@ -91,6 +91,15 @@ static void spec_seeds(void) {
   put_text("criterion", 6, "entropy");
   put_text("net-spec", 0, "conv:16:5:2:valid pool:3 bn sigmoid flatten drop:0.5 dense:10");
   put_text("tf", 7, "noise:25 saltpepper:0.1 shift:2 flip:0.5 rotate:15 blur:1 occlude:8 contrast:1.5 brightness:-20");
+  put_text("tf-noise-blur", 7, "shot_noise:30 speckle_noise:40:0.5 gaussian_noise:5..20 impulse_noise:0.02 "
+                              "defocus_blur:1..3 motion_blur:2 glass_blur:0.6 zoom_blur:0.2 gaussian_blur:0.5");
+  put_text("tf-geometry", 7, "translate:0..3 shear:20 scale:0.7..1.3 affine:3 elastic_transform:30 vflip:0.5 "
+                            "rot90:1..3 transpose:0.5 crop:2");
+  put_text("tf-photo-digital", 7, "gamma:0.5..2 invert:0.5 fog:1 posterize:3 pixelate:0.4 jpeg_compression:10..60");
+  put_text("tf-occlusion", 7, "erase:0.02..0.33:0.5 erase_random:0.2 cutout:10 stripe:3 dotted_line:2 zigzag:2 "
+                             "spatter:0.2");
+  put_text("tf-mix", 7, "augmix:3:0.9:width=3:depth=1..3:alpha=1:except=noise randaugment:2:n=2:from=blur,digital");
+  put_text("tf-kind", 7, "elastic_transform");
 }
 
 /* Tiny fitted models of each family, saved as model files. */
