@@ -1,5 +1,5 @@
 /* The "net" family through the public API: training on tiny data, spec
- * errors, save/load, divergence, determinism, history. */
+ * errors, save/load, divergence, determinism, history, residual blocks. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +48,8 @@ static const char *const overfit_specs[] = {
     "dense:32 relu dense:10",
     "conv:4:3 relu pool:2 dense:16 tanh dense:10",
     "noise:0.05 conv:4:3:2:valid bn sigmoid drop:0.1 flatten dense:10",
+    "conv:4:3 bn relu res( conv:4:3 bn relu conv:4:3 bn ) relu res( conv:8:3:2 bn relu "
+    "conv:8:3 bn ) relu pool:2 dense:10",
 };
 
 START_TEST(tiny_net_overfits) {
@@ -110,6 +112,18 @@ static const struct {
     {"relu:1", "\"relu:1\""},
     {"dense:65536 dense:65536", "\"dense:65536\""},
     {NULL, "1025 layers, at most 1024"}, /* 1025 x "relu", made by spec_errors */
+    /* residual blocks */
+    {"res( conv:4:3 relu", "token 1 \"res(\""},                  /* not closed */
+    {"conv:4:3 ) dense:10", "token 2 \")\""},                    /* closes none */
+    {"res( ) dense:10", "token 2 \")\""},                        /* empty */
+    {"res( relu res( relu ) ) dense:10", "token 3 \"res(\""},    /* nested */
+    {"res( pool:3 ) dense:10", "cannot be added"},               /* 28x28 to 9x9 */
+    {"res(conv:4:3 ) dense:10", "\"res(conv:4:3\""},              /* glued */
+    {"res( conv:4:3) dense:10", "\"conv:4:3)\""},
+    {"res(:2 relu ) dense:10", "\"res(:2\""},
+    {"add dense:10", "\"add\""}, /* the add is no token */
+    {"res( relu ) ) dense:10", "token 4 \")\""},
+    {"res( conv:4096:3 conv:4096:3 ) dense:10", "2^26"},
 };
 
 START_TEST(spec_errors) {
@@ -589,6 +603,119 @@ START_TEST(layer_summary) {
 }
 END_TEST
 
+/* A residual net (identity and projection blocks with bn) trained with
+ * the given threads and seed; its probabilities on the tiny set, and the
+ * model saved to save_to if not NULL. */
+static const char *const resnet_spec =
+    "conv:8:3 bn relu res( conv:8:3 bn relu conv:8:3 bn ) relu pool:2 drop:0.1 "
+    "res( conv:16:3:2 bn:0.9:1e-5 relu conv:16:3 bn:0.9:1e-5 ) relu dense:10";
+
+static void resnet_proba(const char *threads, const char *seed, float *proba,
+                         const char *save_to) {
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with(resnet_spec);
+  ck_assert_int_eq(fmnist_model_set(m, "threads", threads), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "seed", seed), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "2"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "batch", "6"), FMNIST_OK);
+  ck_assert_msg(fmnist_model_fit(m, ds, NULL) == FMNIST_OK, "%s", fmnist_last_error());
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, proba), FMNIST_OK);
+  if (save_to) ck_assert_int_eq(fmnist_model_save(m, save_to), FMNIST_OK);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+
+/* A residual net: the same seed gives the same bits on 1 thread, and on
+ * 2; another seed other ones; saved and loaded, it predicts the same bits
+ * (its projection's parameters and bn statistics follow from the spec). */
+START_TEST(residual_reproducible_and_saved) {
+  static float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES],
+      c[N_TINY * FMNIST_CLASSES];
+  const char *threads = _i ? "2" : "1";
+  char path[600];
+  snprintf(path, sizeof path, "%s/resnet.fmm", fmnist_test_dir());
+  resnet_proba(threads, "7", a, path);
+  resnet_proba(threads, "7", b, NULL);
+  ck_assert(memcmp(a, b, sizeof a) == 0);
+  resnet_proba(threads, "8", b, NULL);
+  ck_assert(memcmp(a, b, sizeof a) != 0);
+
+  fmnist_model *back;
+  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
+  fmnist_dataset *ds = tiny_set();
+  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, c), FMNIST_OK);
+  ck_assert(memcmp(a, c, sizeof a) == 0);
+  char spec[256];
+  ck_assert_int_eq(fmnist_model_get(back, "layers", spec, sizeof spec), FMNIST_OK);
+  ck_assert_str_eq(spec, resnet_spec);
+  fmnist_model_free(back);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* fmnist_net_add_spec takes a whole block; a block's half is refused
+ * (the option always holds a spec that builds), nothing appended. A block
+ * that flattens a plane cannot add it to its output. */
+START_TEST(residual_add_spec) {
+  fmnist_model *m = net_with("conv:8:3 bn relu");
+  ck_assert_int_eq(fmnist_net_add_spec(m, "res( conv:8:3 bn relu conv:8:3 bn ) relu"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_spec(m, "res( conv:16:3:2 bn relu"), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "not closed"));
+  ck_assert_int_eq(fmnist_net_add_spec(m, ")"), FMNIST_E_OPTION);
+  ck_assert_int_eq(fmnist_net_add_dense(m, 10), FMNIST_OK);
+  char buf[128];
+  ck_assert_int_eq(fmnist_model_get(m, "layers", buf, sizeof buf), FMNIST_OK);
+  ck_assert_str_eq(buf, "conv:8:3 bn relu res( conv:8:3 bn relu conv:8:3 bn ) relu dense:10");
+  ck_assert_int_eq(fmnist_model_set(m, "layers", "res( conv:4:3 dense:8 ) dense:10"),
+                   FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "token 4 \")\""));
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "flattens its input"));
+  ck_assert_int_eq(fmnist_model_set(m, "layers", "res( conv:4:3 flatten ) dense:10"),
+                   FMNIST_E_OPTION);
+  ck_assert_int_eq(fmnist_model_set(m, "layers", "dense:8 res( dense:8 relu ) dense:10"),
+                   FMNIST_OK); /* on a flat input: a dense layer's block */
+  fmnist_model_free(m);
+}
+END_TEST
+
+/* A ResNet-style net as fmnist_net_layer describes it: res( with its
+ * input's shape, add with the block's output and, where the block changes
+ * the shape, the 1x1 projection's and its bn's parameters and FLOPs; the
+ * whole net 308 746 parameters, PyTorch's sum(p.numel() for p in
+ * parameters()) of bench/peers/torch_net.py's build of the same spec. */
+START_TEST(residual_summary) {
+  fmnist_model *m = net_with(
+      "conv:32:3 bn relu res( conv:32:3 bn relu conv:32:3 bn ) relu res( conv:64:3:2 bn relu "
+      "conv:64:3 bn ) relu res( conv:128:3:2 bn relu conv:128:3 bn ) relu pool:7 dense:10");
+  size_t n, shape[3], params, total = 0;
+  uint64_t flops;
+  const char *kind;
+  ck_assert_int_eq(fmnist_net_layer_count(m, &n), FMNIST_OK);
+  ck_assert_uint_eq(n, 29); /* no flatten: pool:7 leaves 128 x 1 x 1 */
+  for (size_t i = 0; i < n; i++) {
+    ck_assert_int_eq(fmnist_net_layer(m, i, NULL, NULL, &params, NULL), FMNIST_OK);
+    total += params;
+  }
+  ck_assert_uint_eq(total, 308746);
+  ck_assert_int_eq(fmnist_net_layer(m, 3, &kind, shape, &params, &flops), FMNIST_OK);
+  ck_assert_str_eq(kind, "res(");
+  ck_assert(shape[0] == 32 && shape[1] == 28 && shape[2] == 28 && params == 0 && flops == 0);
+  ck_assert_int_eq(fmnist_net_layer(m, 9, &kind, shape, &params, &flops), FMNIST_OK);
+  ck_assert_str_eq(kind, "add"); /* identity: the sum alone */
+  ck_assert(shape[0] == 32 && shape[1] == 28 && params == 0);
+  ck_assert_uint_eq(flops, 32 * 28 * 28);
+  ck_assert_int_eq(fmnist_net_layer(m, 17, &kind, shape, &params, &flops), FMNIST_OK);
+  ck_assert_str_eq(kind, "add"); /* 1x1 conv 32 -> 64 of stride 2, and its bn */
+  ck_assert(shape[0] == 64 && shape[1] == 14 && shape[2] == 14);
+  ck_assert_uint_eq(params, 32 * 64 + 64 + 2 * 64);
+  ck_assert_uint_eq(flops, 64 * 14 * 14 * (2ull * 32 + 2 + 1));
+  ck_assert_int_eq(fmnist_net_layer(m, 18, &kind, NULL, NULL, NULL), FMNIST_OK);
+  ck_assert_str_eq(kind, "relu");
+  ck_assert_int_eq(fmnist_net_layer(m, 29, &kind, NULL, NULL, NULL), FMNIST_E_INVALID);
+  fmnist_model_free(m);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("net");
   TCase *tc = tcase_create("core");
@@ -611,6 +738,9 @@ static Suite *suite(void) {
   tcase_add_test(tc, augment_reproducible);
   tcase_add_test(tc, augment_never_validation);
   tcase_add_test(tc, layer_summary);
+  tcase_add_loop_test(tc, residual_reproducible_and_saved, 0, 2);
+  tcase_add_test(tc, residual_add_spec);
+  tcase_add_test(tc, residual_summary);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -117,6 +117,22 @@ def test_get_set_params_and_same_seed_same_model(data):
         net.set_params(epochs=3)  # scikit-learn's name for it is max_iter
 
 
+def test_residual_net_fits_predicts_and_pickles(data):
+    # a residual block is text in the spec: an identity skip, then one
+    # whose 1x1 projection (with its bn) meets the stride and the channels
+    spec = ("conv:8:3 bn:0.9 relu res( conv:8:3 bn:0.9 relu conv:8:3 bn:0.9 ) relu "
+            "res( conv:16:3:2 bn:0.9 relu conv:16:3 bn:0.9 ) relu pool:2 dense:10")
+    X, y, Xt, yt = data
+    net = fmnist.NetClassifier(layers=spec, max_iter=3, batch_size=32, random_state=2)
+    assert net.fit(X, y) is net
+    assert net.score(Xt, yt) > 0.8
+    assert net.get_params()["layers"] == spec
+    again = pickle.loads(pickle.dumps(net))
+    np.testing.assert_array_equal(again.predict_proba(Xt), net.predict_proba(Xt))
+    with pytest.raises(ValueError, match=r"token 3 \"res\("):
+        fmnist.NetClassifier(layers="conv:8:3 relu res( conv:8:3 dense:10").fit(X, y)
+
+
 def test_model_selection_tools(data):
     X, y, _, _ = data
     scores = cross_val_score(fmnist.KNeighborsClassifier(n_neighbors=3), X, y, cv=3)

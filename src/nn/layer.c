@@ -22,18 +22,24 @@ static const fmnist__layer_kind_desc kinds[FMNIST__L_KINDS] = {
     KIND(FMNIST__L_SIGMOID, "sigmoid", 1, 1, "sigmoid", &fmnist__act_ops),
     KIND(FMNIST__L_FLATTEN, "flatten", 1, 1, "flatten", &fmnist__flatten_ops),
     KIND(FMNIST__L_DENSE, "dense", 2, 2, "dense:UNITS", &fmnist__dense_ops),
+    KIND(FMNIST__L_RES, "res(", 1, 1, "res( ... )", &fmnist__res_ops),
+    /* no token of its own (0 fields): ')' closes a block with it */
+    KIND(FMNIST__L_ADD, "add", 0, 0, ")", &fmnist__add_ops),
 };
 
 const fmnist__layer_kind_desc *fmnist__layer_kind_find(const char *name) {
   for (size_t k = 0; k < FMNIST__L_KINDS; k++)
-    if (strcmp(kinds[k].name, name) == 0) return &kinds[k];
+    if (kinds[k].min_fields && strcmp(kinds[k].name, name) == 0) return &kinds[k];
   return NULL;
 }
 
 void fmnist__layer_kind_list(char *buf, size_t len) {
   const char *names[FMNIST__L_KINDS];
-  for (size_t k = 0; k < FMNIST__L_KINDS; k++) names[k] = kinds[k].name;
-  fmnist__lex_join(buf, len, names, FMNIST__L_KINDS, ", ", " or ");
+  size_t n = 0;
+  for (size_t k = 0; k < FMNIST__L_KINDS; k++)
+    if (kinds[k].min_fields) /* a block as it is written */
+      names[n++] = kinds[k].kind == FMNIST__L_RES ? kinds[k].usage : kinds[k].name;
+  fmnist__lex_join(buf, len, names, n, ", ", " or ");
 }
 
 const char *fmnist__layer_name(fmnist__layer_kind kind) {
@@ -49,8 +55,9 @@ uint64_t fmnist__layer_flops(const fmnist__layer *l) {
   case FMNIST__L_POOL: return out * (k * k - 1);
   case FMNIST__L_RELU:
   case FMNIST__L_TANH:
-  case FMNIST__L_SIGMOID: return out;
-  default: return 0; /* noise, dropout, flatten: the identity in inference */
+  case FMNIST__L_SIGMOID:
+  case FMNIST__L_ADD: return out;
+  default: return 0; /* noise, dropout, flatten, res(: the identity in inference */
   }
 }
 

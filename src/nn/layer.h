@@ -45,6 +45,8 @@ typedef enum fmnist__layer_kind {
   FMNIST__L_SIGMOID,
   FMNIST__L_FLATTEN,
   FMNIST__L_DENSE,
+  FMNIST__L_RES, /* a residual block's opening: its input goes on to both paths */
+  FMNIST__L_ADD, /* a block's closing: the sum of its two paths */
   FMNIST__L_KINDS
 } fmnist__layer_kind;
 
@@ -80,11 +82,15 @@ typedef struct fmnist__layer_ops {
   size_t (*aux_bytes)(const fmnist__layer *l, size_t n);
   /* Floats of temporary memory during a pass for a batch of n; NULL: none. */
   size_t (*scratch_floats)(const fmnist__layer *l, size_t n);
-  /* x: in_c x in_h*in_w x n -> y: out_c x out_h*out_w x n. */
+  /* x: in_c x in_h*in_w x n -> y: out_c x out_h*out_w x n. NULL for a
+   * block's res(: its output is its input, which the layers after it read
+   * (l->from). */
   void (*forward)(fmnist__layer *l, const float *x, float *y, void *aux,
                   size_t n, const fmnist__pass *p);
   /* dy -> parameter gradients (l->dw, l->db, overwritten) and, if dx is
-   * not NULL, dx. x and y are those of the forward pass. */
+   * not NULL, dx. x and y are those of the forward pass. NULL for a
+   * block's add: the gradient at its output is the gradient at both its
+   * terms, which the net's backward pass hands on as it is. */
   void (*backward)(fmnist__layer *l, const float *x, const float *y,
                    const float *dy, float *dx, void *aux, size_t n,
                    const fmnist__pass *p);
@@ -110,6 +116,16 @@ struct fmnist__layer {
   int fused;                  /* computed by an earlier layer's passes: the
                                  net skips it (its output and gradient are
                                  never made) */
+  /* Where a layer of a net reads (fmnist__net_build): its input is the
+   * output of layer from - 1 of the net's array, or the net's input if
+   * from is 0. That is the layer before it (from = its own index), but a
+   * block's first layer and its projection read the block's input. An
+   * add's second term comes from add_from, the same way: the block's
+   * input, or the projection's output. */
+  size_t from, add_from;
+  int skip;                   /* on a block's skip path (its projection),
+                                 its place there: 1 the 1x1 conv, 2 its bn;
+                                 0: elsewhere */
 };
 
 /* A kind in the one table of layer kinds (layer.c): its name and grammar
@@ -122,9 +138,10 @@ typedef struct fmnist__layer_kind_desc {
   const fmnist__layer_ops *ops;
 } fmnist__layer_kind_desc;
 
-/* The kind named name, or NULL. */
+/* The kind named name, or NULL (an add is no token: ')' closes a block). */
 const fmnist__layer_kind_desc *fmnist__layer_kind_find(const char *name);
-/* "noise, conv, ... or dense" into buf (len bytes), for messages. */
+/* "noise, conv, ..., dense or res( ... )" into buf (len bytes), for
+ * messages. */
 void fmnist__layer_kind_list(char *buf, size_t len);
 /* Name of a kind as in specs ("conv", "relu", ...). */
 const char *fmnist__layer_name(fmnist__layer_kind kind);
@@ -132,8 +149,8 @@ const char *fmnist__layer_name(fmnist__layer_kind kind);
  * multiply and an add counted as two: conv and dense 2 per weight use
  * (the bias taking the place of the first add), bn 2 per value (scale and
  * shift), an activation 1 per value (tanh and sigmoid counted as one),
- * max-pool P*P - 1 comparisons per output; noise, dropout and flatten are
- * the identity. */
+ * max-pool P*P - 1 comparisons per output, an add 1 per value; noise,
+ * dropout, flatten and res( are the identity. */
 uint64_t fmnist__layer_flops(const fmnist__layer *l);
 /* Sets l (spec, ops, input shape) and calls setup. Pointers stay NULL. */
 fmnist_status fmnist__layer_make(fmnist__layer *l,
@@ -155,6 +172,8 @@ extern const fmnist__layer_ops fmnist__dropout_ops;
 extern const fmnist__layer_ops fmnist__act_ops; /* relu, tanh, sigmoid */
 extern const fmnist__layer_ops fmnist__flatten_ops;
 extern const fmnist__layer_ops fmnist__dense_ops;
+extern const fmnist__layer_ops fmnist__res_ops;
+extern const fmnist__layer_ops fmnist__add_ops;
 
 /* ---- helpers shared by the layers ---- */
 

@@ -1,13 +1,21 @@
 /* The "net" family's internals: its config, spec parsing, the built
  * network, and the family's verbs by room: the table, options and
- * save/load (net.c), inference (net_infer.c), training (net_train.c, with
- * the data-parallel group in group.c and the optimizer in optimizer.c).
+ * save/load (net.c), inference (net_infer.c), training (net_train.c, its
+ * passes over the layers in net_pass.c, the data-parallel group in
+ * group.c and the optimizer in optimizer.c).
  *
  * A net is built from the "layers" spec: each token becomes a layer (a
- * flatten is inserted before a dense layer whose input is not flat); every
- * layer's parameters live in one array (w then b per layer) so that the
- * optimiser and save/load see a flat vector, and batch-norm running
- * statistics live in a second array. */
+ * flatten is inserted before a dense layer whose input is not flat). A
+ * residual block "res( A B ... )" becomes, in the one array of layers,
+ *   res(  A B ...  [conv:F:1:S bn]  add
+ * the layers of its branch, then, where the branch changes the shape, its
+ * skip path: a 1x1 convolution and a bn like the branch's last (none if
+ * the branch has no bn), marked `skip`; each layer's `from` says what it
+ * reads (the branch's first layer and the projection read the block's
+ * input) and the add's `add_from` its second term. Every layer's
+ * parameters live in one array (w then b per layer) so that the optimiser
+ * and save/load see a flat vector, and batch-norm running statistics live
+ * in a second array. */
 #ifndef FMNIST_SRC_NN_NET_IMPL_H
 #define FMNIST_SRC_NN_NET_IMPL_H
 

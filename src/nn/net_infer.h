@@ -9,10 +9,12 @@
 
 #include "nn/net_impl.h"
 
-/* The workspaces of the inference tasks, one each (net_infer.c). */
+/* The workspaces of the inference tasks, one each, and the slot each
+ * layer's output takes in them (net_infer.c). */
 typedef struct fmnist__infer_pool {
   size_t count;
   struct fmnist__infer_ws *ws;
+  size_t slots, *slot;
 } fmnist__infer_pool;
 
 /* Evaluation of a net on up to n labelled images: the tasks' workspaces

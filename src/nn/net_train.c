@@ -1,5 +1,6 @@
 /* Training of the "net" family (its fit): the workspace a fit sizes once,
- * a step's forward and backward passes, the batch, epoch and fit loops.
+ * a step (its passes over the layers are nn/net_pass.h's), the batch,
+ * epoch and fit loops.
  * What a data-parallel member does differently is its group's
  * (nn/group.h: the loop makes the same calls alone); the update is the
  * optimizer's (nn/optimizer.h). */
@@ -19,6 +20,7 @@
 #include "nn/group.h"
 #include "nn/net_impl.h"
 #include "nn/net_infer.h"
+#include "nn/net_pass.h"
 #include "nn/optimizer.h"
 #include "nn/pass.h"
 #include "transform/transform_impl.h"
@@ -29,84 +31,38 @@
 /* What a step needs beyond the net, sized once from the layer shapes. */
 typedef struct train_ws {
   size_t threads;
-  float *in;      /* 784 x batch standardized pixels (= 1 x 28 x 28 x N) */
-  float **y;      /* per layer: output, out_c x out_h*out_w x N (none where
-                     the next layer is fused: the pass writes that one's) */
-  void **aux;     /* per layer: kept from forward to backward */
-  float *d[2];    /* ping-pong gradients w.r.t. activations */
-  float *scratch; /* max over layers of scratch_floats */
+  fmnist__net_acts acts; /* the passes' memory; its input is the batch's
+                            784 x batch standardized pixels */
   float *grads;   /* per parameter, then room for a group's tally */
-  int *need_dx;   /* layer i needs dx: some earlier layer has parameters */
   size_t *order;  /* shuffled sample indices */
   uint8_t *labels;
   uint8_t *img;   /* the batch's raw images */
 } train_ws;
 
-static void train_ws_free(train_ws *t, size_t n_layers) {
-  fmnist__free(t->in);
-  for (size_t i = 0; t->y && i < n_layers; i++) fmnist__free(t->y[i]);
-  for (size_t i = 0; t->aux && i < n_layers; i++) fmnist__free(t->aux[i]);
-  fmnist__free(t->y);
-  fmnist__free(t->aux);
-  fmnist__free(t->d[0]);
-  fmnist__free(t->d[1]);
-  fmnist__free(t->scratch);
+static void train_ws_free(train_ws *t) {
+  fmnist__net_acts_free(&t->acts);
   fmnist__free(t->grads);
-  fmnist__free(t->need_dx);
   fmnist__free(t->order);
   fmnist__free(t->labels);
   fmnist__free(t->img);
   memset(t, 0, sizeof *t);
 }
 
-/* The per-layer buffers for batches of `batch`; the largest activation
- * (input or output) and scratch of a layer into *act and *scratch.
- * Returns whether every allocation succeeded. */
-static int layer_buffers(const fmnist__net *net, size_t batch, train_ws *t, size_t *act,
-                         size_t *scratch) {
-  const size_t L = net->n_layers;
-  t->y = fmnist__calloc(L, sizeof *t->y);
-  t->aux = fmnist__calloc(L, sizeof *t->aux);
-  t->need_dx = fmnist__calloc(L, sizeof *t->need_dx);
-  int ok = t->y && t->aux && t->need_dx, params_before = 0;
-  for (size_t i = 0; i < L && ok; i++) {
-    const fmnist__layer *l = &net->layers[i];
-    size_t o = fmnist__layer_out_size(l), in = fmnist__layer_in_size(l);
-    if (o > *act) *act = o;
-    if (in > *act) *act = in;
-    const int made = i + 1 == L || !net->layers[i + 1].fused;
-    t->y[i] = fmnist__calloc(made ? batch * o : 1, sizeof(float));
-    size_t ab = l->ops->aux_bytes ? l->ops->aux_bytes(l, batch) : 0;
-    t->aux[i] = fmnist__alloc(ab ? ab : 1);
-    if (l->ops->scratch_floats && l->ops->scratch_floats(l, batch) > *scratch)
-      *scratch = l->ops->scratch_floats(l, batch);
-    t->need_dx[i] = params_before;
-    if (l->n_w + l->n_b) params_before = 1;
-    ok = t->y[i] && t->aux[i];
-  }
-  return ok;
-}
-
 /* The workspace for batches of up to `batch` images of n_train; points
  * the layers' gradients into t->grads. */
 static fmnist_status train_ws_make(fmnist__net *net, size_t batch, size_t n_train,
                                    size_t threads, train_ws *t) {
-  size_t act = FMNIST_PIXELS, scratch = 1, np = net->n_params ? net->n_params : 1;
+  size_t np = net->n_params ? net->n_params : 1;
   memset(t, 0, sizeof *t);
   t->threads = threads;
-  if (layer_buffers(net, batch, t, &act, &scratch)) {
-    t->in = fmnist__calloc(batch * FMNIST_PIXELS, sizeof(float));
-    t->d[0] = fmnist__calloc(batch * act, sizeof(float));
-    t->d[1] = fmnist__calloc(batch * act, sizeof(float));
-    t->scratch = fmnist__calloc(scratch, sizeof(float));
-    t->grads = fmnist__calloc(np + FMNIST__GROUP_TALLY_FLOATS, sizeof(float));
-    t->order = fmnist__calloc(n_train, sizeof(size_t));
-    t->labels = fmnist__alloc(batch);
-    t->img = fmnist__alloc(batch * FMNIST_PIXELS);
-  }
-  if (!t->in || !t->d[0] || !t->d[1] || !t->scratch || !t->grads || !t->order || !t->labels ||
-      !t->img) {
-    train_ws_free(t, net->n_layers);
+  fmnist_status s = fmnist__net_acts_make(net, batch, &t->acts);
+  if (s) return s;
+  t->grads = fmnist__calloc(np + FMNIST__GROUP_TALLY_FLOATS, sizeof(float));
+  t->order = fmnist__calloc(n_train, sizeof(size_t));
+  t->labels = fmnist__alloc(batch);
+  t->img = fmnist__alloc(batch * FMNIST_PIXELS);
+  if (!t->grads || !t->order || !t->labels || !t->img) {
+    train_ws_free(t);
     return fmnist__fail(FMNIST_E_NOMEM, "net: out of memory for the training workspace");
   }
   size_t po = 0;
@@ -128,22 +84,13 @@ static void init_params(fmnist__net *net, uint64_t seed, int glorot) {
   }
 }
 
-/* The gradients of a training pass p on its n images in t->in /
+/* The gradients of a training pass p on its n images in t->acts.in /
  * t->labels, into t->grads, for the mean loss over the step's batch of
- * p->batch images; their summed loss and correct count into *step. A
- * layer that computes the fused ones after it writes the last one's
- * output and takes its gradient; the fused ones are skipped. */
+ * p->batch images; their summed loss and correct count into *step. */
 static void step_gradients(fmnist__net *net, train_ws *t, const fmnist__pass *p, size_t n,
                            fmnist__tally *step) {
-  const size_t L = net->n_layers;
-  const float *x = t->in;
-  for (size_t i = 0; i < L; i++) {
-    fmnist__layer *l = &net->layers[i];
-    if (l->fused) continue;
-    l->ops->forward(l, x, t->y[i + l->fuse], t->aux[i], n, p);
-    x = t->y[i + l->fuse];
-  }
-  float *dy = t->d[0], *dx = t->d[1];
+  const float *x = fmnist__net_forward(net, t->acts.in, t->acts.y, t->acts.aux, n, p);
+  float *dy = t->acts.d[0];
   *step = (fmnist__tally){0, 0};
   for (size_t q = 0; q < fmnist__chunks(n); q++) { /* the logits chunk by chunk */
     const size_t at = fmnist__chunk_at(q, FMNIST_CLASSES);
@@ -151,15 +98,7 @@ static void step_gradients(fmnist__net *net, train_ws *t, const fmnist__pass *p,
                                        fmnist__chunk_n(n, q), 1.0f / (float)p->batch, dy + at,
                                        &step->correct);
   }
-  for (size_t i = L; i-- > 0;) {
-    fmnist__layer *l = &net->layers[i];
-    if (l->fused) continue;
-    const float *xi = i ? t->y[i - 1] : t->in;
-    l->ops->backward(l, xi, t->y[i + l->fuse], dy, t->need_dx[i] ? dx : NULL, t->aux[i], n, p);
-    float *tmp = dy;
-    dy = dx;
-    dx = tmp;
-  }
+  fmnist__net_backward(net, &t->acts, n, p);
 }
 
 /* ---- a fit ---- */
@@ -183,7 +122,7 @@ typedef struct fit_run {
 
 /* Frees everything, the net too unless it is kept as the model's. */
 static void fit_free(fit_run *r, int keep_net) {
-  if (r->have_ws) train_ws_free(&r->t, r->net->n_layers);
+  if (r->have_ws) train_ws_free(&r->t);
   fmnist__net_eval_free(&r->eval);
   fmnist__optimizer_free(&r->opt);
   fmnist_transform_free(r->augment);
@@ -277,9 +216,9 @@ static fmnist_status train_step(fit_run *r, size_t e, size_t b, fmnist__tally *e
   fmnist__group_share(&r->group, k, &first, &end);
   fmnist_status s = load_batch(r, e, lo, first, end - first);
   if (s) return s;
-  fmnist__net_input(r->m, r->t.img, end - first, r->t.in);
-  const fmnist__pass p = {1, &r->rng, r->t.scratch, r->t.threads,
-                          fmnist__group_of_layers(&r->group), first, k};
+  fmnist__net_input(r->m, r->t.img, end - first, r->t.acts.in);
+  const fmnist__pass p = {1, &r->rng, r->t.acts.scratch, r->t.threads,
+                          fmnist__group_of_layers(&r->group), first, k, NULL};
   fmnist__tally step;
   step_gradients(r->net, &r->t, &p, end - first, &step);
   s = fmnist__group_tally(&r->group, r->t.grads, r->net->n_params, &step);

@@ -1,6 +1,7 @@
 /* What a pass gives a layer besides its input: the mode, randomness,
- * scratch memory, threads, and in a data-parallel fit the group the
- * layer's statistics are summed over (nn/group.c), as the layers see it. */
+ * scratch memory, threads, in a data-parallel fit the group the layer's
+ * statistics are summed over (nn/group.c), as the layers see it, and a
+ * residual block's other term of a sum. */
 #ifndef FMNIST_SRC_NN_PASS_H
 #define FMNIST_SRC_NN_PASS_H
 
@@ -27,6 +28,10 @@ typedef struct fmnist__pass {
   size_t first, batch;  /* training: the pass's n images are [first, first
                            + n) of the step's batch of `batch` images (a
                            member's share of it; alone 0 and n) */
+  const float *other; /* a residual block's second term (nn/layer_res.c):
+                         an add's forward gets the skip path's output, a
+                         res('s backward the gradient the skip path gives
+                         the block's input; NULL elsewhere */
 } fmnist__pass;
 
 #endif

@@ -1,6 +1,7 @@
 /* Fuzz target: the text parsers: transform specs (applied to two images),
- * the corruption table's lookup, model options and the net layer spec.
- * Input: "<selector byte><text>". */
+ * the corruption table's lookup, model options and the net layer spec
+ * (and the net an accepted spec builds, as fmnist_net_layer describes
+ * it). Input: "<selector byte><text>". */
 #include <fmnist.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fmnist_model *m;
     if (fmnist_model_create(families[sel], &m) == FMNIST_OK) {
       char back[256];
-      if (fmnist_model_set(m, keys[sel], text) == FMNIST_OK)
+      if (fmnist_model_set(m, keys[sel], text) == FMNIST_OK) {
         fmnist_model_get(m, keys[sel], back, sizeof back);
+        size_t count;
+        /* the net it builds, residual blocks' wiring and projections too:
+         * a few layers, since each call builds the whole net */
+        if (sel == 0 && fmnist_net_layer_count(m, &count) == FMNIST_OK && count) {
+          const char *kind;
+          size_t shape[3], params;
+          uint64_t flops;
+          fmnist_net_layer(m, count - 1, &kind, shape, &params, &flops);
+          fmnist_net_layer(m, count / 2, &kind, shape, &params, &flops);
+        }
+      }
       if (sel == 0) fmnist_net_add_spec(m, text);
       fmnist_model_free(m);
     }

@@ -90,6 +90,10 @@ static void spec_seeds(void) {
   put_text("lr", 5, "0.001");
   put_text("criterion", 6, "entropy");
   put_text("net-spec", 0, "conv:16:5:2:valid pool:3 bn sigmoid flatten drop:0.5 dense:10");
+  put_text("net-res", 0, "conv:8:3 bn relu res( conv:8:3 bn relu conv:8:3 bn ) relu res( "
+                         "conv:16:3:2 bn:0.9:1e-5 relu drop:0.2 conv:16:3 bn ) relu pool:2 dense:16 "
+                         "res( dense:16 tanh ) res( dense:8 ) dense:10");
+  put_text("net-res-bad", 0, "res( res( pool:3 ) ) ) res(conv:4:3 res( ) dense:10");
   put_text("tf", 7, "noise:25 saltpepper:0.1 shift:2 flip:0.5 rotate:15 blur:1 occlude:8 contrast:1.5 brightness:-20");
   put_text("tf-noise-blur", 7, "shot_noise:30 speckle_noise:40:0.5 gaussian_noise:5..20 impulse_noise:0.02 "
                               "defocus_blur:1..3 motion_blur:2 glass_blur:0.6 zoom_blur:0.2 gaussian_blur:0.5");
