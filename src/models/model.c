@@ -10,6 +10,7 @@
 #include "base/status.h"
 #include "base/threads.h"
 #include "models/families.h"
+#include "models/tta.h"
 
 static const char *const standardizations[] = {"pixel", "global", NULL};
 
@@ -19,6 +20,8 @@ static const fmnist__option common_options[] = {
     {"seed", FMNIST__OPT_U64, offsetof(fmnist_model, seed), "42", 0, 0, NULL, NULL, NULL},
     {"standardize", FMNIST__OPT_CHOICE, offsetof(fmnist_model, standardize), "pixel", 0, 0,
      standardizations, NULL, NULL},
+    {"tta", FMNIST__OPT_CHOICE, offsetof(fmnist_model, tta), "none", 0, 0, fmnist__tta_levels, NULL,
+     NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL}};
 
 /* Rows predicted per chunk: bounds the temporary probability buffer. */
@@ -97,8 +100,10 @@ FMNIST_API fmnist_status fmnist_model_set(fmnist_model *m, const char *key, cons
     return fmnist__fail(FMNIST_E_OPTION, "option %s: unknown for the %s family", key,
                         m->family->name);
   fmnist_status s = fmnist__option_parse(o, base, value);
-  /* Any option but the thread count changes what a fit would produce. */
-  if (!s && strcmp(key, "threads") != 0) unfit(m);
+  /* Any option but the thread count and test-time augmentation, which
+   * change how the work is spread and how a fitted model predicts,
+   * changes what a fit would produce. */
+  if (!s && strcmp(key, "threads") != 0 && strcmp(key, "tta") != 0) unfit(m);
   return s;
 }
 
@@ -267,9 +272,16 @@ FMNIST_API fmnist_status fmnist_model_proba(const fmnist_model *m, const uint8_t
   fmnist_status s = check_predict_args(m, images, n, proba, __func__);
   if (s || n == 0) return s;
   fmnist__blas_enter();
-  s = m->family->proba(m, images, n, proba);
+  s = fmnist__tta_proba(m, images, n, proba);
   fmnist__blas_leave();
   return s;
+}
+
+/* Whether labels come from the family's own rule (KNN's tie breaking)
+ * rather than from the argmax of the probabilities: not with test-time
+ * augmentation, whose labels are the argmax of the mean. */
+static int own_labels(const fmnist_model *m) {
+  return m->family->predict && fmnist__tta_views(m) == 1;
 }
 
 static void argmax_rows(const float *proba, size_t n, uint8_t *labels) {
@@ -284,14 +296,14 @@ static void argmax_rows(const float *proba, size_t n, uint8_t *labels) {
 
 static fmnist_status predict_labels(const fmnist_model *m, const uint8_t *images, size_t n,
                                     uint8_t *labels) {
-  if (m->family->predict) return m->family->predict(m, images, n, labels, NULL);
+  if (own_labels(m)) return m->family->predict(m, images, n, labels, NULL);
   size_t chunk = n < PREDICT_CHUNK ? n : PREDICT_CHUNK;
   float *proba = fmnist__calloc(chunk * FMNIST_CLASSES, sizeof *proba);
   if (!proba) return fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_predict: out of memory");
   fmnist_status s = FMNIST_OK;
   for (size_t i = 0; i < n && !s; i += chunk) {
     size_t k = n - i < chunk ? n - i : chunk;
-    s = m->family->proba(m, images + i * FMNIST_PIXELS, k, proba);
+    s = fmnist__tta_proba(m, images + i * FMNIST_PIXELS, k, proba);
     if (!s) argmax_rows(proba, k, labels + i);
   }
   fmnist__free(proba);
@@ -323,10 +335,10 @@ FMNIST_API fmnist_status fmnist_model_evaluate(const fmnist_model *m, const fmni
     /* Labels from proba, except for families whose labels follow another
      * rule (KNN's tie breaking): those give both in one pass. */
     fmnist__blas_enter();
-    if (m->family->predict) {
+    if (own_labels(m)) {
       s = m->family->predict(m, fmnist_dataset_images(ds), n, pred, proba);
     } else {
-      s = m->family->proba(m, fmnist_dataset_images(ds), n, proba);
+      s = fmnist__tta_proba(m, fmnist_dataset_images(ds), n, proba);
       if (!s) argmax_rows(proba, n, pred);
     }
     fmnist__blas_leave();

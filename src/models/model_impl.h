@@ -49,6 +49,7 @@ struct fmnist_model {
   size_t threads; /* option "threads" as set: 0 = all cores */
   uint64_t seed;
   int standardize; /* option "standardize": 0 per pixel, 1 global */
+  int tta;         /* option "tta": index in fmnist__tta_levels (models/tta.h) */
   float mean[FMNIST_PIXELS];    /* standardization: (x - mean) * inv_std */
   float inv_std[FMNIST_PIXELS];
   fmnist_progress_fn progress;
