@@ -92,6 +92,45 @@ def test_get_set_params_and_same_seed_same_model(data):
         net.set_params(epochs=3)  # scikit-learn's name for it is max_iter
 
 
+def test_net_training_features(data, tmp_path):
+    """SGD with Nesterov momentum, a one-cycle schedule with its warm-up,
+    label smoothing and averaged weights, as keywords: they reach the C
+    model, fit, and come back from a saved file."""
+    X, y, Xt, yt = data
+    net = fmnist.NetClassifier(layers=DENSE, max_iter=5, solver="sgd", learning_rate_init=0.01,
+                               momentum=0.8, nesterovs_momentum=False, weight_decay=1e-3,
+                               lr_schedule="onecycle", warmup=0.3, label_smoothing=0.1,
+                               ema_decay=0.9, random_state=0)
+    net.fit(X, y, validation_data=(Xt, yt))
+    assert net.score(Xt, yt) > 0.8
+    path = tmp_path / "net.fmm"
+    net.save(path)
+    back = fmnist.load_model(path)
+    assert {k: v for k, v in back.get_params().items() if k != "random_state"} == \
+        {k: v for k, v in net.get_params().items() if k != "random_state"}
+    np.testing.assert_array_equal(back.predict_proba(Xt), net.predict_proba(Xt))
+    with pytest.raises(fmnist.OptionError, match="optimizer"):
+        fmnist.NetClassifier(layers=DENSE, solver="lbfgs").fit(X, y)
+
+
+@pytest.mark.parametrize("model", small_models(), ids=lambda m: type(m).__name__)
+def test_tta_is_a_prediction_setting(model, data):
+    """tta applies to the next prediction without a new fit: "flip" gives
+    the mean of the probabilities of the images and of their mirrors."""
+    X, y, Xt, _ = data
+    model.fit(X, y)
+    handle = model.model_
+    plain = model.predict_proba(Xt)
+    mirrored = model.predict_proba(Xt.reshape(-1, 28, 28)[:, :, ::-1])
+    model.set_params(tta="flip")
+    both = model.predict_proba(Xt)
+    assert model.model_ is handle  # not refitted
+    np.testing.assert_allclose(both, (plain + mirrored) / 2, rtol=0, atol=1e-6)
+    assert np.array_equal(model.predict(Xt), both.argmax(axis=1))
+    model.set_params(tta="none")
+    np.testing.assert_array_equal(model.predict_proba(Xt), plain)
+
+
 def test_model_selection_tools(data):
     X, y, _, _ = data
     scores = cross_val_score(fmnist.KNeighborsClassifier(n_neighbors=3), X, y, cv=3)
