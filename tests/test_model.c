@@ -195,7 +195,7 @@ END_TEST
 
 /* A value other than the default for each option every family has. */
 static const char *const common_tweaks[][2] = {
-    {"threads", "2"}, {"seed", "1234567890123"}, {"standardize", "global"}};
+    {"threads", "2"}, {"seed", "1234567890123"}, {"standardize", "global"}, {"tta", "flip"}};
 enum { N_COMMON = sizeof common_tweaks / sizeof common_tweaks[0] };
 
 /* 1 if every family has option key. */
