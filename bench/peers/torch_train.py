@@ -47,13 +47,20 @@ like:
                          image (the image and its mirror, each also moved
                          one pixel up-left and down-right, zeros coming
                          in); validation without them, as the library;
-  --augment "crop:P flip:PROB"
+  --augment "crop:P flip:PROB erase:AREA[:PROB]"
                          each training image of each batch, on the raw
                          pixels before standardization as the library
-                         does: a random crop of the image padded with P
-                         zero pixels, torchvision's RandomCrop(28,
-                         padding=P), then a horizontal flip with
-                         probability PROB.
+                         does, the ops in order: a random crop of the
+                         image padded with P zero pixels, torchvision's
+                         RandomCrop(28, padding=P); a horizontal flip with
+                         probability PROB; random erasing as the library
+                         draws it (a rectangle of AREA, or of an area
+                         drawn from LO..HI, of the image, aspect ratio
+                         log-uniform in 0.3..3.3, zeros or random bytes
+                         for erase_random; torchvision's RandomErasing);
+                         cutout:SIZE, a square of zeros centred on a
+                         random pixel. Each op may end in :PROB, the chance
+                         that it applies to an image.
 """
 import argparse
 import copy
@@ -75,32 +82,80 @@ def he_init(torch, net):
             torch.nn.init.zeros_(mod.bias)
 
 
+AUGMENT_OPS = ("crop", "flip", "erase", "erase_random", "cutout")
+
+
 def parse_augment(spec):
-    """(pad, flip probability) of the crop/flip subset of the transform language."""
-    pad, flip = 0, 0.0
+    """The ops of the crop, flip, erase, erase_random and cutout subset of
+    the transform language, in order, as (name, lo, hi, prob): NAME:VALUE
+    [:PROB], VALUE a number or a range LO..HI that each image draws from
+    (erase's area), PROB the chance that the op applies to an image (1)."""
+    ops = []
     for token in (spec or "").split():
-        name, _, value = token.partition(":")
-        if name == "crop":
-            pad = int(value)
-        elif name == "flip":
-            flip = float(value) if value else 0.5
-        else:
-            raise SystemExit("torch_train: --augment supports crop:P and flip:PROB, not %r" % token)
-    return pad, flip
+        parts = token.split(":")
+        if parts[0] not in AUGMENT_OPS or len(parts) > 3:
+            raise SystemExit("torch_train: --augment supports %s (NAME:VALUE[:PROB]), not %r"
+                             % (", ".join(AUGMENT_OPS), token))
+        value = parts[1] if len(parts) > 1 and parts[1] else "0.5"
+        lo, _, hi = value.partition("..")
+        ops.append((parts[0], float(lo), float(hi or lo), float(parts[2]) if len(parts) > 2
+                    else 1.0))
+    return ops
 
 
-def augment(torch, raw, pad, flip):
-    """Random crop with zero padding and random horizontal flip of a batch
-    of raw images (B, 1, 28, 28), each image its own draw."""
+def erase(torch, img, area, fill_random):
+    """The library's random erasing of one raw image (1, 28, 28) in place
+    (transform/tf_occlude.c, torchvision's RandomErasing): a rectangle of
+    area * 784 pixels, aspect ratio log-uniform in 0.3..1/0.3, placed where
+    it fits, ten tries; zeros or random bytes."""
+    if area == 0:
+        return
+    for _ in range(10):
+        ratio = math.exp(math.log(0.3) - 2.0 * math.log(0.3) * torch.rand(1).item())
+        h, w = round(math.sqrt(area * 784 * ratio)), round(math.sqrt(area * 784 / ratio))
+        if h > 28 or w > 28:
+            continue
+        y0 = torch.randint(0, 28 - h + 1, (1,)).item()
+        x0 = torch.randint(0, 28 - w + 1, (1,)).item()
+        img[:, y0:y0 + h, x0:x0 + w] = (torch.randint(0, 256, (1, h, w)).float()
+                                        if fill_random else 0.0)
+        return
+
+
+def augment(torch, raw, ops):
+    """The ops in order on a batch of raw images (B, 1, 28, 28), each image
+    its own draws: crop:P, a random crop of the image padded with P zeros
+    (torchvision's RandomCrop(28, padding=P)); flip:P, a horizontal flip
+    with probability P; erase:AREA and erase_random:AREA, random erasing;
+    cutout:S, an S x S square of zeros centred on a random pixel."""
     b = raw.shape[0]
-    if pad:
-        padded = torch.nn.functional.pad(raw, (pad, pad, pad, pad))
-        dy = torch.randint(0, 2 * pad + 1, (b,)).tolist()
-        dx = torch.randint(0, 2 * pad + 1, (b,)).tolist()
-        raw = torch.stack([padded[i, :, dy[i]:dy[i] + 28, dx[i]:dx[i] + 28] for i in range(b)])
-    if flip:
-        mask = torch.rand(b) < flip
-        raw = torch.where(mask.view(b, 1, 1, 1), raw.flip(3), raw)
+    for name, lo, hi, prob in ops:
+        apply = torch.ones(b, dtype=torch.bool) if prob >= 1 else torch.rand(b) < prob
+        if name == "crop" and lo:
+            pad = int(lo)
+            padded = torch.nn.functional.pad(raw, (pad, pad, pad, pad))
+            dy = torch.randint(0, 2 * pad + 1, (b,)).tolist()
+            dx = torch.randint(0, 2 * pad + 1, (b,)).tolist()
+            cropped = torch.stack([padded[i, :, dy[i]:dy[i] + 28, dx[i]:dx[i] + 28]
+                                   for i in range(b)])
+            raw = torch.where(apply.view(b, 1, 1, 1), cropped, raw)
+        elif name == "flip" and lo:
+            mask = (torch.rand(b) < lo) & apply
+            raw = torch.where(mask.view(b, 1, 1, 1), raw.flip(3), raw)
+        elif name in ("erase", "erase_random"):
+            raw = raw.clone()
+            for i in range(b):
+                if apply[i]:
+                    area = lo + (hi - lo) * torch.rand(1).item() if hi > lo else lo
+                    erase(torch, raw[i], area, name == "erase_random")
+        elif name == "cutout" and lo:
+            raw = raw.clone()
+            s = int(lo)
+            for i in range(b):
+                if apply[i]:
+                    cy, cx = torch.randint(0, 28, (2,)).tolist()
+                    y0, x0 = cy - s // 2, cx - s // 2
+                    raw[i, :, max(y0, 0):max(y0 + s, 0), max(x0, 0):max(x0 + s, 0)] = 0.0
     return raw
 
 
@@ -213,7 +268,8 @@ def main():
     p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument("--ema-decay", type=float, default=0.0)
     p.add_argument("--tta", choices=["none", "flip", "flip_shift"], default="none")
-    p.add_argument("--augment", help="crop:P flip:PROB on every training batch (none)")
+    p.add_argument("--augment", help="crop:P flip:PROB erase:AREA[:PROB] erase_random:AREA "
+                   "cutout:SIZE, in order, on every training batch (none)")
     a = p.parse_args()
     if a.layers is None:
         with open(os.path.join(a.dir, "layers.txt")) as f:
@@ -228,7 +284,7 @@ def main():
     m32, s32 = fit_scale(xtr, a.standardize)
     scale = lambda x: (x.astype(np.float32) - m32) / s32
     ztr, zva = scale(xtr), scale(xva)
-    pad, flip = parse_augment(a.augment)
+    ops = parse_augment(a.augment)
     shape = (-1, 1, 28, 28)
     as_x = lambda z: torch.from_numpy(z).reshape(shape)
     as_y = lambda y: torch.from_numpy(y.astype(np.int64))
@@ -271,8 +327,7 @@ def main():
             for g in opt.param_groups:
                 g["lr"] = lr
             step += 1
-            x = xtr_t[idx] if not (pad or flip) else \
-                (augment(torch, raw_t[idx], pad, flip) - mean_t) / std_t
+            x = xtr_t[idx] if not ops else (augment(torch, raw_t[idx], ops) - mean_t) / std_t
             opt.zero_grad()
             out = net(x)
             loss = train_loss(out, ytr_t[idx])

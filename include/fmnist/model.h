@@ -209,6 +209,63 @@ FMNIST_API fmnist_status fmnist_model_save(const fmnist_model *m,
 FMNIST_API fmnist_status fmnist_model_load(const char *path,
                                            fmnist_model **out);
 
+/* Models in memory: the bytes of a model file, in a caller's buffer.
+ *
+ * Saves a fitted model into buf, byte for byte the file fmnist_model_save
+ * would write: *size gets the number of bytes and, if buf is not NULL,
+ * they are copied into buf (len bytes; fewer than needed:
+ * FMNIST_E_BUFFER, nothing written). Call it with buf NULL to learn the
+ * size, then with a buffer of that size (the model is serialized by each
+ * call). The caller owns buf; the library keeps no pointer to it.
+ * Errors: FMNIST_E_STATE (not fitted), FMNIST_E_BUFFER, FMNIST_E_NOMEM,
+ * FMNIST_E_INVALID (m or size NULL). Since 1.1. */
+FMNIST_API fmnist_status fmnist_model_save_buffer(const fmnist_model *m,
+                                                  void *buf, size_t len,
+                                                  size_t *size);
+/* Loads a model from the len bytes at data, as fmnist_model_load reads a
+ * file: the same format and the same checks (magic, version, the payload
+ * length against len: data holds one model and nothing after it, CRC,
+ * every field), with the same statuses (E_FORMAT, E_CHECKSUM, E_VERSION,
+ * E_NOMEM; messages name "model buffer"), never a crash. data is read
+ * during the call only: the model copies what it keeps, so the caller
+ * may free or reuse data on return. Since 1.1. */
+FMNIST_API fmnist_status fmnist_model_load_buffer(const void *data,
+                                                  size_t len,
+                                                  fmnist_model **out);
+
+/* Exports a fitted model as an ONNX model (ONNX IR version 8, operator
+ * set ai.onnx 17, and ai.onnx.ml 3 for a forest: read by ONNX Runtime and
+ * by ONNX 1.12 or later). The graph takes what fmnist_model_predict
+ * takes and gives what it and fmnist_model_proba give:
+ *   input  "images"         uint8 [N, 784]: N raw images, row-major, N
+ *                           symbolic (any batch size)
+ *   output "probabilities"  float [N, 10]: fmnist_model_proba's, to float
+ *                           rounding (1e-4 is what the tests hold them to)
+ *   output "label"          int64 [N]: the first class of highest
+ *                           probability, as fmnist_model_predict
+ * The model's standardization is in the graph (Cast, Sub, Mul with its
+ * mean and inverse standard deviation), so the graph takes raw pixels.
+ * logreg: Gemm then Softmax. net: its layers as Conv, BatchNormalization,
+ * Relu, Tanh, Sigmoid, MaxPool, Flatten and Gemm (dropout and noise are
+ * the identity in inference and vanish), then Softmax. forest: an
+ * ai.onnx.ml TreeEnsembleClassifier on the raw pixels with the trees'
+ * own leaf class fractions, divided by the number of trees. Labels:
+ * ArgMax. The graph predicts the image as given: the views of the
+ * option "tta" (test-time augmentation) are not in it, so it gives
+ * fmnist_model_proba's probabilities at tta = none. The file is written
+ * as fmnist_model_save writes (a temporary file renamed over path). Errors: FMNIST_E_UNSUPPORTED for a knn model
+ * (its model is its training set, and its vote ties have no standard
+ * operator), FMNIST_E_STATE (not fitted), FMNIST_E_IO, FMNIST_E_NOMEM,
+ * FMNIST_E_INVALID (m or path NULL). Since 1.1. */
+FMNIST_API fmnist_status fmnist_model_export_onnx(const fmnist_model *m,
+                                                  const char *path);
+/* The same ONNX model into a caller's buffer, by the convention of
+ * fmnist_model_save_buffer (buf NULL: *size gets the size; len too small:
+ * FMNIST_E_BUFFER, nothing written). Since 1.1. */
+FMNIST_API fmnist_status fmnist_model_export_onnx_buffer(const fmnist_model *m,
+                                                         void *buf, size_t len,
+                                                         size_t *size);
+
 /* Training history, one row per epoch of the last fit (iterative families;
  * logreg: solver epochs; forest and knn: none). A net's training loss and
  * accuracy are those of its training batches as it trained on them (with

@@ -12,7 +12,8 @@ ctypes: set FMNIST_LIBRARY to use a particular build).
 from ._errors import (BufferSizeError, CancelledError, ChecksumError, FileFormatError,
                       FmnistError, FormatVersionError, InvalidArgumentError,
                       LibraryFileNotFoundError, LibraryIOError, LibraryMemoryError,
-                      NotFittedError, NumericalError, OptionError, PeerError, StateError)
+                      NotFittedError, NumericalError, OptionError, PeerError, StateError,
+                      UnsupportedError)
 from ._lib import lib as _clib, version as library_version
 from ._data import default_data_dir, load, split
 from ._estimators import (KNeighborsClassifier, LogisticRegression, NetClassifier,
@@ -29,6 +30,6 @@ __all__ = [
     "FmnistError", "FormatVersionError", "InvalidArgumentError", "KNeighborsClassifier",
     "LibraryFileNotFoundError", "LibraryIOError", "LibraryMemoryError", "LogisticRegression",
     "NetClassifier", "NotFittedError", "NumericalError", "OptionError", "PeerError",
-    "RandomForestClassifier", "StateError", "default_data_dir", "library_version", "load",
+    "RandomForestClassifier", "StateError", "UnsupportedError", "default_data_dir", "library_version", "load",
     "load_model", "presets", "report", "split",
 ]

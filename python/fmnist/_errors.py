@@ -73,6 +73,11 @@ class PeerError(FmnistError):
     member failed or was cancelled."""
 
 
+class UnsupportedError(FmnistError, NotImplementedError):
+    """E_UNSUPPORTED: the model's family does not support the operation
+    (the ONNX export of a knn model)."""
+
+
 class NotFittedError(FmnistError, ValueError, AttributeError):
     """The estimator is not fitted yet (as scikit-learn's NotFittedError,
     both a ValueError and an AttributeError); raised by the package, not
@@ -95,6 +100,7 @@ BY_NAME = {
     "E_CHECKSUM": ChecksumError,
     "E_NOTFOUND": LibraryFileNotFoundError,
     "E_PEER": PeerError,
+    "E_UNSUPPORTED": UnsupportedError,
 }
 
 

@@ -8,14 +8,14 @@ library's own: each class reads the options of a fresh C model of its
 family when it is defined, so the signature shows the values a C program
 gets (a few differ on purpose, named in the class). The fitted C handle is
 ``model_``, freed with the estimator; pickling and copying go through the
-library's model file format.
+library's model file format, in memory (fmnist_model_save_buffer and
+fmnist_model_load_buffer).
 """
 
 import ctypes
 import math
 import numbers
 import os
-import tempfile
 import threading
 
 import numpy as np
@@ -306,12 +306,12 @@ class _Classifier(_Mixin, _Base):
     def __getstate__(self):
         state = {k: v for k, v in self.__dict__.items() if k not in ("model_", "_lock_")}
         m = self.__dict__.get("model_")
-        if m is not None:
-            with tempfile.TemporaryDirectory(prefix="fmnist-") as d:
-                path = os.path.join(d, "model.fmm")
-                check(lib.fmnist_model_save(m.ptr, text(path)))
-                with open(path, "rb") as f:
-                    state["model_"] = f.read()
+        if m is not None:  # the bytes of its model file, made in memory
+            size = ctypes.c_size_t()
+            check(lib.fmnist_model_save_buffer(m.ptr, None, 0, ctypes.byref(size)))
+            buf = ctypes.create_string_buffer(size.value)
+            check(lib.fmnist_model_save_buffer(m.ptr, buf, size.value, ctypes.byref(size)))
+            state["model_"] = buf.raw
         return state
 
     def __setstate__(self, state):
@@ -319,11 +319,8 @@ class _Classifier(_Mixin, _Base):
         data = state.pop("model_", None)
         self.__dict__.update(state)
         if data is not None:
-            with tempfile.TemporaryDirectory(prefix="fmnist-") as d:
-                path = os.path.join(d, "model.fmm")
-                with open(path, "wb") as f:
-                    f.write(data)
-                self.model_ = self._load_handle(path)
+            self.model_ = new_handle(lib.fmnist_model_load_buffer, data, len(data),
+                                     free=lib.fmnist_model_free)
 
     def _more_tags(self):  # scikit-learn < 1.6
         return {"X_types": ["2darray"], "requires_positive_X": True, "non_deterministic": False}

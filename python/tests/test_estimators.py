@@ -64,6 +64,31 @@ def test_pickle_copy_and_clone(model, data):
         fresh.predict(Xt)
 
 
+def test_pickle_in_memory(data, tmp_path, monkeypatch):
+    """Pickling makes no temporary file: the state holds the bytes of the
+    model file, made and read in memory (a file save writes the same
+    bytes); damaged bytes are refused with the library's message."""
+    import tempfile
+
+    X, y, Xt, _ = data
+    forest = fmnist.RandomForestClassifier(n_estimators=3, max_depth=6, random_state=1).fit(X, y)
+    path = tmp_path / "forest.fmm"
+    forest.save(path)
+
+    def no_files(*args, **kwargs):
+        raise AssertionError("pickling made a temporary file")
+
+    for name in ("TemporaryDirectory", "NamedTemporaryFile", "mkstemp", "mkdtemp"):
+        monkeypatch.setattr(tempfile, name, no_files)
+    state = forest.__getstate__()
+    assert state["model_"] == path.read_bytes()
+    other = pickle.loads(pickle.dumps(forest))
+    np.testing.assert_array_equal(other.predict_proba(Xt), forest.predict_proba(Xt))
+    state["model_"] = state["model_"][:-1]
+    with pytest.raises(fmnist.FileFormatError, match="model buffer"):
+        fmnist.RandomForestClassifier().__setstate__(state)
+
+
 def test_save_and_load_model(data, tmp_path):
     X, y, Xt, _ = data
     forest = fmnist.RandomForestClassifier(n_estimators=4, max_depth=7, random_state=3).fit(X, y)

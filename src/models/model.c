@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "base/threads.h"
 #include "models/families.h"
@@ -443,26 +444,45 @@ static fmnist_status put_options(const fmnist_model *m, fmnist__writer *w, char 
   return FMNIST_OK;
 }
 
+/* The whole model file of m in w (modelfile.h): the header, options,
+ * standardization, history, the family's parameters and the CRC. `what`
+ * names the destination in messages. */
+static fmnist_status serialize(const fmnist_model *m, fmnist__writer *w, const char *what) {
+  char *value = fmnist__alloc(MAX_VALUE);
+  if (!value) return fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", what);
+  fmnist__modelfile_begin(w, m->family->id);
+  fmnist_status s = put_options(m, w, value);
+  fmnist__free(value);
+  if (s) return s;
+  fmnist__put_f32s(w, m->mean, FMNIST_PIXELS);
+  fmnist__put_f32s(w, m->inv_std, FMNIST_PIXELS);
+  fmnist__put_u32(w, (uint32_t)m->epochs);
+  for (size_t e = 0; e < m->epochs; e++)
+    for (int f = 0; f < FILE_HISTORY_FIELDS; f++) fmnist__put_f64(w, m->history[e].v[f]);
+  m->family->save(m, w);
+  return fmnist__modelfile_end(w, what);
+}
+
 FMNIST_API fmnist_status fmnist_model_save(const fmnist_model *m, const char *path) {
   FMNIST__CHECK_ARG(m);
   FMNIST__CHECK_ARG(path);
   if (!m->state) return fmnist__fail(FMNIST_E_STATE, "fmnist_model_save: the model is not fitted");
   fmnist__writer w = {0};
-  char *value = fmnist__alloc(MAX_VALUE);
-  if (!value) return fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_save: out of memory");
-  fmnist_status s = put_options(m, &w, value);
-  fmnist__free(value);
-  if (s) {
-    fmnist__writer_free(&w);
-    return s;
-  }
-  fmnist__put_f32s(&w, m->mean, FMNIST_PIXELS);
-  fmnist__put_f32s(&w, m->inv_std, FMNIST_PIXELS);
-  fmnist__put_u32(&w, (uint32_t)m->epochs);
-  for (size_t e = 0; e < m->epochs; e++)
-    for (int f = 0; f < FILE_HISTORY_FIELDS; f++) fmnist__put_f64(&w, m->history[e].v[f]);
-  m->family->save(m, &w);
-  s = fmnist__modelfile_write(path, m->family->id, &w);
+  fmnist_status s = serialize(m, &w, path);
+  if (!s) s = fmnist__file_write(path, w.data, w.len);
+  fmnist__writer_free(&w);
+  return s;
+}
+
+FMNIST_API fmnist_status fmnist_model_save_buffer(const fmnist_model *m, void *buf, size_t len,
+                                                  size_t *size) {
+  FMNIST__CHECK_ARG(m);
+  FMNIST__CHECK_ARG(size);
+  if (!m->state)
+    return fmnist__fail(FMNIST_E_STATE, "fmnist_model_save_buffer: the model is not fitted");
+  fmnist__writer w = {0};
+  fmnist_status s = serialize(m, &w, "fmnist_model_save_buffer");
+  if (!s) s = fmnist__writer_to_buffer(&w, buf, len, size, "fmnist_model_save_buffer");
   fmnist__writer_free(&w);
   return s;
 }
@@ -509,39 +529,53 @@ static fmnist_status get_common(fmnist_model *m, fmnist__reader *r) {
   return s;
 }
 
-FMNIST_API fmnist_status fmnist_model_load(const char *path, fmnist_model **out) {
-  FMNIST__CHECK_ARG(path);
-  FMNIST__CHECK_ARG(out);
+/* A model from the len bytes of a model file at data (name: for
+ * messages), through the one validator (fmnist__modelfile_parse). */
+static fmnist_status load_from(const uint8_t *data, size_t len, const char *name,
+                               fmnist_model **out) {
   uint32_t id;
-  uint8_t *data;
   fmnist__reader r;
-  fmnist_status s = fmnist__modelfile_read(path, &id, &data, &r);
+  fmnist_status s = fmnist__modelfile_parse(data, len, name, &id, &r);
   if (s) return s;
   fmnist_model *m = NULL;
   char *value = NULL;
   const fmnist__family *f = fmnist__family_by_id(id);
-  if (!f) {
-    s = fmnist__fail(FMNIST_E_FORMAT, "%s: unknown model family id %u", path, id);
-    goto done;
-  }
+  if (!f) return fmnist__fail(FMNIST_E_FORMAT, "%s: unknown model family id %u", name, id);
   s = create_family(f, &m);
   if (!s) {
     value = fmnist__alloc(MAX_VALUE);
-    if (!value) s = fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", path);
+    if (!value) s = fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", name);
   }
   if (!s) s = get_options(m, &r, value);
   if (!s) s = get_common(m, &r);
   if (!s) s = f->load(m, &r);
   if (!s && r.left)
-    s = fmnist__fail(FMNIST_E_FORMAT, "%s: %zu unexpected bytes after the parameters", path,
+    s = fmnist__fail(FMNIST_E_FORMAT, "%s: %zu unexpected bytes after the parameters", name,
                      r.left);
-done:
   fmnist__free(value);
-  fmnist__free(data);
   if (s) {
     fmnist_model_free(m);
     return s;
   }
   *out = m;
   return FMNIST_OK;
+}
+
+FMNIST_API fmnist_status fmnist_model_load(const char *path, fmnist_model **out) {
+  FMNIST__CHECK_ARG(path);
+  FMNIST__CHECK_ARG(out);
+  uint8_t *data;
+  size_t len;
+  fmnist_status s = fmnist__modelfile_read(path, &data, &len);
+  if (s) return s;
+  s = load_from(data, len, path, out);
+  fmnist__free(data);
+  return s;
+}
+
+FMNIST_API fmnist_status fmnist_model_load_buffer(const void *data, size_t len,
+                                                  fmnist_model **out) {
+  FMNIST__CHECK_ARG(data);
+  FMNIST__CHECK_ARG(out);
+  return load_from(data, len, "model buffer", out);
 }

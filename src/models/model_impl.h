@@ -2,8 +2,9 @@
  *
  * model.c owns what is common to every family: options (through the option
  * table below), input standardization, history, progress, save/load
- * framing. A family (logreg.c, knn.c, forest.c, net.c) supplies a const
- * fmnist__family with its option table and its fit/proba/save/load. */
+ * framing, the ONNX model around a graph (onnx.c). A family (logreg.c,
+ * knn.c, forest.c, net.c) supplies a const fmnist__family with its option
+ * table and its fit/proba/save/load, and its ONNX graph if it has one. */
 #ifndef FMNIST_SRC_MODELS_MODEL_IMPL_H
 #define FMNIST_SRC_MODELS_MODEL_IMPL_H
 
@@ -14,6 +15,8 @@
 typedef struct fmnist__epoch {
   double v[FMNIST_HISTORY_FIELDS]; /* indexed by fmnist_history_field */
 } fmnist__epoch;
+
+struct fmnist__onnx;
 
 typedef struct fmnist__family {
   const char *name;
@@ -40,6 +43,10 @@ typedef struct fmnist__family {
   /* Reads the parameters written by save into m->state. */
   fmnist_status (*load)(fmnist_model *m, fmnist__reader *r);
   void (*free_state)(void *state);
+  /* Optional (NULL: the family has no ONNX form): writes the family's
+   * graph body into g (models/onnx.h), from the graph's input through
+   * the prologue it needs to one of the epilogues. */
+  fmnist_status (*export_onnx)(const fmnist_model *m, struct fmnist__onnx *g);
 } fmnist__family;
 
 struct fmnist_model {

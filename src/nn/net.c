@@ -116,4 +116,4 @@ static void free_state(void *state) { fmnist__net_free(state); }
 
 const fmnist__family fmnist__net_family = {"net", 4, sizeof(fmnist__net_config), options,
                                            fmnist__net_fit, fmnist__net_proba, NULL, save, load,
-                                           free_state};
+                                           free_state, fmnist__net_export_onnx};

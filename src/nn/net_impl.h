@@ -94,4 +94,7 @@ fmnist_status fmnist__net_fit(fmnist_model *m, const fmnist_dataset *train,
 fmnist_status fmnist__net_proba(const fmnist_model *m, const uint8_t *images, size_t n,
                                 float *out);
 
+/* The family's ONNX graph (net_onnx.c, models/onnx.h). */
+fmnist_status fmnist__net_export_onnx(const fmnist_model *m, struct fmnist__onnx *g);
+
 #endif
