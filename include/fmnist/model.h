@@ -5,6 +5,9 @@
  *   "knn"     k-nearest neighbours, Euclidean on standardized pixels
  *   "forest"  random forest of CART trees on the raw 8-bit pixels
  *   "net"     dense and convolutional neural networks (see net.h)
+ *   "ensemble" the mean of the probabilities of fitted models, made by
+ *             fmnist_ensemble_create rather than fitted (see ensemble.h;
+ *             since 1.1)
  *
  * Options are text key/value pairs (fmnist_model_set), so that adding one
  * never changes the ABI; fmnist_model_get reports every option of the
@@ -105,7 +108,8 @@ extern "C" {
 typedef struct fmnist_model fmnist_model;
 
 /* New unfitted model of a family ("logreg", "knn", "forest", "net") with
- * default options. Unknown family: FMNIST_E_OPTION. */
+ * default options ("ensemble": one without members, which
+ * fmnist_ensemble_create makes instead). Unknown family: FMNIST_E_OPTION. */
 FMNIST_API fmnist_status fmnist_model_create(const char *family,
                                              fmnist_model **out);
 /* New unfitted model configured as one of the report's models (its Figure
@@ -130,7 +134,8 @@ FMNIST_API const char *fmnist_model_family(const fmnist_model *m);
  * the key named in fmnist_last_error(); the option keeps its old value.
  * Setting an option after fit (or load) makes the model unfitted again,
  * except "threads", which only changes how the work is spread, and
- * "tta", which only changes how a fitted model predicts. */
+ * "tta", which only changes how a fitted model predicts; an ensemble
+ * keeps its members whatever is set. */
 FMNIST_API fmnist_status fmnist_model_set(fmnist_model *m, const char *key,
                                           const char *value);
 /* Sets several options from one text, "key=value key=value ...", in
@@ -170,7 +175,8 @@ FMNIST_API fmnist_status fmnist_model_get_progress(const fmnist_model *m,
  * whose last layer is not dense:10), FMNIST_E_STATE (a net with no
  * layers), FMNIST_E_NUMERIC (diverging training: NaN/Inf loss),
  * FMNIST_E_CANCELLED (the progress callback asked to stop),
- * FMNIST_E_NOMEM. On failure the model is unfitted. */
+ * FMNIST_E_NOMEM. On failure the model is unfitted. An ensemble is made,
+ * not fitted: FMNIST_E_UNSUPPORTED, the ensemble unchanged. */
 FMNIST_API fmnist_status fmnist_model_fit(fmnist_model *m,
                                           const fmnist_dataset *train,
                                           const fmnist_dataset *valid);

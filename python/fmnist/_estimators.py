@@ -518,8 +518,66 @@ class NetClassifier(_Classifier):
         return self
 
 
+class EnsembleClassifier(_Classifier):
+    """Soft voting over models of this package (the "ensemble" family):
+    its probabilities are the mean of its members' probabilities, its
+    labels the class of the highest mean, as scikit-learn's
+    ``VotingClassifier(voting="soft")`` with equal weights. ``fit(X, y)``
+    fits a fresh copy of each estimator of ``estimators`` (a list of
+    estimators of this package, any families, kept unfitted as given) and
+    keeps them in ``estimators_``; ``EnsembleClassifier.of(fitted)`` makes
+    one from estimators already fitted or loaded, without fitting. The C
+    library keeps its own copies of the members (fmnist_ensemble_create),
+    so it predicts, saves and loads as one model; ``tta`` averages the
+    mean over the views of each image too. A loaded ensemble
+    (``load_model``) has ``estimators`` None: its members live in its
+    file."""
+
+    _family = "ensemble"
+    _keywords = _TTA
+    _defaults = _library_defaults(_family, _keywords)
+
+    def __init__(self, estimators=None, tta=_defaults["tta"], verbose=0):
+        self.estimators = estimators
+        self.tta = tta
+        self.verbose = verbose
+
+    @classmethod
+    def of(cls, fitted, tta=_defaults["tta"]):
+        """An ensemble of estimators already fitted (or loaded), not refitted."""
+        fitted = list(fitted)
+        est = cls(estimators=None, tta=tta)
+        est._make(fitted)
+        return est
+
+    def _make(self, members):
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
+        handles = (ctypes.c_void_p * len(members))(*[e._fitted().ptr for e in members])
+        h = new_handle(lib.fmnist_ensemble_create,
+                       ctypes.cast(handles, ctypes.POINTER(ctypes.c_void_p)), len(members),
+                       free=lib.fmnist_model_free)
+        self.estimators_ = members
+        self._set_fitted(h)
+
+    def fit(self, X, y):
+        """Fits a copy of each of ``estimators`` on X, y and makes the
+        ensemble of them; returns self."""
+        if not self.estimators:
+            raise ValueError("EnsembleClassifier.fit needs estimators, a non-empty list")
+        members = [type(e)(**e.get_params()).fit(X, y) for e in self.estimators]
+        self._make(members)
+        return self
+
+    @property
+    def n_members_(self):
+        count = ctypes.c_size_t()
+        check(lib.fmnist_ensemble_size(self._fitted().ptr, ctypes.byref(count)))
+        return count.value
+
+
 _BY_FAMILY = {c._family: c for c in (LogisticRegression, KNeighborsClassifier,
-                                     RandomForestClassifier, NetClassifier)}
+                                     RandomForestClassifier, NetClassifier, EnsembleClassifier)}
 
 
 def presets():

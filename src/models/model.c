@@ -103,8 +103,9 @@ FMNIST_API fmnist_status fmnist_model_set(fmnist_model *m, const char *key, cons
   fmnist_status s = fmnist__option_parse(o, base, value);
   /* Any option but the thread count and test-time augmentation, which
    * change how the work is spread and how a fitted model predicts,
-   * changes what a fit would produce. */
-  if (!s && strcmp(key, "threads") != 0 && strcmp(key, "tta") != 0) unfit(m);
+   * changes what a fit would produce; a model made rather than fitted
+   * (an ensemble) has no fit to redo and keeps its state. */
+  if (!s && strcmp(key, "threads") != 0 && strcmp(key, "tta") != 0 && m->family->fit) unfit(m);
   return s;
 }
 
@@ -248,6 +249,9 @@ FMNIST_API fmnist_status fmnist_model_fit(fmnist_model *m, const fmnist_dataset 
   FMNIST__CHECK_ARG(train);
   if (fmnist_dataset_count(train) == 0)
     return fmnist__fail(FMNIST_E_INVALID, "fmnist_model_fit: the training set is empty");
+  if (!m->family->fit)
+    return fmnist__fail(FMNIST_E_UNSUPPORTED, "fmnist_model_fit: a model of family %s is made "
+                        "from fitted models, not fitted", m->family->name);
   unfit(m);
   fit_standardization(m, train);
   fmnist__blas_enter();
@@ -444,10 +448,7 @@ static fmnist_status put_options(const fmnist_model *m, fmnist__writer *w, char 
   return FMNIST_OK;
 }
 
-/* The whole model file of m in w (modelfile.h): the header, options,
- * standardization, history, the family's parameters and the CRC. `what`
- * names the destination in messages. */
-static fmnist_status serialize(const fmnist_model *m, fmnist__writer *w, const char *what) {
+fmnist_status fmnist__model_serialize(const fmnist_model *m, fmnist__writer *w, const char *what) {
   char *value = fmnist__alloc(MAX_VALUE);
   if (!value) return fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", what);
   fmnist__modelfile_begin(w, m->family->id);
@@ -468,7 +469,7 @@ FMNIST_API fmnist_status fmnist_model_save(const fmnist_model *m, const char *pa
   FMNIST__CHECK_ARG(path);
   if (!m->state) return fmnist__fail(FMNIST_E_STATE, "fmnist_model_save: the model is not fitted");
   fmnist__writer w = {0};
-  fmnist_status s = serialize(m, &w, path);
+  fmnist_status s = fmnist__model_serialize(m, &w, path);
   if (!s) s = fmnist__file_write(path, w.data, w.len);
   fmnist__writer_free(&w);
   return s;
@@ -481,7 +482,7 @@ FMNIST_API fmnist_status fmnist_model_save_buffer(const fmnist_model *m, void *b
   if (!m->state)
     return fmnist__fail(FMNIST_E_STATE, "fmnist_model_save_buffer: the model is not fitted");
   fmnist__writer w = {0};
-  fmnist_status s = serialize(m, &w, "fmnist_model_save_buffer");
+  fmnist_status s = fmnist__model_serialize(m, &w, "fmnist_model_save_buffer");
   if (!s) s = fmnist__writer_to_buffer(&w, buf, len, size, "fmnist_model_save_buffer");
   fmnist__writer_free(&w);
   return s;
@@ -529,10 +530,8 @@ static fmnist_status get_common(fmnist_model *m, fmnist__reader *r) {
   return s;
 }
 
-/* A model from the len bytes of a model file at data (name: for
- * messages), through the one validator (fmnist__modelfile_parse). */
-static fmnist_status load_from(const uint8_t *data, size_t len, const char *name,
-                               fmnist_model **out) {
+fmnist_status fmnist__model_parse(const uint8_t *data, size_t len, const char *name,
+                                  fmnist_model **out) {
   uint32_t id;
   fmnist__reader r;
   fmnist_status s = fmnist__modelfile_parse(data, len, name, &id, &r);
@@ -568,7 +567,7 @@ FMNIST_API fmnist_status fmnist_model_load(const char *path, fmnist_model **out)
   size_t len;
   fmnist_status s = fmnist__modelfile_read(path, &data, &len);
   if (s) return s;
-  s = load_from(data, len, path, out);
+  s = fmnist__model_parse(data, len, path, out);
   fmnist__free(data);
   return s;
 }
@@ -577,5 +576,13 @@ FMNIST_API fmnist_status fmnist_model_load_buffer(const void *data, size_t len,
                                                   fmnist_model **out) {
   FMNIST__CHECK_ARG(data);
   FMNIST__CHECK_ARG(out);
-  return load_from(data, len, "model buffer", out);
+  return fmnist__model_parse(data, len, "model buffer", out);
+}
+
+fmnist_status fmnist__model_copy(const fmnist_model *m, fmnist_model **out) {
+  fmnist__writer w = {0};
+  fmnist_status s = fmnist__model_serialize(m, &w, "a copy of a model");
+  if (!s) s = fmnist__model_parse(w.data, w.len, "a copy of a model", out);
+  fmnist__writer_free(&w);
+  return s;
 }
