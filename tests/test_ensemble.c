@@ -40,31 +40,6 @@ static void mean_of(fmnist_model *const *m, size_t n, const fmnist_dataset *test
   }
 }
 
-/* The ensemble's probabilities equal the mean (float sums of at most 3
- * terms against double: 1e-6), its labels and metrics follow from them. */
-static void check_is_mean(const fmnist_model *e, const double *mean, const fmnist_dataset *test) {
-  float got[N_TEST * FMNIST_CLASSES];
-  uint8_t pred[N_TEST];
-  ck_assert_int_eq(fmnist_model_proba(e, fmnist_dataset_images(test), N_TEST, got), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_predict(e, fmnist_dataset_images(test), N_TEST, pred), FMNIST_OK);
-  size_t correct = 0;
-  for (int i = 0; i < N_TEST; i++) {
-    int best = 0;
-    for (int c = 0; c < FMNIST_CLASSES; c++) {
-      ck_assert_msg(fabs(got[i * FMNIST_CLASSES + c] - mean[i * FMNIST_CLASSES + c]) < 1e-6,
-                    "image %d class %d: %g, mean %g", i, c, got[i * FMNIST_CLASSES + c],
-                    mean[i * FMNIST_CLASSES + c]);
-      if (got[i * FMNIST_CLASSES + c] > got[i * FMNIST_CLASSES + best]) best = c;
-    }
-    ck_assert_uint_eq(pred[i], best);
-    correct += pred[i] == fmnist_dataset_labels(test)[i];
-  }
-  fmnist_metrics *mt;
-  ck_assert_int_eq(fmnist_model_evaluate(e, test, &mt), FMNIST_OK);
-  ck_assert_double_eq_tol(fmnist_metrics_accuracy(mt), (double)correct / N_TEST, 1e-12);
-  fmnist_metrics_free(mt);
-}
-
 /* A net, a KNN and a logistic regression: the ensemble is their mean, of
  * its family, with its members to read back, each a copy that predicts
  * as its model did; refitting or freeing the models leaves it as it was. */
@@ -77,7 +52,7 @@ START_TEST(proba_is_the_mean) {
   ck_assert_int_eq(fmnist_ensemble_create((const fmnist_model *const *)m, MEMBERS, &e), FMNIST_OK);
   ck_assert_str_eq(fmnist_model_family(e), "ensemble");
   ck_assert(fmnist_model_is_fitted(e));
-  check_is_mean(e, mean, test);
+  fmnist_test_check_proba(e, test, mean);
   size_t count;
   ck_assert_int_eq(fmnist_ensemble_size(e, &count), FMNIST_OK);
   ck_assert_uint_eq(count, MEMBERS);
@@ -96,7 +71,7 @@ START_TEST(proba_is_the_mean) {
   ck_assert_int_eq(fmnist_model_set(m[0], "seed", "99"), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_fit(m[0], test, NULL), FMNIST_OK);
   free_members(m);
-  check_is_mean(e, mean, test);
+  fmnist_test_check_proba(e, test, mean);
   fmnist_model_free(e);
   fmnist_dataset_free(train);
   fmnist_dataset_free(test);
@@ -141,17 +116,17 @@ START_TEST(save_load_and_nesting) {
   mean_of(pair, 2, test, mean);
   ck_assert_int_eq(fmnist_ensemble_create((const fmnist_model *const *)pair, 2, &nested),
                    FMNIST_OK);
-  check_is_mean(nested, mean, test);
+  fmnist_test_check_proba(nested, test, mean);
 
   for (int k = 0; k < MEMBERS; k++) ck_assert_int_eq(fmnist_model_set(m[k], "tta", "flip"), 0);
   mean_of(m, MEMBERS, test, mean);
   ck_assert_int_eq(fmnist_model_set(back, "tta", "flip"), FMNIST_OK);
   ck_assert(fmnist_model_is_fitted(back));
-  check_is_mean(back, mean, test);
+  fmnist_test_check_proba(back, test, mean);
   ck_assert_int_eq(fmnist_model_save(back, path), FMNIST_OK);
   fmnist_model *again;
   ck_assert_int_eq(fmnist_model_load(path, &again), FMNIST_OK);
-  check_is_mean(again, mean, test);
+  fmnist_test_check_proba(again, test, mean);
   fmnist_model_free(again);
   fmnist_model_free(nested);
   fmnist_model_free(from_buffer);

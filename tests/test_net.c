@@ -46,6 +46,25 @@ static double train_accuracy(const fmnist_model *m, const fmnist_dataset *ds) {
   return (double)ok / N_TINY;
 }
 
+/* m (fitted on the tiny set ds) saved to a file and loaded back: the
+ * loaded model's option key reads value, and its probabilities of ds are
+ * m's, bit for bit. */
+static void same_after_load(const fmnist_model *m, const fmnist_dataset *ds, const char *key,
+                            const char *value) {
+  char path[600], got[64];
+  snprintf(path, sizeof path, "%s/%s.fmm", fmnist_test_dir(), key);
+  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
+  fmnist_model *back;
+  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
+  ck_assert_int_eq(fmnist_model_get(back, key, got, sizeof got), FMNIST_OK);
+  ck_assert_str_eq(got, value);
+  float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES];
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, a), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, b), FMNIST_OK);
+  ck_assert(memcmp(a, b, sizeof a) == 0);
+  fmnist_model_free(back);
+}
+
 static const char *const overfit_specs[] = {
     "dense:32 relu dense:10",
     "conv:4:3 relu pool:2 dense:16 tanh dense:10",
@@ -387,17 +406,7 @@ START_TEST(standardize_global_saved) {
   fmnist_model *m = net_with("dense:8 relu dense:10");
   ck_assert_int_eq(fmnist_model_set(m, "standardize", "global"), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
-  char path[600], value[16];
-  snprintf(path, sizeof path, "%s/global.fmm", fmnist_test_dir());
-  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
-  fmnist_model *back;
-  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
-  ck_assert_int_eq(fmnist_model_get(back, "standardize", value, sizeof value), FMNIST_OK);
-  ck_assert_str_eq(value, "global");
-  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, a), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, b), FMNIST_OK);
-  ck_assert(memcmp(a, b, sizeof a) == 0);
-  fmnist_model_free(back);
+  same_after_load(m, ds, "standardize", "global");
   fmnist_model_free(m);
   fmnist_dataset_free(ds);
 }
@@ -502,7 +511,7 @@ END_TEST
  * validation loss and accuracy equal the fitted model's on them. The
  * option survives save and load, and the loaded model predicts the same. */
 START_TEST(augment_never_validation) {
-  static float proba[N_TINY * FMNIST_CLASSES], back_proba[N_TINY * FMNIST_CLASSES];
+  static float proba[N_TINY * FMNIST_CLASSES];
   fmnist_dataset *ds = tiny_set();
   fmnist_model *m = net_with("dense:16 relu dense:10");
   ck_assert_int_eq(fmnist_model_set(m, "epochs", "3"), FMNIST_OK);
@@ -526,18 +535,7 @@ START_TEST(augment_never_validation) {
   ck_assert_msg(fabs(vloss - loss / N_TINY) < 1e-4 * fabs(vloss) + 1e-6,
                 "validation loss %g, of the plain images %g", vloss, loss / N_TINY);
   ck_assert_double_eq_tol(vacc, (double)correct / N_TINY, 1e-9);
-
-  char path[600], value[64];
-  snprintf(path, sizeof path, "%s/augment.fmm", fmnist_test_dir());
-  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
-  fmnist_model *back;
-  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
-  ck_assert_int_eq(fmnist_model_get(back, "augment", value, sizeof value), FMNIST_OK);
-  ck_assert_str_eq(value, "noise:60 occlude:14");
-  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, back_proba),
-                   FMNIST_OK);
-  ck_assert(memcmp(proba, back_proba, sizeof proba) == 0);
-  fmnist_model_free(back);
+  same_after_load(m, ds, "augment", "noise:60 occlude:14");
   fmnist_model_free(m);
   fmnist_dataset_free(ds);
 }
@@ -601,7 +599,7 @@ static const struct {
 
 START_TEST(feature_options_checked_and_saved) {
   fmnist_model *m = net_with("dense:10");
-  char value[32], path[600];
+  char value[32];
   const char *key = feature_options[_i].key;
   ck_assert_int_eq(fmnist_model_get(m, key, value, sizeof value), FMNIST_OK);
   ck_assert_str_eq(value, feature_options[_i].def);
@@ -613,17 +611,7 @@ START_TEST(feature_options_checked_and_saved) {
   ck_assert_int_eq(fmnist_model_set(m, "epochs", "1"), FMNIST_OK);
   fmnist_dataset *ds = tiny_set();
   ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
-  snprintf(path, sizeof path, "%s/feature.fmm", fmnist_test_dir());
-  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
-  fmnist_model *back;
-  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
-  ck_assert_int_eq(fmnist_model_get(back, key, value, sizeof value), FMNIST_OK);
-  ck_assert_str_eq(value, feature_options[_i].good);
-  float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES];
-  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, a), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, b), FMNIST_OK);
-  ck_assert(memcmp(a, b, sizeof a) == 0);
-  fmnist_model_free(back);
+  same_after_load(m, ds, key, feature_options[_i].good);
   fmnist_model_free(m);
   fmnist_dataset_free(ds);
 }
@@ -733,18 +721,7 @@ START_TEST(ema_is_the_average) {
 
   fmnist_model *m = fitted_with("epochs=3 batch=5 ema_decay=0.9", ds);
   validation_is_the_model(m, ds);
-  char path[600], value[16];
-  snprintf(path, sizeof path, "%s/ema.fmm", fmnist_test_dir());
-  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
-  fmnist_model *back;
-  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
-  ck_assert_int_eq(fmnist_model_get(back, "ema_decay", value, sizeof value), FMNIST_OK);
-  ck_assert_str_eq(value, "0.9");
-  float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES];
-  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, a), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, b), FMNIST_OK);
-  ck_assert(memcmp(a, b, sizeof a) == 0);
-  fmnist_model_free(back);
+  same_after_load(m, ds, "ema_decay", "0.9");
   fmnist_model_free(m);
   for (int e = 0; e <= 3; e++) free(w[e]);
   free(avg);
@@ -798,7 +775,7 @@ static void check_tta(fmnist_model *m, const fmnist_dataset *ds) {
   static const int views[6][3] = {{0, 0, 0}, {1, 0, 0}, {0, -1, -1},
                                   {1, -1, -1}, {0, 1, 1}, {1, 1, 1}};
   static uint8_t img[N_TINY * FMNIST_PIXELS];
-  static float p[6][N_TINY * FMNIST_CLASSES], got[N_TINY * FMNIST_CLASSES];
+  static float p[6][N_TINY * FMNIST_CLASSES];
   const uint8_t *images = fmnist_dataset_images(ds);
   ck_assert_int_eq(fmnist_model_set(m, "tta", "none"), FMNIST_OK);
   for (int v = 0; v < 6; v++) {
@@ -808,43 +785,19 @@ static void check_tta(fmnist_model *m, const fmnist_dataset *ds) {
     ck_assert_int_eq(fmnist_model_proba(m, img, N_TINY, p[v]), FMNIST_OK);
   }
   const char *levels[2] = {"flip", "flip_shift"};
+  static double mean[N_TINY * FMNIST_CLASSES];
   for (int level = 0; level < 2; level++) {
     const int nv = level ? 6 : 2;
+    for (int j = 0; j < N_TINY * FMNIST_CLASSES; j++) {
+      mean[j] = 0;
+      for (int v = 0; v < nv; v++) mean[j] += p[v][j];
+      mean[j] /= nv;
+    }
     ck_assert_int_eq(fmnist_model_set(m, "tta", levels[level]), FMNIST_OK);
     ck_assert(fmnist_model_is_fitted(m));
-    ck_assert_int_eq(fmnist_model_proba(m, images, N_TINY, got), FMNIST_OK);
-    uint8_t pred[N_TINY];
-    ck_assert_int_eq(fmnist_model_predict(m, images, N_TINY, pred), FMNIST_OK);
-    size_t correct = 0;
-    for (int i = 0; i < N_TINY; i++) {
-      int best = 0;
-      for (int c = 0; c < FMNIST_CLASSES; c++) {
-        double mean = 0;
-        for (int v = 0; v < nv; v++) mean += p[v][i * FMNIST_CLASSES + c];
-        mean /= nv;
-        ck_assert_msg(fabs(got[i * FMNIST_CLASSES + c] - mean) < 1e-6, "%s image %d class %d",
-                      levels[level], i, c);
-        if (got[i * FMNIST_CLASSES + c] > got[i * FMNIST_CLASSES + best]) best = c;
-      }
-      ck_assert_uint_eq(pred[i], best);
-      correct += pred[i] == fmnist_dataset_labels(ds)[i];
-    }
-    fmnist_metrics *mt;
-    ck_assert_int_eq(fmnist_model_evaluate(m, ds, &mt), FMNIST_OK);
-    ck_assert_double_eq_tol(fmnist_metrics_accuracy(mt), (double)correct / N_TINY, 1e-12);
-    fmnist_metrics_free(mt);
+    fmnist_test_check_proba(m, ds, mean);
   }
-  char path[600], value[16];
-  snprintf(path, sizeof path, "%s/tta.fmm", fmnist_test_dir());
-  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
-  fmnist_model *back;
-  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
-  ck_assert_int_eq(fmnist_model_get(back, "tta", value, sizeof value), FMNIST_OK);
-  ck_assert_str_eq(value, "flip_shift");
-  float again[N_TINY * FMNIST_CLASSES];
-  ck_assert_int_eq(fmnist_model_proba(back, images, N_TINY, again), FMNIST_OK);
-  ck_assert(memcmp(got, again, sizeof got) == 0);
-  fmnist_model_free(back);
+  same_after_load(m, ds, "tta", "flip_shift");
 }
 
 START_TEST(tta_is_the_mean_of_views) {
