@@ -1,7 +1,8 @@
 /* Net layers: gradients against central finite differences, im2col/col2im,
  * conv and its Winograd inference path against a naive direct convolution,
- * loss, Adam and the optimizer's table, learning-rate schedules, modes,
- * fused tails, and residual blocks through the net's own passes. */
+ * loss (with label smoothing), Adam, SGD and the optimizer's table,
+ * learning-rate schedules, the averaged weights, modes, fused tails, and
+ * residual blocks through the net's own passes. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -13,8 +14,10 @@
 #include "kernels/im2col.h"
 #include "kernels/layout.h"
 #include "kernels/loss.h"
+#include "kernels/sgd.h"
 #include "nn/layer.h"
 #include "nn/layer_conv.h"
+#include "nn/average.h"
 #include "nn/layer_tail.h"
 #include "nn/net_impl.h"
 #include "nn/net_infer.h"
@@ -490,15 +493,15 @@ START_TEST(loss_gradient_and_stability) {
   fmnist__rng_init(&r, 5, FMNIST__STREAM_SPLIT, 0);
   for (int i = 0; i < K * N; i++) z[i] = (float)(3 * fmnist__rng_uniform(&r) - 1.5);
   size_t correct = 0;
-  double l0 = fmnist__softmax_xent(z, labels, K, N, 1.0f, dz, &correct);
+  double l0 = fmnist__softmax_xent(z, labels, K, N, 0, 1.0f, dz, &correct);
   ck_assert(l0 > 0);
   double num2 = 0, d2 = 0;
   for (int i = 0; i < K * N; i++) { /* h 1e-3 on a double loss of float logits */
     float keep = z[i];
     z[i] = keep + 1e-3f;
-    double lp = fmnist__softmax_xent(z, labels, K, N, 1.0f, NULL, NULL);
+    double lp = fmnist__softmax_xent(z, labels, K, N, 0, 1.0f, NULL, NULL);
     z[i] = keep - 1e-3f;
-    double lm = fmnist__softmax_xent(z, labels, K, N, 1.0f, NULL, NULL);
+    double lm = fmnist__softmax_xent(z, labels, K, N, 0, 1.0f, NULL, NULL);
     z[i] = keep;
     double num = (lp - lm) / 2e-3;
     num2 += num * num;
@@ -509,15 +512,71 @@ START_TEST(loss_gradient_and_stability) {
   float big[K * 1] = {0};
   uint8_t lab = 2;
   big[2] = 1000.0f;
-  ck_assert(fmnist__softmax_xent(big, &lab, K, 1, 1, NULL, NULL) < 1e-6);
+  ck_assert(fmnist__softmax_xent(big, &lab, K, 1, 0, 1, NULL, NULL) < 1e-6);
   lab = 1;
-  double wrong = fmnist__softmax_xent(big, &lab, K, 1, 1, NULL, NULL);
+  double wrong = fmnist__softmax_xent(big, &lab, K, 1, 0, 1, NULL, NULL);
   ck_assert(isfinite(wrong) && fabs(wrong - 1000) < 1e-3);
   float p[K];
   fmnist__softmax_rows(big, K, 1, p);
   ck_assert(p[2] > 0.999f && isfinite(p[0]));
   big[0] = NAN;
-  ck_assert(!isfinite(fmnist__softmax_xent(big, &lab, K, 1, 1, NULL, NULL)));
+  ck_assert(!isfinite(fmnist__softmax_xent(big, &lab, K, 1, 0, 1, NULL, NULL)));
+}
+END_TEST
+
+/* Label smoothing: the losses PyTorch's CrossEntropyLoss(label_smoothing=e,
+ * reduction="none") gives for three rows of logits (torch 1.13, float64;
+ * a row of zeros costs log 10 whatever e), and the gradient softmax - q
+ * against central differences. */
+START_TEST(loss_label_smoothing) {
+  enum { K = 10, N = 3 };
+  static const float rows[N][K] = {{2, 1, 0, -1, 0.5f, 0, 0, 0, 0, 3},
+                                   {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+                                   {-3, 4, 1.5f, 0.25f, -0.5f, 2, 0, -1, 1, 0.5f}};
+  static const uint8_t labels[N] = {9, 3, 0};
+  static const struct {
+    double e, loss[N];
+  } known[] = {{0.0, {0.6165634482642873, 2.302585092994046, 7.306010778690909}},
+               {0.1, {0.8615634482642873, 2.302585092994046, 6.958510778690909}},
+               {0.3, {1.3515634482642873, 2.302585092994046, 6.263510778690908}},
+               {1.0, {3.0665634482642874, 2.3025850929940463, 3.8310107786909087}}};
+  float z[K * N], dz[K * N];
+  for (int j = 0; j < N; j++)
+    for (int c = 0; c < K; c++) z[c * N + j] = rows[j][c]; /* classes x batch */
+  for (size_t k = 0; k < sizeof known / sizeof *known; k++)
+    for (int j = 0; j < N; j++) {
+      float zj[K];
+      for (int c = 0; c < K; c++) zj[c] = rows[j][c];
+      const double got = fmnist__softmax_xent(zj, &labels[j], K, 1, known[k].e, 1, NULL, NULL);
+      /* float logits, double sums: PyTorch's float64 to 1e-12 */
+      ck_assert_msg(fabs(got - known[k].loss[j]) < 1e-12 * known[k].loss[j],
+                    "e %g row %d: %.17g, PyTorch %.17g", known[k].e, j, got, known[k].loss[j]);
+    }
+  const double e = 0.1;
+  size_t correct = 0;
+  fmnist__softmax_xent(z, labels, K, N, e, 1.0f, dz, &correct);
+  ck_assert_uint_eq(correct, 1); /* row 0's argmax is its label; row 1 ties to 0 */
+  double num2 = 0, d2 = 0;
+  for (int i = 0; i < K * N; i++) { /* h 1e-3, as the plain loss's check */
+    float keep = z[i];
+    z[i] = keep + 1e-3f;
+    double lp = fmnist__softmax_xent(z, labels, K, N, e, 1.0f, NULL, NULL);
+    z[i] = keep - 1e-3f;
+    double lm = fmnist__softmax_xent(z, labels, K, N, e, 1.0f, NULL, NULL);
+    z[i] = keep;
+    double num = (lp - lm) / 2e-3;
+    num2 += num * num;
+    d2 += (num - dz[i]) * (num - dz[i]);
+  }
+  ck_assert_msg(sqrt(d2 / num2) < 1e-3, "smoothed loss gradient error %g", sqrt(d2 / num2));
+  /* Each row's gradient sums to 0 (softmax and the target both sum to 1),
+   * and the zero row's is 1/10 - q: -0.81 at the label, 0.09 elsewhere. */
+  for (int j = 0; j < N; j++) {
+    double sum = 0;
+    for (int c = 0; c < K; c++) sum += dz[c * N + j];
+    ck_assert(fabs(sum) < 1e-6);
+  }
+  ck_assert(fabsf(dz[3 * N + 1] - -0.81f) < 1e-6f && fabsf(dz[0 * N + 1] - 0.09f) < 1e-6f);
 }
 END_TEST
 
@@ -537,6 +596,40 @@ START_TEST(adam_first_step) {
 }
 END_TEST
 
+/* Three SGD steps against the formulas in double: b = mu b + g; u = g +
+ * mu b (Nesterov) or b; p = p (1 - lr wd) - lr u. Plain and Nesterov,
+ * with and without decay; float against double to 1e-6. */
+START_TEST(sgd_steps) {
+  static const float g[3][2] = {{0.5f, -2}, {0.25f, 1}, {-1, 0.125f}};
+  for (int nesterov = 0; nesterov <= 1; nesterov++)
+    for (int decay = 0; decay <= 1; decay++) {
+      const fmnist__sgd s = {0.1, 0.9, nesterov};
+      const float wd = decay ? 0.5f : 0.0f;
+      float p[2] = {1, -3}, b[2] = {0, 0};
+      double pw[2] = {1, -3}, bw[2] = {0, 0};
+      for (int t = 0; t < 3; t++) {
+        fmnist__sgd_step(&s, wd, p, g[t], b, 2);
+        for (int i = 0; i < 2; i++) {
+          bw[i] = 0.9 * bw[i] + g[t][i];
+          const double u = nesterov ? g[t][i] + 0.9 * bw[i] : bw[i];
+          pw[i] = pw[i] * (1 - 0.1 * wd) - 0.1 * u;
+          ck_assert_msg(fabs(p[i] - pw[i]) < 1e-6 && fabs(b[i] - bw[i]) < 1e-6,
+                        "nesterov %d decay %d step %d: %g vs %g", nesterov, decay, t, p[i], pw[i]);
+        }
+      }
+    }
+  /* Known values by hand, Nesterov, lr 0.1, mu 0.9, wd 0.5, p 1, g 0.5 then
+   * 0.25: step 1 b = 0.5, u = 0.95, p = 0.95 - 0.095 = 0.855; step 2 b =
+   * 0.7, u = 0.88, p = 0.855 * 0.95 - 0.088 = 0.72425. */
+  const fmnist__sgd s = {0.1, 0.9, 1};
+  float p[1] = {1}, b[1] = {0}, g1[1] = {0.5f}, g2[1] = {0.25f};
+  fmnist__sgd_step(&s, 0.5f, p, g1, b, 1);
+  ck_assert(fabsf(p[0] - 0.855f) < 1e-6f);
+  fmnist__sgd_step(&s, 0.5f, p, g2, b, 1);
+  ck_assert(fabsf(p[0] - 0.72425f) < 1e-6f);
+}
+END_TEST
+
 /* The index of a schedule in the table (the "lr_schedule" option's value). */
 static int schedule(const char *name) {
   for (int i = 0; fmnist__lr_schedules[i]; i++)
@@ -549,20 +642,88 @@ static int schedule(const char *name) {
  * 99/100)) / 2 = 2.47e-4 lr at the last of 100; constant never changes. */
 START_TEST(lr_schedules) {
   const int cosine = schedule("cosine"), constant = schedule("constant");
-  ck_assert(fmnist__lr_at(cosine, 0.001, 0, 100) == 0.001);
-  ck_assert(fabs(fmnist__lr_at(cosine, 0.001, 50, 100) - 0.0005) < 1e-15);
-  ck_assert(fabs(fmnist__lr_at(cosine, 0.001, 99, 100) - 2.4671981e-7) < 1e-13);
-  ck_assert(fmnist__lr_at(cosine, 0.001, 25, 100) > fmnist__lr_at(cosine, 0.001, 26, 100));
-  ck_assert(fmnist__lr_at(cosine, 0.001, 3, 0) == 0.001); /* no steps: the base rate */
-  for (size_t t = 0; t < 100; t += 33) ck_assert(fmnist__lr_at(constant, 0.001, t, 100) == 0.001);
+  ck_assert(fmnist__lr_at(cosine, 0.001, 0, 100, 0) == 0.001);
+  ck_assert(fabs(fmnist__lr_at(cosine, 0.001, 50, 100, 0) - 0.0005) < 1e-15);
+  ck_assert(fabs(fmnist__lr_at(cosine, 0.001, 99, 100, 0) - 2.4671981e-7) < 1e-13);
+  ck_assert(fmnist__lr_at(cosine, 0.001, 25, 100, 0) > fmnist__lr_at(cosine, 0.001, 26, 100, 0));
+  ck_assert(fmnist__lr_at(cosine, 0.001, 3, 0, 0) == 0.001); /* no steps: the base rate */
+  for (size_t t = 0; t < 100; t += 33)
+    ck_assert(fmnist__lr_at(constant, 0.001, t, 100, 0) == 0.001);
 }
 END_TEST
 
-/* The optimizer "adam" makes the same update as the Adam kernel on each
- * layer's parameters, at the schedule's rate of each step, with the weight
- * decay on the conv and dense weights only (not on biases or batch-norm's
- * gamma); an unknown optimizer is an option error. */
-START_TEST(optimizer_steps_like_adam) {
+/* Linear decay and the warm-up, by hand: linear is lr (1 - t/T), lr/T at
+ * the last step; a warm-up of 0.1 of 100 steps is W = 10 steps at lr
+ * (t+1)/10, lr at t = 9, then the schedule over the 90 steps left (cosine
+ * lr/2 at 45 of them, t = 55; linear lr/2 there too); a warm-up of the
+ * whole fit ramps to lr at the last step. round(0.25 * 10) = 3 steps. */
+START_TEST(lr_linear_and_warmup) {
+  const int linear = schedule("linear"), cosine = schedule("cosine");
+  const int constant = schedule("constant");
+  const double lr = 0.1, tol = 1e-15;
+  ck_assert(fmnist__lr_at(linear, lr, 0, 100, 0) == lr);
+  ck_assert(fabs(fmnist__lr_at(linear, lr, 50, 100, 0) - 0.05) < tol);
+  ck_assert(fabs(fmnist__lr_at(linear, lr, 99, 100, 0) - 0.001) < tol);
+  for (int s = 0; s < 3; s++) {
+    const int k = s == 0 ? constant : s == 1 ? cosine : linear;
+    ck_assert(fabs(fmnist__lr_at(k, lr, 0, 100, 0.1) - 0.01) < tol);
+    ck_assert(fabs(fmnist__lr_at(k, lr, 4, 100, 0.1) - 0.05) < tol);
+    ck_assert(fabs(fmnist__lr_at(k, lr, 9, 100, 0.1) - lr) < tol);
+    ck_assert(fabs(fmnist__lr_at(k, lr, 10, 100, 0.1) - lr) < tol); /* the schedule's start */
+    ck_assert(fabs(fmnist__lr_at(k, lr, 99, 100, 1) - lr) < tol);
+    ck_assert(fabs(fmnist__lr_at(k, lr, 0, 100, 1) - lr / 100) < tol);
+  }
+  ck_assert(fabs(fmnist__lr_at(cosine, lr, 55, 100, 0.1) - 0.05) < tol);
+  ck_assert(fabs(fmnist__lr_at(linear, lr, 55, 100, 0.1) - 0.05) < tol);
+  ck_assert(fabs(fmnist__lr_at(linear, lr, 99, 100, 0.1) - lr / 90) < tol);
+  ck_assert(fabs(fmnist__lr_at(constant, lr, 2, 10, 0.25) - lr) < tol);
+  ck_assert(fabs(fmnist__lr_at(constant, lr, 1, 10, 0.25) - lr * 2 / 3) < tol);
+}
+END_TEST
+
+/* One-cycle: the rates torch.optim.lr_scheduler.OneCycleLR(max_lr=0.1,
+ * total_steps, pct_start, cycle_momentum=False) sets before each step
+ * (torch 1.13, the same double formulas: equal to 1e-15 relative). */
+START_TEST(lr_onecycle_is_pytorchs) {
+  const int onecycle = schedule("onecycle");
+  static const struct {
+    size_t t;
+    double lr;
+  } long_fit[] = {{0, 0.0040000000000000036}, {1, 0.004281378056590748},
+                  {14, 0.04940133238789996},  {28, 0.09971862194340926},
+                  {29, 0.1},                  {30, 0.09994965352845243},
+                  {50, 0.0793893450575732},   {98, 5.07464715475788e-05},
+                  {99, 4e-07}};
+  for (size_t i = 0; i < sizeof long_fit / sizeof *long_fit; i++) {
+    const double got = fmnist__lr_at(onecycle, 0.1, long_fit[i].t, 100, 0.3);
+    ck_assert_msg(fabs(got - long_fit[i].lr) <= 1e-15 * long_fit[i].lr, "step %zu: %.17g vs %.17g",
+                  long_fit[i].t, got, long_fit[i].lr);
+  }
+  /* 10 steps, pct_start 0.25: the peak falls between steps (at 1.5) */
+  static const double short_fit[10] = {0.0040000000000000036, 0.076, 0.09890738440717015,
+                                       0.0904508879153485, 0.0750001, 0.05522660225769002,
+                                       0.03454941208465151, 0.01654380350817838,
+                                       0.0043231098269614805, 4e-07};
+  for (size_t t = 0; t < 10; t++) {
+    const double got = fmnist__lr_at(onecycle, 0.1, t, 10, 0.25);
+    ck_assert_msg(fabs(got - short_fit[t]) <= 1e-15 * short_fit[t], "step %zu: %.17g vs %.17g", t,
+                  got, short_fit[t]);
+  }
+  /* No rise (warmup 0): from about lr down, PyTorch's pct_start=0; a rise
+   * ending at step 0 (warmup 1/T) starts at the peak. */
+  ck_assert(fmnist__lr_at(onecycle, 0.1, 0, 100, 0) < 0.1);
+  ck_assert(fmnist__lr_at(onecycle, 0.1, 0, 100, 0) > 0.0999);
+  ck_assert(fmnist__lr_at(onecycle, 0.1, 0, 100, 0.01) == 0.1);
+  ck_assert(fabs(fmnist__lr_at(onecycle, 0.1, 99, 100, 0) - 4e-7) < 1e-20);
+}
+END_TEST
+
+/* The optimizers "adam" and "sgd" make the same update as their kernels
+ * on each layer's parameters, at the schedule's rate of each step (here
+ * one-cycle with a warm-up), with the weight decay on the conv and dense
+ * weights only (not on biases or batch-norm's gamma). */
+START_TEST(optimizer_steps_like_kernels) {
+  const int sgd = _i;
   fmnist__layer_spec specs[3] = {{FMNIST__L_CONV, 2, 3, 1, 1, 0, 0},
                                  {FMNIST__L_BN, 0, 0, 0, 0, FMNIST__BN_MOMENTUM, FMNIST__BN_EPS},
                                  {FMNIST__L_DENSE, 10, 0, 0, 0, 0, 0}};
@@ -571,10 +732,11 @@ START_TEST(optimizer_steps_like_adam) {
   const size_t np = net->n_params;
   fmnist__net_config cfg = {0};
   cfg.lr = 0.01, cfg.beta1 = 0.9, cfg.beta2 = 0.999, cfg.eps = 1e-7, cfg.weight_decay = 0.25;
-  cfg.lr_schedule = schedule("cosine");
+  cfg.momentum = 0.8, cfg.nesterov = 1, cfg.optimizer = sgd, cfg.warmup = 0.5;
+  ck_assert_str_eq(fmnist__optimizers[cfg.optimizer], sgd ? "sgd" : "adam");
+  cfg.lr_schedule = schedule("onecycle");
   fmnist__optimizer o;
-  ck_assert_int_eq(fmnist__optimizer_make("sgd", &cfg, np, 4, 1, &o), FMNIST_E_OPTION);
-  ck_assert_int_eq(fmnist__optimizer_make("adam", &cfg, np, 4, 2, &o), FMNIST_OK);
+  ck_assert_int_eq(fmnist__optimizer_make(&cfg, np, 4, 2, &o), FMNIST_OK);
   float *want = calloc(np, sizeof *want), *g = calloc(np, sizeof *g);
   float *m = calloc(np, sizeof *m), *v = calloc(np, sizeof *v);
   fmnist__rng r;
@@ -583,15 +745,22 @@ START_TEST(optimizer_steps_like_adam) {
   for (size_t step = 1; step <= 2; step++) {
     for (size_t i = 0; i < np; i++) g[i] = (float)(fmnist__rng_uniform(&r) - 0.5);
     fmnist__optimizer_step(&o, net, g);
-    fmnist__adam a = {fmnist__lr_at(cfg.lr_schedule, cfg.lr, step - 1, 4), 0.9, 0.999, 1e-7};
+    const double lr = fmnist__lr_at(cfg.lr_schedule, cfg.lr, step - 1, 4, 0.5);
+    ck_assert(lr > 0 && lr <= cfg.lr);
+    fmnist__adam a = {lr, 0.9, 0.999, 1e-7};
+    fmnist__sgd b = {lr, 0.8, 1};
     size_t po = 0;
     for (size_t i = 0; i < net->n_layers; i++) {
       const fmnist__layer *l = &net->layers[i];
       const float wd = l->spec.kind == FMNIST__L_BN ? 0.0f : 0.25f;
-      fmnist__adam_step(&a, step, wd, want + po, g + po, m + po, v + po, l->n_w);
-      po += l->n_w;
-      fmnist__adam_step(&a, step, 0, want + po, g + po, m + po, v + po, l->n_b);
-      po += l->n_b;
+      for (int part = 0; part < 2; part++) { /* weights, then biases (never decayed) */
+        const size_t k = part ? l->n_b : l->n_w;
+        if (sgd)
+          fmnist__sgd_step(&b, part ? 0 : wd, want + po, g + po, m + po, k);
+        else
+          fmnist__adam_step(&a, step, part ? 0 : wd, want + po, g + po, m + po, v + po, k);
+        po += k;
+      }
     }
   }
   for (size_t i = 0; i < np; i++) ck_assert_float_eq(net->params[i], want[i]);
@@ -601,6 +770,63 @@ START_TEST(optimizer_steps_like_adam) {
   free(g);
   free(m);
   free(v);
+}
+END_TEST
+
+/* ---- the averaged weights ---- */
+
+/* The average of a net's parameters and batch-norm statistics over three
+ * updates against the formula in double: d_t = min(0.15, (1+t)/(10+t)),
+ * that is 0.1 (warm-up) then 0.15 (the decay); a swap gives the net the
+ * average and the average the net's weights, a second swap undoes it; a
+ * decay of 0 keeps nothing and changes nothing. */
+START_TEST(averaged_weights) {
+  fmnist__layer_spec specs[3] = {{FMNIST__L_CONV, 2, 3, 1, 1, 0, 0},
+                                 {FMNIST__L_BN, 0, 0, 0, 0, FMNIST__BN_MOMENTUM, FMNIST__BN_EPS},
+                                 {FMNIST__L_DENSE, 10, 0, 0, 0, 0, 0}};
+  fmnist__net *net;
+  ck_assert_int_eq(fmnist__net_build(specs, 3, FMNIST__CONV_IM2COL, &net), FMNIST_OK);
+  const size_t np = net->n_params, ns = net->n_stats, n = np + ns;
+  ck_assert_uint_eq(ns, 4); /* mean and variance of 2 channels */
+  fmnist__rng r;
+  fmnist__rng_init(&r, 9, FMNIST__STREAM_NET_INIT, 0);
+  double *want = calloc(n, sizeof *want);
+  float *w = calloc(n, sizeof *w);
+  for (size_t i = 0; i < n; i++) {
+    float *x = i < np ? &net->params[i] : &net->stats[i - np];
+    *x = (float)fmnist__rng_uniform(&r);
+    want[i] = *x;
+  }
+  fmnist__average a;
+  ck_assert_int_eq(fmnist__average_make(0.15, net, 2, &a), FMNIST_OK);
+  for (size_t t = 0; t < 3; t++) {
+    const double d = t == 0 ? 0.1 : 0.15;
+    for (size_t i = 0; i < n; i++) {
+      float *x = i < np ? &net->params[i] : &net->stats[i - np];
+      *x = (float)(2 * fmnist__rng_uniform(&r) - 1);
+      want[i] = d * want[i] + (1 - d) * *x;
+      w[i] = *x;
+    }
+    fmnist__average_update(&a, net);
+  }
+  fmnist__average_swap(&a, net);
+  for (size_t i = 0; i < n; i++) {
+    const float x = i < np ? net->params[i] : net->stats[i - np];
+    ck_assert_msg(fabs(x - want[i]) < 1e-6, "value %zu: %g, by hand %g", i, x, want[i]);
+    ck_assert(a.avg[i] == w[i]); /* the net's own weights, kept */
+  }
+  fmnist__average_swap(&a, net);
+  for (size_t i = 0; i < n; i++) ck_assert(w[i] == (i < np ? net->params[i] : net->stats[i - np]));
+  fmnist__average_free(&a);
+  ck_assert_int_eq(fmnist__average_make(0, net, 2, &a), FMNIST_OK);
+  ck_assert_ptr_null(a.avg);
+  fmnist__average_update(&a, net);
+  fmnist__average_swap(&a, net);
+  for (size_t i = 0; i < n; i++) ck_assert(w[i] == (i < np ? net->params[i] : net->stats[i - np]));
+  fmnist__average_free(&a);
+  fmnist__net_free(net);
+  free(want);
+  free(w);
 }
 END_TEST
 
@@ -1142,8 +1368,13 @@ static Suite *suite(void) {
   tcase_add_test(tc, winograd_pays_on_large_planes);
   tcase_add_test(tc, loss_gradient_and_stability);
   tcase_add_test(tc, adam_first_step);
+  tcase_add_test(tc, loss_label_smoothing);
+  tcase_add_test(tc, sgd_steps);
   tcase_add_test(tc, lr_schedules);
-  tcase_add_test(tc, optimizer_steps_like_adam);
+  tcase_add_test(tc, lr_linear_and_warmup);
+  tcase_add_test(tc, lr_onecycle_is_pytorchs);
+  tcase_add_loop_test(tc, optimizer_steps_like_kernels, 0, 2);
+  tcase_add_test(tc, averaged_weights);
   tcase_add_test(tc, dropout_noise_identity_in_inference);
   tcase_add_test(tc, batchnorm_train_vs_inference);
   tcase_add_test(tc, pool_ties_go_to_the_first);

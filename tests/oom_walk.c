@@ -78,6 +78,7 @@ static fmnist_status make_model(int family, fmnist_model **m) {
     s = fmnist_model_set(*m, "layers", "noise:0.1 conv:2:3 bn relu pool:2 drop:0.2 dense:10");
     if (!s) s = fmnist_model_set(*m, "epochs", "1");
     if (!s) s = fmnist_model_set(*m, "augment", "crop:1 blur:0.5..1:0.5");
+    if (!s) s = fmnist_model_set_options(*m, "ema_decay=0.9 label_smoothing=0.1");
   }
   if (!s) s = fmnist_model_set(*m, "threads", "1");
   if (s) {
@@ -302,6 +303,43 @@ static fmnist_status read_png(int family) {
   return s;
 }
 
+/* An ensemble of the four families' saved models (loaded before the
+ * walk), with test-time augmentation: made, predicted, saved to a buffer
+ * and loaded back. */
+static fmnist_model *members[4];
+static fmnist_status ensemble(int family) {
+  (void)family;
+  fmnist_model *e = SENTINEL, *back = SENTINEL;
+  uint8_t out[N];
+  memset(out, 0xee, sizeof out);
+  fmnist_status s = fmnist_ensemble_create((const fmnist_model *const *)members, 4, &e);
+  if (s) {
+    ck_assert_ptr_eq(e, SENTINEL);
+    return s;
+  }
+  s = fmnist_model_set(e, "tta", "flip_shift");
+  if (!s) {
+    s = fmnist_model_predict(e, images, N, out);
+    if (s)
+      for (int i = 0; i < N; i++) ck_assert_uint_eq(out[i], 0xee);
+  }
+  size_t size = 7;
+  uint8_t *buf = NULL;
+  if (!s) s = fmnist_model_save_buffer(e, NULL, 0, &size);
+  if (!s) {
+    buf = malloc(size);
+    s = fmnist_model_save_buffer(e, buf, size, &size);
+  }
+  if (!s) {
+    s = fmnist_model_load_buffer(buf, size, &back);
+    if (s) ck_assert_ptr_eq(back, SENTINEL);
+    else fmnist_model_free(back);
+  }
+  free(buf);
+  fmnist_model_free(e);
+  return s;
+}
+
 /* Walks failure points 1, 2, ... of fn until it succeeds with none failing. */
 static size_t walk(scenario_fn fn, int family, const char *what) {
   for (size_t n = 1;; n++) {
@@ -360,6 +398,9 @@ START_TEST(walk_all) {
     free(saved_bytes[f]);
     fmnist_model_free(loaded);
   }
+  for (int f = 0; f < 4; f++) ck_assert_int_eq(fmnist_model_load(saved[f], &members[f]), 0);
+  walk(ensemble, 0, "ensemble of 4, tta, buffer");
+  for (int f = 0; f < 4; f++) fmnist_model_free(members[f]);
 }
 END_TEST
 

@@ -56,7 +56,7 @@ START_TEST(test_unknown_family) {
   ck_assert_int_eq(fmnist_model_create("svm", &m), FMNIST_E_OPTION);
   ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "svm"));
   /* every family of the registry, in its order */
-  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "(expected logreg|knn|forest|net)"));
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "(expected logreg|knn|forest|net|ensemble)"));
   ck_assert_ptr_null(m);
   ck_assert_int_eq(fmnist_model_create(NULL, &m), FMNIST_E_INVALID);
   ck_assert_ptr_null(fmnist_model_family(NULL));
@@ -196,7 +196,7 @@ END_TEST
 
 /* A value other than the default for each option every family has. */
 static const char *const common_tweaks[][2] = {
-    {"threads", "2"}, {"seed", "1234567890123"}, {"standardize", "global"}};
+    {"threads", "2"}, {"seed", "1234567890123"}, {"standardize", "global"}, {"tta", "flip"}};
 enum { N_COMMON = sizeof common_tweaks / sizeof common_tweaks[0] };
 
 /* 1 if every family has option key. */

@@ -16,8 +16,8 @@ from ._errors import (BufferSizeError, CancelledError, ChecksumError, FileFormat
                       UnsupportedError)
 from ._lib import lib as _clib, version as library_version
 from ._data import default_data_dir, load, split
-from ._estimators import (KNeighborsClassifier, LogisticRegression, NetClassifier,
-                          RandomForestClassifier, load_model, presets, report)
+from ._estimators import (EnsembleClassifier, KNeighborsClassifier, LogisticRegression,
+                          NetClassifier, RandomForestClassifier, load_model, presets, report)
 
 #: The package's version (pyproject.toml reads it); library_version is the
 #: C library's, checked at import against _lib.MIN_VERSION.
@@ -26,7 +26,8 @@ __version__ = "0.1.0"
 CLASS_NAMES = tuple(_clib.fmnist_class_name(i).decode() for i in range(10))
 
 __all__ = [
-    "BufferSizeError", "CLASS_NAMES", "CancelledError", "ChecksumError", "FileFormatError",
+    "BufferSizeError", "CLASS_NAMES", "CancelledError", "ChecksumError", "EnsembleClassifier",
+    "FileFormatError",
     "FmnistError", "FormatVersionError", "InvalidArgumentError", "KNeighborsClassifier",
     "LibraryFileNotFoundError", "LibraryIOError", "LibraryMemoryError", "LogisticRegression",
     "NetClassifier", "NotFittedError", "NumericalError", "OptionError", "PeerError",

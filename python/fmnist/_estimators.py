@@ -254,23 +254,35 @@ class _Classifier(_Mixin, _Base):
                 "before using this estimator." % type(self).__name__)
         return m
 
+    def _predicting(self, m):
+        """Sets the fitted C model's test-time augmentation to the
+        ``tta`` keyword as it is now: a prediction setting, which the
+        library changes without unfitting, so ``set_params(tta=...)``
+        applies to the next prediction without a new fit."""
+        check(lib.fmnist_model_set(m.ptr, b"tta", text(self.tta)))
+
     def predict(self, X):
-        """Labels (uint8, shape (n,)) of images X."""
+        """Labels (uint8, shape (n,)) of images X (with ``tta``, the
+        class of the highest mean probability over the views)."""
         m = self._fitted()
         X = _arrays.images(X)
         out = np.empty(X.shape[0], dtype=np.uint8)
         with self._lock(), self._call(m, "predict"):
+            self._predicting(m)
             check(lib.fmnist_model_predict(m.ptr, _arrays.u8_ptr(X), X.shape[0],
                                            _arrays.u8_ptr(out)))
         return out
 
     def predict_proba(self, X):
         """Class probabilities (float32, shape (n, 10), rows summing to 1;
-        the library computes in float32); columns follow classes_."""
+        the library computes in float32); columns follow classes_. With
+        ``tta`` ("flip", "flip_shift"), the mean over the views of each
+        image."""
         m = self._fitted()
         X = _arrays.images(X)
         out = np.empty((X.shape[0], CLASSES), dtype=np.float32)
         with self._lock(), self._call(m, "predict"):
+            self._predicting(m)
             check(lib.fmnist_model_proba(m.ptr, _arrays.u8_ptr(X), X.shape[0],
                                          _arrays.f32_ptr(out)))
         return out
@@ -314,7 +326,10 @@ class _Classifier(_Mixin, _Base):
         return {"X_types": ["2darray"], "requires_positive_X": True, "non_deterministic": False}
 
 
-_COMMON = (("standardize", "standardize", str, None),)
+# Test-time augmentation: every family's, a prediction setting (predict
+# and predict_proba apply the keyword as it is when they run).
+_TTA = (("tta", "tta", str, None),)
+_COMMON = (("standardize", "standardize", str, None),) + _TTA
 
 
 class LogisticRegression(_Classifier):
@@ -329,13 +344,14 @@ class LogisticRegression(_Classifier):
 
     def __init__(self, C=_defaults["C"], solver=_defaults["solver"],
                  max_iter=_defaults["max_iter"], tol=_defaults["tol"],
-                 standardize=_defaults["standardize"], n_jobs=None, random_state=None,
-                 verbose=0):
+                 standardize=_defaults["standardize"], tta=_defaults["tta"], n_jobs=None,
+                 random_state=None, verbose=0):
         self.C = C
         self.solver = solver
         self.max_iter = max_iter
         self.tol = tol
         self.standardize = standardize
+        self.tta = tta
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -363,13 +379,14 @@ class KNeighborsClassifier(_Classifier):
 
     def __init__(self, n_neighbors=_defaults["n_neighbors"], weights=_defaults["weights"],
                  algorithm=_defaults["algorithm"], ties=_defaults["ties"],
-                 standardize=_defaults["standardize"], n_jobs=None, random_state=None,
-                 verbose=0):
+                 standardize=_defaults["standardize"], tta=_defaults["tta"], n_jobs=None,
+                 random_state=None, verbose=0):
         self.n_neighbors = n_neighbors
         self.weights = weights
         self.algorithm = algorithm
         self.ties = ties
         self.standardize = standardize
+        self.tta = tta
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -387,7 +404,7 @@ class RandomForestClassifier(_Classifier):
                  ("min_samples_leaf", "min_samples_leaf", int, None),
                  ("max_features", "max_features", lambda v: v if v == "sqrt" else int(v),
                   _max_features),
-                 ("bootstrap", "bootstrap", _flag, None))
+                 ("bootstrap", "bootstrap", _flag, None)) + _TTA
     _defaults = _library_defaults(_family, _keywords)
 
     def __init__(self, n_estimators=_defaults["n_estimators"], criterion=_defaults["criterion"],
@@ -395,7 +412,7 @@ class RandomForestClassifier(_Classifier):
                  min_samples_split=_defaults["min_samples_split"],
                  min_samples_leaf=_defaults["min_samples_leaf"],
                  max_features=_defaults["max_features"], bootstrap=_defaults["bootstrap"],
-                 n_jobs=None, random_state=None, verbose=0):
+                 tta=_defaults["tta"], n_jobs=None, random_state=None, verbose=0):
         self.n_estimators = n_estimators
         self.criterion = criterion
         self.max_depth = max_depth
@@ -403,55 +420,80 @@ class RandomForestClassifier(_Classifier):
         self.min_samples_leaf = min_samples_leaf
         self.max_features = max_features
         self.bootstrap = bootstrap
+        self.tta = tta
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
 
 class NetClassifier(_Classifier):
-    """Dense and convolutional networks trained with Adam (the "net"
-    family). ``layers`` is the library's layer spec (``"conv:32:3 bn relu
-    pool:2 flatten dense:128 relu dense:10"``; ``NetClassifier.report
-    ("cnn_final")`` is the report's final CNN). Keywords follow
-    scikit-learn's MLPClassifier for the same concepts: ``max_iter`` is
-    the number of epochs, ``batch_size``, ``learning_rate_init``,
-    ``beta_1``, ``beta_2``, ``epsilon``; ``weight_decay`` is PyTorch's
-    (L2 added to the gradient); ``init``, ``lr_schedule``,
-    ``conv_algorithm`` and ``augment`` are the library's options. The
-    default ``layers`` is the report's dense net (the "dense" preset; the
-    C library's default is no layers)."""
+    """Dense and convolutional networks trained with Adam or SGD (the
+    "net" family). ``layers`` is the library's layer spec
+    (``"conv:32:3 bn relu pool:2 flatten dense:128 relu dense:10"``;
+    ``NetClassifier.report("cnn_final")`` is the report's final CNN).
+    Keywords follow scikit-learn's MLPClassifier for the same concepts:
+    ``max_iter`` is the number of epochs, ``batch_size``,
+    ``learning_rate_init``, ``solver`` ("adam" or "sgd"), ``beta_1``,
+    ``beta_2``, ``epsilon`` (Adam's), ``momentum`` and
+    ``nesterovs_momentum`` (SGD's); PyTorch's for the others:
+    ``weight_decay`` (Adam: L2 added to the gradient; SGD: decoupled, as
+    AdamW), ``label_smoothing`` (CrossEntropyLoss's); ``init``,
+    ``lr_schedule`` ("constant", "cosine", "linear", "onecycle"),
+    ``warmup`` (the fraction of the steps that warm the rate up),
+    ``ema_decay`` (averaged weights for validation and prediction),
+    ``conv_algorithm``, ``augment`` and ``tta`` (test-time augmentation)
+    are the library's options (docs/guide.md section 4). The default
+    ``layers`` is the report's dense net (the "dense" preset; the C
+    library's default is no layers)."""
 
     _family = "net"
     _keywords = (("layers", "layers", str, None), ("max_iter", "epochs", int, None),
-                 ("batch_size", "batch", int, None), ("learning_rate_init", "lr", float, None),
+                 ("batch_size", "batch", int, None), ("solver", "optimizer", str, None),
+                 ("learning_rate_init", "lr", float, None),
                  ("beta_1", "beta1", float, None), ("beta_2", "beta2", float, None),
-                 ("epsilon", "eps", float, None), ("weight_decay", "weight_decay", float, None),
+                 ("epsilon", "eps", float, None), ("momentum", "momentum", float, None),
+                 ("nesterovs_momentum", "nesterov", _flag, None),
+                 ("weight_decay", "weight_decay", float, None),
                  ("init", "init", str, None), ("lr_schedule", "lr_schedule", str, None),
+                 ("warmup", "warmup", float, None),
+                 ("label_smoothing", "label_smoothing", float, None),
+                 ("ema_decay", "ema_decay", float, None),
                  ("conv_algorithm", "conv_algorithm", str, None),
                  ("augment", "augment", lambda v: v or None, _none_is(""))) + _COMMON
     _defaults = _library_defaults(_family, _keywords, layers=_option(_preset("dense"), "layers"))
 
     def __init__(self, layers=_defaults["layers"], max_iter=_defaults["max_iter"],
-                 batch_size=_defaults["batch_size"],
+                 batch_size=_defaults["batch_size"], solver=_defaults["solver"],
                  learning_rate_init=_defaults["learning_rate_init"], beta_1=_defaults["beta_1"],
                  beta_2=_defaults["beta_2"], epsilon=_defaults["epsilon"],
+                 momentum=_defaults["momentum"],
+                 nesterovs_momentum=_defaults["nesterovs_momentum"],
                  weight_decay=_defaults["weight_decay"], init=_defaults["init"],
-                 lr_schedule=_defaults["lr_schedule"], conv_algorithm=_defaults["conv_algorithm"],
-                 augment=_defaults["augment"], standardize=_defaults["standardize"], n_jobs=None,
+                 lr_schedule=_defaults["lr_schedule"], warmup=_defaults["warmup"],
+                 label_smoothing=_defaults["label_smoothing"], ema_decay=_defaults["ema_decay"],
+                 conv_algorithm=_defaults["conv_algorithm"], augment=_defaults["augment"],
+                 standardize=_defaults["standardize"], tta=_defaults["tta"], n_jobs=None,
                  random_state=None, verbose=0):
         self.layers = layers
         self.max_iter = max_iter
         self.batch_size = batch_size
+        self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.weight_decay = weight_decay
         self.init = init
         self.lr_schedule = lr_schedule
+        self.warmup = warmup
+        self.label_smoothing = label_smoothing
+        self.ema_decay = ema_decay
         self.conv_algorithm = conv_algorithm
         self.augment = augment
         self.standardize = standardize
+        self.tta = tta
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -476,8 +518,66 @@ class NetClassifier(_Classifier):
         return self
 
 
+class EnsembleClassifier(_Classifier):
+    """Soft voting over models of this package (the "ensemble" family):
+    its probabilities are the mean of its members' probabilities, its
+    labels the class of the highest mean, as scikit-learn's
+    ``VotingClassifier(voting="soft")`` with equal weights. ``fit(X, y)``
+    fits a fresh copy of each estimator of ``estimators`` (a list of
+    estimators of this package, any families, kept unfitted as given) and
+    keeps them in ``estimators_``; ``EnsembleClassifier.of(fitted)`` makes
+    one from estimators already fitted or loaded, without fitting. The C
+    library keeps its own copies of the members (fmnist_ensemble_create),
+    so it predicts, saves and loads as one model; ``tta`` averages the
+    mean over the views of each image too. A loaded ensemble
+    (``load_model``) has ``estimators`` None: its members live in its
+    file."""
+
+    _family = "ensemble"
+    _keywords = _TTA
+    _defaults = _library_defaults(_family, _keywords)
+
+    def __init__(self, estimators=None, tta=_defaults["tta"], verbose=0):
+        self.estimators = estimators
+        self.tta = tta
+        self.verbose = verbose
+
+    @classmethod
+    def of(cls, fitted, tta=_defaults["tta"]):
+        """An ensemble of estimators already fitted (or loaded), not refitted."""
+        fitted = list(fitted)
+        est = cls(estimators=None, tta=tta)
+        est._make(fitted)
+        return est
+
+    def _make(self, members):
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
+        handles = (ctypes.c_void_p * len(members))(*[e._fitted().ptr for e in members])
+        h = new_handle(lib.fmnist_ensemble_create,
+                       ctypes.cast(handles, ctypes.POINTER(ctypes.c_void_p)), len(members),
+                       free=lib.fmnist_model_free)
+        self.estimators_ = members
+        self._set_fitted(h)
+
+    def fit(self, X, y):
+        """Fits a copy of each of ``estimators`` on X, y and makes the
+        ensemble of them; returns self."""
+        if not self.estimators:
+            raise ValueError("EnsembleClassifier.fit needs estimators, a non-empty list")
+        members = [type(e)(**e.get_params()).fit(X, y) for e in self.estimators]
+        self._make(members)
+        return self
+
+    @property
+    def n_members_(self):
+        count = ctypes.c_size_t()
+        check(lib.fmnist_ensemble_size(self._fitted().ptr, ctypes.byref(count)))
+        return count.value
+
+
 _BY_FAMILY = {c._family: c for c in (LogisticRegression, KNeighborsClassifier,
-                                     RandomForestClassifier, NetClassifier)}
+                                     RandomForestClassifier, NetClassifier, EnsembleClassifier)}
 
 
 def presets():

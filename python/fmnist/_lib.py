@@ -85,6 +85,8 @@ _PROTOTYPES = {
     "fmnist_model_save_buffer": (_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
                                            c_size_p]),
     "fmnist_model_load_buffer": (_status, [ctypes.c_char_p, ctypes.c_size_t, handle_p]),
+    "fmnist_ensemble_create": (_status, [handle_p, ctypes.c_size_t, handle_p]),
+    "fmnist_ensemble_size": (_status, [ctypes.c_void_p, c_size_p]),
     "fmnist_model_epochs": (ctypes.c_size_t, [ctypes.c_void_p]),
     "fmnist_model_history": (_status, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
                                        ctypes.POINTER(ctypes.c_double)]),

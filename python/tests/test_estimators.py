@@ -133,6 +133,79 @@ def test_residual_net_fits_predicts_and_pickles(data):
         fmnist.NetClassifier(layers="conv:8:3 relu res( conv:8:3 dense:10").fit(X, y)
 
 
+def test_net_training_features(data, tmp_path):
+    """SGD with Nesterov momentum, a one-cycle schedule with its warm-up,
+    label smoothing and averaged weights, as keywords: they reach the C
+    model, fit, and come back from a saved file."""
+    X, y, Xt, yt = data
+    net = fmnist.NetClassifier(layers=DENSE, max_iter=5, solver="sgd", learning_rate_init=0.01,
+                               momentum=0.8, nesterovs_momentum=False, weight_decay=1e-3,
+                               lr_schedule="onecycle", warmup=0.3, label_smoothing=0.1,
+                               ema_decay=0.9, random_state=0)
+    net.fit(X, y, validation_data=(Xt, yt))
+    assert net.score(Xt, yt) > 0.8
+    path = tmp_path / "net.fmm"
+    net.save(path)
+    back = fmnist.load_model(path)
+    assert {k: v for k, v in back.get_params().items() if k != "random_state"} == \
+        {k: v for k, v in net.get_params().items() if k != "random_state"}
+    np.testing.assert_array_equal(back.predict_proba(Xt), net.predict_proba(Xt))
+    with pytest.raises(fmnist.OptionError, match="optimizer"):
+        fmnist.NetClassifier(layers=DENSE, solver="lbfgs").fit(X, y)
+
+
+@pytest.mark.parametrize("model", small_models(), ids=lambda m: type(m).__name__)
+def test_tta_is_a_prediction_setting(model, data):
+    """tta applies to the next prediction without a new fit: "flip" gives
+    the mean of the probabilities of the images and of their mirrors."""
+    X, y, Xt, _ = data
+    model.fit(X, y)
+    handle = model.model_
+    plain = model.predict_proba(Xt)
+    mirrored = model.predict_proba(Xt.reshape(-1, 28, 28)[:, :, ::-1])
+    model.set_params(tta="flip")
+    both = model.predict_proba(Xt)
+    assert model.model_ is handle  # not refitted
+    np.testing.assert_allclose(both, (plain + mirrored) / 2, rtol=0, atol=1e-6)
+    assert np.array_equal(model.predict(Xt), both.argmax(axis=1))
+    model.set_params(tta="none")
+    np.testing.assert_array_equal(model.predict_proba(Xt), plain)
+
+
+def test_ensemble_is_the_mean_of_its_members(data, tmp_path):
+    """EnsembleClassifier: fit fits copies of the estimators (the given
+    ones stay unfitted) and averages their probabilities; of() makes one
+    from fitted estimators; it saves, loads, pickles and clones as the
+    other estimators do."""
+    X, y, Xt, yt = data
+    given = [fmnist.NetClassifier(layers=DENSE, max_iter=2, n_jobs=1, random_state=0),
+             fmnist.KNeighborsClassifier(n_neighbors=3, n_jobs=1),
+             fmnist.LogisticRegression(max_iter=5, n_jobs=1, random_state=0)]
+    ens = fmnist.EnsembleClassifier(given).fit(X, y)
+    assert not any(hasattr(e, "model_") for e in given)
+    assert ens.n_members_ == 3 and len(ens.estimators_) == 3
+    mean = np.mean([e.predict_proba(Xt) for e in ens.estimators_], axis=0)
+    np.testing.assert_allclose(ens.predict_proba(Xt), mean, rtol=0, atol=1e-6)
+    assert np.array_equal(ens.predict(Xt), ens.predict_proba(Xt).argmax(axis=1))
+    assert ens.score(Xt, yt) > 0.8
+    two = fmnist.EnsembleClassifier.of(ens.estimators_[:2])
+    np.testing.assert_allclose(two.predict_proba(Xt),
+                               np.mean([e.predict_proba(Xt) for e in ens.estimators_[:2]], axis=0),
+                               rtol=0, atol=1e-6)
+    path = tmp_path / "ensemble.fmm"
+    ens.save(path)
+    back = fmnist.load_model(path)
+    assert isinstance(back, fmnist.EnsembleClassifier) and back.estimators is None
+    np.testing.assert_array_equal(back.predict_proba(Xt), ens.predict_proba(Xt))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(ens)).predict_proba(Xt),
+                                  ens.predict_proba(Xt))
+    assert clone(ens).get_params()["estimators"][0].get_params() == given[0].get_params()
+    with pytest.raises(ValueError, match="estimators"):
+        fmnist.EnsembleClassifier().fit(X, y)
+    with pytest.raises(fmnist.NotFittedError):
+        fmnist.EnsembleClassifier.of([fmnist.KNeighborsClassifier()])
+
+
 def test_model_selection_tools(data):
     X, y, _, _ = data
     scores = cross_val_score(fmnist.KNeighborsClassifier(n_neighbors=3), X, y, cv=3)

@@ -18,7 +18,7 @@ from fmnist._estimators import _new_family_model, _option
 ROOT = Path(__file__).resolve().parents[2]
 ESTIMATORS = [fmnist.LogisticRegression, fmnist.KNeighborsClassifier,
               fmnist.RandomForestClassifier, fmnist.NetClassifier]
-FAMILIES = ["logreg", "knn", "forest", "net"]
+FAMILIES = ["logreg", "knn", "forest", "net", "ensemble"]
 
 # Defaults that differ from the C library's on purpose: the net's layers
 # (the C default is none, which cannot fit) and the KNN's vote-tie rule

@@ -5,7 +5,7 @@
  *   offset  size  field
  *   0       8     magic "FMNISTMD"
  *   8       4     u32 format version (FMNIST__MODELFILE_VERSION)
- *   12      4     u32 family id (1 logreg, 2 knn, 3 forest, 4 net)
+ *   12      4     u32 family id (1 logreg, 2 knn, 3 forest, 4 net, 5 ensemble)
  *   16      8     u64 payload length P
  *   24      P     payload
  *   24+P    4     u32 CRC-32 (zlib) of the payload

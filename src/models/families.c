@@ -11,6 +11,7 @@ static const fmnist__family *const families[] = {
     &fmnist__knn_family,
     &fmnist__forest_family,
     &fmnist__net_family,
+    &fmnist__ensemble_family,
     NULL,
 };
 

@@ -39,8 +39,14 @@ typedef struct fmnist__net_config {
   char *augment; /* transform spec applied to every training batch ("": none) */
   size_t epochs, batch;
   double lr, beta1, beta2, eps, weight_decay;
+  int optimizer;      /* index in fmnist__optimizers (nn/optimizer.h) */
+  double momentum;    /* sgd's */
+  size_t nesterov;    /* sgd's: 1 Nesterov momentum, 0 plain */
   int init; /* 0 he, 1 glorot */
   int lr_schedule; /* index in fmnist__lr_schedules (nn/optimizer.h) */
+  double warmup;      /* fraction of the fit's steps that warm the rate up */
+  double label_smoothing; /* e of the loss's target (1 - e) onehot + e/10 */
+  double ema_decay;   /* of the averaged weights (nn/average.h); 0: none */
   int conv_algorithm; /* fmnist__conv_algorithm */
   /* Not an option: fmnist_net_set_data_parallel sets it; so neither
    * clone_config nor save copies it (zero: alone). */

@@ -192,8 +192,9 @@ static void infer_task(void *ctx, size_t t) {
     const float *logits = infer_chunk(j->m, j->net, ws, j->images + i * FMNIST_PIXELS, k);
     if (j->labels) {
       j->chunk_correct[c] = 0;
-      j->chunk_loss[c] = fmnist__softmax_xent(logits, j->labels + i, FMNIST_CLASSES, k, 0, NULL,
-                                              &j->chunk_correct[c]);
+      /* the plain cross-entropy (log loss), whatever the training's smoothing */
+      j->chunk_loss[c] = fmnist__softmax_xent(logits, j->labels + i, FMNIST_CLASSES, k, 0, 0,
+                                              NULL, &j->chunk_correct[c]);
     } else {
       fmnist__softmax_rows(logits, FMNIST_CLASSES, k, j->proba + i * FMNIST_CLASSES);
     }

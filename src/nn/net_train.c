@@ -3,7 +3,8 @@
  * epoch and fit loops.
  * What a data-parallel member does differently is its group's
  * (nn/group.h: the loop makes the same calls alone); the update is the
- * optimizer's (nn/optimizer.h). */
+ * optimizer's (nn/optimizer.h), the averaged weights the average's
+ * (nn/average.h). */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include "data/batch.h"
 #include "kernels/layout.h"
 #include "kernels/loss.h"
+#include "nn/average.h"
 #include "nn/group.h"
 #include "nn/net_impl.h"
 #include "nn/net_infer.h"
@@ -25,12 +27,10 @@
 #include "nn/pass.h"
 #include "transform/transform_impl.h"
 
-/* The family's one optimizer so far (nn/optimizer.h's table). */
-#define OPTIMIZER "adam"
-
 /* What a step needs beyond the net, sized once from the layer shapes. */
 typedef struct train_ws {
   size_t threads;
+  double smoothing; /* the loss's label smoothing */
   fmnist__net_acts acts; /* the passes' memory; its input is the batch's
                             784 x batch standardized pixels */
   float *grads;   /* per parameter, then room for a group's tally */
@@ -95,8 +95,8 @@ static void step_gradients(fmnist__net *net, train_ws *t, const fmnist__pass *p,
   for (size_t q = 0; q < fmnist__chunks(n); q++) { /* the logits chunk by chunk */
     const size_t at = fmnist__chunk_at(q, FMNIST_CLASSES);
     step->loss += fmnist__softmax_xent(x + at, t->labels + q * FMNIST__CHUNK, FMNIST_CLASSES,
-                                       fmnist__chunk_n(n, q), 1.0f / (float)p->batch, dy + at,
-                                       &step->correct);
+                                       fmnist__chunk_n(n, q), t->smoothing,
+                                       1.0f / (float)p->batch, dy + at, &step->correct);
   }
   fmnist__net_backward(net, &t->acts, n, p);
 }
@@ -116,6 +116,7 @@ typedef struct fit_run {
   train_ws t;
   fmnist__net_eval eval; /* on the validation share */
   fmnist__optimizer opt;
+  fmnist__average avg;
   fmnist_transform *augment;
   fmnist__rng rng;
 } fit_run;
@@ -125,6 +126,7 @@ static void fit_free(fit_run *r, int keep_net) {
   if (r->have_ws) train_ws_free(&r->t);
   fmnist__net_eval_free(&r->eval);
   fmnist__optimizer_free(&r->opt);
+  fmnist__average_free(&r->avg);
   fmnist_transform_free(r->augment);
   if (!keep_net) fmnist__net_free(r->net);
 }
@@ -155,10 +157,12 @@ static fmnist_status fit_make(fit_run *r, size_t share) {
   if (s) return s;
   s = train_ws_make(r->net, share, r->n, threads, &r->t);
   r->have_ws = !s;
+  r->t.smoothing = r->cfg->label_smoothing;
   if (!s) s = fmnist__net_eval_make(r->net, threads, r->valid_hi - r->valid_lo, &r->eval);
   if (!s)
-    s = fmnist__optimizer_make(OPTIMIZER, r->cfg, r->net->n_params,
-                               r->cfg->epochs * r->n_batches, threads, &r->opt);
+    s = fmnist__optimizer_make(r->cfg, r->net->n_params, r->cfg->epochs * r->n_batches, threads,
+                               &r->opt);
+  if (!s) s = fmnist__average_make(r->cfg->ema_decay, r->net, threads, &r->avg);
   /* Augmentation: each training image of each epoch is altered from its
    * own stream (image number epoch*n + position in the epoch's order), so
    * a fit depends on the seed alone; validation and test images never are. */
@@ -229,20 +233,25 @@ static fmnist_status train_step(fit_run *r, size_t e, size_t b, fmnist__tally *e
                      isnan(step.loss) ? "NaN" : "infinite", e + 1, b + 1, r->cfg->lr);
   if (s) return s;
   fmnist__optimizer_step(&r->opt, r->net, r->t.grads);
+  fmnist__average_update(&r->avg, r->net);
   epoch->loss += step.loss;
   epoch->correct += step.correct;
   return fmnist__group_defer(&r->group,
                              fmnist__model_progress(r->m, FMNIST_STAGE_BATCH, b + 1, r->n_batches));
 }
 
-/* The validation set's tally over the group (this member's share). */
+/* The validation set's tally over the group (this member's share), of
+ * the averaged weights if there are (the model's). */
 static fmnist_status validate(fit_run *r, fmnist__tally *v) {
   *v = (fmnist__tally){0, 0};
+  fmnist__average_swap(&r->avg, r->net);
+  fmnist__net_prepare_inference(r->net);
   if (r->valid_hi > r->valid_lo)
     fmnist__net_evaluate(r->m, r->net, &r->eval,
                          fmnist_dataset_images(r->valid) + r->valid_lo * FMNIST_PIXELS,
                          fmnist_dataset_labels(r->valid) + r->valid_lo, r->valid_hi - r->valid_lo,
                          v);
+  fmnist__average_swap(&r->avg, r->net); /* the training goes on from its own */
   float buf[FMNIST__GROUP_TALLY_FLOATS];
   return fmnist__group_tally(&r->group, buf, 0, v);
 }
@@ -258,7 +267,6 @@ static fmnist_status train_epoch(fit_run *r, size_t e) {
   if (!s) s = fmnist__model_check_loss(r->m, sum.loss / n, e);
   if (s) return s;
   fmnist__epoch row = {{sum.loss / n, (double)sum.correct / n, NAN, NAN, 0}};
-  fmnist__net_prepare_inference(r->net);
   s = validate(r, &v);
   if (s) return s;
   if (r->valid) {
@@ -289,6 +297,8 @@ fmnist_status fmnist__net_fit(fmnist_model *m, const fmnist_dataset *train,
   if (!s) s = fmnist__group_finish(&r.group); /* a stop raised after the last sum */
   fmnist__net *net = r.net;
   for (size_t i = 0; i < net->n_layers; i++) net->layers[i].dw = net->layers[i].db = NULL;
+  fmnist__average_swap(&r.avg, net); /* the model is the average, if any */
+  fmnist__net_prepare_inference(net);
   fit_free(&r, !s);
   if (s) return s;
   m->state = net;

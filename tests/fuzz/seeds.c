@@ -106,7 +106,24 @@ static void spec_seeds(void) {
   put_text("tf-kind", 7, "elastic_transform");
 }
 
-/* Tiny fitted models of each family, saved as model files. */
+/* A model's file as seeds: selector byte (fuzz_model.c: bit 0 fixes
+ * length and CRC, bit 1 loads through a file) + the model's bytes, with
+ * selectors below `selectors`. */
+static void put_model(const char *family, const fmnist_model *m, uint8_t selectors) {
+  static uint8_t file[1 << 18];
+  size_t n;
+  if (fmnist_model_save_buffer(m, file + 1, sizeof file - 1, &n)) exit(1);
+  char name[64];
+  for (uint8_t sel = 0; sel < selectors; sel++) {
+    file[0] = sel;
+    snprintf(name, sizeof name, "%s%s.fmm", family,
+             sel == 1 ? "-fixcrc" : sel == 2 ? "-file" : "");
+    put(name, file, n + 1);
+  }
+}
+
+/* Tiny fitted models of each family, and an ensemble of two of them,
+ * saved as model files. */
 static void model_seeds(void) {
   enum { N = 40 };
   static uint8_t img[N * FMNIST_PIXELS], lab[N];
@@ -116,28 +133,23 @@ static void model_seeds(void) {
   if (fmnist_dataset_from_memory(img, lab, N, &ds)) exit(1);
   const char *setups[][3] = {{"logreg", "max_iter", "3"}, {"knn", "k", "3"},
                              {"forest", "n_trees", "3"}, {"net", "layers", "conv:2:3 relu pool:2 dense:10"}};
+  fmnist_model *m[4];
   for (int f = 0; f < 4; f++) {
-    fmnist_model *m;
-    if (fmnist_model_create(setups[f][0], &m) || fmnist_model_set(m, setups[f][1], setups[f][2]) ||
-        (f == 3 && fmnist_model_set(m, "epochs", "1")) || fmnist_model_fit(m, ds, NULL)) {
+    if (fmnist_model_create(setups[f][0], &m[f]) ||
+        fmnist_model_set(m[f], setups[f][1], setups[f][2]) ||
+        (f == 3 && fmnist_model_set(m[f], "epochs", "1")) || fmnist_model_fit(m[f], ds, NULL)) {
       fprintf(stderr, "seeds: %s: %s\n", setups[f][0], fmnist_last_error());
       exit(1);
     }
-    /* selector byte (fuzz_model.c: bit 0 fixes length and CRC, bit 1
-     * loads through a file) + the model's bytes */
-    static uint8_t file[1 << 17];
-    size_t n;
-    if (fmnist_model_save_buffer(m, file + 1, sizeof file - 1, &n)) exit(1);
-    fmnist_model_free(m);
-    char name[64];
     /* (not knn through a file: a valid KNN load takes seconds under ASan) */
-    for (uint8_t sel = 0; sel < (f == 1 ? 2 : 3); sel++) {
-      file[0] = sel;
-      snprintf(name, sizeof name, "%s%s.fmm", setups[f][0],
-               sel == 1 ? "-fixcrc" : sel == 2 ? "-file" : "");
-      put(name, file, n + 1);
-    }
+    put_model(setups[f][0], m[f], f == 1 ? 2 : 3);
   }
+  const fmnist_model *pair[2] = {m[0], m[3]};
+  fmnist_model *e;
+  if (fmnist_ensemble_create(pair, 2, &e)) exit(1);
+  put_model("ensemble", e, 3);
+  fmnist_model_free(e);
+  for (int f = 0; f < 4; f++) fmnist_model_free(m[f]);
   fmnist_dataset_free(ds);
 }
 
