@@ -75,7 +75,11 @@ static fmnist_status make_model(int family, fmnist_model **m) {
   if (family == 1) s = fmnist_model_set(*m, "k", "3");
   if (family == 2) s = fmnist_model_set(*m, "n_trees", "4");
   if (family == 3) {
-    s = fmnist_model_set(*m, "layers", "noise:0.1 conv:2:3 bn relu pool:2 drop:0.2 dense:10");
+    /* with a residual block and its projection: the passes' third
+     * buffers and inference's slot plan */
+    s = fmnist_model_set(*m, "layers",
+                         "noise:0.1 conv:2:3 bn relu res( conv:4:3:2 bn relu ) pool:2 drop:0.2 "
+                         "dense:10");
     if (!s) s = fmnist_model_set(*m, "epochs", "1");
     if (!s) s = fmnist_model_set(*m, "augment", "crop:1 blur:0.5..1:0.5");
     if (!s) s = fmnist_model_set_options(*m, "ema_decay=0.9 label_smoothing=0.1");
