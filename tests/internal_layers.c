@@ -97,22 +97,32 @@ static void tl_free(tl *t) {
   free(t->dx);
 }
 
-/* L = sum(y * r), in double; the same random stream every call, so dropout
- * masks and noise are fixed while differentiating. */
+/* A pass over n images whose draws come from g, reset to the same stream
+ * every call, so dropout masks and noise are fixed while differentiating. */
+static fmnist__pass fixed_pass(fmnist__rng *g, int training, float *scratch, size_t threads,
+                               size_t n) {
+  fmnist__rng_init(g, 99, FMNIST__STREAM_NET_TRAIN, 0);
+  return (fmnist__pass){training, g, scratch, threads, NULL, 0, n, NULL};
+}
+
+/* sum(y * r) over len values, in double: the tests' loss. */
+static double dot(const float *y, const float *r, size_t len) {
+  double s = 0;
+  for (size_t i = 0; i < len; i++) s += (double)y[i] * r[i];
+  return s;
+}
+
+/* L = sum(y * r) of a pass. */
 static double tl_loss(tl *t, int training) {
   fmnist__rng g;
-  fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
-  fmnist__pass p = {training, &g, t->scratch, 1, NULL, 0, t->n, NULL};
+  const fmnist__pass p = fixed_pass(&g, training, t->scratch, 1, t->n);
   t->l.ops->forward(&t->l, t->x, t->y, t->aux, t->n, &p);
-  double s = 0;
-  for (size_t i = 0; i < t->out_len; i++) s += (double)t->y[i] * t->r[i];
-  return s;
+  return dot(t->y, t->r, t->out_len);
 }
 
 static void tl_backward(tl *t, int training) {
   fmnist__rng g;
-  fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
-  fmnist__pass p = {training, &g, t->scratch, 1, NULL, 0, t->n, NULL};
+  const fmnist__pass p = fixed_pass(&g, training, t->scratch, 1, t->n);
   tl_loss(t, training);
   t->l.ops->backward(&t->l, t->x, t->y, t->r, t->dx, t->aux, t->n, &p);
 }
@@ -1114,21 +1124,17 @@ static void tnet_free(tnet *t) {
 /* L of a pass (training: batch statistics; the same draws every call). */
 static double tnet_loss(tnet *t, int training) {
   fmnist__rng g;
-  fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
-  const fmnist__pass p = {training, &g, t->a.scratch, t->threads, NULL, 0, t->n, NULL};
+  const fmnist__pass p = fixed_pass(&g, training, t->a.scratch, t->threads, t->n);
   const float *z = fmnist__net_forward(t->net, t->a.in, t->a.y, t->a.aux, t->n, &p);
-  double s = 0;
-  for (size_t i = 0; i < FMNIST_CLASSES * t->n; i++) s += (double)z[i] * t->r[i];
-  return s;
+  return dot(z, t->r, FMNIST_CLASSES * t->n);
 }
 
 /* A training pass's gradients of L into t->grads. */
 static void tnet_backward(tnet *t) {
-  fmnist__rng g;
-  fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
   tnet_loss(t, 1);
   memcpy(t->a.d[0], t->r, FMNIST_CLASSES * t->n * sizeof(float));
-  const fmnist__pass p = {1, &g, t->a.scratch, t->threads, NULL, 0, t->n, NULL};
+  fmnist__rng g;
+  const fmnist__pass p = fixed_pass(&g, 1, t->a.scratch, t->threads, t->n);
   fmnist__net_backward(t->net, &t->a, t->n, &p);
 }
 

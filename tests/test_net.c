@@ -376,32 +376,33 @@ START_TEST(history_options_progress) {
 }
 END_TEST
 
-/* Probabilities on the tiny set after training with options (pairs of
- * key, value; NULL-terminated) on top of a fixed small net. */
-static void proba_with(const char *const *options, float *proba) {
+/* Probabilities on the tiny set of the net of spec after training with
+ * options ("key=value ..." text), and the model saved to save_to if not
+ * NULL. */
+static void proba_with(const char *spec, const char *options, float *proba,
+                       const char *save_to) {
   fmnist_dataset *ds = tiny_set();
-  fmnist_model *m = net_with("dense:8 relu dense:10");
-  for (size_t i = 0; options[i]; i += 2)
-    ck_assert_int_eq(fmnist_model_set(m, options[i], options[i + 1]), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  fmnist_model *m = net_with(spec);
+  ck_assert_int_eq(fmnist_model_set_options(m, options), FMNIST_OK);
+  ck_assert_msg(fmnist_model_fit(m, ds, NULL) == FMNIST_OK, "%s", fmnist_last_error());
   ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, proba), FMNIST_OK);
+  if (save_to) ck_assert_int_eq(fmnist_model_save(m, save_to), FMNIST_OK);
   fmnist_model_free(m);
   fmnist_dataset_free(ds);
 }
+
+/* The small net the option tests train. */
+#define SMALL "dense:8 relu dense:10"
 
 /* The cosine schedule starts at lr: one step equals the constant rate's,
  * a second (at lr/2) does not. */
 START_TEST(lr_schedule_cosine) {
   static float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES];
-  const char *one_c[] = {"epochs", "1", "batch", "20", NULL};
-  const char *one_k[] = {"epochs", "1", "batch", "20", "lr_schedule", "cosine", NULL};
-  const char *two_c[] = {"epochs", "1", "batch", "10", NULL};
-  const char *two_k[] = {"epochs", "1", "batch", "10", "lr_schedule", "cosine", NULL};
-  proba_with(one_c, a);
-  proba_with(one_k, b);
+  proba_with(SMALL, "epochs=1 batch=20", a, NULL);
+  proba_with(SMALL, "epochs=1 batch=20 lr_schedule=cosine", b, NULL);
   ck_assert(memcmp(a, b, sizeof a) == 0);
-  proba_with(two_c, a);
-  proba_with(two_k, b);
+  proba_with(SMALL, "epochs=1 batch=10", a, NULL);
+  proba_with(SMALL, "epochs=1 batch=10 lr_schedule=cosine", b, NULL);
   ck_assert(memcmp(a, b, sizeof a) != 0);
 }
 END_TEST
@@ -410,14 +411,12 @@ END_TEST
  * saved with the model, and the loaded model predicts the same. */
 START_TEST(standardize_global_saved) {
   static float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES];
-  const char *pixel[] = {"epochs", "2", NULL};
-  const char *global[] = {"epochs", "2", "standardize", "global", NULL};
-  proba_with(pixel, a);
-  proba_with(global, b);
+  proba_with(SMALL, "epochs=2", a, NULL);
+  proba_with(SMALL, "epochs=2 standardize=global", b, NULL);
   ck_assert(memcmp(a, b, sizeof a) != 0);
 
   fmnist_dataset *ds = tiny_set();
-  fmnist_model *m = net_with("dense:8 relu dense:10");
+  fmnist_model *m = net_with(SMALL);
   ck_assert_int_eq(fmnist_model_set(m, "standardize", "global"), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
   same_after_load(m, ds, "standardize", "global");
@@ -426,20 +425,9 @@ START_TEST(standardize_global_saved) {
 }
 END_TEST
 
-/* Probabilities of a two-conv net (its second conv on the Winograd path
- * unless conv_algorithm is im2col) after two epochs on the tiny set. */
-static void conv_proba(const char *algorithm, float *proba, const char *save_to) {
-  fmnist_dataset *ds = tiny_set();
-  fmnist_model *m = net_with("conv:8:3 relu conv:8:3 bn relu pool:2 dense:10");
-  ck_assert_int_eq(fmnist_model_set(m, "epochs", "2"), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_set(m, "batch", "5"), FMNIST_OK);
-  if (algorithm) ck_assert_int_eq(fmnist_model_set(m, "conv_algorithm", algorithm), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, proba), FMNIST_OK);
-  if (save_to) ck_assert_int_eq(fmnist_model_save(m, save_to), FMNIST_OK);
-  fmnist_model_free(m);
-  fmnist_dataset_free(ds);
-}
+/* A two-conv net (its second conv on the Winograd path unless
+ * conv_algorithm is im2col). */
+#define TWO_CONV "conv:8:3 relu conv:8:3 bn relu pool:2 dense:10"
 
 /* Winograd (the default) and im2col train the same net up to float
  * rounding, yet are distinct paths; the choice is checked and saved. */
@@ -448,8 +436,8 @@ START_TEST(conv_algorithm_paths) {
       c[N_TINY * FMNIST_CLASSES];
   char path[600], value[16];
   snprintf(path, sizeof path, "%s/im2col.fmm", fmnist_test_dir());
-  conv_proba(NULL, a, NULL);
-  conv_proba("im2col", b, path);
+  proba_with(TWO_CONV, "epochs=2 batch=5", a, NULL);
+  proba_with(TWO_CONV, "epochs=2 batch=5 conv_algorithm=im2col", b, path);
   double worst = 0;
   for (size_t i = 0; i < N_TINY * FMNIST_CLASSES; i++)
     worst = fmax(worst, fabs((double)a[i] - b[i]));
@@ -832,6 +820,18 @@ START_TEST(tta_is_the_mean_of_views) {
 }
 END_TEST
 
+/* The sum of the parameters fmnist_net_layer gives for each layer of m,
+ * and their number into *n. */
+static size_t total_parameters(const fmnist_model *m, size_t *n) {
+  size_t total = 0, params;
+  ck_assert_int_eq(fmnist_net_layer_count(m, n), FMNIST_OK);
+  for (size_t i = 0; i < *n; i++) {
+    ck_assert_int_eq(fmnist_net_layer(m, i, NULL, NULL, &params, NULL), FMNIST_OK);
+    total += params;
+  }
+  return total;
+}
+
 /* The layers of the report's final CNN as fmnist_net_layer describes them,
  * against counts by hand: conv1 has 32 * 9 + 32 parameters and 2 * 9 *
  * 32*28*28 FLOPs, and the whole net 389 578 parameters (PyTorch's
@@ -841,16 +841,11 @@ START_TEST(layer_summary) {
       "noise:0.1 conv:32:3 bn relu pool:2 drop:0.3 conv:64:3 bn relu pool:2 drop:0.3 "
       "conv:128:3 bn relu pool:2 drop:0.3 conv:128:3 relu flatten dense:128 relu drop:0.3 "
       "dense:10");
-  size_t n, shape[3], params, total = 0;
+  size_t n, shape[3], params;
   uint64_t flops;
   const char *kind;
-  ck_assert_int_eq(fmnist_net_layer_count(m, &n), FMNIST_OK);
+  ck_assert_uint_eq(total_parameters(m, &n), 389578);
   ck_assert_uint_eq(n, 23);
-  for (size_t i = 0; i < n; i++) {
-    ck_assert_int_eq(fmnist_net_layer(m, i, NULL, NULL, &params, NULL), FMNIST_OK);
-    total += params;
-  }
-  ck_assert_uint_eq(total, 389578);
   ck_assert_int_eq(fmnist_net_layer(m, 1, &kind, shape, &params, &flops), FMNIST_OK);
   ck_assert_str_eq(kind, "conv");
   ck_assert_uint_eq(shape[0], 32);
@@ -880,27 +875,10 @@ START_TEST(layer_summary) {
 }
 END_TEST
 
-/* A residual net (identity and projection blocks with bn) trained with
- * the given threads and seed; its probabilities on the tiny set, and the
- * model saved to save_to if not NULL. */
+/* A residual net (identity and projection blocks with bn). */
 static const char *const resnet_spec =
     "conv:8:3 bn relu res( conv:8:3 bn relu conv:8:3 bn ) relu pool:2 drop:0.1 "
     "res( conv:16:3:2 bn:0.9:1e-5 relu conv:16:3 bn:0.9:1e-5 ) relu dense:10";
-
-static void resnet_proba(const char *threads, const char *seed, float *proba,
-                         const char *save_to) {
-  fmnist_dataset *ds = tiny_set();
-  fmnist_model *m = net_with(resnet_spec);
-  ck_assert_int_eq(fmnist_model_set(m, "threads", threads), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_set(m, "seed", seed), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_set(m, "epochs", "2"), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_set(m, "batch", "6"), FMNIST_OK);
-  ck_assert_msg(fmnist_model_fit(m, ds, NULL) == FMNIST_OK, "%s", fmnist_last_error());
-  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, proba), FMNIST_OK);
-  if (save_to) ck_assert_int_eq(fmnist_model_save(m, save_to), FMNIST_OK);
-  fmnist_model_free(m);
-  fmnist_dataset_free(ds);
-}
 
 /* A residual net: the same seed gives the same bits on 1 thread, and on
  * 2; another seed other ones; saved and loaded, it predicts the same bits
@@ -908,13 +886,14 @@ static void resnet_proba(const char *threads, const char *seed, float *proba,
 START_TEST(residual_reproducible_and_saved) {
   static float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES],
       c[N_TINY * FMNIST_CLASSES];
-  const char *threads = _i ? "2" : "1";
+  const char *seven = _i ? "threads=2 seed=7 epochs=2 batch=6" : "seed=7 epochs=2 batch=6";
+  const char *eight = _i ? "threads=2 seed=8 epochs=2 batch=6" : "seed=8 epochs=2 batch=6";
   char path[600];
   snprintf(path, sizeof path, "%s/resnet.fmm", fmnist_test_dir());
-  resnet_proba(threads, "7", a, path);
-  resnet_proba(threads, "7", b, NULL);
+  proba_with(resnet_spec, seven, a, path);
+  proba_with(resnet_spec, seven, b, NULL);
   ck_assert(memcmp(a, b, sizeof a) == 0);
-  resnet_proba(threads, "8", b, NULL);
+  proba_with(resnet_spec, eight, b, NULL);
   ck_assert(memcmp(a, b, sizeof a) != 0);
 
   fmnist_model *back;
@@ -964,16 +943,11 @@ START_TEST(residual_summary) {
   fmnist_model *m = net_with(
       "conv:32:3 bn relu res( conv:32:3 bn relu conv:32:3 bn ) relu res( conv:64:3:2 bn relu "
       "conv:64:3 bn ) relu res( conv:128:3:2 bn relu conv:128:3 bn ) relu pool:7 dense:10");
-  size_t n, shape[3], params, total = 0;
+  size_t n, shape[3], params;
   uint64_t flops;
   const char *kind;
-  ck_assert_int_eq(fmnist_net_layer_count(m, &n), FMNIST_OK);
+  ck_assert_uint_eq(total_parameters(m, &n), 308746);
   ck_assert_uint_eq(n, 29); /* no flatten: pool:7 leaves 128 x 1 x 1 */
-  for (size_t i = 0; i < n; i++) {
-    ck_assert_int_eq(fmnist_net_layer(m, i, NULL, NULL, &params, NULL), FMNIST_OK);
-    total += params;
-  }
-  ck_assert_uint_eq(total, 308746);
   ck_assert_int_eq(fmnist_net_layer(m, 3, &kind, shape, &params, &flops), FMNIST_OK);
   ck_assert_str_eq(kind, "res(");
   ck_assert(shape[0] == 32 && shape[1] == 28 && shape[2] == 28 && params == 0 && flops == 0);
