@@ -88,16 +88,14 @@ TEST_BINS := $(PUBLIC_TESTS:tests/%.c=$(BUILD)/tests/static/%) \
              $(INTERNAL_TESTS:tests/%.c=$(BUILD)/tests/static/%)
 TEST_SUPPORT := $(filter-out tests/test_%.c tests/internal_%.c tests/oom_%.c,$(wildcard tests/*.c))
 
-# These examples/*.c are helpers linked into every example program.
-EXAMPLE_HELPERS := $(wildcard $(addprefix examples/,common.c report.c plot.c nn_run.c classic_run.c \
-                                                     summary.c))
+# kit/*.c: helpers linked into every example program (and the benchmarks).
+EXAMPLE_HELPERS := $(filter-out kit/benchutil.c,$(sort $(wildcard kit/*.c)))
 # These examples take --mpi (with Open MPI); sweep exists only with it.
 MPI_EXAMPLES := kfold cnn_final sweep
-EXAMPLE_SRCS := $(filter-out $(EXAMPLE_HELPERS) $(if $(filter 1,$(MPI)),,examples/sweep.c),\
-                  $(sort $(wildcard examples/*.c)))
+EXAMPLE_SRCS := $(filter-out $(if $(filter 1,$(MPI)),,examples/sweep.c),$(sort $(wildcard examples/*.c)))
 EXAMPLE_SUPPORT := $(EXAMPLE_HELPERS)
 EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(EXOUT)/%)
-BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
 
 .PHONY: FORCE all check asan examples bench install uninstall install-check deps clean \
@@ -177,16 +175,16 @@ asan:
 # ---- examples and benchmarks (public API only, linked to the shared lib) ----
 EX_MPI = $(if $(and $(filter 1,$(MPI)),$(filter $*,$(MPI_EXAMPLES))),-DEX_MPI $(MPI_CFLAGS))
 EX_MPI_LIBS = $(if $(and $(filter 1,$(MPI)),$(filter $*,$(MPI_EXAMPLES))),-lfmnist_mpi $(MPI_LIBS))
-$(EXOUT)/%: examples/%.c $(EXAMPLE_SUPPORT) $(wildcard examples/*.h) $(LIBOUT)/libfmnist.so $(HDRS) \
+$(EXOUT)/%: examples/%.c $(EXAMPLE_SUPPORT) $(wildcard kit/*.h) $(LIBOUT)/libfmnist.so $(HDRS) \
             $(if $(filter 1,$(MPI)),$(LIBOUT)/libfmnist_mpi.so)
-	$(CC) $(APP_CFLAGS) $(EX_MPI) $< $(EXAMPLE_SUPPORT) -o $@ -L$(LIBOUT) $(EX_MPI_LIBS) -lfmnist \
+	$(CC) $(APP_CFLAGS) -Ikit $(EX_MPI) $< $(EXAMPLE_SUPPORT) -o $@ -L$(LIBOUT) $(EX_MPI_LIBS) -lfmnist \
 	  -Wl,-rpath,$(abspath $(LIBOUT)) -lm $(LDFLAGS)
 examples: $(EXAMPLES)
 
 # Benchmarks also link the examples' helpers: the report's networks live in
-# examples/report.c.
-$(BENCHOUT)/%: bench/%.c bench/benchutil.c $(wildcard bench/*.h) $(EXAMPLE_SUPPORT) $(wildcard examples/*.h) $(LIBOUT)/libfmnist.so $(HDRS)
-	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) -Iexamples $< bench/benchutil.c $(EXAMPLE_SUPPORT) -o $@ -L$(LIBOUT) -lfmnist \
+# kit/report.c.
+$(BENCHOUT)/%: bench/%.c kit/benchutil.c $(EXAMPLE_SUPPORT) $(wildcard kit/*.h) $(LIBOUT)/libfmnist.so $(HDRS)
+	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) -Ikit $< kit/benchutil.c $(EXAMPLE_SUPPORT) -o $@ -L$(LIBOUT) -lfmnist \
 	  -Wl,-rpath,$(abspath $(LIBOUT)) $(DEP_LIBS) $(LDFLAGS)
 bench: $(if $(BENCH),$(BENCH:%=$(BENCHOUT)/%),$(BENCHES))
 	BENCHOUT=$(BENCHOUT) sh bench/run.sh $(BENCH)
