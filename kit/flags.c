@@ -27,8 +27,8 @@ static const struct shared_flag {
     {"data",        KIT_STRING, FIELD(data),      {"",      ""},
      "data directory ($FMNIST_DATA, else the Debian package's)"},
     {"seed",        KIT_U64,    FIELD(seed),      {"42",    "42"}, "seed of every random choice"},
-    /* benchmarks: both sides on 2 threads, so that a peer is measured on
-       the cores ours gets */
+    /* benchmarks: a fixed count, given to both sides (the peer's too), so
+       that a figure means the same on a machine with more cores */
     {"threads",     KIT_SIZE,   FIELD(threads),   {"0",     "2"},  "threads, 0 = all cores"},
     {"runs",        KIT_SIZE,   FIELD(runs),      {NULL,    "1"},
      "timed runs of our side (median)"},

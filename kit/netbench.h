@@ -37,7 +37,8 @@ typedef struct kit_netbench {
   char load0[128];        /* the load average before */
   kit_data d;             /* the data (with --split-dir, kept beside the spec) */
   double peak1;           /* one thread's sgemm peak */
-  kit_gemm_layer layers[32]; /* the spec's layers with GEMMs */
+  kit_gemm_layer layers[32]; /* the spec's layers with GEMMs (the first 32; the products
+                                of any later one show as "?") */
   size_t n_layers;
 } kit_netbench;
 
