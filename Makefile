@@ -14,6 +14,7 @@
 #   make fuzz [FUZZ_SECONDS=60]  libFuzzer targets of tests/fuzz/
 #   make oom-check       allocation-failure walk (tests/oom_*.c) under ASan
 #   make abi-check       the shared library against the stored ABI baseline
+#   make onnx-check      exported ONNX models against ONNX Runtime and the ONNX checker
 #   make layer-check     includes of src/ point down its layers only
 #   make tsan / valgrind ThreadSanitizer run / memcheck of the examples
 #   make mpi / install-mpi / mpi-check   libfmnist_mpi (mpi/, over Open MPI):
@@ -89,7 +90,8 @@ KIT_LIB := $(BUILD)/kit/libkit.a
 
 .PHONY: FORCE all check asan examples bench install uninstall install-check deps clean \
         python-check install-python uninstall-python \
-        fuzz oom-check abi-check abi-baseline tsan valgrind docs layer-check layer-graph
+        fuzz oom-check abi-check abi-baseline tsan valgrind docs layer-check layer-graph \
+        onnx-check
 all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so
 
 # libfmnist_mpi, the companion over Open MPI (`all` builds it too when
@@ -259,6 +261,25 @@ $(BUILD)/fuzz/seeds: tests/fuzz/seeds.c $(STATIC_LIB)
 	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< -o $@ $(STATIC_LIB) $(DEP_LIBS)
 fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/seeds
 	sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+# ONNX export checked by others' code: tests/onnx/export.c fits small
+# models of each exportable family on the official training images,
+# exports them and writes the library's predictions on the 10 000 test
+# images; ONNX Runtime (onnxruntime-node, pinned in tests/onnx/package.json,
+# installed by .ci/install-deps) must give the same labels and
+# probabilities within 1e-4 (check.js), and python3-onnx's checker must
+# pass every file (check.py). About a minute.
+ONNX_NODE_MODULES := tests/onnx/node_modules/onnxruntime-node
+$(BUILD)/onnx/export: tests/onnx/export.c $(LIBOUT)/libfmnist.so
+	@mkdir -p $(dir $@)
+	$(CC) $(APP_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< -o $@ -L$(LIBOUT) -lfmnist \
+	  -Wl,-rpath,$(abspath $(LIBOUT)) $(LDFLAGS)
+onnx-check: $(BUILD)/onnx/export
+	@test -d $(ONNX_NODE_MODULES) || { echo "make onnx-check: no $(ONNX_NODE_MODULES):" \
+	  "run sh .ci/install-deps, or cd tests/onnx && ONNXRUNTIME_NODE_INSTALL=skip npm ci"; exit 1; }
+	$(BUILD)/onnx/export $(BUILD)/onnx
+	node tests/onnx/check.js $(BUILD)/onnx
+	$(PYTHON) tests/onnx/check.py $(BUILD)/onnx
 
 # Allocation-failure walk: the library built with FMNIST_ALLOC_TESTING so
 # that tests/oom_*.c can fail the Nth allocation; run under ASan/LSan.

@@ -7,6 +7,7 @@
  *   fmnist/metrics.h    confusion matrix, precision/recall/F1, log loss
  *   fmnist/model.h      one verb set for every classifier family
  *   fmnist/net.h        layers of neural networks
+ *   fmnist/ensemble.h   several fitted models as one (mean of probabilities)
  *   fmnist/experiment.h cross validation, robustness to corrupted images
  *   fmnist/image.h      reading PGM and PNG files as inputs
  */
@@ -19,6 +20,7 @@
 #include "fmnist/metrics.h"
 #include "fmnist/model.h"
 #include "fmnist/net.h"
+#include "fmnist/ensemble.h"
 #include "fmnist/experiment.h"
 #include "fmnist/image.h"
 

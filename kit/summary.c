@@ -39,7 +39,7 @@ static const char *colour_of(const char *kind) {
     const char *kind, *colour;
   } colours[] = {{"conv", "#9ecae1"}, {"dense", "#fdae6b"}, {"bn", "#c7e9c0"},
                  {"pool", "#dadaeb"}, {"flatten", "#dadaeb"}, {"drop", "#f0f0f0"},
-                 {"noise", "#f0f0f0"}};
+                 {"noise", "#f0f0f0"}, {"res(", "#fee391"}, {"add", "#fee391"}};
   for (size_t i = 0; i < sizeof colours / sizeof colours[0]; i++)
     if (strcmp(colours[i].kind, kind) == 0) return colours[i].colour;
   return "#ffffff"; /* activations */
@@ -63,6 +63,7 @@ int kit_net_diagram(const fmnist_model *m, const char *path) {
   fprintf(f, "digraph net {\n  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", "
              "fontname=\"Helvetica\", fontsize=11];\n  edge [arrowsize=0.6];\n");
   fprintf(f, "  input [label=\"input\\n1 x 28 x 28\", fillcolor=\"#ffffff\"];\n");
+  size_t block = 0; /* the open residual block's res( node */
   for (size_t i = 0; i < n; i++) {
     const char *kind;
     size_t shape[3], params;
@@ -70,6 +71,14 @@ int kit_net_diagram(const fmnist_model *m, const char *path) {
     fprintf(f, "  l%zu [label=\"%s\\n%zu x %zu x %zu", i, kind, shape[0], shape[1], shape[2]);
     if (params) fprintf(f, "\\n%zu parameters", params);
     fprintf(f, "\", fillcolor=\"%s\"];\n", colour_of(kind));
+    /* A block's skip: from its res( (the block's input) to its add, the
+     * identity or, with parameters, the 1x1 projection and its bn. */
+    if (strcmp(kind, "res(") == 0) block = i;
+    if (strcmp(kind, "add") == 0)
+      fprintf(f,
+              "  l%zu -> l%zu [style=dashed, constraint=false, label=\"%s\", "
+              "fontname=\"Helvetica\", fontsize=9];\n",
+              block, i, params ? "1x1 conv" : "skip");
     /* Node k = i + 1 (input is 0); an edge into a row's first box does
      * not rank it, an invisible one from the row above's first box does. */
     const size_t k = i + 1;

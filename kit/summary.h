@@ -9,7 +9,8 @@
  * image's inference pass) and the totals. */
 void kit_net_summary(const fmnist_model *m);
 
-/* Writes the net as a Graphviz graph: BASE.dot, and with Graphviz's dot
+/* Writes the net as a Graphviz graph (a residual block's skip a dashed
+ * edge from its res( to its add): BASE.dot, and with Graphviz's dot
  * BASE.svg and BASE.png, where BASE is path without a .svg, .png or .dot
  * ending; says where on stdout. Returns 1 if the pictures were drawn (a
  * note on stderr if not). */

@@ -1,15 +1,29 @@
 /* Net layers: gradients against central finite differences, im2col/col2im,
  * conv and its Winograd inference path against a naive direct convolution,
- * loss, Adam, modes. */
+ * loss (with label smoothing), Adam, SGD and the optimizer's table,
+ * learning-rate schedules, the averaged weights, modes, fused tails, and
+ * residual blocks through the net's own passes. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/rng.h"
+#include "base/threads.h"
 #include "kernels/adam.h"
 #include "kernels/im2col.h"
+#include "kernels/layout.h"
 #include "kernels/loss.h"
+#include "kernels/sgd.h"
 #include "nn/layer.h"
+#include "nn/layer_conv.h"
+#include "nn/average.h"
+#include "nn/layer_tail.h"
+#include "nn/net_impl.h"
+#include "nn/net_infer.h"
+#include "nn/net_pass.h"
+#include "nn/optimizer.h"
+#include "nn/pass.h"
 #include "testutil.h"
 
 /* A layer with its own parameter, gradient, statistics and aux memory. */
@@ -88,7 +102,7 @@ static void tl_free(tl *t) {
 static double tl_loss(tl *t, int training) {
   fmnist__rng g;
   fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
-  fmnist__pass p = {training, &g, t->scratch, 1, NULL};
+  fmnist__pass p = {training, &g, t->scratch, 1, NULL, 0, t->n, NULL};
   t->l.ops->forward(&t->l, t->x, t->y, t->aux, t->n, &p);
   double s = 0;
   for (size_t i = 0; i < t->out_len; i++) s += (double)t->y[i] * t->r[i];
@@ -98,7 +112,7 @@ static double tl_loss(tl *t, int training) {
 static void tl_backward(tl *t, int training) {
   fmnist__rng g;
   fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
-  fmnist__pass p = {training, &g, t->scratch, 1, NULL};
+  fmnist__pass p = {training, &g, t->scratch, 1, NULL, 0, t->n, NULL};
   tl_loss(t, training);
   t->l.ops->backward(&t->l, t->x, t->y, t->r, t->dx, t->aux, t->n, &p);
 }
@@ -110,7 +124,7 @@ static void tl_backward(tl *t, int training) {
  * 1e-3 separates a correct gradient from a wrong one by orders of
  * magnitude. */
 static double fd_error(tl *t, float *v, const float *analytic, size_t n, int training) {
-  const float h = 1e-2f;
+  const float h = 3e-3f;
   double num2 = 0, an2 = 0, diff2 = 0;
   for (size_t i = 0; i < n; i++) {
     float keep = v[i];
@@ -479,15 +493,15 @@ START_TEST(loss_gradient_and_stability) {
   fmnist__rng_init(&r, 5, FMNIST__STREAM_SPLIT, 0);
   for (int i = 0; i < K * N; i++) z[i] = (float)(3 * fmnist__rng_uniform(&r) - 1.5);
   size_t correct = 0;
-  double l0 = fmnist__softmax_xent(z, labels, K, N, 1.0f, dz, &correct);
+  double l0 = fmnist__softmax_xent(z, labels, K, N, 0, 1.0f, dz, &correct);
   ck_assert(l0 > 0);
   double num2 = 0, d2 = 0;
   for (int i = 0; i < K * N; i++) { /* h 1e-3 on a double loss of float logits */
     float keep = z[i];
     z[i] = keep + 1e-3f;
-    double lp = fmnist__softmax_xent(z, labels, K, N, 1.0f, NULL, NULL);
+    double lp = fmnist__softmax_xent(z, labels, K, N, 0, 1.0f, NULL, NULL);
     z[i] = keep - 1e-3f;
-    double lm = fmnist__softmax_xent(z, labels, K, N, 1.0f, NULL, NULL);
+    double lm = fmnist__softmax_xent(z, labels, K, N, 0, 1.0f, NULL, NULL);
     z[i] = keep;
     double num = (lp - lm) / 2e-3;
     num2 += num * num;
@@ -498,15 +512,71 @@ START_TEST(loss_gradient_and_stability) {
   float big[K * 1] = {0};
   uint8_t lab = 2;
   big[2] = 1000.0f;
-  ck_assert(fmnist__softmax_xent(big, &lab, K, 1, 1, NULL, NULL) < 1e-6);
+  ck_assert(fmnist__softmax_xent(big, &lab, K, 1, 0, 1, NULL, NULL) < 1e-6);
   lab = 1;
-  double wrong = fmnist__softmax_xent(big, &lab, K, 1, 1, NULL, NULL);
+  double wrong = fmnist__softmax_xent(big, &lab, K, 1, 0, 1, NULL, NULL);
   ck_assert(isfinite(wrong) && fabs(wrong - 1000) < 1e-3);
   float p[K];
   fmnist__softmax_rows(big, K, 1, p);
   ck_assert(p[2] > 0.999f && isfinite(p[0]));
   big[0] = NAN;
-  ck_assert(!isfinite(fmnist__softmax_xent(big, &lab, K, 1, 1, NULL, NULL)));
+  ck_assert(!isfinite(fmnist__softmax_xent(big, &lab, K, 1, 0, 1, NULL, NULL)));
+}
+END_TEST
+
+/* Label smoothing: the losses PyTorch's CrossEntropyLoss(label_smoothing=e,
+ * reduction="none") gives for three rows of logits (torch 1.13, float64;
+ * a row of zeros costs log 10 whatever e), and the gradient softmax - q
+ * against central differences. */
+START_TEST(loss_label_smoothing) {
+  enum { K = 10, N = 3 };
+  static const float rows[N][K] = {{2, 1, 0, -1, 0.5f, 0, 0, 0, 0, 3},
+                                   {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+                                   {-3, 4, 1.5f, 0.25f, -0.5f, 2, 0, -1, 1, 0.5f}};
+  static const uint8_t labels[N] = {9, 3, 0};
+  static const struct {
+    double e, loss[N];
+  } known[] = {{0.0, {0.6165634482642873, 2.302585092994046, 7.306010778690909}},
+               {0.1, {0.8615634482642873, 2.302585092994046, 6.958510778690909}},
+               {0.3, {1.3515634482642873, 2.302585092994046, 6.263510778690908}},
+               {1.0, {3.0665634482642874, 2.3025850929940463, 3.8310107786909087}}};
+  float z[K * N], dz[K * N];
+  for (int j = 0; j < N; j++)
+    for (int c = 0; c < K; c++) z[c * N + j] = rows[j][c]; /* classes x batch */
+  for (size_t k = 0; k < sizeof known / sizeof *known; k++)
+    for (int j = 0; j < N; j++) {
+      float zj[K];
+      for (int c = 0; c < K; c++) zj[c] = rows[j][c];
+      const double got = fmnist__softmax_xent(zj, &labels[j], K, 1, known[k].e, 1, NULL, NULL);
+      /* float logits, double sums: PyTorch's float64 to 1e-12 */
+      ck_assert_msg(fabs(got - known[k].loss[j]) < 1e-12 * known[k].loss[j],
+                    "e %g row %d: %.17g, PyTorch %.17g", known[k].e, j, got, known[k].loss[j]);
+    }
+  const double e = 0.1;
+  size_t correct = 0;
+  fmnist__softmax_xent(z, labels, K, N, e, 1.0f, dz, &correct);
+  ck_assert_uint_eq(correct, 1); /* row 0's argmax is its label; row 1 ties to 0 */
+  double num2 = 0, d2 = 0;
+  for (int i = 0; i < K * N; i++) { /* h 1e-3, as the plain loss's check */
+    float keep = z[i];
+    z[i] = keep + 1e-3f;
+    double lp = fmnist__softmax_xent(z, labels, K, N, e, 1.0f, NULL, NULL);
+    z[i] = keep - 1e-3f;
+    double lm = fmnist__softmax_xent(z, labels, K, N, e, 1.0f, NULL, NULL);
+    z[i] = keep;
+    double num = (lp - lm) / 2e-3;
+    num2 += num * num;
+    d2 += (num - dz[i]) * (num - dz[i]);
+  }
+  ck_assert_msg(sqrt(d2 / num2) < 1e-3, "smoothed loss gradient error %g", sqrt(d2 / num2));
+  /* Each row's gradient sums to 0 (softmax and the target both sum to 1),
+   * and the zero row's is 1/10 - q: -0.81 at the label, 0.09 elsewhere. */
+  for (int j = 0; j < N; j++) {
+    double sum = 0;
+    for (int c = 0; c < K; c++) sum += dz[c * N + j];
+    ck_assert(fabs(sum) < 1e-6);
+  }
+  ck_assert(fabsf(dz[3 * N + 1] - -0.81f) < 1e-6f && fabsf(dz[0 * N + 1] - 0.09f) < 1e-6f);
 }
 END_TEST
 
@@ -526,15 +596,237 @@ START_TEST(adam_first_step) {
 }
 END_TEST
 
+/* Three SGD steps against the formulas in double: b = mu b + g; u = g +
+ * mu b (Nesterov) or b; p = p (1 - lr wd) - lr u. Plain and Nesterov,
+ * with and without decay; float against double to 1e-6. */
+START_TEST(sgd_steps) {
+  static const float g[3][2] = {{0.5f, -2}, {0.25f, 1}, {-1, 0.125f}};
+  for (int nesterov = 0; nesterov <= 1; nesterov++)
+    for (int decay = 0; decay <= 1; decay++) {
+      const fmnist__sgd s = {0.1, 0.9, nesterov};
+      const float wd = decay ? 0.5f : 0.0f;
+      float p[2] = {1, -3}, b[2] = {0, 0};
+      double pw[2] = {1, -3}, bw[2] = {0, 0};
+      for (int t = 0; t < 3; t++) {
+        fmnist__sgd_step(&s, wd, p, g[t], b, 2);
+        for (int i = 0; i < 2; i++) {
+          bw[i] = 0.9 * bw[i] + g[t][i];
+          const double u = nesterov ? g[t][i] + 0.9 * bw[i] : bw[i];
+          pw[i] = pw[i] * (1 - 0.1 * wd) - 0.1 * u;
+          ck_assert_msg(fabs(p[i] - pw[i]) < 1e-6 && fabs(b[i] - bw[i]) < 1e-6,
+                        "nesterov %d decay %d step %d: %g vs %g", nesterov, decay, t, p[i], pw[i]);
+        }
+      }
+    }
+  /* Known values by hand, Nesterov, lr 0.1, mu 0.9, wd 0.5, p 1, g 0.5 then
+   * 0.25: step 1 b = 0.5, u = 0.95, p = 0.95 - 0.095 = 0.855; step 2 b =
+   * 0.7, u = 0.88, p = 0.855 * 0.95 - 0.088 = 0.72425. */
+  const fmnist__sgd s = {0.1, 0.9, 1};
+  float p[1] = {1}, b[1] = {0}, g1[1] = {0.5f}, g2[1] = {0.25f};
+  fmnist__sgd_step(&s, 0.5f, p, g1, b, 1);
+  ck_assert(fabsf(p[0] - 0.855f) < 1e-6f);
+  fmnist__sgd_step(&s, 0.5f, p, g2, b, 1);
+  ck_assert(fabsf(p[0] - 0.72425f) < 1e-6f);
+}
+END_TEST
+
+/* The index of a schedule in the table (the "lr_schedule" option's value). */
+static int schedule(const char *name) {
+  for (int i = 0; fmnist__lr_schedules[i]; i++)
+    if (strcmp(fmnist__lr_schedules[i], name) == 0) return i;
+  ck_abort_msg("no schedule %s", name);
+  return -1;
+}
+
 /* Cosine schedule: lr at the first step, lr/2 half way, lr (1 + cos(pi
  * 99/100)) / 2 = 2.47e-4 lr at the last of 100; constant never changes. */
 START_TEST(lr_schedules) {
-  ck_assert(fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 0, 100) == 0.001);
-  ck_assert(fabs(fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 50, 100) - 0.0005) < 1e-15);
-  ck_assert(fabs(fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 99, 100) - 2.4671981e-7) < 1e-13);
-  ck_assert(fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 25, 100) >
-            fmnist__lr_at(FMNIST__LR_COSINE, 0.001, 26, 100));
-  for (size_t t = 0; t < 100; t += 33) ck_assert(fmnist__lr_at(FMNIST__LR_CONSTANT, 0.001, t, 100) == 0.001);
+  const int cosine = schedule("cosine"), constant = schedule("constant");
+  ck_assert(fmnist__lr_at(cosine, 0.001, 0, 100, 0) == 0.001);
+  ck_assert(fabs(fmnist__lr_at(cosine, 0.001, 50, 100, 0) - 0.0005) < 1e-15);
+  ck_assert(fabs(fmnist__lr_at(cosine, 0.001, 99, 100, 0) - 2.4671981e-7) < 1e-13);
+  ck_assert(fmnist__lr_at(cosine, 0.001, 25, 100, 0) > fmnist__lr_at(cosine, 0.001, 26, 100, 0));
+  ck_assert(fmnist__lr_at(cosine, 0.001, 3, 0, 0) == 0.001); /* no steps: the base rate */
+  for (size_t t = 0; t < 100; t += 33)
+    ck_assert(fmnist__lr_at(constant, 0.001, t, 100, 0) == 0.001);
+}
+END_TEST
+
+/* Linear decay and the warm-up, by hand: linear is lr (1 - t/T), lr/T at
+ * the last step; a warm-up of 0.1 of 100 steps is W = 10 steps at lr
+ * (t+1)/10, lr at t = 9, then the schedule over the 90 steps left (cosine
+ * lr/2 at 45 of them, t = 55; linear lr/2 there too); a warm-up of the
+ * whole fit ramps to lr at the last step. round(0.25 * 10) = 3 steps. */
+START_TEST(lr_linear_and_warmup) {
+  const int linear = schedule("linear"), cosine = schedule("cosine");
+  const int constant = schedule("constant");
+  const double lr = 0.1, tol = 1e-15;
+  ck_assert(fmnist__lr_at(linear, lr, 0, 100, 0) == lr);
+  ck_assert(fabs(fmnist__lr_at(linear, lr, 50, 100, 0) - 0.05) < tol);
+  ck_assert(fabs(fmnist__lr_at(linear, lr, 99, 100, 0) - 0.001) < tol);
+  for (int s = 0; s < 3; s++) {
+    const int k = s == 0 ? constant : s == 1 ? cosine : linear;
+    ck_assert(fabs(fmnist__lr_at(k, lr, 0, 100, 0.1) - 0.01) < tol);
+    ck_assert(fabs(fmnist__lr_at(k, lr, 4, 100, 0.1) - 0.05) < tol);
+    ck_assert(fabs(fmnist__lr_at(k, lr, 9, 100, 0.1) - lr) < tol);
+    ck_assert(fabs(fmnist__lr_at(k, lr, 10, 100, 0.1) - lr) < tol); /* the schedule's start */
+    ck_assert(fabs(fmnist__lr_at(k, lr, 99, 100, 1) - lr) < tol);
+    ck_assert(fabs(fmnist__lr_at(k, lr, 0, 100, 1) - lr / 100) < tol);
+  }
+  ck_assert(fabs(fmnist__lr_at(cosine, lr, 55, 100, 0.1) - 0.05) < tol);
+  ck_assert(fabs(fmnist__lr_at(linear, lr, 55, 100, 0.1) - 0.05) < tol);
+  ck_assert(fabs(fmnist__lr_at(linear, lr, 99, 100, 0.1) - lr / 90) < tol);
+  ck_assert(fabs(fmnist__lr_at(constant, lr, 2, 10, 0.25) - lr) < tol);
+  ck_assert(fabs(fmnist__lr_at(constant, lr, 1, 10, 0.25) - lr * 2 / 3) < tol);
+}
+END_TEST
+
+/* One-cycle: the rates torch.optim.lr_scheduler.OneCycleLR(max_lr=0.1,
+ * total_steps, pct_start, cycle_momentum=False) sets before each step
+ * (torch 1.13, the same double formulas: equal to 1e-15 relative). */
+START_TEST(lr_onecycle_is_pytorchs) {
+  const int onecycle = schedule("onecycle");
+  static const struct {
+    size_t t;
+    double lr;
+  } long_fit[] = {{0, 0.0040000000000000036}, {1, 0.004281378056590748},
+                  {14, 0.04940133238789996},  {28, 0.09971862194340926},
+                  {29, 0.1},                  {30, 0.09994965352845243},
+                  {50, 0.0793893450575732},   {98, 5.07464715475788e-05},
+                  {99, 4e-07}};
+  for (size_t i = 0; i < sizeof long_fit / sizeof *long_fit; i++) {
+    const double got = fmnist__lr_at(onecycle, 0.1, long_fit[i].t, 100, 0.3);
+    ck_assert_msg(fabs(got - long_fit[i].lr) <= 1e-15 * long_fit[i].lr, "step %zu: %.17g vs %.17g",
+                  long_fit[i].t, got, long_fit[i].lr);
+  }
+  /* 10 steps, pct_start 0.25: the peak falls between steps (at 1.5) */
+  static const double short_fit[10] = {0.0040000000000000036, 0.076, 0.09890738440717015,
+                                       0.0904508879153485, 0.0750001, 0.05522660225769002,
+                                       0.03454941208465151, 0.01654380350817838,
+                                       0.0043231098269614805, 4e-07};
+  for (size_t t = 0; t < 10; t++) {
+    const double got = fmnist__lr_at(onecycle, 0.1, t, 10, 0.25);
+    ck_assert_msg(fabs(got - short_fit[t]) <= 1e-15 * short_fit[t], "step %zu: %.17g vs %.17g", t,
+                  got, short_fit[t]);
+  }
+  /* No rise (warmup 0): from about lr down, PyTorch's pct_start=0; a rise
+   * ending at step 0 (warmup 1/T) starts at the peak. */
+  ck_assert(fmnist__lr_at(onecycle, 0.1, 0, 100, 0) < 0.1);
+  ck_assert(fmnist__lr_at(onecycle, 0.1, 0, 100, 0) > 0.0999);
+  ck_assert(fmnist__lr_at(onecycle, 0.1, 0, 100, 0.01) == 0.1);
+  ck_assert(fabs(fmnist__lr_at(onecycle, 0.1, 99, 100, 0) - 4e-7) < 1e-20);
+}
+END_TEST
+
+/* The optimizers "adam" and "sgd" make the same update as their kernels
+ * on each layer's parameters, at the schedule's rate of each step (here
+ * one-cycle with a warm-up), with the weight decay on the conv and dense
+ * weights only (not on biases or batch-norm's gamma). */
+START_TEST(optimizer_steps_like_kernels) {
+  const int sgd = _i;
+  fmnist__layer_spec specs[3] = {{FMNIST__L_CONV, 2, 3, 1, 1, 0, 0},
+                                 {FMNIST__L_BN, 0, 0, 0, 0, FMNIST__BN_MOMENTUM, FMNIST__BN_EPS},
+                                 {FMNIST__L_DENSE, 10, 0, 0, 0, 0, 0}};
+  fmnist__net *net;
+  ck_assert_int_eq(fmnist__net_build(specs, 3, FMNIST__CONV_IM2COL, &net), FMNIST_OK);
+  const size_t np = net->n_params;
+  fmnist__net_config cfg = {0};
+  cfg.lr = 0.01, cfg.beta1 = 0.9, cfg.beta2 = 0.999, cfg.eps = 1e-7, cfg.weight_decay = 0.25;
+  cfg.momentum = 0.8, cfg.nesterov = 1, cfg.optimizer = sgd, cfg.warmup = 0.5;
+  ck_assert_str_eq(fmnist__optimizers[cfg.optimizer], sgd ? "sgd" : "adam");
+  cfg.lr_schedule = schedule("onecycle");
+  fmnist__optimizer o;
+  ck_assert_int_eq(fmnist__optimizer_make(&cfg, np, 4, 2, &o), FMNIST_OK);
+  float *want = calloc(np, sizeof *want), *g = calloc(np, sizeof *g);
+  float *m = calloc(np, sizeof *m), *v = calloc(np, sizeof *v);
+  fmnist__rng r;
+  fmnist__rng_init(&r, 3, FMNIST__STREAM_NET_INIT, 0);
+  for (size_t i = 0; i < np; i++) want[i] = net->params[i] = (float)fmnist__rng_uniform(&r);
+  for (size_t step = 1; step <= 2; step++) {
+    for (size_t i = 0; i < np; i++) g[i] = (float)(fmnist__rng_uniform(&r) - 0.5);
+    fmnist__optimizer_step(&o, net, g);
+    const double lr = fmnist__lr_at(cfg.lr_schedule, cfg.lr, step - 1, 4, 0.5);
+    ck_assert(lr > 0 && lr <= cfg.lr);
+    fmnist__adam a = {lr, 0.9, 0.999, 1e-7};
+    fmnist__sgd b = {lr, 0.8, 1};
+    size_t po = 0;
+    for (size_t i = 0; i < net->n_layers; i++) {
+      const fmnist__layer *l = &net->layers[i];
+      const float wd = l->spec.kind == FMNIST__L_BN ? 0.0f : 0.25f;
+      for (int part = 0; part < 2; part++) { /* weights, then biases (never decayed) */
+        const size_t k = part ? l->n_b : l->n_w;
+        if (sgd)
+          fmnist__sgd_step(&b, part ? 0 : wd, want + po, g + po, m + po, k);
+        else
+          fmnist__adam_step(&a, step, part ? 0 : wd, want + po, g + po, m + po, v + po, k);
+        po += k;
+      }
+    }
+  }
+  for (size_t i = 0; i < np; i++) ck_assert_float_eq(net->params[i], want[i]);
+  fmnist__optimizer_free(&o);
+  fmnist__net_free(net);
+  free(want);
+  free(g);
+  free(m);
+  free(v);
+}
+END_TEST
+
+/* ---- the averaged weights ---- */
+
+/* The average of a net's parameters and batch-norm statistics over three
+ * updates against the formula in double: d_t = min(0.15, (1+t)/(10+t)),
+ * that is 0.1 (warm-up) then 0.15 (the decay); a swap gives the net the
+ * average and the average the net's weights, a second swap undoes it; a
+ * decay of 0 keeps nothing and changes nothing. */
+START_TEST(averaged_weights) {
+  fmnist__layer_spec specs[3] = {{FMNIST__L_CONV, 2, 3, 1, 1, 0, 0},
+                                 {FMNIST__L_BN, 0, 0, 0, 0, FMNIST__BN_MOMENTUM, FMNIST__BN_EPS},
+                                 {FMNIST__L_DENSE, 10, 0, 0, 0, 0, 0}};
+  fmnist__net *net;
+  ck_assert_int_eq(fmnist__net_build(specs, 3, FMNIST__CONV_IM2COL, &net), FMNIST_OK);
+  const size_t np = net->n_params, ns = net->n_stats, n = np + ns;
+  ck_assert_uint_eq(ns, 4); /* mean and variance of 2 channels */
+  fmnist__rng r;
+  fmnist__rng_init(&r, 9, FMNIST__STREAM_NET_INIT, 0);
+  double *want = calloc(n, sizeof *want);
+  float *w = calloc(n, sizeof *w);
+  for (size_t i = 0; i < n; i++) {
+    float *x = i < np ? &net->params[i] : &net->stats[i - np];
+    *x = (float)fmnist__rng_uniform(&r);
+    want[i] = *x;
+  }
+  fmnist__average a;
+  ck_assert_int_eq(fmnist__average_make(0.15, net, 2, &a), FMNIST_OK);
+  for (size_t t = 0; t < 3; t++) {
+    const double d = t == 0 ? 0.1 : 0.15;
+    for (size_t i = 0; i < n; i++) {
+      float *x = i < np ? &net->params[i] : &net->stats[i - np];
+      *x = (float)(2 * fmnist__rng_uniform(&r) - 1);
+      want[i] = d * want[i] + (1 - d) * *x;
+      w[i] = *x;
+    }
+    fmnist__average_update(&a, net);
+  }
+  fmnist__average_swap(&a, net);
+  for (size_t i = 0; i < n; i++) {
+    const float x = i < np ? net->params[i] : net->stats[i - np];
+    ck_assert_msg(fabs(x - want[i]) < 1e-6, "value %zu: %g, by hand %g", i, x, want[i]);
+    ck_assert(a.avg[i] == w[i]); /* the net's own weights, kept */
+  }
+  fmnist__average_swap(&a, net);
+  for (size_t i = 0; i < n; i++) ck_assert(w[i] == (i < np ? net->params[i] : net->stats[i - np]));
+  fmnist__average_free(&a);
+  ck_assert_int_eq(fmnist__average_make(0, net, 2, &a), FMNIST_OK);
+  ck_assert_ptr_null(a.avg);
+  fmnist__average_update(&a, net);
+  fmnist__average_swap(&a, net);
+  for (size_t i = 0; i < n; i++) ck_assert(w[i] == (i < np ? net->params[i] : net->stats[i - np]));
+  fmnist__average_free(&a);
+  fmnist__net_free(net);
+  free(want);
+  free(w);
 }
 END_TEST
 
@@ -686,7 +978,7 @@ static void chain_run(chain *ch, int fused, int training, const float *r) {
   ch->scratch = calloc(scratch, sizeof(float));
   fmnist__rng g;
   fmnist__rng_init(&g, 5, FMNIST__STREAM_NET_TRAIN, 0);
-  fmnist__pass p = {training, &g, ch->scratch, 2, NULL};
+  fmnist__pass p = {training, &g, ch->scratch, 2, NULL, 0, n, NULL};
   size_t last = count - 1;
   const size_t out_len = fmnist__layer_out_size(&ch->l[last]) * n;
   ch->grad[count] = calloc(out_len + 1, sizeof(float));
@@ -764,6 +1056,306 @@ START_TEST(fused_tail_equals_layers) {
 }
 END_TEST
 
+/* ---- residual blocks: a net's passes over its layers ---- */
+
+/* A net of a spec, its parameters drawn, its training memory for n
+ * random images, and r: the loss is L = sum(logits * r). */
+typedef struct tnet {
+  fmnist__net *net;
+  fmnist__net_acts a;
+  float *grads, *r;
+  size_t n, threads;
+} tnet;
+
+static void tnet_make(tnet *t, const char *spec, fmnist__conv_algorithm algorithm, size_t n) {
+  memset(t, 0, sizeof *t);
+  fmnist__layer_spec *specs;
+  size_t count;
+  ck_assert_msg(fmnist__net_parse(spec, &specs, &count) == FMNIST_OK, "%s", fmnist_last_error());
+  ck_assert_int_eq(fmnist__net_build(specs, count, algorithm, &t->net), FMNIST_OK);
+  fmnist__free(specs);
+  fmnist__net *net = t->net;
+  t->n = n;
+  t->threads = 1;
+  fmnist__rng r;
+  fmnist__rng_init(&r, 21, FMNIST__STREAM_NET_INIT, 0);
+  for (size_t i = 0; i < net->n_params; i++)
+    net->params[i] = (float)(0.6 * fmnist__rng_uniform(&r) - 0.3);
+  for (size_t i = 0; i < net->n_layers; i++) { /* bn: gamma 0.5..1.5, running 0 and 1 */
+    fmnist__layer *l = &net->layers[i];
+    if (l->spec.kind != FMNIST__L_BN) continue;
+    for (size_t c = 0; c < l->in_c; c++) {
+      l->w[c] = (float)(0.5 + fmnist__rng_uniform(&r));
+      l->stats[c] = 0;
+      l->stats[l->in_c + c] = 1;
+    }
+  }
+  fmnist__net_prepare_inference(net);
+  ck_assert_int_eq(fmnist__net_acts_make(net, n, &t->a), FMNIST_OK);
+  t->grads = calloc(net->n_params + 1, sizeof(float));
+  for (size_t i = 0, po = 0; i < net->n_layers; i++) {
+    fmnist__layer *l = &net->layers[i];
+    l->dw = t->grads + po;
+    l->db = l->dw + l->n_w;
+    po += l->n_w + l->n_b;
+  }
+  for (size_t i = 0; i < FMNIST_PIXELS * n; i++)
+    t->a.in[i] = (float)(2 * fmnist__rng_uniform(&r) - 1);
+  t->r = randv(&r, FMNIST_CLASSES * n, 1.0);
+}
+
+static void tnet_free(tnet *t) {
+  fmnist__net_acts_free(&t->a);
+  fmnist__net_free(t->net);
+  free(t->grads);
+  free(t->r);
+}
+
+/* L of a pass (training: batch statistics; the same draws every call). */
+static double tnet_loss(tnet *t, int training) {
+  fmnist__rng g;
+  fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
+  const fmnist__pass p = {training, &g, t->a.scratch, t->threads, NULL, 0, t->n, NULL};
+  const float *z = fmnist__net_forward(t->net, t->a.in, t->a.y, t->a.aux, t->n, &p);
+  double s = 0;
+  for (size_t i = 0; i < FMNIST_CLASSES * t->n; i++) s += (double)z[i] * t->r[i];
+  return s;
+}
+
+/* A training pass's gradients of L into t->grads. */
+static void tnet_backward(tnet *t) {
+  fmnist__rng g;
+  fmnist__rng_init(&g, 99, FMNIST__STREAM_NET_TRAIN, 0);
+  tnet_loss(t, 1);
+  memcpy(t->a.d[0], t->r, FMNIST_CLASSES * t->n * sizeof(float));
+  const fmnist__pass p = {1, &g, t->a.scratch, t->threads, NULL, 0, t->n, NULL};
+  fmnist__net_backward(t->net, &t->a, t->n, &p);
+}
+
+/* Residual nets whose every parameter is checked against central
+ * differences: identity skips, projections (channels and plane change,
+ * with and without a bn; on flat inputs), a block with no parameter before
+ * it (its input's gradient not needed), Winograd convs inside a block (8
+ * channels on 7x7), dropout in a branch, two chunks of images. tanh and
+ * sigmoid rather than relu, so that the loss is smooth where the steps of
+ * h reach (pool:4 on the input has no parameter before it: its windows
+ * never change). */
+static const struct {
+  const char *spec;
+  fmnist__conv_algorithm algorithm;
+  size_t n;
+} residual_cases[] = {
+    {"pool:4 conv:3:3 res( conv:3:3 bn tanh conv:3:3 bn ) tanh dense:10", FMNIST__CONV_IM2COL, 3},
+    {"pool:4 conv:3:3 res( conv:4:3:2 bn tanh conv:4:3 bn ) tanh dense:10", FMNIST__CONV_IM2COL, 3},
+    {"pool:4 conv:2:3 tanh res( conv:3:3:2 tanh drop:0.3 ) dense:10", FMNIST__CONV_IM2COL, 3},
+    {"pool:4 res( conv:2:3 bn tanh ) conv:2:3 res( conv:2:3 sigmoid ) dense:10",
+     FMNIST__CONV_IM2COL, 17},
+    {"pool:4 conv:8:3 res( conv:8:3 bn tanh conv:8:3 bn ) tanh dense:10", FMNIST__CONV_AUTO, 2},
+    {"pool:4 dense:6 tanh res( dense:6 tanh dense:5 bn ) tanh dense:10", FMNIST__CONV_IM2COL, 4},
+};
+
+/* Relative error of the gradients against central differences over all
+ * parameters, as fd_error for one layer but with step 3e-3: through a
+ * batch norm of few values the O(h^2) truncation error is 1.4e-3 at 1e-2
+ * and 1.3e-4 at 3e-3 (the same nets without their skips give the same),
+ * and the float rounding of L over 2h stays below that (7e-4 at 2e-3 on
+ * the dense net). Measured: at most 4.3e-4; a skip's gradient dropped at
+ * res( gives 0.39 to 0.59, so 1e-3 tells them apart. */
+START_TEST(residual_gradients) {
+  tnet t;
+  tnet_make(&t, residual_cases[_i].spec, residual_cases[_i].algorithm, residual_cases[_i].n);
+  const size_t np = t.net->n_params;
+  tnet_backward(&t);
+  float *analytic = malloc(np * sizeof *analytic);
+  memcpy(analytic, t.grads, np * sizeof *analytic);
+  const float h = 3e-3f;
+  double num2 = 0, an2 = 0, diff2 = 0;
+  for (size_t i = 0; i < np; i++) {
+    float *v = &t.net->params[i], keep = *v;
+    *v = keep + h;
+    double lp = tnet_loss(&t, 1);
+    *v = keep - h;
+    double lm = tnet_loss(&t, 1);
+    *v = keep;
+    double num = (lp - lm) / (2.0 * h);
+    num2 += num * num;
+    an2 += (double)analytic[i] * analytic[i];
+    diff2 += (num - analytic[i]) * (num - analytic[i]);
+  }
+  const double err = sqrt(diff2) / sqrt(num2 > an2 ? num2 : an2);
+  ck_assert_msg(err < 1e-3, "%s: relative error %g", residual_cases[_i].spec, err);
+  ck_assert(an2 > 0);
+  free(analytic);
+  tnet_free(&t);
+}
+END_TEST
+
+/* The wiring of a block in the array: res(, the branch, the projection
+ * (1x1 conv of stride 2, bn like the branch's last), add; where each reads
+ * and what the projection's layers are. */
+START_TEST(residual_wiring) {
+  tnet t;
+  tnet_make(&t, "conv:4:3 res( conv:8:3:2 bn:0.9:1e-5 relu conv:8:3 bn:0.8:1e-4 ) dense:10",
+            FMNIST__CONV_IM2COL, 1);
+  const fmnist__layer *l = t.net->layers;
+  const fmnist__layer_kind kinds[] = {FMNIST__L_CONV, FMNIST__L_RES,  FMNIST__L_CONV,
+                                      FMNIST__L_BN,   FMNIST__L_RELU, FMNIST__L_CONV,
+                                      FMNIST__L_BN,   FMNIST__L_CONV, FMNIST__L_BN,
+                                      FMNIST__L_ADD,  FMNIST__L_FLATTEN, FMNIST__L_DENSE};
+  const size_t from[] = {0, 1, 1, 3, 4, 5, 6, 1, 8, 7, 10, 11};
+  ck_assert_uint_eq(t.net->n_layers, 12);
+  for (size_t i = 0; i < 12; i++) {
+    ck_assert_int_eq(l[i].spec.kind, kinds[i]);
+    ck_assert_uint_eq(l[i].from, from[i]);
+    ck_assert_int_eq(l[i].skip, i == 7 ? 1 : i == 8 ? 2 : 0);
+  }
+  ck_assert_uint_eq(l[9].add_from, 9); /* the projection's bn */
+  ck_assert_uint_eq(l[7].spec.kernel, 1);
+  ck_assert_uint_eq(l[7].spec.stride, 2);
+  ck_assert_uint_eq(l[7].in_c * l[7].out_c, 4 * 8);
+  ck_assert_uint_eq(l[7].out_h, 14);
+  ck_assert(l[8].spec.rate == 0.8 && l[8].spec.eps == 1e-4);
+  ck_assert(l[3].fuse == 1 && l[4].fused); /* a tail inside the branch */
+  ck_assert(!l[6].fuse && !l[8].fuse);     /* none across its edges */
+  ck_assert_uint_eq(t.net->n_params, 40 + 296 + 16 + 584 + 16 + 40 + 16 + 8 * 196 * 10 + 10);
+  tnet_free(&t);
+  /* An identity block: the add reads the block's input, here the net's. */
+  tnet_make(&t, "res( relu ) dense:10", FMNIST__CONV_IM2COL, 1);
+  ck_assert_uint_eq(t.net->n_layers, 5);
+  ck_assert_uint_eq(t.net->layers[2].add_from, 0);
+  ck_assert_uint_eq(t.net->layers[2].from, 2);
+  tnet_free(&t);
+}
+END_TEST
+
+/* Known values of the forward pass, by hand: y = x + relu(x) through an
+ * identity block; and a block that max-pools 28x28 to 2x2, added to its
+ * projection w * x + b sampled every 14 pixels (a 1x1 conv of stride 14,
+ * no bn since the branch has none). */
+START_TEST(residual_known_values) {
+  tnet t;
+  tnet_make(&t, "res( relu )", FMNIST__CONV_IM2COL, 2);
+  const fmnist__pass p = {0, NULL, t.a.scratch, 1, NULL, 0, 2, NULL};
+  const float *y = fmnist__net_forward(t.net, t.a.in, t.a.y, t.a.aux, 2, &p);
+  for (size_t i = 0; i < FMNIST_PIXELS * 2; i++) {
+    const float x = t.a.in[i];
+    ck_assert(y[i] == (x > 0 ? 2 * x : x));
+  }
+  tnet_free(&t);
+
+  tnet_make(&t, "res( pool:14 )", FMNIST__CONV_IM2COL, 1);
+  ck_assert_uint_eq(t.net->n_params, 2);
+  t.net->params[0] = 2.0f;  /* the projection's weight */
+  t.net->params[1] = 0.5f;  /* and bias */
+  for (size_t r = 0; r < 28; r++)
+    for (size_t c = 0; c < 28; c++) t.a.in[r * 28 + c] = (float)(r * 28 + c) / 100.0f;
+  y = fmnist__net_forward(t.net, t.a.in, t.a.y, t.a.aux, 1, &p);
+  /* quadrant maxima 3.77, 3.91, 7.69, 7.83 plus 2 * (0, 0.14, 3.92, 4.06) + 0.5 */
+  const float want[4] = {3.77f + 0.5f, 3.91f + 2 * 0.14f + 0.5f, 7.69f + 2 * 3.92f + 0.5f,
+                         7.83f + 2 * 4.06f + 0.5f};
+  for (int i = 0; i < 4; i++)
+    ck_assert_msg(fabsf(y[i] - want[i]) < 1e-5f, "%d: %g, want %g", i, y[i], want[i]);
+  tnet_free(&t);
+}
+END_TEST
+
+/* Winograd inside blocks against im2col on the same weights and images:
+ * logits and every parameter gradient of a training pass, to the 1e-5 the
+ * path is held to. */
+START_TEST(residual_winograd_matches_im2col) {
+  const char *spec = "pool:2 conv:8:3 res( conv:8:3 bn relu conv:8:3 bn ) relu "
+                     "res( conv:16:3 bn relu conv:16:3 bn ) relu pool:2 dense:10";
+  tnet w, c;
+  tnet_make(&w, spec, FMNIST__CONV_AUTO, 19);
+  tnet_make(&c, spec, FMNIST__CONV_IM2COL, 19);
+  size_t wino = 0;
+  for (size_t i = 0; i < w.net->n_layers; i++) wino += w.net->layers[i].wino != NULL;
+  ck_assert_uint_eq(wino, 4); /* the four 3x3 convs in the blocks */
+  tnet_backward(&w);
+  tnet_backward(&c);
+  const size_t len = FMNIST_CLASSES * 19, last = w.net->n_layers - 1;
+  ck_assert_msg(rel_err_f(w.a.y[last], c.a.y[last], len) < 1e-5, "logits %g",
+                rel_err_f(w.a.y[last], c.a.y[last], len));
+  ck_assert_msg(rel_err_f(w.grads, c.grads, w.net->n_params) < 1e-5, "gradients %g",
+                rel_err_f(w.grads, c.grads, w.net->n_params));
+  tnet_free(&w);
+  tnet_free(&c);
+}
+END_TEST
+
+/* A block's sums, add's forward and res('s backward, are the sums of
+ * their terms, value by value, with the same bits on 1 and 2 threads
+ * (three chunks of 32 x 14 x 14 values: more than a thread's share). */
+START_TEST(residual_sums) {
+  enum { N = 37, C = 32, HW = 14 };
+  const size_t len = (size_t)C * HW * HW * N;
+  fmnist__layer add, res;
+  const fmnist__layer_spec add_spec = {FMNIST__L_ADD, 0, 0, 0, 0, 0, 0};
+  const fmnist__layer_spec res_spec = {FMNIST__L_RES, 0, 0, 0, 0, 0, 0};
+  ck_assert_int_eq(fmnist__layer_make(&add, &add_spec, C, HW, HW), FMNIST_OK);
+  ck_assert_int_eq(fmnist__layer_make(&res, &res_spec, C, HW, HW), FMNIST_OK);
+  ck_assert_uint_eq(fmnist__layer_flops(&add), C * HW * HW);
+  ck_assert_uint_eq(fmnist__layer_flops(&res), 0);
+  fmnist__rng r;
+  fmnist__rng_init(&r, 8, FMNIST__STREAM_SPLIT, 0);
+  float *x = randv(&r, len, 1.0), *other = randv(&r, len, 1.0);
+  float *y[2] = {calloc(len, sizeof(float)), calloc(len, sizeof(float))};
+  float *dx[2] = {calloc(len, sizeof(float)), calloc(len, sizeof(float))};
+  for (size_t t = 0; t < 2; t++) {
+    const fmnist__pass p = {1, NULL, NULL, t + 1, NULL, 0, N, other};
+    add.ops->forward(&add, x, y[t], NULL, N, &p);
+    res.ops->backward(&res, NULL, NULL, x, dx[t], NULL, N, &p);
+  }
+  for (size_t i = 0; i < len; i++) ck_assert(y[0][i] == x[i] + other[i]);
+  ck_assert(memcmp(y[0], y[1], len * sizeof(float)) == 0);
+  ck_assert(memcmp(dx[0], y[0], len * sizeof(float)) == 0);
+  ck_assert(memcmp(dx[1], y[0], len * sizeof(float)) == 0);
+  free(x);
+  free(other);
+  for (int t = 0; t < 2; t++) {
+    free(y[t]);
+    free(dx[t]);
+  }
+}
+END_TEST
+
+/* Inference (its buffers taking turns, nn/net_infer.c) gives the forward
+ * pass's probabilities bit for bit on a net with identity and projection
+ * blocks, fused tails, a flatten and a flat block, over several chunks of
+ * images (the forward pass run on inference's tasks of 16 images, so that
+ * every product has the same shape). */
+START_TEST(residual_inference_equals_forward) {
+  const char *spec = "conv:8:3 bn relu res( conv:8:3 bn relu conv:8:3 bn ) relu pool:2 "
+                     "res( conv:16:3:2 bn relu conv:16:3 bn ) relu dense:12 res( dense:12 relu ) "
+                     "dense:10";
+  enum { N = 40 };
+  fmnist_model *m;
+  ck_assert_int_eq(fmnist_model_create("net", &m), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set_options(m, "threads=2"), FMNIST_OK);
+  ck_assert_msg(fmnist_model_set(m, "layers", spec) == FMNIST_OK, "%s", fmnist_last_error());
+  for (size_t i = 0; i < FMNIST_PIXELS; i++) m->mean[i] = 100, m->inv_std[i] = 0.02f;
+  static uint8_t images[N * FMNIST_PIXELS];
+  for (size_t i = 0; i < sizeof images; i++) images[i] = (uint8_t)((i * 2654435761u) >> 24);
+  tnet t;
+  tnet_make(&t, spec, FMNIST__CONV_AUTO, FMNIST__CHUNK);
+  fmnist__blas_threads(1); /* as in inference's tasks */
+  static float want[N * FMNIST_CLASSES], got[N * FMNIST_CLASSES];
+  for (size_t at = 0; at < N; at += FMNIST__CHUNK) {
+    const size_t k = N - at < FMNIST__CHUNK ? N - at : FMNIST__CHUNK;
+    const fmnist__pass p = {0, NULL, t.a.scratch, 1, NULL, 0, k, NULL};
+    fmnist__net_input(m, images + at * FMNIST_PIXELS, k, t.a.in);
+    const float *z = fmnist__net_forward(t.net, t.a.in, t.a.y, t.a.aux, k, &p);
+    fmnist__softmax_rows(z, FMNIST_CLASSES, k, want + at * FMNIST_CLASSES);
+  }
+  m->state = t.net;
+  ck_assert_int_eq(fmnist_model_proba(m, images, N, got), FMNIST_OK);
+  m->state = NULL;
+  ck_assert(memcmp(want, got, sizeof want) == 0);
+  fmnist_model_free(m);
+  tnet_free(&t);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("layers");
   TCase *tc = tcase_create("core");
@@ -776,11 +1368,23 @@ static Suite *suite(void) {
   tcase_add_test(tc, winograd_pays_on_large_planes);
   tcase_add_test(tc, loss_gradient_and_stability);
   tcase_add_test(tc, adam_first_step);
+  tcase_add_test(tc, loss_label_smoothing);
+  tcase_add_test(tc, sgd_steps);
   tcase_add_test(tc, lr_schedules);
+  tcase_add_test(tc, lr_linear_and_warmup);
+  tcase_add_test(tc, lr_onecycle_is_pytorchs);
+  tcase_add_loop_test(tc, optimizer_steps_like_kernels, 0, 2);
+  tcase_add_test(tc, averaged_weights);
   tcase_add_test(tc, dropout_noise_identity_in_inference);
   tcase_add_test(tc, batchnorm_train_vs_inference);
   tcase_add_test(tc, pool_ties_go_to_the_first);
   tcase_add_loop_test(tc, fused_tail_equals_layers, 0, 9);
+  tcase_add_loop_test(tc, residual_gradients, 0, sizeof residual_cases / sizeof residual_cases[0]);
+  tcase_add_test(tc, residual_wiring);
+  tcase_add_test(tc, residual_known_values);
+  tcase_add_test(tc, residual_winograd_matches_im2col);
+  tcase_add_test(tc, residual_sums);
+  tcase_add_test(tc, residual_inference_equals_forward);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/file.h"
 #include "base/modelfile.h"
 #include "base/options.h"
 #include "testutil.h"
@@ -81,24 +82,46 @@ START_TEST(options_bad_values) {
 }
 END_TEST
 
-/* Writes a small file: u32 7, f32s {1.5, -2}, str "hi", u64 count 3 + 3 u32s. */
-static const char *write_sample(void) {
-  fmnist__writer w = {0};
+/* A small model file of family 3 in w: u32 7, f32s {1.5, -2}, str "hi",
+ * u64 count 3 + 3 u32s. */
+static void make_sample(fmnist__writer *w) {
   const float f[2] = {1.5f, -2.0f};
   const uint32_t u[3] = {10, 20, 30};
-  fmnist__put_u32(&w, 7);
-  fmnist__put_f32s(&w, f, 2);
-  fmnist__put_str(&w, "hi");
-  fmnist__put_u64(&w, 3);
-  fmnist__put_u32s(&w, u, 3);
-  ck_assert_int_eq(w.status, FMNIST_OK);
+  fmnist__modelfile_begin(w, 3);
+  fmnist__put_u32(w, 7);
+  fmnist__put_f32s(w, f, 2);
+  fmnist__put_str(w, "hi");
+  fmnist__put_u64(w, 3);
+  fmnist__put_u32s(w, u, 3);
+  ck_assert_int_eq(fmnist__modelfile_end(w, "sample"), FMNIST_OK);
+}
+
+/* The sample written to a file. */
+static const char *write_sample(void) {
+  fmnist__writer w = {0};
+  make_sample(&w);
   char path[600];
   snprintf(path, sizeof path, "%s/sample.fmm", fmnist_test_dir());
-  ck_assert_int_eq(fmnist__modelfile_write(path, 3, &w), FMNIST_OK);
+  ck_assert_int_eq(fmnist__file_write(path, w.data, w.len), FMNIST_OK);
   fmnist__writer_free(&w);
   static char keep[600];
   memcpy(keep, path, sizeof keep);
   return keep;
+}
+
+/* Reads path and validates it, as fmnist_model_load does; on success
+ * *data is the file (free with fmnist__free). */
+static fmnist_status read_file(const char *path, uint32_t *family, uint8_t **data,
+                               fmnist__reader *r) {
+  size_t len;
+  fmnist_status s = fmnist__modelfile_read(path, data, &len);
+  if (s) return s;
+  s = fmnist__modelfile_parse(*data, len, path, family, r);
+  if (s) {
+    fmnist__free(*data);
+    *data = NULL;
+  }
+  return s;
 }
 
 static long file_bytes(const char *path, uint8_t *buf, size_t cap) {
@@ -114,7 +137,7 @@ START_TEST(modelfile_round_trip) {
   uint32_t family, v;
   uint8_t *data;
   fmnist__reader r;
-  ck_assert_int_eq(fmnist__modelfile_read(path, &family, &data, &r), FMNIST_OK);
+  ck_assert_int_eq(read_file(path, &family, &data, &r), FMNIST_OK);
   ck_assert_uint_eq(family, 3);
   float f[2];
   char s[8];
@@ -150,7 +173,7 @@ START_TEST(modelfile_truncated_and_corrupted) {
     uint32_t family;
     uint8_t *data = NULL;
     fmnist__reader r;
-    ck_assert_int_eq(fmnist__modelfile_read(bad, &family, &data, &r), FMNIST_E_FORMAT);
+    ck_assert_int_eq(read_file(bad, &family, &data, &r), FMNIST_E_FORMAT);
     ck_assert_ptr_null(data);
   }
   for (long at = 0; at < n; at++) {
@@ -163,7 +186,7 @@ START_TEST(modelfile_truncated_and_corrupted) {
     uint32_t family;
     uint8_t *data = NULL;
     fmnist__reader r;
-    fmnist_status s = fmnist__modelfile_read(bad, &family, &data, &r);
+    fmnist_status s = read_file(bad, &family, &data, &r);
     if (at >= 12 && at < 16) { /* the family id is not covered by the CRC */
       ck_assert_int_eq(s, FMNIST_OK);
       fmnist__free(data);
@@ -184,11 +207,58 @@ START_TEST(modelfile_version_and_missing) {
   uint32_t family;
   uint8_t *data;
   fmnist__reader r;
-  ck_assert_int_eq(fmnist__modelfile_read(future, &family, &data, &r), FMNIST_E_VERSION);
+  ck_assert_int_eq(read_file(future, &family, &data, &r), FMNIST_E_VERSION);
   ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "format v2, this library reads v1..v1"));
-  ck_assert_int_eq(fmnist__modelfile_read("/nonexistent/x.fmm", &family, &data, &r),
+  ck_assert_int_eq(read_file("/nonexistent/x.fmm", &family, &data, &r),
                    FMNIST_E_NOTFOUND);
-  ck_assert_int_eq(fmnist__modelfile_read(fmnist_test_dir(), &family, &data, &r), FMNIST_E_IO);
+  ck_assert_int_eq(read_file(fmnist_test_dir(), &family, &data, &r), FMNIST_E_IO);
+}
+END_TEST
+
+/* The validator on bytes in memory, as a caller's buffer reaches it:
+ * the file's bytes parse; every shorter or longer length, and every
+ * flipped byte outside the family id, is refused with its status. */
+START_TEST(modelfile_parse_memory) {
+  fmnist__writer w = {0};
+  make_sample(&w);
+  uint32_t family = 0, v;
+  fmnist__reader r;
+  ck_assert_int_eq(fmnist__modelfile_parse(w.data, w.len, "mem", &family, &r), FMNIST_OK);
+  ck_assert_uint_eq(family, 3);
+  ck_assert_ptr_eq(r.p, w.data + FMNIST__MODELFILE_HEADER); /* read in place */
+  ck_assert_int_eq(fmnist__get_u32(&r, &v), FMNIST_OK);
+  ck_assert_uint_eq(v, 7);
+  for (size_t cut = 0; cut < w.len; cut++)
+    ck_assert_int_eq(fmnist__modelfile_parse(w.data, cut, "mem", &family, &r), FMNIST_E_FORMAT);
+  uint8_t *longer = fmnist__alloc(w.len + 1);
+  memcpy(longer, w.data, w.len);
+  longer[w.len] = 0;
+  ck_assert_int_eq(fmnist__modelfile_parse(longer, w.len + 1, "mem", &family, &r),
+                   FMNIST_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "mem: header says"));
+  for (size_t at = 0; at < w.len; at++) {
+    memcpy(longer, w.data, w.len);
+    longer[at] ^= 0x40;
+    fmnist_status s = fmnist__modelfile_parse(longer, w.len, "mem", &family, &r);
+    if (at >= 12 && at < 16) ck_assert_int_eq(s, FMNIST_OK); /* the family id */
+    else if (at >= 8 && at < 12) ck_assert_int_eq(s, FMNIST_E_VERSION);
+    else if (at < FMNIST__MODELFILE_HEADER) ck_assert_int_eq(s, FMNIST_E_FORMAT);
+    else ck_assert_int_eq(s, FMNIST_E_CHECKSUM);
+  }
+  fmnist__free(longer);
+  fmnist__writer_free(&w);
+}
+END_TEST
+
+/* The writer's sticky failure reaches the end of the file. */
+START_TEST(modelfile_end_after_failure) {
+  fmnist__writer w = {0};
+  fmnist__modelfile_begin(&w, 1);
+  w.status = FMNIST_E_NOMEM; /* as after a failed allocation */
+  fmnist__put_u32(&w, 1);
+  ck_assert_int_eq(fmnist__modelfile_end(&w, "dest"), FMNIST_E_NOMEM);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "dest"));
+  fmnist__writer_free(&w);
 }
 END_TEST
 
@@ -212,6 +282,8 @@ static Suite *modelfile_suite(void) {
   tcase_add_test(tc, modelfile_round_trip);
   tcase_add_test(tc, modelfile_truncated_and_corrupted);
   tcase_add_test(tc, modelfile_version_and_missing);
+  tcase_add_test(tc, modelfile_parse_memory);
+  tcase_add_test(tc, modelfile_end_after_failure);
   tcase_add_test(tc, reader_count_limits);
   suite_add_tcase(s, tc);
   return s;

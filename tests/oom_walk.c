@@ -22,6 +22,8 @@ enum { N = 30 };
 static uint8_t images[N * FMNIST_PIXELS], labels[N];
 static const char *images_gz, *labels_raw, *saved[4];
 static char png_path[600];
+/* A model loaded (without failures) before the walks that use it. */
+static fmnist_model *loaded;
 
 /* A value no allocation returns: out-parameters must still hold it after a
  * failed call. */
@@ -76,6 +78,7 @@ static fmnist_status make_model(int family, fmnist_model **m) {
     s = fmnist_model_set(*m, "layers", "noise:0.1 conv:2:3 bn relu pool:2 drop:0.2 dense:10");
     if (!s) s = fmnist_model_set(*m, "epochs", "1");
     if (!s) s = fmnist_model_set(*m, "augment", "crop:1 blur:0.5..1:0.5");
+    if (!s) s = fmnist_model_set_options(*m, "ema_decay=0.9 label_smoothing=0.1");
   }
   if (!s) s = fmnist_model_set(*m, "threads", "1");
   if (s) {
@@ -189,6 +192,48 @@ static fmnist_status load_and_predict(int family) {
   return s;
 }
 
+/* A model from the bytes of its file (fmnist_model_load_buffer), saved
+ * back to a buffer (size first, then the bytes): the same bytes. */
+static uint8_t *saved_bytes[4];
+static size_t saved_len[4];
+static fmnist_status buffer_round_trip(int family) {
+  fmnist_model *m = SENTINEL;
+  fmnist_status s = fmnist_model_load_buffer(saved_bytes[family], saved_len[family], &m);
+  if (s) {
+    ck_assert_ptr_eq(m, SENTINEL);
+    return s;
+  }
+  size_t size = 7, again = 7;
+  s = fmnist_model_save_buffer(m, NULL, 0, &size);
+  if (s) ck_assert_uint_eq(size, 7);
+  uint8_t *buf = s ? NULL : malloc(size);
+  if (!s) {
+    memset(buf, 0xee, size);
+    s = fmnist_model_save_buffer(m, buf, size, &again);
+    if (s) {
+      ck_assert_uint_eq(again, 7);
+      for (size_t i = 0; i < size; i++) ck_assert_uint_eq(buf[i], 0xee);
+    } else {
+      ck_assert(again == saved_len[family] && memcmp(buf, saved_bytes[family], again) == 0);
+    }
+  }
+  free(buf);
+  fmnist_model_free(m);
+  return s;
+}
+
+/* The ONNX export of a model loaded before the walk, to a buffer (its
+ * size) and to a file. */
+static fmnist_status export_onnx(int family) {
+  size_t size = 7;
+  char path[600];
+  snprintf(path, sizeof path, "%s/oom-%s.onnx", fmnist_test_dir(), families[family]);
+  fmnist_status s = fmnist_model_export_onnx_buffer(loaded, NULL, 0, &size);
+  if (s) ck_assert_uint_eq(size, 7);
+  if (!s) s = fmnist_model_export_onnx(loaded, path);
+  return s;
+}
+
 /* A transform pipeline of every op applied to a dataset. */
 static fmnist_status transform_dataset(int family) {
   (void)family;
@@ -232,8 +277,7 @@ static fmnist_status cross_validate(int family) {
   return s;
 }
 
-/* Robustness of a model loaded (without failures) before the walk. */
-static fmnist_model *robust_model;
+/* Robustness of the model loaded before the walk. */
 static fmnist_status robustness(int family) {
   (void)family;
   static const char *const specs[] = {"noise:30", "rotate:10 blur:1", "occlude:8 flip:1"};
@@ -241,7 +285,7 @@ static fmnist_status robustness(int family) {
   double acc[3] = {-1, -1, -1};
   fmnist_status s = fmnist_dataset_from_memory(images, labels, N, &ds);
   if (!s) {
-    s = fmnist_robustness(robust_model, ds, specs, 3, 4, acc);
+    s = fmnist_robustness(loaded, ds, specs, 3, 4, acc);
     if (s)
       for (int i = 0; i < 3; i++) ck_assert(acc[i] == -1);
   }
@@ -256,6 +300,43 @@ static fmnist_status read_png(int family) {
   fmnist_status s = fmnist_image_read(png_path, 1, out);
   if (s)
     for (size_t i = 0; i < FMNIST_PIXELS; i++) ck_assert_uint_eq(out[i], 0xee);
+  return s;
+}
+
+/* An ensemble of the four families' saved models (loaded before the
+ * walk), with test-time augmentation: made, predicted, saved to a buffer
+ * and loaded back. */
+static fmnist_model *members[4];
+static fmnist_status ensemble(int family) {
+  (void)family;
+  fmnist_model *e = SENTINEL, *back = SENTINEL;
+  uint8_t out[N];
+  memset(out, 0xee, sizeof out);
+  fmnist_status s = fmnist_ensemble_create((const fmnist_model *const *)members, 4, &e);
+  if (s) {
+    ck_assert_ptr_eq(e, SENTINEL);
+    return s;
+  }
+  s = fmnist_model_set(e, "tta", "flip_shift");
+  if (!s) {
+    s = fmnist_model_predict(e, images, N, out);
+    if (s)
+      for (int i = 0; i < N; i++) ck_assert_uint_eq(out[i], 0xee);
+  }
+  size_t size = 7;
+  uint8_t *buf = NULL;
+  if (!s) s = fmnist_model_save_buffer(e, NULL, 0, &size);
+  if (!s) {
+    buf = malloc(size);
+    s = fmnist_model_save_buffer(e, buf, size, &size);
+  }
+  if (!s) {
+    s = fmnist_model_load_buffer(buf, size, &back);
+    if (s) ck_assert_ptr_eq(back, SENTINEL);
+    else fmnist_model_free(back);
+  }
+  free(buf);
+  fmnist_model_free(e);
   return s;
 }
 
@@ -300,11 +381,26 @@ START_TEST(walk_all) {
     walk(load_and_predict, f, what);
     snprintf(what, sizeof what, "%s cross validation k=2", families[f]);
     walk(cross_validate, f, what);
-    ck_assert_int_eq(fmnist_model_load(saved[f], &robust_model), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_load(saved[f], &loaded), FMNIST_OK);
     snprintf(what, sizeof what, "%s robustness, 3 specs", families[f]);
     walk(robustness, f, what);
-    fmnist_model_free(robust_model);
+    if (f != 1) { /* knn has no ONNX form */
+      snprintf(what, sizeof what, "%s ONNX export", families[f]);
+      walk(export_onnx, f, what);
+    }
+    size_t size;
+    ck_assert_int_eq(fmnist_model_save_buffer(loaded, NULL, 0, &size), FMNIST_OK);
+    saved_bytes[f] = malloc(size);
+    ck_assert_int_eq(fmnist_model_save_buffer(loaded, saved_bytes[f], size, &saved_len[f]),
+                     FMNIST_OK);
+    snprintf(what, sizeof what, "%s buffer load/save", families[f]);
+    walk(buffer_round_trip, f, what);
+    free(saved_bytes[f]);
+    fmnist_model_free(loaded);
   }
+  for (int f = 0; f < 4; f++) ck_assert_int_eq(fmnist_model_load(saved[f], &members[f]), 0);
+  walk(ensemble, 0, "ensemble of 4, tta, buffer");
+  for (int f = 0; f < 4; f++) fmnist_model_free(members[f]);
 }
 END_TEST
 

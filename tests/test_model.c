@@ -1,6 +1,7 @@
 /* The generic fmnist_model verbs through the logreg, knn and forest
- * families: options, clone, state errors, save/load round trips, and model
- * files that are truncated, corrupted, foreign or from the future. */
+ * families: options, clone, state errors, save/load round trips to files
+ * and to buffers (every family), and model files and buffers that are
+ * truncated, corrupted, foreign or from the future. */
 #include <cblas.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,7 +56,7 @@ START_TEST(test_unknown_family) {
   ck_assert_int_eq(fmnist_model_create("svm", &m), FMNIST_E_OPTION);
   ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "svm"));
   /* every family of the registry, in its order */
-  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "(expected logreg|knn|forest|net)"));
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "(expected logreg|knn|forest|net|ensemble)"));
   ck_assert_ptr_null(m);
   ck_assert_int_eq(fmnist_model_create(NULL, &m), FMNIST_E_INVALID);
   ck_assert_ptr_null(fmnist_model_family(NULL));
@@ -195,7 +196,7 @@ END_TEST
 
 /* A value other than the default for each option every family has. */
 static const char *const common_tweaks[][2] = {
-    {"threads", "2"}, {"seed", "1234567890123"}, {"standardize", "global"}};
+    {"threads", "2"}, {"seed", "1234567890123"}, {"standardize", "global"}, {"tta", "flip"}};
 enum { N_COMMON = sizeof common_tweaks / sizeof common_tweaks[0] };
 
 /* 1 if every family has option key. */
@@ -321,6 +322,32 @@ static const char *model_path(const char *what, int f) {
   return p;
 }
 
+/* b is a as it was saved: family, options, history, and the same
+ * probabilities (bit for bit) and labels on 40 images of test. */
+static void same_model(const fmnist_model *a, const fmnist_model *b,
+                       const fmnist_dataset *test) {
+  ck_assert_str_eq(fmnist_model_family(b), fmnist_model_family(a));
+  ck_assert(fmnist_model_is_fitted(b));
+  same_options(a, b);
+  ck_assert_uint_eq(fmnist_model_epochs(b), fmnist_model_epochs(a));
+  for (size_t e = 0; e < fmnist_model_epochs(a); e++) {
+    double x, y;
+    ck_assert_int_eq(fmnist_model_history(a, e, FMNIST_HISTORY_TRAIN_LOSS, &x), FMNIST_OK);
+    ck_assert_int_eq(fmnist_model_history(b, e, FMNIST_HISTORY_TRAIN_LOSS, &y), FMNIST_OK);
+    ck_assert(x == y);
+  }
+  float pa[40 * NC], pb[40 * NC];
+  uint8_t la[40], lb[40];
+  const uint8_t *img = fmnist_dataset_images(test);
+  ck_assert_uint_ge(fmnist_dataset_count(test), 40);
+  ck_assert_int_eq(fmnist_model_proba(a, img, 40, pa), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(b, img, 40, pb), FMNIST_OK);
+  ck_assert(memcmp(pa, pb, sizeof pa) == 0);
+  ck_assert_int_eq(fmnist_model_predict(a, img, 40, la), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_predict(b, img, 40, lb), FMNIST_OK);
+  ck_assert(memcmp(la, lb, sizeof la) == 0);
+}
+
 START_TEST(test_save_load) {
   fmnist_dataset *ds = fmnist_test_stripes(80, 3), *test = fmnist_test_stripes(40, 4);
   fmnist_model *m = create(_i), *l;
@@ -329,25 +356,7 @@ START_TEST(test_save_load) {
   const char *path = model_path("round-trip", _i);
   ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_load(path, &l), FMNIST_OK);
-  ck_assert_str_eq(fmnist_model_family(l), families[_i]);
-  ck_assert(fmnist_model_is_fitted(l));
-  same_options(m, l);
-  ck_assert_uint_eq(fmnist_model_epochs(l), fmnist_model_epochs(m));
-  for (size_t e = 0; e < fmnist_model_epochs(m); e++) {
-    double a, b;
-    ck_assert_int_eq(fmnist_model_history(m, e, FMNIST_HISTORY_TRAIN_LOSS, &a), FMNIST_OK);
-    ck_assert_int_eq(fmnist_model_history(l, e, FMNIST_HISTORY_TRAIN_LOSS, &b), FMNIST_OK);
-    ck_assert(a == b);
-  }
-  float pa[40 * NC], pb[40 * NC];
-  uint8_t la[40], lb[40];
-  const uint8_t *img = fmnist_dataset_images(test);
-  ck_assert_int_eq(fmnist_model_proba(m, img, 40, pa), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_proba(l, img, 40, pb), FMNIST_OK);
-  ck_assert(memcmp(pa, pb, sizeof pa) == 0);
-  ck_assert_int_eq(fmnist_model_predict(m, img, 40, la), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_predict(l, img, 40, lb), FMNIST_OK);
-  ck_assert(memcmp(la, lb, sizeof la) == 0);
+  same_model(m, l, test);
   /* A loaded model saves to the same bytes. */
   const char *again = model_path("round-trip-again", _i);
   ck_assert_int_eq(fmnist_model_save(l, again), FMNIST_OK);
@@ -364,6 +373,136 @@ START_TEST(test_save_load) {
   fmnist_model_free(l);
   fmnist_dataset_free(ds);
   fmnist_dataset_free(test);
+}
+END_TEST
+
+/* ---- models in memory ---- */
+
+/* Every family, the net too: a fitted model and the file it saves to. */
+static const char *const buffer_setups[][2] = {
+    {"logreg", "max_iter=4"},
+    {"knn", "k=3 weights=distance"},
+    {"forest", "n_trees=3 max_depth=9"},
+    {"net", "epochs=1 layers=conv:3:3 bn relu pool:2 drop:0.1 dense:10"}};
+
+/* The bytes of the file at path (malloc'd, *len bytes). */
+static uint8_t *file_bytes(const char *path, size_t *len) {
+  FILE *fp = fopen(path, "rb");
+  ck_assert_ptr_nonnull(fp);
+  fseek(fp, 0, SEEK_END);
+  *len = (size_t)ftell(fp);
+  rewind(fp);
+  uint8_t *bytes = malloc(*len ? *len : 1);
+  ck_assert_uint_eq(fread(bytes, 1, *len, fp), *len);
+  fclose(fp);
+  return bytes;
+}
+
+/* Saved to a buffer, the model is the file's bytes; loaded from it, the
+ * same model: options, history, labels and probabilities bit for bit,
+ * and it keeps nothing of the caller's buffer. */
+START_TEST(test_buffer_round_trip) {
+  fmnist_dataset *ds = fmnist_test_stripes(80, 3), *test = fmnist_test_stripes(40, 4);
+  fmnist_model *m, *l = (fmnist_model *)(uintptr_t)1;
+  ck_assert_int_eq(fmnist_model_create(buffer_setups[_i][0], &m), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set_options(m, buffer_setups[_i][1]), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "threads", "1"), FMNIST_OK);
+  size_t size = 0, again = 0, flen;
+  ck_assert_int_eq(fmnist_model_save_buffer(m, NULL, 0, &size), FMNIST_E_STATE);
+  ck_assert_uint_eq(size, 0);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, ds), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_save_buffer(m, NULL, 0, &size), FMNIST_OK); /* the size */
+  uint8_t *buf = malloc(size + 1);
+  /* One byte short: E_BUFFER, the buffer and *again untouched. */
+  memset(buf, 0xab, size + 1);
+  ck_assert_int_eq(fmnist_model_save_buffer(m, buf, size - 1, &again), FMNIST_E_BUFFER);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "needed"));
+  ck_assert_uint_eq(again, 0);
+  for (size_t i = 0; i <= size; i++) ck_assert_uint_eq(buf[i], 0xab);
+  ck_assert_int_eq(fmnist_model_save_buffer(m, buf, size + 1, &again), FMNIST_OK);
+  ck_assert_uint_eq(again, size);
+  ck_assert_uint_eq(buf[size], 0xab); /* nothing past the model */
+  const char *path = fmnist_test_write("buffer.fmm", "", 0);
+  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
+  uint8_t *file = file_bytes(path, &flen);
+  ck_assert_uint_eq(flen, size);
+  ck_assert(memcmp(file, buf, size) == 0);
+  ck_assert_int_eq(fmnist_model_load_buffer(buf, size, &l), FMNIST_OK);
+  memset(buf, 0, size); /* the model must not read the caller's buffer again */
+  free(buf);
+  same_model(m, l, test);
+  /* The loaded model saves to the same bytes. */
+  buf = malloc(size);
+  ck_assert_int_eq(fmnist_model_save_buffer(l, buf, size, &again), FMNIST_OK);
+  ck_assert(memcmp(file, buf, size) == 0);
+  free(buf);
+  free(file);
+  fmnist_model_free(m);
+  fmnist_model_free(l);
+  fmnist_dataset_free(ds);
+  fmnist_dataset_free(test);
+}
+END_TEST
+
+/* Loads len bytes from a buffer of exactly that size (so that ASan sees a
+ * read past it); a failed load must leave *out alone. */
+static fmnist_status load_buffer(const uint8_t *bytes, size_t len) {
+  uint8_t *copy = malloc(len ? len : 1);
+  memcpy(copy, bytes, len);
+  fmnist_model *m = (fmnist_model *)(uintptr_t)1;
+  fmnist_status s = fmnist_model_load_buffer(copy, len, &m);
+  if (s == FMNIST_OK)
+    fmnist_model_free(m);
+  else
+    ck_assert_ptr_eq(m, (fmnist_model *)(uintptr_t)1);
+  free(copy);
+  return s;
+}
+
+static uint8_t *small_model(int f, size_t *len);
+static void put_le32(uint8_t *p, uint32_t v);
+
+/* A buffer goes through the file's checks: every length short of the
+ * model, a longer one, each flipped payload or CRC byte, a bad magic, a
+ * future version; and the argument errors. */
+START_TEST(test_buffer_errors) {
+  size_t len;
+  uint8_t *bytes = small_model(_i, &len);
+  ck_assert_int_eq(load_buffer(bytes, len), FMNIST_OK);
+  for (size_t cut = 0; cut < len; cut++) {
+    fmnist_status s = load_buffer(bytes, cut);
+    ck_assert_msg(s == FMNIST_E_FORMAT, "%s cut at %zu of %zu: %s (%s)", families[_i], cut, len,
+                  fmnist_status_name(s), fmnist_last_error());
+  }
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "model buffer: "));
+  uint8_t *longer = malloc(len + 1);
+  memcpy(longer, bytes, len);
+  longer[len] = 0;
+  ck_assert_int_eq(load_buffer(longer, len + 1), FMNIST_E_FORMAT);
+  free(longer);
+  for (size_t at = 24; at < len; at++) {
+    bytes[at] ^= 0x5a;
+    ck_assert_int_eq(load_buffer(bytes, len), FMNIST_E_CHECKSUM);
+    bytes[at] ^= 0x5a;
+  }
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "model buffer: CRC-32 mismatch"));
+  bytes[1] = 'X';
+  ck_assert_int_eq(load_buffer(bytes, len), FMNIST_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "bad magic"));
+  bytes[1] = 'M';
+  put_le32(bytes + 8, 7);
+  ck_assert_int_eq(load_buffer(bytes, len), FMNIST_E_VERSION);
+  put_le32(bytes + 8, 1);
+  ck_assert_int_eq(load_buffer(bytes, len), FMNIST_OK);
+  fmnist_model *m = NULL;
+  size_t size;
+  ck_assert_int_eq(fmnist_model_load_buffer(NULL, len, &m), FMNIST_E_INVALID);
+  ck_assert_int_eq(fmnist_model_load_buffer(bytes, len, NULL), FMNIST_E_INVALID);
+  ck_assert_int_eq(fmnist_model_save_buffer(NULL, NULL, 0, &size), FMNIST_E_INVALID);
+  ck_assert_int_eq(fmnist_model_load_buffer(bytes, len, &m), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_save_buffer(m, NULL, 0, NULL), FMNIST_E_INVALID);
+  fmnist_model_free(m);
+  free(bytes);
 }
 END_TEST
 
@@ -577,6 +716,9 @@ static Suite *model_suite(void) {
   tcase_add_loop_test(tc, test_flipped_byte, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_header_errors, 0, N_FAMILIES);
   tcase_add_loop_test(tc, test_bad_parameters, 0, N_FAMILIES);
+  tcase_add_loop_test(tc, test_buffer_round_trip, 0,
+                      sizeof buffer_setups / sizeof buffer_setups[0]);
+  tcase_add_loop_test(tc, test_buffer_errors, 0, N_FAMILIES);
   suite_add_tcase(s, tc);
   return s;
 }

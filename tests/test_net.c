@@ -1,5 +1,7 @@
 /* The "net" family through the public API: training on tiny data, spec
- * errors, save/load, divergence, determinism, history. */
+ * errors, save/load, divergence, determinism, history, residual blocks,
+ * and the training features (label smoothing, SGD, schedules and warm-up,
+ * averaged weights, test-time augmentation). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,10 +46,31 @@ static double train_accuracy(const fmnist_model *m, const fmnist_dataset *ds) {
   return (double)ok / N_TINY;
 }
 
+/* m (fitted on the tiny set ds) saved to a file and loaded back: the
+ * loaded model's option key reads value, and its probabilities of ds are
+ * m's, bit for bit. */
+static void same_after_load(const fmnist_model *m, const fmnist_dataset *ds, const char *key,
+                            const char *value) {
+  char path[600], got[64];
+  snprintf(path, sizeof path, "%s/%s.fmm", fmnist_test_dir(), key);
+  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
+  fmnist_model *back;
+  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
+  ck_assert_int_eq(fmnist_model_get(back, key, got, sizeof got), FMNIST_OK);
+  ck_assert_str_eq(got, value);
+  float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES];
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, a), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, b), FMNIST_OK);
+  ck_assert(memcmp(a, b, sizeof a) == 0);
+  fmnist_model_free(back);
+}
+
 static const char *const overfit_specs[] = {
     "dense:32 relu dense:10",
     "conv:4:3 relu pool:2 dense:16 tanh dense:10",
     "noise:0.05 conv:4:3:2:valid bn sigmoid drop:0.1 flatten dense:10",
+    "conv:4:3 bn relu res( conv:4:3 bn relu conv:4:3 bn ) relu res( conv:8:3:2 bn relu "
+    "conv:8:3 bn ) relu pool:2 dense:10",
 };
 
 START_TEST(tiny_net_overfits) {
@@ -110,6 +133,18 @@ static const struct {
     {"relu:1", "\"relu:1\""},
     {"dense:65536 dense:65536", "\"dense:65536\""},
     {NULL, "1025 layers, at most 1024"}, /* 1025 x "relu", made by spec_errors */
+    /* residual blocks */
+    {"res( conv:4:3 relu", "token 1 \"res(\""},                  /* not closed */
+    {"conv:4:3 ) dense:10", "token 2 \")\""},                    /* closes none */
+    {"res( ) dense:10", "token 2 \")\""},                        /* empty */
+    {"res( relu res( relu ) ) dense:10", "token 3 \"res(\""},    /* nested */
+    {"res( pool:3 ) dense:10", "cannot be added"},               /* 28x28 to 9x9 */
+    {"res(conv:4:3 ) dense:10", "\"res(conv:4:3\""},              /* glued */
+    {"res( conv:4:3) dense:10", "\"conv:4:3)\""},
+    {"res(:2 relu ) dense:10", "\"res(:2\""},
+    {"add dense:10", "\"add\""}, /* the add is no token */
+    {"res( relu ) ) dense:10", "token 4 \")\""},
+    {"res( conv:4096:3 conv:4096:3 ) dense:10", "2^26"},
 };
 
 START_TEST(spec_errors) {
@@ -385,17 +420,7 @@ START_TEST(standardize_global_saved) {
   fmnist_model *m = net_with("dense:8 relu dense:10");
   ck_assert_int_eq(fmnist_model_set(m, "standardize", "global"), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
-  char path[600], value[16];
-  snprintf(path, sizeof path, "%s/global.fmm", fmnist_test_dir());
-  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
-  fmnist_model *back;
-  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
-  ck_assert_int_eq(fmnist_model_get(back, "standardize", value, sizeof value), FMNIST_OK);
-  ck_assert_str_eq(value, "global");
-  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, a), FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, b), FMNIST_OK);
-  ck_assert(memcmp(a, b, sizeof a) == 0);
-  fmnist_model_free(back);
+  same_after_load(m, ds, "standardize", "global");
   fmnist_model_free(m);
   fmnist_dataset_free(ds);
 }
@@ -500,7 +525,7 @@ END_TEST
  * validation loss and accuracy equal the fitted model's on them. The
  * option survives save and load, and the loaded model predicts the same. */
 START_TEST(augment_never_validation) {
-  static float proba[N_TINY * FMNIST_CLASSES], back_proba[N_TINY * FMNIST_CLASSES];
+  static float proba[N_TINY * FMNIST_CLASSES];
   fmnist_dataset *ds = tiny_set();
   fmnist_model *m = net_with("dense:16 relu dense:10");
   ck_assert_int_eq(fmnist_model_set(m, "epochs", "3"), FMNIST_OK);
@@ -524,19 +549,285 @@ START_TEST(augment_never_validation) {
   ck_assert_msg(fabs(vloss - loss / N_TINY) < 1e-4 * fabs(vloss) + 1e-6,
                 "validation loss %g, of the plain images %g", vloss, loss / N_TINY);
   ck_assert_double_eq_tol(vacc, (double)correct / N_TINY, 1e-9);
-
-  char path[600], value[64];
-  snprintf(path, sizeof path, "%s/augment.fmm", fmnist_test_dir());
-  ck_assert_int_eq(fmnist_model_save(m, path), FMNIST_OK);
-  fmnist_model *back;
-  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
-  ck_assert_int_eq(fmnist_model_get(back, "augment", value, sizeof value), FMNIST_OK);
-  ck_assert_str_eq(value, "noise:60 occlude:14");
-  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, back_proba),
-                   FMNIST_OK);
-  ck_assert(memcmp(proba, back_proba, sizeof proba) == 0);
-  fmnist_model_free(back);
+  same_after_load(m, ds, "augment", "noise:60 occlude:14");
   fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* ---- training features: label smoothing, optimizers, warm-up, averaged
+ * weights, test-time augmentation ---- */
+
+/* A dense net fitted on the tiny set with the options of text (on top of
+ * threads=1), validated on it. */
+static fmnist_model *fitted_with(const char *text, const fmnist_dataset *ds) {
+  fmnist_model *m = net_with("dense:16 relu dense:10");
+  ck_assert_msg(fmnist_model_set_options(m, text) == FMNIST_OK, "%s", fmnist_last_error());
+  ck_assert_msg(fmnist_model_fit(m, ds, ds) == FMNIST_OK, "%s", fmnist_last_error());
+  return m;
+}
+
+/* The mean log loss and accuracy of m's probabilities of the tiny set. */
+static void log_loss_of(const fmnist_model *m, const fmnist_dataset *ds, double *loss,
+                        double *accuracy) {
+  static float proba[N_TINY * FMNIST_CLASSES];
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, proba), FMNIST_OK);
+  size_t correct = 0;
+  *loss = 0;
+  for (int i = 0; i < N_TINY; i++) {
+    const float *p = proba + i * FMNIST_CLASSES;
+    int label = fmnist_dataset_labels(ds)[i], best = 0;
+    for (int c = 1; c < FMNIST_CLASSES; c++)
+      if (p[c] > p[best]) best = c;
+    correct += best == label;
+    *loss -= log(p[label] > 1e-30f ? p[label] : 1e-30f) / N_TINY;
+  }
+  *accuracy = (double)correct / N_TINY;
+}
+
+/* The last epoch's validation figures equal the fitted model's own on the
+ * validation images (float probabilities against the fit's double sums:
+ * 1e-4 relative). */
+static void validation_is_the_model(const fmnist_model *m, const fmnist_dataset *ds) {
+  double vloss, vacc, loss, acc;
+  const size_t last = fmnist_model_epochs(m) - 1;
+  ck_assert_int_eq(fmnist_model_history(m, last, FMNIST_HISTORY_VALID_LOSS, &vloss), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_history(m, last, FMNIST_HISTORY_VALID_ACCURACY, &vacc),
+                   FMNIST_OK);
+  log_loss_of(m, ds, &loss, &acc);
+  ck_assert_msg(fabs(vloss - loss) < 1e-4 * fabs(loss) + 1e-6, "validation loss %g, model's %g",
+                vloss, loss);
+  ck_assert_double_eq_tol(vacc, acc, 1e-9);
+}
+
+/* Every option of these features reads back, is refused out of range
+ * (naming the option, the value unchanged), and is saved with the model. */
+static const struct {
+  const char *key, *def, *good, *bad;
+} feature_options[] = {
+    {"label_smoothing", "0", "0.1", "1.5"},  {"optimizer", "adam", "sgd", "rmsprop"},
+    {"momentum", "0.9", "0.5", "1"},         {"nesterov", "1", "0", "2"},
+    {"warmup", "0", "0.25", "-0.1"},         {"lr_schedule", "constant", "onecycle", "step"},
+    {"ema_decay", "0", "0.999", "1"},        {"tta", "none", "flip_shift", "flip_rotate"},
+};
+
+START_TEST(feature_options_checked_and_saved) {
+  fmnist_model *m = net_with("dense:10");
+  char value[32];
+  const char *key = feature_options[_i].key;
+  ck_assert_int_eq(fmnist_model_get(m, key, value, sizeof value), FMNIST_OK);
+  ck_assert_str_eq(value, feature_options[_i].def);
+  ck_assert_int_eq(fmnist_model_set(m, key, feature_options[_i].bad), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), key));
+  ck_assert_int_eq(fmnist_model_get(m, key, value, sizeof value), FMNIST_OK);
+  ck_assert_str_eq(value, feature_options[_i].def);
+  ck_assert_int_eq(fmnist_model_set(m, key, feature_options[_i].good), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "1"), FMNIST_OK);
+  fmnist_dataset *ds = tiny_set();
+  ck_assert_int_eq(fmnist_model_fit(m, ds, NULL), FMNIST_OK);
+  same_after_load(m, ds, key, feature_options[_i].good);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* Each feature at its default is no feature: setting the default
+ * explicitly gives the model of no setting, bit for bit; away from it,
+ * another model (the SGD-only options need optimizer=sgd to matter, and
+ * the warm-up a schedule's steps). */
+START_TEST(feature_defaults_change_nothing) {
+  static float base[N_TINY * FMNIST_CLASSES], p[N_TINY * FMNIST_CLASSES];
+  static const struct {
+    const char *same, *other;
+  } cases[] = {
+      {"label_smoothing=0", "label_smoothing=0.2"},
+      {"optimizer=adam momentum=0.5 nesterov=0", "optimizer=sgd lr=0.05"},
+      {"warmup=0 lr_schedule=constant", "warmup=0.5"},
+      {"ema_decay=0", "ema_decay=0.9"},
+      {"lr_schedule=cosine warmup=0", "lr_schedule=linear"},
+  };
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = fitted_with("epochs=3 batch=5", ds);
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, base), FMNIST_OK);
+  fmnist_model_free(m);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    for (int other = 0; other <= 1; other++) {
+      char text[160];
+      snprintf(text, sizeof text, "epochs=3 batch=5 %s", other ? cases[i].other : cases[i].same);
+      m = fitted_with(text, ds);
+      ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, p), FMNIST_OK);
+      if (i == 4 && !other) { /* cosine against constant: another model, its own baseline */
+        ck_assert(memcmp(base, p, sizeof p) != 0);
+        memcpy(base, p, sizeof p);
+      } else {
+        ck_assert_msg((memcmp(base, p, sizeof p) == 0) == !other, "%s", text);
+      }
+      fmnist_model_free(m);
+    }
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* Label smoothing and SGD with Nesterov momentum and decoupled weight
+ * decay, each with a one-cycle or linear schedule and a warm-up, still
+ * learn the tiny set; the validation figures in the history stay the
+ * plain cross-entropy of the model, whatever the smoothing of the
+ * training loss. */
+START_TEST(features_learn) {
+  static const char *const recipes[] = {
+      "epochs=30 batch=5 label_smoothing=0.1 lr_schedule=onecycle warmup=0.3 lr=0.005",
+      "epochs=30 batch=5 optimizer=sgd lr=0.01 weight_decay=0.01 lr_schedule=linear "
+      "warmup=0.1",
+      "epochs=30 batch=5 optimizer=sgd nesterov=0 momentum=0.8 lr=0.01 label_smoothing=0.2",
+  };
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = fitted_with(recipes[_i], ds);
+  ck_assert_msg(train_accuracy(m, ds) == 1.0, "%s: %g", recipes[_i], train_accuracy(m, ds));
+  validation_is_the_model(m, ds);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* The parameters of the dense net after a fit with the options of text. */
+static float *parameters_after(const char *text, const fmnist_dataset *ds, size_t *count) {
+  fmnist_model *m = fitted_with(text, ds);
+  ck_assert_int_eq(fmnist_net_parameters(m, NULL, 0, count), FMNIST_OK);
+  float *p = malloc(*count * sizeof *p);
+  ck_assert_int_eq(fmnist_net_parameters(m, p, *count, count), FMNIST_OK);
+  fmnist_model_free(m);
+  return p;
+}
+
+/* The averaged weights by hand: with the whole tiny set as the batch an
+ * epoch is one step, so the fits of 1, 2 and 3 epochs give the weights
+ * w1, w2, w3 of the steps of a 3-epoch fit (constant rate), and a fit at
+ * rate 0 the initial w0. With ema_decay 0.15 the average is a = w0,
+ * then a = 0.1 a + 0.9 w1 (the warm-up's 1/10), a = 0.15 a + 0.85 w2 and
+ * a = 0.15 a + 0.85 w3 (2/11 and 3/12 are above 0.15).
+ * Float steps against double: 1e-6 of the weights' scale. The fitted
+ * model is the average: its validation figures, its file and what the
+ * loaded model predicts. */
+START_TEST(ema_is_the_average) {
+  fmnist_dataset *ds = tiny_set();
+  size_t n, k;
+  float *w[4];
+  w[0] = parameters_after("epochs=1 batch=20 lr=0", ds, &n);
+  for (int e = 1; e <= 3; e++) {
+    char text[64];
+    snprintf(text, sizeof text, "epochs=%d batch=20", e);
+    w[e] = parameters_after(text, ds, &k);
+    ck_assert_uint_eq(k, n);
+  }
+  float *avg = parameters_after("epochs=3 batch=20 ema_decay=0.15", ds, &k);
+  ck_assert_uint_eq(k, n);
+  double worst = 0, moved = 0;
+  for (size_t i = 0; i < n; i++) {
+    double a = w[0][i];
+    a = 0.1 * a + 0.9 * w[1][i];
+    a = 0.15 * a + 0.85 * w[2][i];
+    a = 0.15 * a + 0.85 * w[3][i];
+    worst = fmax(worst, fabs(a - avg[i]) / (fabs(a) + 1e-2));
+    moved = fmax(moved, fabs(avg[i] - w[3][i]));
+  }
+  ck_assert_msg(worst < 1e-6, "the average differs from the hand one by %g", worst);
+  ck_assert(moved > 1e-4); /* and is not the last weights */
+
+  fmnist_model *m = fitted_with("epochs=3 batch=5 ema_decay=0.9", ds);
+  validation_is_the_model(m, ds);
+  same_after_load(m, ds, "ema_decay", "0.9");
+  fmnist_model_free(m);
+  for (int e = 0; e <= 3; e++) free(w[e]);
+  free(avg);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* The averaged weights with batch norm: the running statistics are
+ * averaged with the parameters, so the model's validation figures are
+ * its own (the average's statistics, not the last ones), and the model
+ * differs from the last weights'. */
+START_TEST(ema_with_batchnorm) {
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with("conv:4:3 bn relu pool:2 dense:16 bn relu dense:10");
+  ck_assert_int_eq(fmnist_model_set_options(m, "epochs=3 batch=5 ema_decay=0.8"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, ds), FMNIST_OK);
+  validation_is_the_model(m, ds);
+  float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES];
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, a), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "ema_decay", "0"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(m, ds, ds), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, b), FMNIST_OK);
+  ck_assert(memcmp(a, b, sizeof a) != 0);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* View of the tests' own making: the image mirrored left-right if flip,
+ * then moved by (dx, dy) with zeros coming in. */
+static void test_view(const uint8_t *in, uint8_t *out, int flip, int dx, int dy) {
+  for (int y = 0; y < FMNIST_SIDE; y++)
+    for (int x = 0; x < FMNIST_SIDE; x++) {
+      int sy = y - dy, sx = x - dx;
+      if (flip) sx = FMNIST_SIDE - 1 - sx;
+      out[y * FMNIST_SIDE + x] = sy >= 0 && sy < FMNIST_SIDE && sx >= 0 && sx < FMNIST_SIDE
+                                     ? in[sy * FMNIST_SIDE + sx]
+                                     : 0;
+    }
+}
+
+/* Test-time augmentation through the public API: the probabilities at
+ * tta=flip are the mean of those of the images and their mirrors at
+ * tta=none, at tta=flip_shift the mean over the six views (the image
+ * and its mirror, each also moved one pixel up-left and down-right);
+ * setting tta keeps the model fitted; predict and evaluate take the
+ * argmax of the mean, for a KNN too (whose own tie rule then yields);
+ * the level is saved; and the validation figures of a fit stay those of
+ * the plain images. Float means of the same sums: 1e-6. */
+static void check_tta(fmnist_model *m, const fmnist_dataset *ds) {
+  static const int views[6][3] = {{0, 0, 0}, {1, 0, 0}, {0, -1, -1},
+                                  {1, -1, -1}, {0, 1, 1}, {1, 1, 1}};
+  static uint8_t img[N_TINY * FMNIST_PIXELS];
+  static float p[6][N_TINY * FMNIST_CLASSES];
+  const uint8_t *images = fmnist_dataset_images(ds);
+  ck_assert_int_eq(fmnist_model_set(m, "tta", "none"), FMNIST_OK);
+  for (int v = 0; v < 6; v++) {
+    for (int i = 0; i < N_TINY; i++)
+      test_view(images + i * FMNIST_PIXELS, img + i * FMNIST_PIXELS, views[v][0], views[v][1],
+                views[v][2]);
+    ck_assert_int_eq(fmnist_model_proba(m, img, N_TINY, p[v]), FMNIST_OK);
+  }
+  const char *levels[2] = {"flip", "flip_shift"};
+  static double mean[N_TINY * FMNIST_CLASSES];
+  for (int level = 0; level < 2; level++) {
+    const int nv = level ? 6 : 2;
+    for (int j = 0; j < N_TINY * FMNIST_CLASSES; j++) {
+      mean[j] = 0;
+      for (int v = 0; v < nv; v++) mean[j] += p[v][j];
+      mean[j] /= nv;
+    }
+    ck_assert_int_eq(fmnist_model_set(m, "tta", levels[level]), FMNIST_OK);
+    ck_assert(fmnist_model_is_fitted(m));
+    fmnist_test_check_proba(m, ds, mean);
+  }
+  same_after_load(m, ds, "tta", "flip_shift");
+}
+
+START_TEST(tta_is_the_mean_of_views) {
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = fitted_with("epochs=3 batch=5 tta=flip", ds);
+  /* trained with tta set: the history's validation is of the plain images */
+  ck_assert_int_eq(fmnist_model_set(m, "tta", "none"), FMNIST_OK);
+  validation_is_the_model(m, ds);
+  check_tta(m, ds);
+  fmnist_model_free(m);
+  fmnist_model *knn;
+  ck_assert_int_eq(fmnist_model_create("knn", &knn), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set_options(knn, "k=3 weights=distance threads=1"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(knn, ds, NULL), FMNIST_OK);
+  check_tta(knn, ds);
+  fmnist_model_free(knn);
   fmnist_dataset_free(ds);
 }
 END_TEST
@@ -589,6 +880,119 @@ START_TEST(layer_summary) {
 }
 END_TEST
 
+/* A residual net (identity and projection blocks with bn) trained with
+ * the given threads and seed; its probabilities on the tiny set, and the
+ * model saved to save_to if not NULL. */
+static const char *const resnet_spec =
+    "conv:8:3 bn relu res( conv:8:3 bn relu conv:8:3 bn ) relu pool:2 drop:0.1 "
+    "res( conv:16:3:2 bn:0.9:1e-5 relu conv:16:3 bn:0.9:1e-5 ) relu dense:10";
+
+static void resnet_proba(const char *threads, const char *seed, float *proba,
+                         const char *save_to) {
+  fmnist_dataset *ds = tiny_set();
+  fmnist_model *m = net_with(resnet_spec);
+  ck_assert_int_eq(fmnist_model_set(m, "threads", threads), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "seed", seed), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "2"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "batch", "6"), FMNIST_OK);
+  ck_assert_msg(fmnist_model_fit(m, ds, NULL) == FMNIST_OK, "%s", fmnist_last_error());
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), N_TINY, proba), FMNIST_OK);
+  if (save_to) ck_assert_int_eq(fmnist_model_save(m, save_to), FMNIST_OK);
+  fmnist_model_free(m);
+  fmnist_dataset_free(ds);
+}
+
+/* A residual net: the same seed gives the same bits on 1 thread, and on
+ * 2; another seed other ones; saved and loaded, it predicts the same bits
+ * (its projection's parameters and bn statistics follow from the spec). */
+START_TEST(residual_reproducible_and_saved) {
+  static float a[N_TINY * FMNIST_CLASSES], b[N_TINY * FMNIST_CLASSES],
+      c[N_TINY * FMNIST_CLASSES];
+  const char *threads = _i ? "2" : "1";
+  char path[600];
+  snprintf(path, sizeof path, "%s/resnet.fmm", fmnist_test_dir());
+  resnet_proba(threads, "7", a, path);
+  resnet_proba(threads, "7", b, NULL);
+  ck_assert(memcmp(a, b, sizeof a) == 0);
+  resnet_proba(threads, "8", b, NULL);
+  ck_assert(memcmp(a, b, sizeof a) != 0);
+
+  fmnist_model *back;
+  ck_assert_msg(fmnist_model_load(path, &back) == FMNIST_OK, "%s", fmnist_last_error());
+  fmnist_dataset *ds = tiny_set();
+  ck_assert_int_eq(fmnist_model_proba(back, fmnist_dataset_images(ds), N_TINY, c), FMNIST_OK);
+  ck_assert(memcmp(a, c, sizeof a) == 0);
+  char spec[256];
+  ck_assert_int_eq(fmnist_model_get(back, "layers", spec, sizeof spec), FMNIST_OK);
+  ck_assert_str_eq(spec, resnet_spec);
+  fmnist_model_free(back);
+  fmnist_dataset_free(ds);
+}
+END_TEST
+
+/* fmnist_net_add_spec takes a whole block; a block's half is refused
+ * (the option always holds a spec that builds), nothing appended. A block
+ * that flattens a plane cannot add it to its output. */
+START_TEST(residual_add_spec) {
+  fmnist_model *m = net_with("conv:8:3 bn relu");
+  ck_assert_int_eq(fmnist_net_add_spec(m, "res( conv:8:3 bn relu conv:8:3 bn ) relu"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_add_spec(m, "res( conv:16:3:2 bn relu"), FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "not closed"));
+  ck_assert_int_eq(fmnist_net_add_spec(m, ")"), FMNIST_E_OPTION);
+  ck_assert_int_eq(fmnist_net_add_dense(m, 10), FMNIST_OK);
+  char buf[128];
+  ck_assert_int_eq(fmnist_model_get(m, "layers", buf, sizeof buf), FMNIST_OK);
+  ck_assert_str_eq(buf, "conv:8:3 bn relu res( conv:8:3 bn relu conv:8:3 bn ) relu dense:10");
+  ck_assert_int_eq(fmnist_model_set(m, "layers", "res( conv:4:3 dense:8 ) dense:10"),
+                   FMNIST_E_OPTION);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "token 4 \")\""));
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "flattens its input"));
+  ck_assert_int_eq(fmnist_model_set(m, "layers", "res( conv:4:3 flatten ) dense:10"),
+                   FMNIST_E_OPTION);
+  ck_assert_int_eq(fmnist_model_set(m, "layers", "dense:8 res( dense:8 relu ) dense:10"),
+                   FMNIST_OK); /* on a flat input: a dense layer's block */
+  fmnist_model_free(m);
+}
+END_TEST
+
+/* A ResNet-style net as fmnist_net_layer describes it: res( with its
+ * input's shape, add with the block's output and, where the block changes
+ * the shape, the 1x1 projection's and its bn's parameters and FLOPs; the
+ * whole net 308 746 parameters, PyTorch's sum(p.numel() for p in
+ * parameters()) of bench/peers/torch_net.py's build of the same spec. */
+START_TEST(residual_summary) {
+  fmnist_model *m = net_with(
+      "conv:32:3 bn relu res( conv:32:3 bn relu conv:32:3 bn ) relu res( conv:64:3:2 bn relu "
+      "conv:64:3 bn ) relu res( conv:128:3:2 bn relu conv:128:3 bn ) relu pool:7 dense:10");
+  size_t n, shape[3], params, total = 0;
+  uint64_t flops;
+  const char *kind;
+  ck_assert_int_eq(fmnist_net_layer_count(m, &n), FMNIST_OK);
+  ck_assert_uint_eq(n, 29); /* no flatten: pool:7 leaves 128 x 1 x 1 */
+  for (size_t i = 0; i < n; i++) {
+    ck_assert_int_eq(fmnist_net_layer(m, i, NULL, NULL, &params, NULL), FMNIST_OK);
+    total += params;
+  }
+  ck_assert_uint_eq(total, 308746);
+  ck_assert_int_eq(fmnist_net_layer(m, 3, &kind, shape, &params, &flops), FMNIST_OK);
+  ck_assert_str_eq(kind, "res(");
+  ck_assert(shape[0] == 32 && shape[1] == 28 && shape[2] == 28 && params == 0 && flops == 0);
+  ck_assert_int_eq(fmnist_net_layer(m, 9, &kind, shape, &params, &flops), FMNIST_OK);
+  ck_assert_str_eq(kind, "add"); /* identity: the sum alone */
+  ck_assert(shape[0] == 32 && shape[1] == 28 && params == 0);
+  ck_assert_uint_eq(flops, 32 * 28 * 28);
+  ck_assert_int_eq(fmnist_net_layer(m, 17, &kind, shape, &params, &flops), FMNIST_OK);
+  ck_assert_str_eq(kind, "add"); /* 1x1 conv 32 -> 64 of stride 2, and its bn */
+  ck_assert(shape[0] == 64 && shape[1] == 14 && shape[2] == 14);
+  ck_assert_uint_eq(params, 32 * 64 + 64 + 2 * 64);
+  ck_assert_uint_eq(flops, 64 * 14 * 14 * (2ull * 32 + 2 + 1));
+  ck_assert_int_eq(fmnist_net_layer(m, 18, &kind, NULL, NULL, NULL), FMNIST_OK);
+  ck_assert_str_eq(kind, "relu");
+  ck_assert_int_eq(fmnist_net_layer(m, 29, &kind, NULL, NULL, NULL), FMNIST_E_INVALID);
+  fmnist_model_free(m);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("net");
   TCase *tc = tcase_create("core");
@@ -611,6 +1015,16 @@ static Suite *suite(void) {
   tcase_add_test(tc, augment_reproducible);
   tcase_add_test(tc, augment_never_validation);
   tcase_add_test(tc, layer_summary);
+  tcase_add_loop_test(tc, residual_reproducible_and_saved, 0, 2);
+  tcase_add_test(tc, residual_add_spec);
+  tcase_add_test(tc, residual_summary);
+  tcase_add_loop_test(tc, feature_options_checked_and_saved, 0,
+                      sizeof feature_options / sizeof feature_options[0]);
+  tcase_add_test(tc, feature_defaults_change_nothing);
+  tcase_add_loop_test(tc, features_learn, 0, 3);
+  tcase_add_test(tc, ema_is_the_average);
+  tcase_add_test(tc, ema_with_batchnorm);
+  tcase_add_test(tc, tta_is_the_mean_of_views);
   suite_add_tcase(s, tc);
   return s;
 }

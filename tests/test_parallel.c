@@ -1,7 +1,10 @@
 /* Data-parallel training of the net family (fmnist_net_set_data_parallel)
  * with the members of a group as threads of this process and a sum over
  * shared memory: the same weights on every member, one process's result,
- * agreement checks, and a cancel that stops every member. */
+ * also with the training features (SGD, a schedule with warm-up, label
+ * smoothing, averaged weights), agreement checks, a cancel that stops
+ * every member, and a setting that neither a clone nor a saved file
+ * carries. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +22,11 @@ enum { MAX_MEMBERS = 3 };
 static const char *const spec =
     "noise:0.1 conv:8:3 bn relu pool:2 drop:0.3 conv:8:3 bn relu flatten dense:16 bn relu "
     "drop:0.2 dense:10";
+/* And residual blocks: an identity skip, a projection with its own
+ * (synchronised) bn, Winograd convs and dropout inside a branch. */
+static const char *const resnet =
+    "noise:0.1 conv:8:3 bn relu res( conv:8:3 bn relu drop:0.2 conv:8:3 bn ) relu pool:2 "
+    "res( conv:16:3:2 bn relu conv:16:3 bn ) relu dense:10";
 
 /* A group of threads: sum() waits for every member's buffer, adds them in
  * member order (so every member gets the same bits) and hands back the
@@ -75,27 +83,30 @@ static void *fit_member(void *arg) {
 /* Adam with eps = 1: with its default 1e-7 the first updates are about
  * lr * sign(gradient), so a gradient near 0 turns a float rounding of the
  * group's other summation order into a whole step (1e-5 grows to 2e-5 by
- * the 4th step); eps = 1 keeps the comparison about the sums. */
-static fmnist_model *make_net(const char *batch) {
+ * the 4th step); eps = 1 keeps the comparison about the sums. Then the
+ * options of `features` (NULL: none). */
+static fmnist_model *make_net(const char *batch, const char *layers, const char *features) {
   fmnist_model *m;
   ck_assert_int_eq(fmnist_model_create("net", &m), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_set_options(m, "threads=1 epochs=2 seed=7 eps=1 lr=0.01 augment=crop:2 flip:0.5"),
                    FMNIST_OK);
-  ck_assert_int_eq(fmnist_model_set(m, "layers", spec), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_set(m, "layers", layers), FMNIST_OK);
   ck_assert_int_eq(fmnist_model_set(m, "batch", batch), FMNIST_OK);
+  if (features) ck_assert_int_eq(fmnist_model_set_options(m, features), FMNIST_OK);
   return m;
 }
 
 /* Fits every member of a group of `members` on its own thread. */
 static void fit_group(member *ms, size_t members, const fmnist_dataset *train,
-                      const fmnist_dataset *valid, const char *const *batch) {
+                      const fmnist_dataset *valid, const char *const *batch,
+                      const char *layers, const char *features) {
   group g = {.members = members};
   pthread_barrier_init(&g.barrier, NULL, (unsigned)members);
   pthread_t th[MAX_MEMBERS];
   for (size_t r = 0; r < members; r++) {
     ms[r].g = &g;
     ms[r].rank = r;
-    ms[r].m = make_net(batch[r]);
+    ms[r].m = make_net(batch[r], layers, features);
     ms[r].train = train;
     ms[r].valid = valid;
     ck_assert_int_eq(fmnist_net_set_data_parallel(ms[r].m, r, members, sum, &ms[r]), FMNIST_OK);
@@ -116,22 +127,34 @@ static float *parameters(const fmnist_model *m, size_t *count) {
 
 /* 53 training images: in batches of 16 the last holds 5 (uneven shares
  * for 3 members); in batches of 4 the last holds 1, so two of 3 members
- * have no image in that step. */
+ * have no image in that step. The training features run on every member
+ * alike: each keeps the same optimizer state and the same average. */
 static const struct {
   size_t members;
-  const char *batch;
-} layouts[] = {{2, "16"}, {3, "16"}, {3, "4"}};
+  const char *batch, *layers, *features;
+} layouts[] = {
+    {2, "16", spec, NULL},
+    {3, "16", spec, NULL},
+    {3, "4", spec, NULL},
+    {2, "16", resnet, NULL},
+    {3, "4", resnet, NULL},
+    {3, "4", spec,
+     "optimizer=sgd lr=0.01 weight_decay=0.01 lr_schedule=onecycle warmup=0.3 "
+     "label_smoothing=0.1 ema_decay=0.8"},
+    {2, "16", resnet, "label_smoothing=0.2 lr_schedule=linear warmup=0.2 ema_decay=0.5"},
+};
 
 START_TEST(group_equals_one_process) {
   fmnist_dataset *train = fmnist_test_stripes(53, 3), *valid = fmnist_test_stripes(21, 4);
-  fmnist_model *alone = make_net(layouts[_i].batch);
+  fmnist_model *alone = make_net(layouts[_i].batch, layouts[_i].layers, layouts[_i].features);
   ck_assert_int_eq(fmnist_model_fit(alone, train, valid), FMNIST_OK);
   size_t n;
   float *want = parameters(alone, &n);
 
   member ms[MAX_MEMBERS] = {{0}};
   const char *batch[MAX_MEMBERS] = {layouts[_i].batch, layouts[_i].batch, layouts[_i].batch};
-  fit_group(ms, layouts[_i].members, train, valid, batch);
+  fit_group(ms, layouts[_i].members, train, valid, batch, layouts[_i].layers,
+            layouts[_i].features);
   float *first = NULL;
   double diff2 = 0, norm2 = 0; /* squared norms of the difference and of one process's */
   for (size_t r = 0; r < layouts[_i].members; r++) {
@@ -178,7 +201,7 @@ START_TEST(members_must_agree) {
   fmnist_dataset *train = fmnist_test_stripes(40, 3);
   member ms[2] = {{0}};
   const char *batch[2] = {"8", "10"};
-  fit_group(ms, 2, train, NULL, batch);
+  fit_group(ms, 2, train, NULL, batch, spec, NULL);
   for (int r = 0; r < 2; r++) {
     ck_assert_int_eq(ms[r].status, FMNIST_E_INVALID);
     ck_assert_int_eq(fmnist_model_is_fitted(ms[r].m), 0);
@@ -194,7 +217,7 @@ START_TEST(cancel_stops_every_member) {
   member ms[2] = {{0}};
   ms[1].cancel_at_batch = 2;
   const char *batch[2] = {"8", "8"};
-  fit_group(ms, 2, train, NULL, batch);
+  fit_group(ms, 2, train, NULL, batch, spec, NULL);
   ck_assert_msg(ms[1].status == FMNIST_E_CANCELLED, "%s", ms[1].message);
   ck_assert_msg(ms[0].status == FMNIST_E_PEER, "%s", ms[0].message);
   ck_assert_ptr_nonnull(strstr(ms[0].message, "another member of the data-parallel group was "
@@ -208,7 +231,7 @@ START_TEST(cancel_stops_every_member) {
 END_TEST
 
 START_TEST(bad_arguments) {
-  fmnist_model *knn, *net = make_net("8");
+  fmnist_model *knn, *net = make_net("8", spec, NULL);
   ck_assert_int_eq(fmnist_model_create("knn", &knn), FMNIST_OK);
   ck_assert_int_eq(fmnist_net_set_data_parallel(knn, 0, 2, sum, NULL), FMNIST_E_INVALID);
   ck_assert_int_eq(fmnist_net_set_data_parallel(net, 2, 2, sum, NULL), FMNIST_E_INVALID);
@@ -231,6 +254,35 @@ START_TEST(bad_arguments) {
 }
 END_TEST
 
+static fmnist_status never_sum(void *user, float *buf, size_t len) {
+  (void)user;
+  (void)buf;
+  (void)len;
+  ck_abort_msg("a model summed over a group it was not set to");
+  return FMNIST_E_INVALID;
+}
+
+/* The group setting is the model's own: a clone of its options and a
+ * model saved and loaded again train alone. */
+START_TEST(setting_not_cloned_or_saved) {
+  fmnist_model *m = make_net("8", spec, NULL), *clone, *loaded;
+  ck_assert_int_eq(fmnist_model_set(m, "epochs", "1"), FMNIST_OK);
+  ck_assert_int_eq(fmnist_net_set_data_parallel(m, 1, 2, never_sum, NULL), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_clone_config(m, &clone), FMNIST_OK);
+  fmnist_dataset *train = fmnist_test_stripes(16, 3);
+  ck_assert_int_eq(fmnist_model_fit(clone, train, NULL), FMNIST_OK);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/net.fmm", fmnist_test_dir());
+  ck_assert_int_eq(fmnist_model_save(clone, path), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_load(path, &loaded), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_fit(loaded, train, NULL), FMNIST_OK);
+  fmnist_dataset_free(train);
+  fmnist_model_free(loaded);
+  fmnist_model_free(clone);
+  fmnist_model_free(m);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("parallel");
   TCase *tc = tcase_create("group");
@@ -238,6 +290,7 @@ static Suite *suite(void) {
   tcase_add_loop_test(tc, group_equals_one_process, 0, sizeof layouts / sizeof layouts[0]);
   tcase_add_test(tc, members_must_agree);
   tcase_add_test(tc, cancel_stops_every_member);
+  tcase_add_test(tc, setting_not_cloned_or_saved);
   tcase_add_test(tc, bad_arguments);
   suite_add_tcase(s, tc);
   return s;

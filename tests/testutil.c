@@ -1,8 +1,9 @@
-/* Scratch files for the suites. */
+/* Scratch files, synthetic data and shared checks for the suites. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "testutil.h"
 
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -122,4 +123,32 @@ fmnist_dataset *fmnist_test_stripes(size_t n, uint32_t seed) {
 
 fmnist_dataset *fmnist_test_noisy_stripes(size_t n, uint32_t seed) {
   return fmnist_test_images(n, seed, 1, noisy_stripe_pixel);
+}
+
+void fmnist_test_check_proba(const fmnist_model *m, const fmnist_dataset *ds, const double *want) {
+  const size_t n = fmnist_dataset_count(ds);
+  float *got = calloc(n * FMNIST_CLASSES, sizeof *got);
+  uint8_t *pred = calloc(n, 1);
+  ck_assert(got && pred);
+  ck_assert_int_eq(fmnist_model_proba(m, fmnist_dataset_images(ds), n, got), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_predict(m, fmnist_dataset_images(ds), n, pred), FMNIST_OK);
+  size_t correct = 0;
+  for (size_t i = 0; i < n; i++) {
+    const float *row = got + i * FMNIST_CLASSES;
+    int best = 0;
+    for (int c = 0; c < FMNIST_CLASSES; c++) {
+      ck_assert_msg(fabs(row[c] - want[i * FMNIST_CLASSES + c]) < 1e-6,
+                    "image %zu class %d: %g, expected %g", i, c, row[c],
+                    want[i * FMNIST_CLASSES + c]);
+      if (row[c] > row[best]) best = c;
+    }
+    ck_assert_uint_eq(pred[i], best);
+    correct += pred[i] == fmnist_dataset_labels(ds)[i];
+  }
+  fmnist_metrics *mt;
+  ck_assert_int_eq(fmnist_model_evaluate(m, ds, &mt), FMNIST_OK);
+  ck_assert_double_eq_tol(fmnist_metrics_accuracy(mt), (double)correct / (double)n, 1e-12);
+  fmnist_metrics_free(mt);
+  free(got);
+  free(pred);
 }

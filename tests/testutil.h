@@ -53,4 +53,12 @@ fmnist_dataset *fmnist_test_stripes(size_t n, uint32_t seed);
  * 0..195, labels drawn at random: a task that needs real trees. */
 fmnist_dataset *fmnist_test_noisy_stripes(size_t n, uint32_t seed);
 
+/* ---- checks shared by the suites ---- */
+/* The verbs of a fitted m on every image of ds against the probabilities
+ * want (count x FMNIST_CLASSES, double, worked out by the test): proba
+ * within 1e-6 (float means of a few terms against double sums), predict
+ * the first class of highest probability, evaluate's accuracy that of
+ * predict. */
+void fmnist_test_check_proba(const fmnist_model *m, const fmnist_dataset *ds, const double *want);
+
 #endif

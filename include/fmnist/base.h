@@ -55,7 +55,8 @@ FMNIST_API const char *fmnist_version(void);
   X(E_VERSION, 10, "unsupported format version")                             \
   X(E_CHECKSUM, 11, "checksum mismatch")                                     \
   X(E_NOTFOUND, 12, "file not found")                                       \
-  X(E_PEER, 13, "another member of a data-parallel group failed")
+  X(E_PEER, 13, "another member of a data-parallel group failed")            \
+  X(E_UNSUPPORTED, 14, "not supported for this kind of model")
 
 /* Result of every fallible call: FMNIST_OK (0) or one of the errors above. */
 typedef enum fmnist_status {

@@ -15,11 +15,32 @@
  *   relu | tanh | sigmoid     activation
  *   flatten                   (optional: dense flattens its input)
  *   dense:UNITS               fully connected
+ *   res( LAYERS )             a residual block: the output of LAYERS plus
+ *                             the block's input (the skip). Where LAYERS
+ *                             change the shape (channels, or the plane by a
+ *                             stride or a pool) the skip is a projection: a
+ *                             1x1 convolution of the stride that gives the
+ *                             output's plane, then a batch norm with the
+ *                             settings of the block's last bn (none if the
+ *                             block has no bn), as ResNet's option B; its
+ *                             parameters are the net's like any layer's.
+ *                             "res(" and ")" are tokens of their own,
+ *                             between spaces; blocks do not nest, are not
+ *                             empty, and cannot flatten a plane (a block
+ *                             after a flatten may hold dense layers); an
+ *                             output whose plane no stride gives (28x28
+ *                             pooled to 9x9) cannot be added: an error
+ *                             naming the ')'.
  * The last layer must be dense:10 (checked by fit, since layers are added
  * one at a time); softmax and cross-entropy are fused in the loss. Example (the report's final CNN):
  *   "noise:0.1 conv:32:3 bn relu pool:2 drop:0.3 conv:64:3 bn relu pool:2
  *    drop:0.3 conv:128:3 bn relu pool:2 drop:0.3 conv:128:3 relu flatten
  *    dense:128 relu drop:0.3 dense:10"
+ * and a ResNet-style net (an identity block, then two that halve the plane
+ * and double the channels, with projections), relu after each sum:
+ *   "conv:32:3 bn relu res( conv:32:3 bn relu conv:32:3 bn ) relu
+ *    res( conv:64:3:2 bn relu conv:64:3 bn ) relu
+ *    res( conv:128:3:2 bn relu conv:128:3 bn ) relu pool:7 dense:10"
  */
 #ifndef FMNIST_NET_H
 #define FMNIST_NET_H
@@ -68,13 +89,16 @@ FMNIST_API fmnist_status fmnist_net_add_noise(fmnist_model *m, double std);
 FMNIST_API fmnist_status fmnist_net_add_activation(fmnist_model *m,
                                                    fmnist_activation act);
 /* Appends the layers of a spec; on error (FMNIST_E_OPTION, the message names
- * the bad token and its position) nothing is appended. */
+ * the bad token and its position) nothing is appended. A residual block is
+ * appended whole ("res( ... )" in one call): the option always holds a spec
+ * that builds. */
 FMNIST_API fmnist_status fmnist_net_add_spec(fmnist_model *m,
                                              const char *spec);
 
 /* The layers of a net model as its "layers" option builds them, fitted or
  * not (a flatten the net inserts before a dense layer on a spatial input
- * is a layer too): their number (0 for no layers). Another family:
+ * is a layer too; a residual block is its "res(" layer, its layers and its
+ * "add" layer): their number (0 for no layers). Another family:
  * FMNIST_E_INVALID. */
 FMNIST_API fmnist_status fmnist_net_layer_count(const fmnist_model *m,
                                                 size_t *count);
@@ -86,14 +110,18 @@ FMNIST_API fmnist_status fmnist_net_layer_count(const fmnist_model *m,
  * operations of one image's inference pass through it (a multiply and an
  * add count as two: 2 per weight use in conv and dense, 2 per value in
  * bn, 1 per value in an activation, P*P - 1 per output of pool:P; noise,
- * dropout and flatten none). Output pointers may be NULL. i out of range:
- * FMNIST_E_INVALID. */
+ * dropout and flatten none). A residual block's "res(" has the shape of
+ * the block's input, no parameters and no FLOPs; its "add" the block's
+ * output shape, 1 FLOP per value, and, where the block's skip is a
+ * projection, that 1x1 convolution's and its bn's parameters and FLOPs.
+ * Output pointers may be NULL. i out of range: FMNIST_E_INVALID. */
 FMNIST_API fmnist_status fmnist_net_layer(const fmnist_model *m, size_t i,
                                           const char **kind, size_t shape[3],
                                           size_t *params, uint64_t *flops);
 
 /* The trained parameters of a fitted net, in layer order (each layer's
- * weights, then its biases; bn: scale, then shift), as a flat float
+ * weights, then its biases; bn: scale, then shift; a residual block's
+ * projection after the block's layers), as a flat float
  * vector: *count gets their number, and if buf is not NULL they are
  * copied into buf (len floats; fewer than *count: FMNIST_E_BUFFER). An
  * unfitted model: FMNIST_E_STATE; another family: FMNIST_E_INVALID. Since

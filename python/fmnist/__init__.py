@@ -9,13 +9,15 @@ ctypes: set FMNIST_LIBRARY to use a particular build).
     knn.score(X_valid, y_valid)
 """
 
-from ._errors import (CancelledError, FileFormatError, FmnistError, InvalidArgumentError,
+from ._errors import (BufferSizeError, CancelledError, ChecksumError, FileFormatError,
+                      FmnistError, FormatVersionError, InvalidArgumentError,
                       LibraryFileNotFoundError, LibraryIOError, LibraryMemoryError,
-                      NotFittedError, NumericalError, OptionError, StateError)
+                      NotFittedError, NumericalError, OptionError, PeerError, StateError,
+                      UnsupportedError)
 from ._lib import lib as _clib, version as library_version
 from ._data import default_data_dir, load, split
-from ._estimators import (KNeighborsClassifier, LogisticRegression, NetClassifier,
-                          RandomForestClassifier, load_model, presets, report)
+from ._estimators import (EnsembleClassifier, KNeighborsClassifier, LogisticRegression,
+                          NetClassifier, RandomForestClassifier, load_model, presets, report)
 
 #: The package's version (pyproject.toml reads it); library_version is the
 #: C library's, checked at import against _lib.MIN_VERSION.
@@ -24,9 +26,11 @@ __version__ = "0.1.0"
 CLASS_NAMES = tuple(_clib.fmnist_class_name(i).decode() for i in range(10))
 
 __all__ = [
-    "CLASS_NAMES", "CancelledError", "FileFormatError", "FmnistError", "InvalidArgumentError",
-    "KNeighborsClassifier", "LibraryFileNotFoundError", "LibraryIOError", "LibraryMemoryError",
-    "LogisticRegression", "NetClassifier", "NotFittedError", "NumericalError", "OptionError",
-    "RandomForestClassifier", "StateError", "default_data_dir", "library_version", "load",
+    "BufferSizeError", "CLASS_NAMES", "CancelledError", "ChecksumError", "EnsembleClassifier",
+    "FileFormatError",
+    "FmnistError", "FormatVersionError", "InvalidArgumentError", "KNeighborsClassifier",
+    "LibraryFileNotFoundError", "LibraryIOError", "LibraryMemoryError", "LogisticRegression",
+    "NetClassifier", "NotFittedError", "NumericalError", "OptionError", "PeerError",
+    "RandomForestClassifier", "StateError", "UnsupportedError", "default_data_dir", "library_version", "load",
     "load_model", "presets", "report", "split",
 ]

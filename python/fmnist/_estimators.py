@@ -3,24 +3,27 @@
 Every keyword of ``__init__`` is stored as given and read again at fit
 (``get_params`` / ``set_params`` / ``clone`` work as for scikit-learn's
 estimators); fit builds a fresh C model from them, so changing a
-parameter never touches a fitted model. The fitted C handle is
+parameter never touches a fitted model. The keywords' defaults are the
+library's own: each class reads the options of a fresh C model of its
+family when it is defined, so the signature shows the values a C program
+gets (a few differ on purpose, named in the class). The fitted C handle is
 ``model_``, freed with the estimator; pickling and copying go through the
-library's model file format.
+library's model file format, in memory (fmnist_model_save_buffer and
+fmnist_model_load_buffer).
 """
 
 import ctypes
 import math
 import numbers
 import os
-import tempfile
 import threading
 
 import numpy as np
 
 from . import _arrays, _data, _errors
 from ._lib import (CLASSES, HISTORY_SECONDS, HISTORY_TRAIN_ACCURACY, HISTORY_TRAIN_LOSS,
-                   HISTORY_VALID_ACCURACY, HISTORY_VALID_LOSS, PIXELS, check, lib, new_handle,
-                   text)
+                   HISTORY_VALID_ACCURACY, HISTORY_VALID_LOSS, PIXELS, STATUS, check, lib,
+                   new_handle, text)
 from ._progress import Call
 
 try:  # scikit-learn's own bases when it is installed: its clone, repr and tags
@@ -135,25 +138,42 @@ def _none_is(word):
     return lambda v: word if v is None else _option_text(v)
 
 
+# ---- from option text to Python values ----
+
+def _flag(v):
+    return v not in ("0", "false")
+
+
 def _option(handle, option):
-    """An option's text of a C model."""
-    buf = ctypes.create_string_buffer(4096)
-    check(lib.fmnist_model_get(handle.ptr, text(option), buf, len(buf)))
-    return buf.value.decode()
+    """An option's text of a C model (a layer spec can be long: the buffer
+    grows until it fits)."""
+    size = 4096
+    while True:
+        buf = ctypes.create_string_buffer(size)
+        status = lib.fmnist_model_get(handle.ptr, text(option), buf, size)
+        if status != STATUS["E_BUFFER"] or size >= 1 << 24:
+            check(status)
+            return buf.value.decode()
+        size *= 4
 
 
-def _read_keywords(cls, handle, est):
-    """Sets est's keywords from the options of a C model (a preset or a
-    loaded file)."""
-    for keyword, option, _ in cls._keywords:
-        value, like = _option(handle, option), getattr(est, keyword)
-        if keyword in cls._from_text:
-            value = cls._from_text[keyword](value)
-        elif isinstance(like, bool):
-            value = value not in ("0", "false")
-        elif isinstance(like, (int, float)):
-            value = type(like)(value)
-        setattr(est, keyword, value)
+def _keyword_values(keywords, handle):
+    """{keyword: value} of the options of a C model (a fresh one, a preset
+    or a loaded file)."""
+    return {keyword: parse(_option(handle, option)) for keyword, option, parse, _ in keywords}
+
+
+def _new_family_model(family):
+    return new_handle(lib.fmnist_model_create, text(family), free=lib.fmnist_model_free)
+
+
+def _library_defaults(family, keywords, **on_purpose):
+    """The keywords' defaults: the options of a fresh C model of family,
+    except those given in on_purpose (defaults that differ from the C
+    library's deliberately)."""
+    defaults = _keyword_values(keywords, _new_family_model(family))
+    defaults.update(on_purpose)
+    return defaults
 
 
 def _preset(name):
@@ -161,19 +181,19 @@ def _preset(name):
 
 
 class _Classifier(_Mixin, _Base):
-    """What the four families share. A subclass names its family and its
-    keywords: (keyword, option, to-text function or None)."""
+    """What the four families share. A subclass names its family, its
+    keywords: (keyword, C option, option text -> value, value -> option
+    text or None for _option_text), and their defaults (_library_defaults)."""
 
     _family = None
     _keywords = ()
-    _from_text = {}  # keyword: option text -> value, where not int/float/bool/str
 
     # ---- configuration ----
 
     def _new_model(self):
-        m = new_handle(lib.fmnist_model_create, text(self._family), free=lib.fmnist_model_free)
+        m = _new_family_model(self._family)
         options = [("threads", str(_threads(self.n_jobs))), ("seed", str(_seed(self.random_state)))]
-        for keyword, option, to_text in self._keywords:
+        for keyword, option, _, to_text in self._keywords:
             value = getattr(self, keyword)
             if value is None and to_text is None:
                 continue  # the library's default
@@ -195,10 +215,7 @@ class _Classifier(_Mixin, _Base):
         if family != cls._family:
             raise ValueError("preset %r is a %s model, not a %s one (use fmnist.report(%r))"
                              % (name, family, cls.__name__, name))
-        est = cls()
-        _read_keywords(cls, m, est)
-        est.random_state = 42
-        return est
+        return cls(**_keyword_values(cls._keywords, m), random_state=42)
 
     # ---- fitting and predicting ----
 
@@ -237,23 +254,35 @@ class _Classifier(_Mixin, _Base):
                 "before using this estimator." % type(self).__name__)
         return m
 
+    def _predicting(self, m):
+        """Sets the fitted C model's test-time augmentation to the
+        ``tta`` keyword as it is now: a prediction setting, which the
+        library changes without unfitting, so ``set_params(tta=...)``
+        applies to the next prediction without a new fit."""
+        check(lib.fmnist_model_set(m.ptr, b"tta", text(self.tta)))
+
     def predict(self, X):
-        """Labels (uint8, shape (n,)) of images X."""
+        """Labels (uint8, shape (n,)) of images X (with ``tta``, the
+        class of the highest mean probability over the views)."""
         m = self._fitted()
         X = _arrays.images(X)
         out = np.empty(X.shape[0], dtype=np.uint8)
         with self._lock(), self._call(m, "predict"):
+            self._predicting(m)
             check(lib.fmnist_model_predict(m.ptr, _arrays.u8_ptr(X), X.shape[0],
                                            _arrays.u8_ptr(out)))
         return out
 
     def predict_proba(self, X):
         """Class probabilities (float32, shape (n, 10), rows summing to 1;
-        the library computes in float32); columns follow classes_."""
+        the library computes in float32); columns follow classes_. With
+        ``tta`` ("flip", "flip_shift"), the mean over the views of each
+        image."""
         m = self._fitted()
         X = _arrays.images(X)
         out = np.empty((X.shape[0], CLASSES), dtype=np.float32)
         with self._lock(), self._call(m, "predict"):
+            self._predicting(m)
             check(lib.fmnist_model_proba(m.ptr, _arrays.u8_ptr(X), X.shape[0],
                                          _arrays.f32_ptr(out)))
         return out
@@ -277,12 +306,12 @@ class _Classifier(_Mixin, _Base):
     def __getstate__(self):
         state = {k: v for k, v in self.__dict__.items() if k not in ("model_", "_lock_")}
         m = self.__dict__.get("model_")
-        if m is not None:
-            with tempfile.TemporaryDirectory(prefix="fmnist-") as d:
-                path = os.path.join(d, "model.fmm")
-                check(lib.fmnist_model_save(m.ptr, text(path)))
-                with open(path, "rb") as f:
-                    state["model_"] = f.read()
+        if m is not None:  # the bytes of its model file, made in memory
+            size = ctypes.c_size_t()
+            check(lib.fmnist_model_save_buffer(m.ptr, None, 0, ctypes.byref(size)))
+            buf = ctypes.create_string_buffer(size.value)
+            check(lib.fmnist_model_save_buffer(m.ptr, buf, size.value, ctypes.byref(size)))
+            state["model_"] = buf.raw
         return state
 
     def __setstate__(self, state):
@@ -290,17 +319,17 @@ class _Classifier(_Mixin, _Base):
         data = state.pop("model_", None)
         self.__dict__.update(state)
         if data is not None:
-            with tempfile.TemporaryDirectory(prefix="fmnist-") as d:
-                path = os.path.join(d, "model.fmm")
-                with open(path, "wb") as f:
-                    f.write(data)
-                self.model_ = self._load_handle(path)
+            self.model_ = new_handle(lib.fmnist_model_load_buffer, data, len(data),
+                                     free=lib.fmnist_model_free)
 
     def _more_tags(self):  # scikit-learn < 1.6
         return {"X_types": ["2darray"], "requires_positive_X": True, "non_deterministic": False}
 
 
-_COMMON = (("standardize", "standardize", None),)
+# Test-time augmentation: every family's, a prediction setting (predict
+# and predict_proba apply the keyword as it is when they run).
+_TTA = (("tta", "tta", str, None),)
+_COMMON = (("standardize", "standardize", str, None),) + _TTA
 
 
 class LogisticRegression(_Classifier):
@@ -309,16 +338,20 @@ class LogisticRegression(_Classifier):
     with ``C``, ``solver`` ("sag" or "sgd"), ``max_iter`` and ``tol``."""
 
     _family = "logreg"
-    _keywords = (("C", "C", None), ("solver", "solver", None), ("max_iter", "max_iter", None),
-                 ("tol", "tol", None)) + _COMMON
+    _keywords = (("C", "C", float, None), ("solver", "solver", str, None),
+                 ("max_iter", "max_iter", int, None), ("tol", "tol", float, None)) + _COMMON
+    _defaults = _library_defaults(_family, _keywords)
 
-    def __init__(self, C=1.0, solver="sag", max_iter=100, tol=1e-4, standardize="pixel",
-                 n_jobs=None, random_state=None, verbose=0):
+    def __init__(self, C=_defaults["C"], solver=_defaults["solver"],
+                 max_iter=_defaults["max_iter"], tol=_defaults["tol"],
+                 standardize=_defaults["standardize"], tta=_defaults["tta"], n_jobs=None,
+                 random_state=None, verbose=0):
         self.C = C
         self.solver = solver
         self.max_iter = max_iter
         self.tol = tol
         self.standardize = standardize
+        self.tta = tta
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -331,19 +364,29 @@ class LogisticRegression(_Classifier):
 class KNeighborsClassifier(_Classifier):
     """k nearest neighbours, Euclidean on standardized pixels (the "knn"
     family): ``n_neighbors``, ``weights`` ("uniform" or "distance"),
-    ``algorithm`` (exact either way: "auto" = pruned search, "brute")."""
+    ``algorithm`` (exact either way: "auto" = pruned search, "brute"), and
+    ``ties``, the rule for a vote tie: "smallest_label" (the default here:
+    scikit-learn's rule, so that this class predicts what scikit-learn's
+    does) or "nearest" (the C library's default: the class whose voters
+    are nearer in sum)."""
 
     _family = "knn"
-    _keywords = (("n_neighbors", "k", None), ("weights", "weights", None),
-                 ("algorithm", "algorithm", _algorithm)) + _COMMON
-    _from_text = {"algorithm": lambda v: "auto" if v == "pruned" else v}
+    _keywords = (("n_neighbors", "k", int, None), ("weights", "weights", str, None),
+                 ("algorithm", "algorithm", lambda v: "auto" if v == "pruned" else v,
+                  _algorithm),
+                 ("ties", "ties", str, None)) + _COMMON
+    _defaults = _library_defaults(_family, _keywords, ties="smallest_label")
 
-    def __init__(self, n_neighbors=5, weights="uniform", algorithm="auto", standardize="pixel",
-                 n_jobs=None, random_state=None, verbose=0):
+    def __init__(self, n_neighbors=_defaults["n_neighbors"], weights=_defaults["weights"],
+                 algorithm=_defaults["algorithm"], ties=_defaults["ties"],
+                 standardize=_defaults["standardize"], tta=_defaults["tta"], n_jobs=None,
+                 random_state=None, verbose=0):
         self.n_neighbors = n_neighbors
         self.weights = weights
         self.algorithm = algorithm
+        self.ties = ties
         self.standardize = standardize
+        self.tta = tta
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -354,19 +397,22 @@ class RandomForestClassifier(_Classifier):
     with scikit-learn's keywords."""
 
     _family = "forest"
-    _keywords = (("n_estimators", "n_trees", None), ("criterion", "criterion", None),
-                 ("max_depth", "max_depth", _none_is("none")),
-                 ("min_samples_split", "min_samples_split", None),
-                 ("min_samples_leaf", "min_samples_leaf", None),
-                 ("max_features", "max_features", _max_features),
-                 ("bootstrap", "bootstrap", None))
-    _from_text = {"max_depth": lambda v: None if v == "none" else int(v),
-                  "max_features": lambda v: v if v == "sqrt" else int(v),
-                  "bootstrap": lambda v: v not in ("0", "false")}
+    _keywords = (("n_estimators", "n_trees", int, None), ("criterion", "criterion", str, None),
+                 ("max_depth", "max_depth", lambda v: None if v == "none" else int(v),
+                  _none_is("none")),
+                 ("min_samples_split", "min_samples_split", int, None),
+                 ("min_samples_leaf", "min_samples_leaf", int, None),
+                 ("max_features", "max_features", lambda v: v if v == "sqrt" else int(v),
+                  _max_features),
+                 ("bootstrap", "bootstrap", _flag, None)) + _TTA
+    _defaults = _library_defaults(_family, _keywords)
 
-    def __init__(self, n_estimators=100, criterion="gini", max_depth=None, min_samples_split=2,
-                 min_samples_leaf=1, max_features="sqrt", bootstrap=True, n_jobs=None,
-                 random_state=None, verbose=0):
+    def __init__(self, n_estimators=_defaults["n_estimators"], criterion=_defaults["criterion"],
+                 max_depth=_defaults["max_depth"],
+                 min_samples_split=_defaults["min_samples_split"],
+                 min_samples_leaf=_defaults["min_samples_leaf"],
+                 max_features=_defaults["max_features"], bootstrap=_defaults["bootstrap"],
+                 tta=_defaults["tta"], n_jobs=None, random_state=None, verbose=0):
         self.n_estimators = n_estimators
         self.criterion = criterion
         self.max_depth = max_depth
@@ -374,50 +420,80 @@ class RandomForestClassifier(_Classifier):
         self.min_samples_leaf = min_samples_leaf
         self.max_features = max_features
         self.bootstrap = bootstrap
+        self.tta = tta
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
 
 class NetClassifier(_Classifier):
-    """Dense and convolutional networks trained with Adam (the "net"
-    family). ``layers`` is the library's layer spec (``"conv:32:3 bn relu
-    pool:2 flatten dense:128 relu dense:10"``; ``NetClassifier.report
-    ("cnn_final")`` is the report's final CNN). Keywords follow
-    scikit-learn's MLPClassifier for the same concepts: ``max_iter`` is
-    the number of epochs, ``batch_size``, ``learning_rate_init``,
-    ``beta_1``, ``beta_2``, ``epsilon``; ``weight_decay`` is PyTorch's
-    (L2 added to the gradient); ``init``, ``lr_schedule``,
-    ``conv_algorithm`` and ``augment`` are the library's options. The
-    default ``layers`` is the report's dense net (the "dense" preset)."""
+    """Dense and convolutional networks trained with Adam or SGD (the
+    "net" family). ``layers`` is the library's layer spec
+    (``"conv:32:3 bn relu pool:2 flatten dense:128 relu dense:10"``;
+    ``NetClassifier.report("cnn_final")`` is the report's final CNN).
+    Keywords follow scikit-learn's MLPClassifier for the same concepts:
+    ``max_iter`` is the number of epochs, ``batch_size``,
+    ``learning_rate_init``, ``solver`` ("adam" or "sgd"), ``beta_1``,
+    ``beta_2``, ``epsilon`` (Adam's), ``momentum`` and
+    ``nesterovs_momentum`` (SGD's); PyTorch's for the others:
+    ``weight_decay`` (Adam: L2 added to the gradient; SGD: decoupled, as
+    AdamW), ``label_smoothing`` (CrossEntropyLoss's); ``init``,
+    ``lr_schedule`` ("constant", "cosine", "linear", "onecycle"),
+    ``warmup`` (the fraction of the steps that warm the rate up),
+    ``ema_decay`` (averaged weights for validation and prediction),
+    ``conv_algorithm``, ``augment`` and ``tta`` (test-time augmentation)
+    are the library's options (docs/guide.md section 4). The default
+    ``layers`` is the report's dense net (the "dense" preset; the C
+    library's default is no layers)."""
 
     _family = "net"
-    _keywords = (("layers", "layers", None), ("max_iter", "epochs", None),
-                 ("batch_size", "batch", None), ("learning_rate_init", "lr", None),
-                 ("beta_1", "beta1", None), ("beta_2", "beta2", None),
-                 ("epsilon", "eps", None), ("weight_decay", "weight_decay", None),
-                 ("init", "init", None), ("lr_schedule", "lr_schedule", None),
-                 ("conv_algorithm", "conv_algorithm", None),
-                 ("augment", "augment", _none_is(""))) + _COMMON
-    _from_text = {"augment": lambda v: v or None}
+    _keywords = (("layers", "layers", str, None), ("max_iter", "epochs", int, None),
+                 ("batch_size", "batch", int, None), ("solver", "optimizer", str, None),
+                 ("learning_rate_init", "lr", float, None),
+                 ("beta_1", "beta1", float, None), ("beta_2", "beta2", float, None),
+                 ("epsilon", "eps", float, None), ("momentum", "momentum", float, None),
+                 ("nesterovs_momentum", "nesterov", _flag, None),
+                 ("weight_decay", "weight_decay", float, None),
+                 ("init", "init", str, None), ("lr_schedule", "lr_schedule", str, None),
+                 ("warmup", "warmup", float, None),
+                 ("label_smoothing", "label_smoothing", float, None),
+                 ("ema_decay", "ema_decay", float, None),
+                 ("conv_algorithm", "conv_algorithm", str, None),
+                 ("augment", "augment", lambda v: v or None, _none_is(""))) + _COMMON
+    _defaults = _library_defaults(_family, _keywords, layers=_option(_preset("dense"), "layers"))
 
-    def __init__(self, layers=_option(_preset("dense"), "layers"), max_iter=20, batch_size=32,
-                 learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 weight_decay=0.0, init="he", lr_schedule="constant", conv_algorithm="auto",
-                 augment=None, standardize="pixel", n_jobs=None, random_state=None, verbose=0):
+    def __init__(self, layers=_defaults["layers"], max_iter=_defaults["max_iter"],
+                 batch_size=_defaults["batch_size"], solver=_defaults["solver"],
+                 learning_rate_init=_defaults["learning_rate_init"], beta_1=_defaults["beta_1"],
+                 beta_2=_defaults["beta_2"], epsilon=_defaults["epsilon"],
+                 momentum=_defaults["momentum"],
+                 nesterovs_momentum=_defaults["nesterovs_momentum"],
+                 weight_decay=_defaults["weight_decay"], init=_defaults["init"],
+                 lr_schedule=_defaults["lr_schedule"], warmup=_defaults["warmup"],
+                 label_smoothing=_defaults["label_smoothing"], ema_decay=_defaults["ema_decay"],
+                 conv_algorithm=_defaults["conv_algorithm"], augment=_defaults["augment"],
+                 standardize=_defaults["standardize"], tta=_defaults["tta"], n_jobs=None,
+                 random_state=None, verbose=0):
         self.layers = layers
         self.max_iter = max_iter
         self.batch_size = batch_size
+        self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.weight_decay = weight_decay
         self.init = init
         self.lr_schedule = lr_schedule
+        self.warmup = warmup
+        self.label_smoothing = label_smoothing
+        self.ema_decay = ema_decay
         self.conv_algorithm = conv_algorithm
         self.augment = augment
         self.standardize = standardize
+        self.tta = tta
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -442,8 +518,66 @@ class NetClassifier(_Classifier):
         return self
 
 
+class EnsembleClassifier(_Classifier):
+    """Soft voting over models of this package (the "ensemble" family):
+    its probabilities are the mean of its members' probabilities, its
+    labels the class of the highest mean, as scikit-learn's
+    ``VotingClassifier(voting="soft")`` with equal weights. ``fit(X, y)``
+    fits a fresh copy of each estimator of ``estimators`` (a list of
+    estimators of this package, any families, kept unfitted as given) and
+    keeps them in ``estimators_``; ``EnsembleClassifier.of(fitted)`` makes
+    one from estimators already fitted or loaded, without fitting. The C
+    library keeps its own copies of the members (fmnist_ensemble_create),
+    so it predicts, saves and loads as one model; ``tta`` averages the
+    mean over the views of each image too. A loaded ensemble
+    (``load_model``) has ``estimators`` None: its members live in its
+    file."""
+
+    _family = "ensemble"
+    _keywords = _TTA
+    _defaults = _library_defaults(_family, _keywords)
+
+    def __init__(self, estimators=None, tta=_defaults["tta"], verbose=0):
+        self.estimators = estimators
+        self.tta = tta
+        self.verbose = verbose
+
+    @classmethod
+    def of(cls, fitted, tta=_defaults["tta"]):
+        """An ensemble of estimators already fitted (or loaded), not refitted."""
+        fitted = list(fitted)
+        est = cls(estimators=None, tta=tta)
+        est._make(fitted)
+        return est
+
+    def _make(self, members):
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
+        handles = (ctypes.c_void_p * len(members))(*[e._fitted().ptr for e in members])
+        h = new_handle(lib.fmnist_ensemble_create,
+                       ctypes.cast(handles, ctypes.POINTER(ctypes.c_void_p)), len(members),
+                       free=lib.fmnist_model_free)
+        self.estimators_ = members
+        self._set_fitted(h)
+
+    def fit(self, X, y):
+        """Fits a copy of each of ``estimators`` on X, y and makes the
+        ensemble of them; returns self."""
+        if not self.estimators:
+            raise ValueError("EnsembleClassifier.fit needs estimators, a non-empty list")
+        members = [type(e)(**e.get_params()).fit(X, y) for e in self.estimators]
+        self._make(members)
+        return self
+
+    @property
+    def n_members_(self):
+        count = ctypes.c_size_t()
+        check(lib.fmnist_ensemble_size(self._fitted().ptr, ctypes.byref(count)))
+        return count.value
+
+
 _BY_FAMILY = {c._family: c for c in (LogisticRegression, KNeighborsClassifier,
-                                     RandomForestClassifier, NetClassifier)}
+                                     RandomForestClassifier, NetClassifier, EnsembleClassifier)}
 
 
 def presets():
@@ -469,8 +603,7 @@ def load_model(path):
     from the file's options."""
     h = _Classifier._load_handle(path)
     cls = _BY_FAMILY[lib.fmnist_model_family(h.ptr).decode()]
-    est = cls()
-    _read_keywords(cls, h, est)
+    est = cls(**_keyword_values(cls._keywords, h))
     est._set_fitted(h)
     return est
 

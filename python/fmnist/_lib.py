@@ -24,11 +24,29 @@ handle_p = ctypes.POINTER(ctypes.c_void_p)
 PROGRESS_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
                                ctypes.c_size_t, ctypes.c_size_t)
 
-STAGE_BATCH, STAGE_EPOCH, STAGE_TREE, STAGE_PREDICT, STAGE_FOLD, STAGE_STEP = range(6)
-SET_TRAIN, SET_TEST = 0, 1
-PIXELS, CLASSES = 784, 10
-(HISTORY_TRAIN_LOSS, HISTORY_TRAIN_ACCURACY, HISTORY_VALID_LOSS,
- HISTORY_VALID_ACCURACY, HISTORY_SECONDS) = range(5)
+# Constants of the headers, which the library cannot report at run time:
+# each NAME here is the header's FMNIST_NAME, with its value, and
+# tests/test_library_facts.py checks every one against the headers (and
+# that no stage, set or history field of theirs is missing here).
+# fmnist_stage (fmnist/base.h)
+STAGE_BATCH = 0
+STAGE_EPOCH = 1
+STAGE_TREE = 2
+STAGE_PREDICT = 3
+STAGE_FOLD = 4
+STAGE_STEP = 5
+# fmnist_set (fmnist/dataset.h)
+SET_TRAIN = 0
+SET_TEST = 1
+# image and label sizes (fmnist/dataset.h)
+PIXELS = 784
+CLASSES = 10
+# fmnist_history_field (fmnist/model.h)
+HISTORY_TRAIN_LOSS = 0
+HISTORY_TRAIN_ACCURACY = 1
+HISTORY_VALID_LOSS = 2
+HISTORY_VALID_ACCURACY = 3
+HISTORY_SECONDS = 4
 
 _status = ctypes.c_int
 _PROTOTYPES = {
@@ -36,6 +54,7 @@ _PROTOTYPES = {
     "fmnist_version": (ctypes.c_char_p, []),
     "fmnist_last_error": (ctypes.c_char_p, []),
     "fmnist_status_name": (ctypes.c_char_p, [ctypes.c_int]),
+    "fmnist_strerror": (ctypes.c_char_p, [ctypes.c_int]),
     "fmnist_cpu_count": (ctypes.c_size_t, []),
     "fmnist_default_data_dir": (ctypes.c_char_p, []),
     "fmnist_class_name": (ctypes.c_char_p, [ctypes.c_int]),
@@ -63,6 +82,11 @@ _PROTOTYPES = {
     "fmnist_model_proba": (_status, [ctypes.c_void_p, c_u8_p, ctypes.c_size_t, c_float_p]),
     "fmnist_model_save": (_status, [ctypes.c_void_p, ctypes.c_char_p]),
     "fmnist_model_load": (_status, [ctypes.c_char_p, handle_p]),
+    "fmnist_model_save_buffer": (_status, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                                           c_size_p]),
+    "fmnist_model_load_buffer": (_status, [ctypes.c_char_p, ctypes.c_size_t, handle_p]),
+    "fmnist_ensemble_create": (_status, [handle_p, ctypes.c_size_t, handle_p]),
+    "fmnist_ensemble_size": (_status, [ctypes.c_void_p, c_size_p]),
     "fmnist_model_epochs": (ctypes.c_size_t, [ctypes.c_void_p]),
     "fmnist_model_history": (_status, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
                                        ctypes.POINTER(ctypes.c_double)]),
@@ -107,11 +131,29 @@ if _have[0] != MIN_VERSION[0] or _have < MIN_VERSION:
                       % (lib._name, version, MIN_VERSION[0], MIN_VERSION[1]))
 
 
+def _statuses():
+    """{name: code} of every failing status, from the library: its codes
+    are 1, 2, ... (fixed forever, new ones appended), and
+    fmnist_status_name names any other "UNKNOWN"."""
+    out, code = {}, 1
+    while True:
+        name = lib.fmnist_status_name(code).decode()
+        if name == "UNKNOWN":
+            return out
+        out[name] = code
+        code += 1
+
+
+#: Every failing status of the loaded library, {"E_INVALID": 1, ...}.
+STATUS = _statuses()
+
+
 def check(status):
     """Raises the exception of a failing status with the library's message."""
     if status:
-        name = lib.fmnist_status_name(status).decode()
-        raise _errors.from_status(status, name, lib.fmnist_last_error().decode())
+        raise _errors.from_status(status, lib.fmnist_status_name(status).decode(),
+                                  lib.fmnist_last_error().decode(),
+                                  lib.fmnist_strerror(status).decode())
 
 
 def text(s):

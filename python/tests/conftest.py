@@ -1,8 +1,17 @@
 """Small generated data sets: ten classes, each a random prototype image plus
-noise, so that every model learns them in a fraction of a second."""
+noise, so that every model learns them in a fraction of a second; and
+whether the real data set is installed."""
+
+import os
 
 import numpy as np
 import pytest
+
+import fmnist
+
+#: The official files are there (Debian's dataset-fashion-mnist).
+HAVE_DATA = any(os.path.exists(os.path.join(fmnist.default_data_dir(), name))
+                for name in ("t10k-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte"))
 
 
 def make_images(n, seed, noise=60):

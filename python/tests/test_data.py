@@ -8,10 +8,7 @@ import numpy as np
 import pytest
 
 import fmnist
-from conftest import make_images
-
-HAVE_DATA = os.path.exists(os.path.join(fmnist.default_data_dir(), "t10k-labels-idx1-ubyte.gz")) \
-    or os.path.exists(os.path.join(fmnist.default_data_dir(), "t10k-labels-idx1-ubyte"))
+from conftest import HAVE_DATA, make_images
 
 
 @pytest.mark.skipif(not HAVE_DATA, reason="dataset-fashion-mnist is not installed")

@@ -1,5 +1,6 @@
 """The estimators: scikit-learn's conventions, round trips, error mapping,
-and KNN against scikit-learn's on the same standardized data."""
+and KNN against scikit-learn's on the same standardized data, generated
+and real."""
 
 import copy
 import os
@@ -16,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 import fmnist
-from conftest import make_images
+from conftest import HAVE_DATA, make_images
 
 DENSE = "flatten dense:16 relu dense:10"
 
@@ -63,6 +64,31 @@ def test_pickle_copy_and_clone(model, data):
         fresh.predict(Xt)
 
 
+def test_pickle_in_memory(data, tmp_path, monkeypatch):
+    """Pickling makes no temporary file: the state holds the bytes of the
+    model file, made and read in memory (a file save writes the same
+    bytes); damaged bytes are refused with the library's message."""
+    import tempfile
+
+    X, y, Xt, _ = data
+    forest = fmnist.RandomForestClassifier(n_estimators=3, max_depth=6, random_state=1).fit(X, y)
+    path = tmp_path / "forest.fmm"
+    forest.save(path)
+
+    def no_files(*args, **kwargs):
+        raise AssertionError("pickling made a temporary file")
+
+    for name in ("TemporaryDirectory", "NamedTemporaryFile", "mkstemp", "mkdtemp"):
+        monkeypatch.setattr(tempfile, name, no_files)
+    state = forest.__getstate__()
+    assert state["model_"] == path.read_bytes()
+    other = pickle.loads(pickle.dumps(forest))
+    np.testing.assert_array_equal(other.predict_proba(Xt), forest.predict_proba(Xt))
+    state["model_"] = state["model_"][:-1]
+    with pytest.raises(fmnist.FileFormatError, match="model buffer"):
+        fmnist.RandomForestClassifier().__setstate__(state)
+
+
 def test_save_and_load_model(data, tmp_path):
     X, y, Xt, _ = data
     forest = fmnist.RandomForestClassifier(n_estimators=4, max_depth=7, random_state=3).fit(X, y)
@@ -91,6 +117,95 @@ def test_get_set_params_and_same_seed_same_model(data):
         net.set_params(epochs=3)  # scikit-learn's name for it is max_iter
 
 
+def test_residual_net_fits_predicts_and_pickles(data):
+    # a residual block is text in the spec: an identity skip, then one
+    # whose 1x1 projection (with its bn) meets the stride and the channels
+    spec = ("conv:8:3 bn:0.9 relu res( conv:8:3 bn:0.9 relu conv:8:3 bn:0.9 ) relu "
+            "res( conv:16:3:2 bn:0.9 relu conv:16:3 bn:0.9 ) relu pool:2 dense:10")
+    X, y, Xt, yt = data
+    net = fmnist.NetClassifier(layers=spec, max_iter=3, batch_size=32, random_state=2)
+    assert net.fit(X, y) is net
+    assert net.score(Xt, yt) > 0.8
+    assert net.get_params()["layers"] == spec
+    again = pickle.loads(pickle.dumps(net))
+    np.testing.assert_array_equal(again.predict_proba(Xt), net.predict_proba(Xt))
+    with pytest.raises(ValueError, match=r"token 3 \"res\("):
+        fmnist.NetClassifier(layers="conv:8:3 relu res( conv:8:3 dense:10").fit(X, y)
+
+
+def test_net_training_features(data, tmp_path):
+    """SGD with Nesterov momentum, a one-cycle schedule with its warm-up,
+    label smoothing and averaged weights, as keywords: they reach the C
+    model, fit, and come back from a saved file."""
+    X, y, Xt, yt = data
+    net = fmnist.NetClassifier(layers=DENSE, max_iter=5, solver="sgd", learning_rate_init=0.01,
+                               momentum=0.8, nesterovs_momentum=False, weight_decay=1e-3,
+                               lr_schedule="onecycle", warmup=0.3, label_smoothing=0.1,
+                               ema_decay=0.9, random_state=0)
+    net.fit(X, y, validation_data=(Xt, yt))
+    assert net.score(Xt, yt) > 0.8
+    path = tmp_path / "net.fmm"
+    net.save(path)
+    back = fmnist.load_model(path)
+    assert {k: v for k, v in back.get_params().items() if k != "random_state"} == \
+        {k: v for k, v in net.get_params().items() if k != "random_state"}
+    np.testing.assert_array_equal(back.predict_proba(Xt), net.predict_proba(Xt))
+    with pytest.raises(fmnist.OptionError, match="optimizer"):
+        fmnist.NetClassifier(layers=DENSE, solver="lbfgs").fit(X, y)
+
+
+@pytest.mark.parametrize("model", small_models(), ids=lambda m: type(m).__name__)
+def test_tta_is_a_prediction_setting(model, data):
+    """tta applies to the next prediction without a new fit: "flip" gives
+    the mean of the probabilities of the images and of their mirrors."""
+    X, y, Xt, _ = data
+    model.fit(X, y)
+    handle = model.model_
+    plain = model.predict_proba(Xt)
+    mirrored = model.predict_proba(Xt.reshape(-1, 28, 28)[:, :, ::-1])
+    model.set_params(tta="flip")
+    both = model.predict_proba(Xt)
+    assert model.model_ is handle  # not refitted
+    np.testing.assert_allclose(both, (plain + mirrored) / 2, rtol=0, atol=1e-6)
+    assert np.array_equal(model.predict(Xt), both.argmax(axis=1))
+    model.set_params(tta="none")
+    np.testing.assert_array_equal(model.predict_proba(Xt), plain)
+
+
+def test_ensemble_is_the_mean_of_its_members(data, tmp_path):
+    """EnsembleClassifier: fit fits copies of the estimators (the given
+    ones stay unfitted) and averages their probabilities; of() makes one
+    from fitted estimators; it saves, loads, pickles and clones as the
+    other estimators do."""
+    X, y, Xt, yt = data
+    given = [fmnist.NetClassifier(layers=DENSE, max_iter=2, n_jobs=1, random_state=0),
+             fmnist.KNeighborsClassifier(n_neighbors=3, n_jobs=1),
+             fmnist.LogisticRegression(max_iter=5, n_jobs=1, random_state=0)]
+    ens = fmnist.EnsembleClassifier(given).fit(X, y)
+    assert not any(hasattr(e, "model_") for e in given)
+    assert ens.n_members_ == 3 and len(ens.estimators_) == 3
+    mean = np.mean([e.predict_proba(Xt) for e in ens.estimators_], axis=0)
+    np.testing.assert_allclose(ens.predict_proba(Xt), mean, rtol=0, atol=1e-6)
+    assert np.array_equal(ens.predict(Xt), ens.predict_proba(Xt).argmax(axis=1))
+    assert ens.score(Xt, yt) > 0.8
+    two = fmnist.EnsembleClassifier.of(ens.estimators_[:2])
+    np.testing.assert_allclose(two.predict_proba(Xt),
+                               np.mean([e.predict_proba(Xt) for e in ens.estimators_[:2]], axis=0),
+                               rtol=0, atol=1e-6)
+    path = tmp_path / "ensemble.fmm"
+    ens.save(path)
+    back = fmnist.load_model(path)
+    assert isinstance(back, fmnist.EnsembleClassifier) and back.estimators is None
+    np.testing.assert_array_equal(back.predict_proba(Xt), ens.predict_proba(Xt))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(ens)).predict_proba(Xt),
+                                  ens.predict_proba(Xt))
+    assert clone(ens).get_params()["estimators"][0].get_params() == given[0].get_params()
+    with pytest.raises(ValueError, match="estimators"):
+        fmnist.EnsembleClassifier().fit(X, y)
+    with pytest.raises(fmnist.NotFittedError):
+        fmnist.EnsembleClassifier.of([fmnist.KNeighborsClassifier()])
+
+
 def test_model_selection_tools(data):
     X, y, _, _ = data
     scores = cross_val_score(fmnist.KNeighborsClassifier(n_neighbors=3), X, y, cv=3)
@@ -105,29 +220,58 @@ def test_model_selection_tools(data):
 def test_knn_equals_scikit_learn_on_standardized_data():
     X, y = make_images(400, seed=1, noise=500)  # hard: neighbours disagree, votes tie
     Xt, _ = make_images(200, seed=2, noise=500)
-    ties = 0
+    changed = 0
     for k, weights in ((1, "uniform"), (5, "uniform"), (4, "distance")):
         ours = fmnist.KNeighborsClassifier(n_neighbors=k, weights=weights).fit(X, y)
         scaler = StandardScaler().fit(X)  # population std, scale 1 where it is 0: as ours
         theirs = SkKNN(n_neighbors=k, weights=weights, algorithm="brute").fit(scaler.transform(X), y)
         Zt = scaler.transform(Xt)
         expect = theirs.predict(Zt)
-        # Vote ties: scikit-learn takes the smallest label, the library the
-        # class whose voters are nearer in sum; expect the library's rule.
+        # the default tie rule, smallest_label, is scikit-learn's
+        assert np.array_equal(ours.predict(Xt), expect), (k, weights)
+        # ties="nearest", the C library's default: a vote tie goes to the
+        # class whose voters are nearer in sum
         dist, idx = theirs.kneighbors(Zt)
         w = 1 / dist if weights == "distance" else np.ones_like(dist)
         for i in range(len(Zt)):
             votes = np.bincount(y[idx[i]], weights=w[i], minlength=10)
             tied = np.flatnonzero(np.isclose(votes, votes.max()))
             if len(tied) > 1:
-                ties += 1
                 sums = [dist[i][y[idx[i]] == c].sum() for c in tied]
+                changed += expect[i] != tied[int(np.argmin(sums))]
                 expect[i] = tied[int(np.argmin(sums))]
-        assert np.array_equal(ours.predict(Xt), expect), (k, weights)
+        nearest = clone(ours).set_params(ties="nearest").fit(X, y)
+        assert np.array_equal(nearest.predict(Xt), expect), (k, weights)
         if weights == "uniform":
             np.testing.assert_allclose(ours.predict_proba(Xt), theirs.predict_proba(Zt),
                                        atol=1e-6)
-    assert ties > 20  # the tie rule was exercised
+            np.testing.assert_array_equal(nearest.predict_proba(Xt), ours.predict_proba(Xt))
+    assert changed > 10  # the two rules differ here
+
+
+@pytest.mark.skipif(not HAVE_DATA, reason="dataset-fashion-mnist is not installed")
+def test_knn_predicts_as_scikit_learn_on_fashion_mnist():
+    """The drop-in promise on real images: k = 5 on the first 6000
+    training images, the first 1000 test images, against StandardScaler +
+    scikit-learn's KNeighborsClassifier (its "auto" search is brute force
+    for 784 features). With ties="nearest" 25 differ, each a vote tie."""
+    X, y = fmnist.load("train")
+    Xt, _ = fmnist.load("test")
+    X, y, Xt = X[:6000], y[:6000], Xt[:1000]
+    ours = fmnist.KNeighborsClassifier(n_neighbors=5).fit(X, y)
+    scaler = StandardScaler().fit(X)
+    theirs = SkKNN(n_neighbors=5).fit(scaler.transform(X), y)
+    Zt = scaler.transform(Xt)
+    expect = theirs.predict(Zt)
+    got = ours.predict(Xt)
+    assert np.sum(got == expect) == len(Xt)
+    nearest = clone(ours).set_params(ties="nearest").fit(X, y).predict(Xt)
+    differ = np.flatnonzero(nearest != expect)
+    assert len(differ) > 0  # the test tells the two rules apart
+    idx = theirs.kneighbors(Zt[differ], return_distance=False)
+    for i, row in zip(differ, idx):
+        votes = np.bincount(y[row], minlength=10)
+        assert np.sum(votes == votes.max()) > 1, i  # a vote tie, nothing else
 
 
 def test_images_as_28_by_28_and_converted_arrays(data):

@@ -1,12 +1,10 @@
-/* Model files: little-endian writer, bounded reader, framing with CRC-32. */
+/* Model files: framing with CRC-32, the one validator, bounded reader. */
 #include "base/modelfile.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <stdlib.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "base/alloc.h"
@@ -19,134 +17,38 @@ static const uint8_t MAGIC[8] = {'F', 'M', 'N', 'I', 'S', 'T', 'M', 'D'};
  * length cannot ask for an absurd buffer. */
 #define MAX_FILE ((uint64_t)1 << 32)
 
-static void put_le(uint8_t *p, uint64_t v, int n) {
-  for (int i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
 static uint64_t get_le(const uint8_t *p, int n) {
   uint64_t v = 0;
   for (int i = n - 1; i >= 0; i--) v = (v << 8) | p[i];
   return v;
 }
 
-static uint8_t *reserve(fmnist__writer *w, size_t n) {
-  if (w->status) return NULL;
-  if (n > SIZE_MAX - w->len) {
-    w->status = FMNIST_E_NOMEM;
-    return NULL;
-  }
-  if (w->len + n > w->cap) {
-    size_t cap = w->cap ? w->cap : 4096;
-    while (cap < w->len + n) cap = cap > SIZE_MAX / 2 ? w->len + n : cap * 2;
-    uint8_t *d = fmnist__realloc(w->data, cap);
-    if (!d) {
-      w->status = FMNIST_E_NOMEM;
-      return NULL;
-    }
-    w->data = d;
-    w->cap = cap;
-  }
-  uint8_t *p = w->data + w->len;
-  w->len += n;
-  return p;
-}
-
-void fmnist__put_u32(fmnist__writer *w, uint32_t v) {
-  uint8_t *p = reserve(w, 4);
-  if (p) put_le(p, v, 4);
-}
-void fmnist__put_u64(fmnist__writer *w, uint64_t v) {
-  uint8_t *p = reserve(w, 8);
-  if (p) put_le(p, v, 8);
-}
-void fmnist__put_f64(fmnist__writer *w, double v) {
-  uint64_t bits;
-  memcpy(&bits, &v, 8);
-  fmnist__put_u64(w, bits);
-}
-void fmnist__put_f32s(fmnist__writer *w, const float *v, size_t n) {
-  size_t bytes;
-  if (!fmnist__mul_ok(n, 4, &bytes)) {
-    w->status = FMNIST_E_NOMEM;
-    return;
-  }
-  uint8_t *p = reserve(w, bytes);
-  if (!p) return;
-  for (size_t i = 0; i < n; i++) {
-    uint32_t bits;
-    memcpy(&bits, &v[i], 4);
-    put_le(p + 4 * i, bits, 4);
-  }
-}
-void fmnist__put_u32s(fmnist__writer *w, const uint32_t *v, size_t n) {
-  size_t bytes;
-  if (!fmnist__mul_ok(n, 4, &bytes)) {
-    w->status = FMNIST_E_NOMEM;
-    return;
-  }
-  uint8_t *p = reserve(w, bytes);
-  if (!p) return;
-  for (size_t i = 0; i < n; i++) put_le(p + 4 * i, v[i], 4);
-}
-void fmnist__put_bytes(fmnist__writer *w, const void *v, size_t n) {
-  uint8_t *p = reserve(w, n);
-  if (p && n) memcpy(p, v, n);
-}
-void fmnist__put_str(fmnist__writer *w, const char *s) {
-  size_t n = strlen(s);
-  fmnist__put_u32(w, (uint32_t)n);
-  fmnist__put_bytes(w, s, n);
-}
-void fmnist__writer_free(fmnist__writer *w) {
-  fmnist__free(w->data);
-  w->data = NULL;
-  w->len = w->cap = 0;
-}
-
-fmnist_status fmnist__modelfile_write(const char *path, uint32_t family,
-                                      const fmnist__writer *w) {
-  if (w->status) return fmnist__fail(w->status, "%s: out of memory while serializing", path);
-  uint8_t head[FMNIST__MODELFILE_HEADER], tail[4];
-  memcpy(head, MAGIC, 8);
-  put_le(head + 8, FMNIST__MODELFILE_VERSION, 4);
-  put_le(head + 12, family, 4);
-  put_le(head + 16, w->len, 8);
+/* CRC-32 of n bytes (zlib's crc32 takes uInt lengths: 1 GB at a time). */
+static uint32_t crc_of(const uint8_t *p, size_t n) {
   uLong crc = crc32(0L, Z_NULL, 0);
-  for (size_t off = 0; off < w->len;) { /* crc32 takes uInt lengths */
-    uInt chunk = (uInt)(w->len - off > (1u << 30) ? (1u << 30) : w->len - off);
-    crc = crc32(crc, w->data + off, chunk);
+  for (size_t off = 0; off < n;) {
+    uInt chunk = (uInt)(n - off > (1u << 30) ? (1u << 30) : n - off);
+    crc = crc32(crc, p + off, chunk);
     off += chunk;
   }
-  put_le(tail, crc, 4);
+  return (uint32_t)crc;
+}
 
-  /* A unique temporary name beside the target, renamed over it at the end,
-   * so a reader never sees half a file and two writers never share one. */
-  size_t plen = strlen(path);
-  char *tmp = fmnist__alloc(plen + 8);
-  if (!tmp) return fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", path);
-  memcpy(tmp, path, plen);
-  memcpy(tmp + plen, ".XXXXXX", 8);
-  int fd = mkstemp(tmp); /* mode 0600: widened to the usual 0644 below */
-  FILE *f = fd < 0 || fchmod(fd, 0644) != 0 ? NULL : fdopen(fd, "wb");
-  if (!f) {
-    fmnist_status s = fmnist__fail(FMNIST_E_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    if (fd >= 0) {
-      close(fd);
-      remove(tmp);
-    }
-    fmnist__free(tmp);
-    return s;
-  }
-  int ok = fwrite(head, 1, sizeof head, f) == sizeof head &&
-           (w->len == 0 || fwrite(w->data, 1, w->len, f) == w->len) &&
-           fwrite(tail, 1, 4, f) == 4;
-  ok = (fclose(f) == 0) && ok;
-  if (!ok || rename(tmp, path) != 0) {
-    fmnist_status s = fmnist__fail(FMNIST_E_IO, "%s: cannot write: %s", path, strerror(errno));
-    remove(tmp);
-    fmnist__free(tmp);
-    return s;
-  }
-  fmnist__free(tmp);
+void fmnist__modelfile_begin(fmnist__writer *w, uint32_t family) {
+  uint8_t *head = fmnist__put_space(w, FMNIST__MODELFILE_HEADER);
+  if (!head) return;
+  memcpy(head, MAGIC, 8);
+  fmnist__put_le(head + 8, FMNIST__MODELFILE_VERSION, 4);
+  fmnist__put_le(head + 12, family, 4);
+  fmnist__put_le(head + 16, 0, 8);
+}
+
+fmnist_status fmnist__modelfile_end(fmnist__writer *w, const char *what) {
+  uint8_t *tail = fmnist__put_space(w, 4);
+  if (!tail) return fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory while serializing", what);
+  size_t plen = w->len - FMNIST__MODELFILE_FRAME;
+  fmnist__put_le(w->data + 16, plen, 8);
+  fmnist__put_le(tail, crc_of(w->data + FMNIST__MODELFILE_HEADER, plen), 4);
   return FMNIST_OK;
 }
 
@@ -225,10 +127,42 @@ fmnist_status fmnist__get_str(fmnist__reader *r, char *buf, size_t len) {
   return s;
 }
 
-fmnist_status fmnist__modelfile_read(const char *path, uint32_t *family,
-                                     uint8_t **data, fmnist__reader *r) {
+/* The header checks of the validator: head holds the first min(size, 24)
+ * bytes of a file of size bytes. */
+static fmnist_status check_header(const uint8_t *head, uint64_t size, const char *name) {
+  if (size < FMNIST__MODELFILE_FRAME)
+    return fmnist__fail(FMNIST_E_FORMAT, "%s: %llu bytes, too short for a model file (at least %u)",
+                        name, (unsigned long long)size, FMNIST__MODELFILE_FRAME);
+  if (memcmp(head, MAGIC, 8) != 0)
+    return fmnist__fail(FMNIST_E_FORMAT, "%s: not a libfmnist model file (bad magic)", name);
+  uint32_t version = (uint32_t)get_le(head + 8, 4);
+  if (version < 1 || version > FMNIST__MODELFILE_VERSION)
+    return fmnist__fail(FMNIST_E_VERSION, "%s: format v%u, this library reads v1..v%u", name,
+                        version, FMNIST__MODELFILE_VERSION);
+  uint64_t plen = get_le(head + 16, 8);
+  if (size > MAX_FILE || plen != size - FMNIST__MODELFILE_FRAME)
+    return fmnist__fail(FMNIST_E_FORMAT, "%s: header says %llu payload bytes, %llu present",
+                        name, (unsigned long long)plen,
+                        (unsigned long long)(size - FMNIST__MODELFILE_FRAME));
+  return FMNIST_OK;
+}
+
+fmnist_status fmnist__modelfile_parse(const uint8_t *data, size_t len, const char *name,
+                                      uint32_t *family, fmnist__reader *r) {
+  fmnist_status s = check_header(data, len, name);
+  if (s) return s;
+  size_t plen = len - FMNIST__MODELFILE_FRAME;
+  const uint8_t *payload = data + FMNIST__MODELFILE_HEADER;
+  if (crc_of(payload, plen) != (uint32_t)get_le(payload + plen, 4))
+    return fmnist__fail(FMNIST_E_CHECKSUM, "%s: CRC-32 mismatch: the model is corrupted", name);
+  *family = (uint32_t)get_le(data + 12, 4);
+  *r = (fmnist__reader){payload, plen, name};
+  return FMNIST_OK;
+}
+
+fmnist_status fmnist__modelfile_read(const char *path, uint8_t **data, size_t *len) {
   struct stat st;
-  uint8_t *buf = NULL;
+  uint8_t *buf = NULL, head[FMNIST__MODELFILE_HEADER];
   fmnist_status s = FMNIST_OK;
   FILE *f = fopen(path, "rb");
   if (!f)
@@ -239,58 +173,25 @@ fmnist_status fmnist__modelfile_read(const char *path, uint32_t *family,
     goto done;
   }
   uint64_t size = (uint64_t)st.st_size;
-  if (size < FMNIST__MODELFILE_HEADER + 4) {
-    s = fmnist__fail(FMNIST_E_FORMAT, "%s: %llu bytes, too short for a model file (at least %u)",
-                     path, (unsigned long long)size, FMNIST__MODELFILE_HEADER + 4);
-    goto done;
-  }
-  uint8_t head[FMNIST__MODELFILE_HEADER];
-  if (fread(head, 1, sizeof head, f) != sizeof head) {
+  size_t got = fread(head, 1, sizeof head, f);
+  if (got < sizeof head && (uint64_t)got < size) {
     s = fmnist__fail(FMNIST_E_IO, "%s: read error", path);
     goto done;
   }
-  if (memcmp(head, MAGIC, 8) != 0) {
-    s = fmnist__fail(FMNIST_E_FORMAT, "%s: not a libfmnist model file (bad magic)", path);
-    goto done;
-  }
-  uint32_t version = (uint32_t)get_le(head + 8, 4);
-  if (version < 1 || version > FMNIST__MODELFILE_VERSION) {
-    s = fmnist__fail(FMNIST_E_VERSION, "%s: format v%u, this library reads v1..v%u", path,
-                     version, FMNIST__MODELFILE_VERSION);
-    goto done;
-  }
-  uint64_t plen = get_le(head + 16, 8);
-  if (size > MAX_FILE || plen != size - FMNIST__MODELFILE_HEADER - 4) {
-    s = fmnist__fail(FMNIST_E_FORMAT, "%s: header says %llu payload bytes, file holds %llu",
-                     path, (unsigned long long)plen,
-                     (unsigned long long)(size - FMNIST__MODELFILE_HEADER - 4));
-    goto done;
-  }
-  buf = fmnist__alloc((size_t)plen + 4);
+  if ((s = check_header(head, size, path))) goto done;
+  buf = fmnist__alloc((size_t)size);
   if (!buf) {
     s = fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory for %llu bytes", path,
-                     (unsigned long long)plen);
+                     (unsigned long long)size);
     goto done;
   }
-  if (fread(buf, 1, (size_t)plen + 4, f) != (size_t)plen + 4) {
+  memcpy(buf, head, sizeof head);
+  if (fread(buf + sizeof head, 1, (size_t)size - sizeof head, f) != (size_t)size - sizeof head) {
     s = fmnist__fail(FMNIST_E_IO, "%s: read error", path);
     goto done;
   }
-  uLong crc = crc32(0L, Z_NULL, 0);
-  for (size_t off = 0; off < plen;) {
-    uInt chunk = (uInt)(plen - off > (1u << 30) ? (1u << 30) : plen - off);
-    crc = crc32(crc, buf + off, chunk);
-    off += chunk;
-  }
-  if ((uint32_t)crc != (uint32_t)get_le(buf + plen, 4)) {
-    s = fmnist__fail(FMNIST_E_CHECKSUM, "%s: CRC-32 mismatch: the file is corrupted", path);
-    goto done;
-  }
-  *family = (uint32_t)get_le(head + 12, 4);
   *data = buf;
-  r->p = buf;
-  r->left = (size_t)plen;
-  r->path = path;
+  *len = (size_t)size;
   buf = NULL;
 done:
   fmnist__free(buf);

@@ -5,7 +5,7 @@
  *   offset  size  field
  *   0       8     magic "FMNISTMD"
  *   8       4     u32 format version (FMNIST__MODELFILE_VERSION)
- *   12      4     u32 family id (1 logreg, 2 knn, 3 forest, 4 net)
+ *   12      4     u32 family id (1 logreg, 2 knn, 3 forest, 4 net, 5 ensemble)
  *   16      8     u64 payload length P
  *   24      P     payload
  *   24+P    4     u32 CRC-32 (zlib) of the payload
@@ -16,10 +16,12 @@
  *   u32 epoch count, then per epoch 5 f64                   (history)
  *   family parameters (see each family's save function)
  *
- * The whole file is read into memory after its length is checked against the
- * header, and the CRC is verified before any field of the payload is
- * trusted; every count read later is checked against the bytes that remain
- * before anything is allocated from it.
+ * A model file is built whole in memory (begin, the payload, end), then
+ * written to a file or copied to a caller's buffer. A file is read whole
+ * into memory; its bytes, like a caller's buffer, then go through the one
+ * validator (fmnist__modelfile_parse), which verifies the CRC before any
+ * field of the payload is trusted; every count read later is checked against the
+ * bytes that remain before anything is allocated from it.
  */
 #ifndef FMNIST_SRC_BASE_MODELFILE_H
 #define FMNIST_SRC_BASE_MODELFILE_H
@@ -27,31 +29,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/writer.h"
 #include "fmnist/base.h"
 
 #define FMNIST__MODELFILE_VERSION 1u
 #define FMNIST__MODELFILE_HEADER 24u
+/* Header and CRC: the size of a model file with an empty payload. */
+#define FMNIST__MODELFILE_FRAME (FMNIST__MODELFILE_HEADER + 4u)
 
-/* Growable little-endian byte buffer. Errors are sticky: after a failed
- * allocation every later put is a no-op and w->status is FMNIST_E_NOMEM. */
-typedef struct fmnist__writer {
-  uint8_t *data;
-  size_t len, cap;
-  fmnist_status status;
-} fmnist__writer;
-
-void fmnist__put_u32(fmnist__writer *w, uint32_t v);
-void fmnist__put_u64(fmnist__writer *w, uint64_t v);
-void fmnist__put_f64(fmnist__writer *w, double v);
-void fmnist__put_f32s(fmnist__writer *w, const float *v, size_t n);
-void fmnist__put_u32s(fmnist__writer *w, const uint32_t *v, size_t n);
-void fmnist__put_bytes(fmnist__writer *w, const void *v, size_t n);
-void fmnist__put_str(fmnist__writer *w, const char *s);
-void fmnist__writer_free(fmnist__writer *w);
-
-/* Writes header + w's payload + CRC to path (atomically: temp file, rename). */
-fmnist_status fmnist__modelfile_write(const char *path, uint32_t family,
-                                      const fmnist__writer *w);
+/* Starts a model file in w (empty): the header, its payload length filled
+ * in by fmnist__modelfile_end. The payload follows through the put
+ * functions of writer.h. */
+void fmnist__modelfile_begin(fmnist__writer *w, uint32_t family);
+/* Ends the file begun in w: the payload length into the header, the CRC-32
+ * of the payload after it. FMNIST_E_NOMEM (message naming `what`) if a put
+ * failed, else FMNIST_OK. w->data[0..w->len) is then the whole file, to be
+ * written to a file (base/file.h) or copied to a caller's buffer. */
+fmnist_status fmnist__modelfile_end(fmnist__writer *w, const char *what);
 
 /* Bounded reader over a payload in memory. Every get checks the bytes that
  * remain and fails with FMNIST_E_FORMAT ("<path>: truncated ...") otherwise. */
@@ -74,9 +68,20 @@ fmnist_status fmnist__get_count(fmnist__reader *r, size_t elem_size,
 /* Reads a str into buf (size len, NUL-terminated); longer: E_FORMAT. */
 fmnist_status fmnist__get_str(fmnist__reader *r, char *buf, size_t len);
 
-/* Reads and verifies path (magic, version, length, CRC); on success *data is
- * the whole file (free with fmnist__free) and *r reads its payload. */
-fmnist_status fmnist__modelfile_read(const char *path, uint32_t *family,
-                                     uint8_t **data, fmnist__reader *r);
+/* The one validator of model files: checks a whole file of len bytes in
+ * memory (magic, version, payload length against len, CRC-32 of the
+ * payload); on success *family is its family id and *r reads its payload
+ * in place (r->path = name, for messages: a file's path or "model
+ * buffer"). Errors: E_FORMAT, E_VERSION, E_CHECKSUM, with a message. */
+fmnist_status fmnist__modelfile_parse(const uint8_t *data, size_t len, const char *name,
+                                      uint32_t *family, fmnist__reader *r);
+
+/* Reads the model file at path whole into *data (free with fmnist__free),
+ * *len bytes. Its header goes through the validator's header checks
+ * against the file's length before the rest is read, so that a foreign or
+ * forged file is refused before memory is reserved for it; the caller
+ * then hands the bytes to fmnist__modelfile_parse. Errors: E_NOTFOUND, E_IO,
+ * E_FORMAT, E_VERSION, E_NOMEM. */
+fmnist_status fmnist__modelfile_read(const char *path, uint8_t **data, size_t *len);
 
 #endif

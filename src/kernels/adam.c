@@ -20,8 +20,3 @@ FMNIST__VECTOR_CLONES void fmnist__adam_step(const fmnist__adam *a, size_t t, fl
     p[i] -= step * mi / (sqrtf(vi) + eps);
   }
 }
-
-double fmnist__lr_at(fmnist__lr_schedule schedule, double lr, size_t t, size_t total) {
-  if (schedule != FMNIST__LR_COSINE || total == 0) return lr;
-  return lr * 0.5 * (1.0 + cos(3.14159265358979323846 * (double)t / (double)total));
-}

@@ -17,11 +17,4 @@ typedef struct fmnist__adam {
 void fmnist__adam_step(const fmnist__adam *a, size_t t, float weight_decay, float *p,
                        const float *g, float *m, float *v, size_t n);
 
-/* Learning-rate schedules: the rate of step t (0-based) of total. */
-typedef enum { FMNIST__LR_CONSTANT = 0, FMNIST__LR_COSINE = 1 } fmnist__lr_schedule;
-
-/* lr, or for COSINE lr * (1 + cos(pi t / total)) / 2: from lr at the first
- * step down towards 0 at the last (SGDR's annealing without restarts). */
-double fmnist__lr_at(fmnist__lr_schedule schedule, double lr, size_t t, size_t total);
-
 #endif

@@ -11,6 +11,7 @@ static const fmnist__family *const families[] = {
     &fmnist__knn_family,
     &fmnist__forest_family,
     &fmnist__net_family,
+    &fmnist__ensemble_family,
     NULL,
 };
 
@@ -31,4 +32,12 @@ void fmnist__family_names(char *buf, size_t len) {
   size_t n = 0;
   for (; families[n]; n++) names[n] = families[n]->name;
   fmnist__lex_join(buf, len, names, n, "|", "|");
+}
+
+void fmnist__family_onnx_names(char *buf, size_t len) {
+  const char *names[sizeof families / sizeof families[0]];
+  size_t n = 0;
+  for (size_t i = 0; families[i]; i++)
+    if (families[i]->export_onnx) names[n++] = families[i]->name;
+  fmnist__lex_join(buf, len, names, n, ", ", " or ");
 }

@@ -10,6 +10,7 @@
 #include "base/rng.h"
 #include "base/status.h"
 #include "base/threads.h"
+#include "models/forest.h"
 #include "models/model_impl.h"
 
 #define NF FMNIST_PIXELS
@@ -46,31 +47,8 @@ static const fmnist__option forest_options[] = {
      NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL}};
 
-/* One node of a flat tree. Internal: pixel `feature` <= threshold goes to
- * `left`, else `right` (both indices greater than the node's own, which is
- * what makes a loaded tree safe to walk). Leaf: `right` indexes the tree's
- * values (10 class fractions per leaf). */
-typedef struct fnode {
-  uint32_t left, right;
-  uint16_t feature;
-  uint8_t threshold;
-  uint8_t leaf;
-} fnode;
-
-typedef struct tree {
-  fnode *nodes;
-  size_t n_nodes, cap_nodes;
-  float *values; /* n_leaves x 10 */
-  size_t n_leaves, cap_leaves;
-} tree;
-
-typedef struct forest_state {
-  size_t n_trees;
-  tree *trees;
-} forest_state;
-
 static void forest_free(void *state) {
-  forest_state *st = state;
+  fmnist__forest_state *st = state;
   if (!st) return;
   for (size_t t = 0; st->trees && t < st->n_trees; t++) {
     fmnist__free(st->trees[t].nodes);
@@ -95,7 +73,7 @@ typedef struct build_ctx {
   size_t max_features;
   uint64_t seed;
   size_t first;         /* tree index of task 0 of this batch */
-  tree *trees;
+  fmnist__tree *trees;
   fmnist_status *status; /* one per tree */
   struct work **pool;    /* one workspace per thread, reused tree after tree */
   atomic_flag *busy;
@@ -138,16 +116,16 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem) {
   return q;
 }
 
-static fmnist_status add_node(tree *t, size_t *id) {
-  fnode *nodes = grow(t->nodes, &t->cap_nodes, t->n_nodes + 1, sizeof(fnode));
+static fmnist_status add_node(fmnist__tree *t, size_t *id) {
+  fmnist__tree_node *nodes = grow(t->nodes, &t->cap_nodes, t->n_nodes + 1, sizeof *nodes);
   if (!nodes) return FMNIST_E_NOMEM;
   t->nodes = nodes;
-  memset(&t->nodes[t->n_nodes], 0, sizeof(fnode));
+  memset(&t->nodes[t->n_nodes], 0, sizeof(fmnist__tree_node));
   *id = t->n_nodes++;
   return FMNIST_OK;
 }
 
-static fmnist_status make_leaf(tree *t, size_t node, const uint32_t *tot, uint32_t wsum) {
+static fmnist_status make_leaf(fmnist__tree *t, size_t node, const uint32_t *tot, uint32_t wsum) {
   float *values = grow(t->values, &t->cap_leaves, t->n_leaves + 1, NC * sizeof(float));
   if (!values) return FMNIST_E_NOMEM;
   t->values = values;
@@ -290,7 +268,7 @@ static int eval_feature(const build_ctx *b, work *wk, size_t start, size_t end, 
 
 /* Grows tree t depth first (left child first), as scikit-learn's
  * DepthFirstTreeBuilder. */
-static fmnist_status build_tree(const build_ctx *b, work *wk, tree *t, fmnist__rng *rng) {
+static fmnist_status build_tree(const build_ctx *b, work *wk, fmnist__tree *t, fmnist__rng *rng) {
   const forest_config *cfg = b->cfg;
   const size_t n = b->n;
   size_t nu = 0;
@@ -385,7 +363,7 @@ static fmnist_status build_tree(const build_ctx *b, work *wk, tree *t, fmnist__r
       else s = FMNIST_E_NOMEM;
     }
     if (s) break;
-    fnode *nd = &t->nodes[fr.node];
+    fmnist__tree_node *nd = &t->nodes[fr.node];
     nd->feature = (uint16_t)best.feature;
     nd->threshold = (uint8_t)best.threshold;
     nd->left = (uint32_t)lid;
@@ -460,9 +438,9 @@ static fmnist_status forest_fit(fmnist_model *m, const fmnist_dataset *train,
   size_t n_pool = fmnist__model_threads(m) < T ? fmnist__model_threads(m) : T;
   work **pool = fmnist__calloc(n_pool, sizeof *pool);
   atomic_flag *busy = fmnist__calloc(n_pool, sizeof *busy);
-  forest_state *st = fmnist__calloc(1, sizeof *st);
+  fmnist__forest_state *st = fmnist__calloc(1, sizeof *st);
   fmnist_status s = FMNIST_OK;
-  if (st) st->trees = fmnist__calloc(T, sizeof(tree));
+  if (st) st->trees = fmnist__calloc(T, sizeof(fmnist__tree));
   if (!xt || !xlogx || !status || !pool || !busy || !st || !st->trees) {
     s = fmnist__fail(FMNIST_E_NOMEM, "forest: out of memory");
     goto done;
@@ -511,7 +489,7 @@ done:
 #define PREDICT_BLOCK 256
 
 typedef struct predict_ctx {
-  const forest_state *st;
+  const fmnist__forest_state *st;
   const uint8_t *images;
   size_t n;
   float *out;
@@ -526,10 +504,10 @@ static void predict_task(void *ctx, size_t task) {
   double acc[PREDICT_BLOCK][NC];
   memset(acc, 0, sizeof acc);
   for (size_t t = 0; t < p->st->n_trees; t++) {
-    const tree *tr = &p->st->trees[t];
+    const fmnist__tree *tr = &p->st->trees[t];
     for (size_t i = 0; i < k; i++) {
       const uint8_t *x = p->images + (i0 + i) * NF;
-      const fnode *nd = tr->nodes;
+      const fmnist__tree_node *nd = tr->nodes;
       while (!nd->leaf) nd = tr->nodes + (x[nd->feature] <= nd->threshold ? nd->left : nd->right);
       const float *v = tr->values + (size_t)nd->right * NC;
       for (int c = 0; c < NC; c++) acc[i][c] += v[c];
@@ -552,13 +530,13 @@ static fmnist_status forest_proba(const fmnist_model *m, const uint8_t *images, 
  * Parameters: u64 trees; per tree: u64 nodes, per node u32 left, u32 right,
  * u32 feature | threshold << 16 | leaf << 24; u64 leaves, leaves x 10 f32. */
 static void forest_save(const fmnist_model *m, fmnist__writer *w) {
-  const forest_state *st = m->state;
+  const fmnist__forest_state *st = m->state;
   fmnist__put_u64(w, st->n_trees);
   for (size_t t = 0; t < st->n_trees; t++) {
-    const tree *tr = &st->trees[t];
+    const fmnist__tree *tr = &st->trees[t];
     fmnist__put_u64(w, tr->n_nodes);
     for (size_t i = 0; i < tr->n_nodes; i++) {
-      const fnode *nd = &tr->nodes[i];
+      const fmnist__tree_node *nd = &tr->nodes[i];
       fmnist__put_u32(w, nd->left);
       fmnist__put_u32(w, nd->right);
       fmnist__put_u32(w, (uint32_t)nd->feature | (uint32_t)nd->threshold << 16 |
@@ -569,19 +547,19 @@ static void forest_save(const fmnist_model *m, fmnist__writer *w) {
   }
 }
 
-static fmnist_status load_tree(fmnist__reader *r, tree *tr) {
+static fmnist_status load_tree(fmnist__reader *r, fmnist__tree *tr) {
   size_t nn, nl;
   fmnist_status s = fmnist__get_count(r, 12, UINT32_MAX, "forest nodes", &nn);
   if (!s && nn == 0) s = fmnist__fail(FMNIST_E_FORMAT, "%s: forest tree without nodes", r->path);
   if (s) return s;
-  tr->nodes = fmnist__calloc(nn, sizeof(fnode));
+  tr->nodes = fmnist__calloc(nn, sizeof(fmnist__tree_node));
   if (!tr->nodes) return fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", r->path);
   tr->n_nodes = tr->cap_nodes = nn;
   for (size_t i = 0; i < nn && !s; i++) {
     uint32_t v[3];
     s = fmnist__get_u32s(r, v, 3);
     if (s) break;
-    fnode *nd = &tr->nodes[i];
+    fmnist__tree_node *nd = &tr->nodes[i];
     nd->left = v[0];
     nd->right = v[1];
     nd->feature = (uint16_t)(v[2] & 0xffff);
@@ -612,8 +590,8 @@ static fmnist_status forest_load(fmnist_model *m, fmnist__reader *r) {
   fmnist_status s = fmnist__get_count(r, 16, 100000, "forest trees", &T);
   if (!s && T == 0) s = fmnist__fail(FMNIST_E_FORMAT, "%s: forest without trees", r->path);
   if (s) return s;
-  forest_state *st = fmnist__calloc(1, sizeof *st);
-  if (st) st->trees = fmnist__calloc(T, sizeof(tree));
+  fmnist__forest_state *st = fmnist__calloc(1, sizeof *st);
+  if (st) st->trees = fmnist__calloc(T, sizeof(fmnist__tree));
   if (!st || !st->trees) {
     forest_free(st);
     return fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", r->path);
@@ -630,4 +608,5 @@ static fmnist_status forest_load(fmnist_model *m, fmnist__reader *r) {
 
 const fmnist__family fmnist__forest_family = {
     "forest",     3,           sizeof(forest_config), forest_options, forest_fit,
-    forest_proba, NULL,        forest_save,           forest_load,    forest_free};
+    forest_proba, NULL,        forest_save,           forest_load,    forest_free,
+    fmnist__forest_export_onnx};

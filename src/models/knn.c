@@ -6,7 +6,10 @@
  * principal projection (pca.h), and computes the distance itself only for
  * the training images whose bound does not exceed the k-th distance among
  * the best-bounded ones. Either way the closest candidates are re-ranked
- * in double and ties go to the smaller index. */
+ * in double and ties go to the smaller index. A vote tie goes to the class
+ * whose voters are nearer in sum ("ties" nearest) or to the smallest label
+ * (smallest_label: scikit-learn's rule, the mode of the neighbours'
+ * labels). */
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -25,15 +28,18 @@
 
 enum { WEIGHTS_UNIFORM = 0, WEIGHTS_DISTANCE = 1 };
 enum { SEARCH_PRUNED = 0, SEARCH_BRUTE = 1 };
+enum { TIES_NEAREST = 0, TIES_SMALLEST_LABEL = 1 };
 
 typedef struct knn_config {
   size_t k;
   int weights;   /* WEIGHTS_* */
   int algorithm; /* SEARCH_* */
+  int ties;      /* TIES_* */
 } knn_config;
 
 static const char *const weight_names[] = {"uniform", "distance", NULL};
 static const char *const algorithm_names[] = {"pruned", "brute", NULL};
+static const char *const tie_names[] = {"nearest", "smallest_label", NULL};
 
 static const fmnist__option knn_options[] = {
     {"k", FMNIST__OPT_SIZE, offsetof(knn_config, k), "5", 1, 100000, NULL, NULL, NULL},
@@ -41,6 +47,8 @@ static const fmnist__option knn_options[] = {
      NULL, NULL},
     {"algorithm", FMNIST__OPT_CHOICE, offsetof(knn_config, algorithm), "pruned", 0, 0,
      algorithm_names, NULL, NULL},
+    {"ties", FMNIST__OPT_CHOICE, offsetof(knn_config, ties), "nearest", 0, 0, tie_names, NULL,
+     NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL}};
 
 /* The training set, kept whole. */
@@ -174,7 +182,7 @@ typedef struct search {
   const fmnist_model *m;
   const knn_state *st;
   size_t k, kc;        /* neighbours, candidates */
-  int weights, algorithm;
+  int weights, algorithm, ties;
   const uint8_t *images; /* queries, raw */
   size_t n;
   float *proba;        /* n x 10 or NULL */
@@ -193,8 +201,8 @@ static double exact_d2(const float *a, const float *b) {
 }
 
 /* Votes of one query from its k nearest (d2 ascending, ties by index) and
- * the label: most votes, then the smaller summed distance of the voters,
- * then the smaller label. */
+ * the label: most votes, then (ties nearest) the smaller summed distance
+ * of the voters, then the smaller label. */
 static void vote(const search *sr, const double *d2, const uint32_t *idx, float *proba,
                  uint8_t *label) {
   double votes[NC] = {0}, dsum[NC] = {0}, total = 0;
@@ -216,7 +224,9 @@ static void vote(const search *sr, const double *d2, const uint32_t *idx, float 
     int best = -1;
     for (int c = 0; c < NC; c++) {
       if (votes[c] == 0) continue;
-      if (best < 0 || votes[c] > votes[best] || (votes[c] == votes[best] && dsum[c] < dsum[best]))
+      /* Labels rise with c, so a tie the rule leaves keeps the smaller. */
+      if (best < 0 || votes[c] > votes[best] ||
+          (votes[c] == votes[best] && sr->ties == TIES_NEAREST && dsum[c] < dsum[best]))
         best = c;
     }
     *label = (uint8_t)best;
@@ -461,7 +471,7 @@ static fmnist_status run(const fmnist_model *m, const uint8_t *images, size_t n,
   fmnist_status status[CHUNK / QUERY_BLOCK];
   size_t threads = fmnist__model_threads(m);
   search sr = {m, st, cfg->k, cfg->k + MARGIN < st->n ? cfg->k + MARGIN : st->n, cfg->weights,
-               cfg->algorithm, NULL, 0, NULL, NULL, status};
+               cfg->algorithm, cfg->ties, NULL, 0, NULL, NULL, status};
   for (size_t i0 = 0; i0 < n && !s; i0 += CHUNK) {
     sr.n = n - i0 < CHUNK ? n - i0 : CHUNK;
     sr.images = images + i0 * NF;
@@ -532,7 +542,9 @@ static fmnist_status knn_load(fmnist_model *m, fmnist__reader *r) {
   return FMNIST_OK;
 }
 
+/* No ONNX export: the model is its training set (50 000 x 784 floats),
+ * and its vote ties have no standard operator. */
 const fmnist__family fmnist__knn_family = {"knn",     2,           sizeof(knn_config),
                                            knn_options, knn_fit,   knn_proba,
                                            knn_predict, knn_save,  knn_load,
-                                           knn_free};
+                                           knn_free,    NULL};

@@ -42,13 +42,6 @@ static const fmnist__option logreg_options[] = {
     {"batch", FMNIST__OPT_SIZE, offsetof(logreg_config, batch), "32", 1, 1e7, NULL, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL}};
 
-/* Fitted parameters, laid out for scoring with one sgemm:
- * scores (n x 10) = x (n x 784) * w (784 x 10) + b. */
-typedef struct logreg_state {
-  float w[NF * NC];
-  float b[NC];
-} logreg_state;
-
 /* Rows standardized and scored per block in proba (bounds its buffer). */
 #define SCORE_BLOCK 1024
 
@@ -421,7 +414,7 @@ static fmnist_status logreg_fit(fmnist_model *m, const fmnist_dataset *train,
   double *w = fmnist__calloc(NF * NC, sizeof(double));
   f.wf = fmnist__calloc(NF * NC, sizeof(float));
   f.scores = fmnist__calloc(SCORE_BLOCK, NC * sizeof(float));
-  logreg_state *st = fmnist__alloc(sizeof *st);
+  fmnist__logreg_state *st = fmnist__alloc(sizeof *st);
   double b[NC] = {0};
   fmnist_status s = FMNIST_OK;
   if (!x || (f.nv && !xv) || !w || !f.wf || !f.scores || !st) {
@@ -459,7 +452,7 @@ done:
 
 static fmnist_status logreg_proba(const fmnist_model *m, const uint8_t *images, size_t n,
                                   float *out) {
-  const logreg_state *st = m->state;
+  const fmnist__logreg_state *st = m->state;
   size_t block = n < SCORE_BLOCK ? n : SCORE_BLOCK;
   float *x = fmnist__calloc(block, NF * sizeof(float));
   if (!x) return fmnist__fail(FMNIST_E_NOMEM, "logreg: out of memory");
@@ -483,7 +476,7 @@ static fmnist_status logreg_proba(const fmnist_model *m, const uint8_t *images, 
 /* Parameters: u32 features (784), u32 classes (10), f32 w[784 x 10]
  * (row-major, scores = x w + b), f32 b[10]. */
 static void logreg_save(const fmnist_model *m, fmnist__writer *w) {
-  const logreg_state *st = m->state;
+  const fmnist__logreg_state *st = m->state;
   fmnist__put_u32(w, NF);
   fmnist__put_u32(w, NC);
   fmnist__put_f32s(w, st->w, (size_t)NF * NC);
@@ -498,7 +491,7 @@ static fmnist_status logreg_load(fmnist_model *m, fmnist__reader *r) {
     return fmnist__fail(FMNIST_E_FORMAT, "%s: logreg of %u features x %u classes, expected %d x %d",
                         r->path, nf, nc, NF, NC);
   if (s) return s;
-  logreg_state *st = fmnist__alloc(sizeof *st);
+  fmnist__logreg_state *st = fmnist__alloc(sizeof *st);
   if (!st) return fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", r->path);
   s = fmnist__get_f32s(r, st->w, (size_t)NF * NC);
   if (!s) s = fmnist__get_f32s(r, st->b, NC);
@@ -517,7 +510,7 @@ static fmnist_status logreg_load(fmnist_model *m, fmnist__reader *r) {
 static void logreg_free(void *state) { fmnist__free(state); }
 
 void fmnist__logreg_params(const fmnist_model *m, double *w, double *b) {
-  const logreg_state *st = m->state;
+  const fmnist__logreg_state *st = m->state;
   for (int c = 0; c < NC; c++) {
     for (int j = 0; j < NF; j++) w[c * NF + j] = st->w[j * NC + c];
     b[c] = st->b[c];
@@ -525,5 +518,6 @@ void fmnist__logreg_params(const fmnist_model *m, double *w, double *b) {
 }
 
 const fmnist__family fmnist__logreg_family = {
-    "logreg", 1, sizeof(logreg_config), logreg_options, logreg_fit, logreg_proba, NULL,
-    logreg_save, logreg_load, logreg_free};
+    "logreg",    1,           sizeof(logreg_config),     logreg_options, logreg_fit,
+    logreg_proba, NULL,       logreg_save,               logreg_load,    logreg_free,
+    fmnist__logreg_export_onnx};

@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "base/threads.h"
 #include "models/families.h"
+#include "models/tta.h"
 
 static const char *const standardizations[] = {"pixel", "global", NULL};
 
@@ -19,6 +21,8 @@ static const fmnist__option common_options[] = {
     {"seed", FMNIST__OPT_U64, offsetof(fmnist_model, seed), "42", 0, 0, NULL, NULL, NULL},
     {"standardize", FMNIST__OPT_CHOICE, offsetof(fmnist_model, standardize), "pixel", 0, 0,
      standardizations, NULL, NULL},
+    {"tta", FMNIST__OPT_CHOICE, offsetof(fmnist_model, tta), "none", 0, 0, fmnist__tta_levels, NULL,
+     NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL}};
 
 /* Rows predicted per chunk: bounds the temporary probability buffer. */
@@ -47,7 +51,6 @@ static fmnist_status create_family(const fmnist__family *f, fmnist_model **out) 
   fmnist_model *m = fmnist__calloc(1, sizeof *m);
   if (!m) return fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_create: out of memory");
   m->family = f;
-  m->group.ranks = 1;
   m->config = fmnist__calloc(1, f->config_size);
   fmnist_status s = m->config ? FMNIST_OK
                               : fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_create: out of memory");
@@ -98,8 +101,11 @@ FMNIST_API fmnist_status fmnist_model_set(fmnist_model *m, const char *key, cons
     return fmnist__fail(FMNIST_E_OPTION, "option %s: unknown for the %s family", key,
                         m->family->name);
   fmnist_status s = fmnist__option_parse(o, base, value);
-  /* Any option but the thread count changes what a fit would produce. */
-  if (!s && strcmp(key, "threads") != 0) unfit(m);
+  /* Any option but the thread count and test-time augmentation, which
+   * change how the work is spread and how a fitted model predicts,
+   * changes what a fit would produce; a model made rather than fitted
+   * (an ensemble) has no fit to redo and keeps its state. */
+  if (!s && strcmp(key, "threads") != 0 && strcmp(key, "tta") != 0 && m->family->fit) unfit(m);
   return s;
 }
 
@@ -243,6 +249,9 @@ FMNIST_API fmnist_status fmnist_model_fit(fmnist_model *m, const fmnist_dataset 
   FMNIST__CHECK_ARG(train);
   if (fmnist_dataset_count(train) == 0)
     return fmnist__fail(FMNIST_E_INVALID, "fmnist_model_fit: the training set is empty");
+  if (!m->family->fit)
+    return fmnist__fail(FMNIST_E_UNSUPPORTED, "fmnist_model_fit: a model of family %s is made "
+                        "from fitted models, not fitted", m->family->name);
   unfit(m);
   fit_standardization(m, train);
   fmnist__blas_enter();
@@ -268,9 +277,16 @@ FMNIST_API fmnist_status fmnist_model_proba(const fmnist_model *m, const uint8_t
   fmnist_status s = check_predict_args(m, images, n, proba, __func__);
   if (s || n == 0) return s;
   fmnist__blas_enter();
-  s = m->family->proba(m, images, n, proba);
+  s = fmnist__tta_proba(m, images, n, proba);
   fmnist__blas_leave();
   return s;
+}
+
+/* Whether labels come from the family's own rule (KNN's tie breaking)
+ * rather than from the argmax of the probabilities: not with test-time
+ * augmentation, whose labels are the argmax of the mean. */
+static int own_labels(const fmnist_model *m) {
+  return m->family->predict && fmnist__tta_views(m) == 1;
 }
 
 static void argmax_rows(const float *proba, size_t n, uint8_t *labels) {
@@ -285,14 +301,14 @@ static void argmax_rows(const float *proba, size_t n, uint8_t *labels) {
 
 static fmnist_status predict_labels(const fmnist_model *m, const uint8_t *images, size_t n,
                                     uint8_t *labels) {
-  if (m->family->predict) return m->family->predict(m, images, n, labels, NULL);
+  if (own_labels(m)) return m->family->predict(m, images, n, labels, NULL);
   size_t chunk = n < PREDICT_CHUNK ? n : PREDICT_CHUNK;
   float *proba = fmnist__calloc(chunk * FMNIST_CLASSES, sizeof *proba);
   if (!proba) return fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_predict: out of memory");
   fmnist_status s = FMNIST_OK;
   for (size_t i = 0; i < n && !s; i += chunk) {
     size_t k = n - i < chunk ? n - i : chunk;
-    s = m->family->proba(m, images + i * FMNIST_PIXELS, k, proba);
+    s = fmnist__tta_proba(m, images + i * FMNIST_PIXELS, k, proba);
     if (!s) argmax_rows(proba, k, labels + i);
   }
   fmnist__free(proba);
@@ -324,10 +340,10 @@ FMNIST_API fmnist_status fmnist_model_evaluate(const fmnist_model *m, const fmni
     /* Labels from proba, except for families whose labels follow another
      * rule (KNN's tie breaking): those give both in one pass. */
     fmnist__blas_enter();
-    if (m->family->predict) {
+    if (own_labels(m)) {
       s = m->family->predict(m, fmnist_dataset_images(ds), n, pred, proba);
     } else {
-      s = m->family->proba(m, fmnist_dataset_images(ds), n, proba);
+      s = fmnist__tta_proba(m, fmnist_dataset_images(ds), n, proba);
       if (!s) argmax_rows(proba, n, pred);
     }
     fmnist__blas_leave();
@@ -432,26 +448,42 @@ static fmnist_status put_options(const fmnist_model *m, fmnist__writer *w, char 
   return FMNIST_OK;
 }
 
+fmnist_status fmnist__model_serialize(const fmnist_model *m, fmnist__writer *w, const char *what) {
+  char *value = fmnist__alloc(MAX_VALUE);
+  if (!value) return fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", what);
+  fmnist__modelfile_begin(w, m->family->id);
+  fmnist_status s = put_options(m, w, value);
+  fmnist__free(value);
+  if (s) return s;
+  fmnist__put_f32s(w, m->mean, FMNIST_PIXELS);
+  fmnist__put_f32s(w, m->inv_std, FMNIST_PIXELS);
+  fmnist__put_u32(w, (uint32_t)m->epochs);
+  for (size_t e = 0; e < m->epochs; e++)
+    for (int f = 0; f < FILE_HISTORY_FIELDS; f++) fmnist__put_f64(w, m->history[e].v[f]);
+  m->family->save(m, w);
+  return fmnist__modelfile_end(w, what);
+}
+
 FMNIST_API fmnist_status fmnist_model_save(const fmnist_model *m, const char *path) {
   FMNIST__CHECK_ARG(m);
   FMNIST__CHECK_ARG(path);
   if (!m->state) return fmnist__fail(FMNIST_E_STATE, "fmnist_model_save: the model is not fitted");
   fmnist__writer w = {0};
-  char *value = fmnist__alloc(MAX_VALUE);
-  if (!value) return fmnist__fail(FMNIST_E_NOMEM, "fmnist_model_save: out of memory");
-  fmnist_status s = put_options(m, &w, value);
-  fmnist__free(value);
-  if (s) {
-    fmnist__writer_free(&w);
-    return s;
-  }
-  fmnist__put_f32s(&w, m->mean, FMNIST_PIXELS);
-  fmnist__put_f32s(&w, m->inv_std, FMNIST_PIXELS);
-  fmnist__put_u32(&w, (uint32_t)m->epochs);
-  for (size_t e = 0; e < m->epochs; e++)
-    for (int f = 0; f < FILE_HISTORY_FIELDS; f++) fmnist__put_f64(&w, m->history[e].v[f]);
-  m->family->save(m, &w);
-  s = fmnist__modelfile_write(path, m->family->id, &w);
+  fmnist_status s = fmnist__model_serialize(m, &w, path);
+  if (!s) s = fmnist__file_write(path, w.data, w.len);
+  fmnist__writer_free(&w);
+  return s;
+}
+
+FMNIST_API fmnist_status fmnist_model_save_buffer(const fmnist_model *m, void *buf, size_t len,
+                                                  size_t *size) {
+  FMNIST__CHECK_ARG(m);
+  FMNIST__CHECK_ARG(size);
+  if (!m->state)
+    return fmnist__fail(FMNIST_E_STATE, "fmnist_model_save_buffer: the model is not fitted");
+  fmnist__writer w = {0};
+  fmnist_status s = fmnist__model_serialize(m, &w, "fmnist_model_save_buffer");
+  if (!s) s = fmnist__writer_to_buffer(&w, buf, len, size, "fmnist_model_save_buffer");
   fmnist__writer_free(&w);
   return s;
 }
@@ -498,39 +530,59 @@ static fmnist_status get_common(fmnist_model *m, fmnist__reader *r) {
   return s;
 }
 
-FMNIST_API fmnist_status fmnist_model_load(const char *path, fmnist_model **out) {
-  FMNIST__CHECK_ARG(path);
-  FMNIST__CHECK_ARG(out);
+fmnist_status fmnist__model_parse(const uint8_t *data, size_t len, const char *name,
+                                  fmnist_model **out) {
   uint32_t id;
-  uint8_t *data;
   fmnist__reader r;
-  fmnist_status s = fmnist__modelfile_read(path, &id, &data, &r);
+  fmnist_status s = fmnist__modelfile_parse(data, len, name, &id, &r);
   if (s) return s;
   fmnist_model *m = NULL;
   char *value = NULL;
   const fmnist__family *f = fmnist__family_by_id(id);
-  if (!f) {
-    s = fmnist__fail(FMNIST_E_FORMAT, "%s: unknown model family id %u", path, id);
-    goto done;
-  }
+  if (!f) return fmnist__fail(FMNIST_E_FORMAT, "%s: unknown model family id %u", name, id);
   s = create_family(f, &m);
   if (!s) {
     value = fmnist__alloc(MAX_VALUE);
-    if (!value) s = fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", path);
+    if (!value) s = fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", name);
   }
   if (!s) s = get_options(m, &r, value);
   if (!s) s = get_common(m, &r);
   if (!s) s = f->load(m, &r);
   if (!s && r.left)
-    s = fmnist__fail(FMNIST_E_FORMAT, "%s: %zu unexpected bytes after the parameters", path,
+    s = fmnist__fail(FMNIST_E_FORMAT, "%s: %zu unexpected bytes after the parameters", name,
                      r.left);
-done:
   fmnist__free(value);
-  fmnist__free(data);
   if (s) {
     fmnist_model_free(m);
     return s;
   }
   *out = m;
   return FMNIST_OK;
+}
+
+FMNIST_API fmnist_status fmnist_model_load(const char *path, fmnist_model **out) {
+  FMNIST__CHECK_ARG(path);
+  FMNIST__CHECK_ARG(out);
+  uint8_t *data;
+  size_t len;
+  fmnist_status s = fmnist__modelfile_read(path, &data, &len);
+  if (s) return s;
+  s = fmnist__model_parse(data, len, path, out);
+  fmnist__free(data);
+  return s;
+}
+
+FMNIST_API fmnist_status fmnist_model_load_buffer(const void *data, size_t len,
+                                                  fmnist_model **out) {
+  FMNIST__CHECK_ARG(data);
+  FMNIST__CHECK_ARG(out);
+  return fmnist__model_parse(data, len, "model buffer", out);
+}
+
+fmnist_status fmnist__model_copy(const fmnist_model *m, fmnist_model **out) {
+  fmnist__writer w = {0};
+  fmnist_status s = fmnist__model_serialize(m, &w, "a copy of a model");
+  if (!s) s = fmnist__model_parse(w.data, w.len, "a copy of a model", out);
+  fmnist__writer_free(&w);
+  return s;
 }

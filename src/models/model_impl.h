@@ -2,35 +2,36 @@
  *
  * model.c owns what is common to every family: options (through the option
  * table below), input standardization, history, progress, save/load
- * framing. A family (logreg.c, knn.c, forest.c, net.c) supplies a const
- * fmnist__family with its option table and its fit/proba/save/load. */
+ * framing, the ONNX model around a graph (onnx.c). A family (logreg.c,
+ * knn.c, forest.c, net.c) supplies a const fmnist__family with its option
+ * table and its fit/proba/save/load, and its ONNX graph if it has one. */
 #ifndef FMNIST_SRC_MODELS_MODEL_IMPL_H
 #define FMNIST_SRC_MODELS_MODEL_IMPL_H
 
 #include "base/modelfile.h"
 #include "base/options.h"
 #include "fmnist/model.h"
-#include "fmnist/net.h"
 
 typedef struct fmnist__epoch {
   double v[FMNIST_HISTORY_FIELDS]; /* indexed by fmnist_history_field */
 } fmnist__epoch;
 
-/* A net's data-parallel group (fmnist_net_set_data_parallel): member rank
- * of ranks, sum over the group; ranks = 1 and sum NULL: one process. */
-typedef struct fmnist__group_config {
-  size_t rank, ranks;
-  fmnist_allreduce_fn sum;
-  void *user;
-} fmnist__group_config;
+struct fmnist__onnx;
 
 typedef struct fmnist__family {
   const char *name;
   uint32_t id;        /* in model files; fixed forever */
-  size_t config_size; /* bytes of the family's option struct */
+  size_t config_size; /* bytes of the family's config: its option struct,
+                         zeroed, then the options' defaults; a field the
+                         option table does not hold (a family's own setting,
+                         as the net's data-parallel group) stays zero in a
+                         new, cloned or loaded model and is never saved */
   const fmnist__option *options; /* terminated by a {NULL} entry */
   /* Trains; m->config holds the options, m->mean/inv_std are already fitted
-   * on train. Sets m->state (freed by free_state) on success only. */
+   * on train. Sets m->state (freed by free_state) on success only. NULL
+   * for a family whose models are made from fitted models rather than
+   * fitted (the ensemble): fmnist_model_fit refuses them, and no option
+   * unfits them. */
   fmnist_status (*fit)(fmnist_model *m, const fmnist_dataset *train,
                        const fmnist_dataset *valid);
   /* n images (raw uint8) -> n*10 probabilities. */
@@ -45,6 +46,10 @@ typedef struct fmnist__family {
   /* Reads the parameters written by save into m->state. */
   fmnist_status (*load)(fmnist_model *m, fmnist__reader *r);
   void (*free_state)(void *state);
+  /* Optional (NULL: the family has no ONNX form): writes the family's
+   * graph body into g (models/onnx.h), from the graph's input through
+   * the prologue it needs to one of the epilogues. */
+  fmnist_status (*export_onnx)(const fmnist_model *m, struct fmnist__onnx *g);
 } fmnist__family;
 
 struct fmnist_model {
@@ -54,11 +59,11 @@ struct fmnist_model {
   size_t threads; /* option "threads" as set: 0 = all cores */
   uint64_t seed;
   int standardize; /* option "standardize": 0 per pixel, 1 global */
+  int tta;         /* option "tta": index in fmnist__tta_levels (models/tta.h) */
   float mean[FMNIST_PIXELS];    /* standardization: (x - mean) * inv_std */
   float inv_std[FMNIST_PIXELS];
   fmnist_progress_fn progress;
   void *progress_user;
-  fmnist__group_config group; /* data-parallel training (net family) */
   fmnist__epoch *history;
   size_t epochs, epochs_cap;
 };
@@ -67,6 +72,7 @@ extern const fmnist__family fmnist__logreg_family;
 extern const fmnist__family fmnist__knn_family;
 extern const fmnist__family fmnist__forest_family;
 extern const fmnist__family fmnist__net_family;
+extern const fmnist__family fmnist__ensemble_family;
 
 /* Thread count to use: the "threads" option resolved (0 = all cores). */
 size_t fmnist__model_threads(const fmnist_model *m);
@@ -88,5 +94,20 @@ fmnist_status fmnist__model_check_loss(const fmnist_model *m, double mean_loss,
                                        size_t epoch);
 /* Appends one epoch row to the history (visible to a progress callback). */
 fmnist_status fmnist__model_add_epoch(fmnist_model *m, const fmnist__epoch *e);
+
+/* The whole model file of a fitted m appended to w, an empty writer
+ * (modelfile.h: header, options, standardization, history, the family's
+ * parameters, CRC); `what` names the destination in messages. Fails with
+ * FMNIST_E_NOMEM only. */
+fmnist_status fmnist__model_serialize(const fmnist_model *m, fmnist__writer *w, const char *what);
+/* A model from the len bytes of a model file at data, through the one
+ * validator (fmnist_model_load_buffer's checks and statuses; `name` names
+ * the bytes in messages). */
+fmnist_status fmnist__model_parse(const uint8_t *data, size_t len, const char *name,
+                                  fmnist_model **out);
+/* A copy of a fitted m of its own, made through the model file format
+ * (serialize, then parse): what the library keeps of a caller's model.
+ * FMNIST_E_NOMEM. */
+fmnist_status fmnist__model_copy(const fmnist_model *m, fmnist_model **out);
 
 #endif

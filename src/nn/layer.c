@@ -8,6 +8,7 @@
 #include "base/lexer.h"
 #include "base/status.h"
 #include "base/threads.h"
+#include "kernels/layout.h"
 
 #define KIND(k, name, min_f, max_f, usage, ops) [k] = {k, name, min_f, max_f, usage, ops}
 static const fmnist__layer_kind_desc kinds[FMNIST__L_KINDS] = {
@@ -21,18 +22,24 @@ static const fmnist__layer_kind_desc kinds[FMNIST__L_KINDS] = {
     KIND(FMNIST__L_SIGMOID, "sigmoid", 1, 1, "sigmoid", &fmnist__act_ops),
     KIND(FMNIST__L_FLATTEN, "flatten", 1, 1, "flatten", &fmnist__flatten_ops),
     KIND(FMNIST__L_DENSE, "dense", 2, 2, "dense:UNITS", &fmnist__dense_ops),
+    KIND(FMNIST__L_RES, "res(", 1, 1, "res( ... )", &fmnist__res_ops),
+    /* no token of its own (0 fields): ')' closes a block with it */
+    KIND(FMNIST__L_ADD, "add", 0, 0, ")", &fmnist__add_ops),
 };
 
 const fmnist__layer_kind_desc *fmnist__layer_kind_find(const char *name) {
   for (size_t k = 0; k < FMNIST__L_KINDS; k++)
-    if (strcmp(kinds[k].name, name) == 0) return &kinds[k];
+    if (kinds[k].min_fields && strcmp(kinds[k].name, name) == 0) return &kinds[k];
   return NULL;
 }
 
 void fmnist__layer_kind_list(char *buf, size_t len) {
   const char *names[FMNIST__L_KINDS];
-  for (size_t k = 0; k < FMNIST__L_KINDS; k++) names[k] = kinds[k].name;
-  fmnist__lex_join(buf, len, names, FMNIST__L_KINDS, ", ", " or ");
+  size_t n = 0;
+  for (size_t k = 0; k < FMNIST__L_KINDS; k++)
+    if (kinds[k].min_fields) /* a block as it is written */
+      names[n++] = kinds[k].kind == FMNIST__L_RES ? kinds[k].usage : kinds[k].name;
+  fmnist__lex_join(buf, len, names, n, ", ", " or ");
 }
 
 const char *fmnist__layer_name(fmnist__layer_kind kind) {
@@ -48,8 +55,9 @@ uint64_t fmnist__layer_flops(const fmnist__layer *l) {
   case FMNIST__L_POOL: return out * (k * k - 1);
   case FMNIST__L_RELU:
   case FMNIST__L_TANH:
-  case FMNIST__L_SIGMOID: return out;
-  default: return 0; /* noise, dropout, flatten: the identity in inference */
+  case FMNIST__L_SIGMOID:
+  case FMNIST__L_ADD: return out;
+  default: return 0; /* noise, dropout, flatten, res(: the identity in inference */
   }
 }
 
@@ -65,6 +73,30 @@ fmnist_status fmnist__layer_make(fmnist__layer *l,
   l->in_h = h;
   l->in_w = w;
   return l->ops->setup(l);
+}
+
+fmnist_status fmnist__layer_same_shape(fmnist__layer *l) {
+  l->out_c = l->in_c;
+  l->out_h = l->in_h;
+  l->out_w = l->in_w;
+  return FMNIST_OK;
+}
+
+void fmnist__layer_identity_backward(fmnist__layer *l, const float *x, const float *y,
+                                     const float *dy, float *dx, void *aux, size_t n,
+                                     const fmnist__pass *p) {
+  (void)x;
+  (void)y;
+  (void)aux;
+  (void)p;
+  if (dx) memcpy(dx, dy, fmnist__layer_in_size(l) * n * sizeof *dx);
+}
+
+int fmnist__layer_no_images(fmnist__layer *l, size_t n) {
+  if (n) return 0;
+  memset(l->dw, 0, l->n_w * sizeof *l->dw);
+  memset(l->db, 0, l->n_b * sizeof *l->db);
+  return 1;
 }
 
 void fmnist__layer_init_weights(float *w, size_t n, size_t fan_in,
@@ -154,38 +186,4 @@ void fmnist__for_chunks(size_t threads, size_t n, fmnist__chunk_fn fn, void *ctx
     return;
   }
   for (size_t q = 0; q < chunks; q++) fn(ctx, q, threads);
-}
-
-typedef struct values_job {
-  fmnist__stream_space space;
-  uint64_t seed;
-  size_t n, values, blocks, first; /* blocks: of an image's values; first:
-                                      the batch place of image 0 */
-  fmnist__values_fn fn;
-  void *ctx;
-} values_job;
-
-/* Tasks [lo, hi) of a draw: task t is block t % blocks of chunk t /
- * blocks; the stream of block b of the image at place i of the step's
- * batch is (seed, space, i << 24 | b). */
-static void values_blocks(void *ctx, size_t lo, size_t hi) {
-  const values_job *j = ctx;
-  for (size_t t = lo; t < hi; t++) {
-    const size_t q = t / j->blocks, b = t % j->blocks, cnt = fmnist__chunk_n(j->n, q);
-    const size_t v0 = b * FMNIST__VALUE_BLOCK;
-    const size_t v1 = j->values - v0 < FMNIST__VALUE_BLOCK ? j->values : v0 + FMNIST__VALUE_BLOCK;
-    fmnist__rng r[FMNIST__CHUNK];
-    for (size_t i = 0; i < cnt; i++)
-      fmnist__rng_init(&r[i], j->seed, j->space,
-                       (uint64_t)(j->first + q * FMNIST__CHUNK + i) << 24 | b);
-    j->fn(j->ctx, r, q, cnt, v0, v1);
-  }
-}
-
-void fmnist__draw_values(const fmnist__pass *p, fmnist__stream_space space, size_t n,
-                         size_t values, fmnist__values_fn fn, void *ctx) {
-  const size_t blocks = (values + FMNIST__VALUE_BLOCK - 1) / FMNIST__VALUE_BLOCK;
-  values_job j = {space, fmnist__rng_next(p->rng), n, values, blocks,
-                  p->group ? p->group->first : 0, fn, ctx};
-  fmnist__parallel_range(p->threads, fmnist__chunks(n) * blocks, 1, values_blocks, &j);
 }

@@ -1,5 +1,9 @@
-/* The layer interface of the "net" family: shapes, parameters, forward and
- * backward passes over a whole mini-batch.
+/* What a layer of the "net" family is and does: its kinds and spec, its
+ * shapes and parameters, its forward and backward passes over a whole
+ * mini-batch (ops), the one table of kinds, and the helpers the layers
+ * share. What a pass gives a layer is in nn/pass.h, fused tails in
+ * nn/layer_tail.h, value draws in nn/draw.h, the conv layer's Winograd
+ * weights in nn/layer_conv.h.
  *
  * Activation layout: the batch in chunks of FMNIST__CHUNK images (the last
  * one may hold fewer), one after the other; within a chunk of k images,
@@ -17,9 +21,10 @@
  * flatten NCHW. A conv layer's sgemm W (F x C*k*k) * cols (C*k*k x
  * H_out*W_out*k) yields a chunk's CHWN directly. The images enter
  * pixel-major by chunks (784 x k each). A batch of up to FMNIST__CHUNK
- * images is plain CHWN. Sums over the batch (batch-norm statistics,
- * parameter gradients) add the chunks' parts in chunk order, so results
- * do not depend on the thread count. */
+ * images is plain CHWN (kernels/layout.h finds chunks and values). Sums
+ * over the batch (batch-norm statistics, parameter gradients) add the
+ * chunks' parts in chunk order, so results do not depend on the thread
+ * count. */
 #ifndef FMNIST_SRC_NN_LAYER_H
 #define FMNIST_SRC_NN_LAYER_H
 
@@ -27,9 +32,7 @@
 #include <stdint.h>
 
 #include "base/rng.h"
-#include "kernels/layout.h"
 #include "fmnist/base.h"
-#include "fmnist/net.h"
 
 typedef enum fmnist__layer_kind {
   FMNIST__L_NOISE = 0,
@@ -42,6 +45,8 @@ typedef enum fmnist__layer_kind {
   FMNIST__L_SIGMOID,
   FMNIST__L_FLATTEN,
   FMNIST__L_DENSE,
+  FMNIST__L_RES, /* a residual block's opening: its input goes on to both paths */
+  FMNIST__L_ADD, /* a block's closing: the sum of its two paths */
   FMNIST__L_KINDS
 } fmnist__layer_kind;
 
@@ -62,34 +67,8 @@ typedef struct fmnist__layer_spec {
 #define FMNIST__BN_EPS 1e-3
 
 typedef struct fmnist__layer fmnist__layer;
-
-/* One step of a data-parallel fit as a layer sees it (nn/group.c). The
- * step's global batch of global_n images is split in contiguous shares;
- * this member holds images [first, first + n) of it. */
-typedef struct fmnist__group {
-  fmnist_allreduce_fn sum;
-  void *user;
-  size_t rank, ranks;
-  size_t global_n, first;
-  fmnist_status status; /* the first failure of sum (then no more calls) */
-} fmnist__group;
-
-/* Sums buf[len] in place over the group; nothing after a failure. */
-void fmnist__group_sum(fmnist__group *g, float *buf, size_t len);
-/* Member rank's share [*lo, *hi) of n items split over ranks members in
- * contiguous parts whose sizes differ by at most one. */
-void fmnist__group_share(size_t n, size_t rank, size_t ranks, size_t *lo, size_t *hi);
-
-/* What a pass needs besides the layer: mode, randomness, scratch memory. */
-typedef struct fmnist__pass {
-  int training;      /* dropout/noise active, BN uses batch statistics */
-  fmnist__rng *rng;  /* dropout masks and noise (training only) */
-  float *scratch;    /* max over layers of scratch_floats(l, n) */
-  size_t threads;    /* for the layers' own loops (0 or 1: the caller alone);
-                        every split is elementwise, per chunk or per channel,
-                        so results do not depend on it */
-  fmnist__group *group; /* training in a data-parallel group; NULL: alone */
-} fmnist__pass;
+/* What a pass gives the layers (nn/pass.h). */
+typedef struct fmnist__pass fmnist__pass;
 
 typedef struct fmnist__layer_ops {
   /* From l->spec and the input shape: output shape and parameter counts.
@@ -103,11 +82,15 @@ typedef struct fmnist__layer_ops {
   size_t (*aux_bytes)(const fmnist__layer *l, size_t n);
   /* Floats of temporary memory during a pass for a batch of n; NULL: none. */
   size_t (*scratch_floats)(const fmnist__layer *l, size_t n);
-  /* x: in_c x in_h*in_w x n -> y: out_c x out_h*out_w x n. */
+  /* x: in_c x in_h*in_w x n -> y: out_c x out_h*out_w x n. NULL for a
+   * block's res(: its output is its input, which the layers after it read
+   * (l->from). */
   void (*forward)(fmnist__layer *l, const float *x, float *y, void *aux,
                   size_t n, const fmnist__pass *p);
   /* dy -> parameter gradients (l->dw, l->db, overwritten) and, if dx is
-   * not NULL, dx. x and y are those of the forward pass. */
+   * not NULL, dx. x and y are those of the forward pass. NULL for a
+   * block's add: the gradient at its output is the gradient at both its
+   * terms, which the net's backward pass hands on as it is. */
   void (*backward)(fmnist__layer *l, const float *x, const float *y,
                    const float *dy, float *dx, void *aux, size_t n,
                    const fmnist__pass *p);
@@ -133,6 +116,16 @@ struct fmnist__layer {
   int fused;                  /* computed by an earlier layer's passes: the
                                  net skips it (its output and gradient are
                                  never made) */
+  /* Where a layer of a net reads (fmnist__net_build): its input is the
+   * output of layer from - 1 of the net's array, or the net's input if
+   * from is 0. That is the layer before it (from = its own index), but a
+   * block's first layer and its projection read the block's input. An
+   * add's second term comes from add_from, the same way: the block's
+   * input, or the projection's output. */
+  size_t from, add_from;
+  int skip;                   /* on a block's skip path (its projection),
+                                 its place there: 1 the 1x1 conv, 2 its bn;
+                                 0: elsewhere */
 };
 
 /* A kind in the one table of layer kinds (layer.c): its name and grammar
@@ -145,9 +138,10 @@ typedef struct fmnist__layer_kind_desc {
   const fmnist__layer_ops *ops;
 } fmnist__layer_kind_desc;
 
-/* The kind named name, or NULL. */
+/* The kind named name, or NULL (an add is no token: ')' closes a block). */
 const fmnist__layer_kind_desc *fmnist__layer_kind_find(const char *name);
-/* "noise, conv, ... or dense" into buf (len bytes), for messages. */
+/* "noise, conv, ..., dense or res( ... )" into buf (len bytes), for
+ * messages. */
 void fmnist__layer_kind_list(char *buf, size_t len);
 /* Name of a kind as in specs ("conv", "relu", ...). */
 const char *fmnist__layer_name(fmnist__layer_kind kind);
@@ -155,8 +149,8 @@ const char *fmnist__layer_name(fmnist__layer_kind kind);
  * multiply and an add counted as two: conv and dense 2 per weight use
  * (the bias taking the place of the first add), bn 2 per value (scale and
  * shift), an activation 1 per value (tanh and sigmoid counted as one),
- * max-pool P*P - 1 comparisons per output; noise, dropout and flatten are
- * the identity. */
+ * max-pool P*P - 1 comparisons per output, an add 1 per value; noise,
+ * dropout, flatten and res( are the identity. */
 uint64_t fmnist__layer_flops(const fmnist__layer *l);
 /* Sets l (spec, ops, input shape) and calls setup. Pointers stay NULL. */
 fmnist_status fmnist__layer_make(fmnist__layer *l,
@@ -178,98 +172,24 @@ extern const fmnist__layer_ops fmnist__dropout_ops;
 extern const fmnist__layer_ops fmnist__act_ops; /* relu, tanh, sigmoid */
 extern const fmnist__layer_ops fmnist__flatten_ops;
 extern const fmnist__layer_ops fmnist__dense_ops;
+extern const fmnist__layer_ops fmnist__res_ops;
+extern const fmnist__layer_ops fmnist__add_ops;
 
-/* Floats of a conv layer's Winograd weights (0: the path does not apply
- * to it), whether conv_algorithm "auto" takes the path for it
- * (fmnist__winograd_pays), and the weights' refresh from l->w, needed
- * whenever l->w has changed before an inference pass (a training pass
- * refreshes them itself). */
-size_t fmnist__conv_winograd_floats(const fmnist__layer *l);
-int fmnist__conv_winograd_pays(const fmnist__layer *l);
-void fmnist__conv_winograd_prepare(fmnist__layer *l);
+/* ---- helpers shared by the layers ---- */
 
-/* ---- fused tails (nn/layer_tail.c) ----
- * A batch norm followed by a relu, or a relu, computes the max-pool and
- * dropout that follow (a conv block's tail) in its own per-channel passes,
- * in one pass over the data instead of one per layer. The results are the
- * layers' own, bit for bit; what is saved is the memory traffic of the
- * intermediate activations, which are never stored. */
+/* A setup whose output has the input's shape (noise, dropout, the
+ * activations). */
+fmnist_status fmnist__layer_same_shape(fmnist__layer *l);
+/* A backward pass whose gradient is the identity (flatten, noise): dx = dy. */
+void fmnist__layer_identity_backward(fmnist__layer *l, const float *x, const float *y,
+                                     const float *dy, float *dx, void *aux, size_t n,
+                                     const fmnist__pass *p);
+/* A member of a data-parallel group may hold no image of a step (n = 0:
+ * fewer images than members): then a parameterised layer's backward pass
+ * only zeroes its gradients, which the step's sum over the group adds.
+ * Returns whether n is 0 (and the gradients were zeroed). */
+int fmnist__layer_no_images(fmnist__layer *l, size_t n);
 
-/* Marks the layers after l that it computes (l is the first of `count`
- * layers in an array, a net's): sets l->fuse and their `fused`; returns
- * how many. */
-size_t fmnist__fuse(fmnist__layer *l, size_t count);
-
-/* The fused layers after a head: a max-pool of size `pool` (0: none), a
- * dropout `drop` (NULL: none), the last one's output shape, and in a pass
- * the dropout's keep flags (NULL: every value kept) and their scale, and
- * in training the place of each pooled value in its window (`arg`: the
- * first maximum, r*pool + s, or FMNIST__TAIL_NONE where the maximum is
- * not above 0, so no gradient passes), kept from forward to backward. */
-typedef struct fmnist__tail {
-  size_t pool;
-  const fmnist__layer *drop;
-  size_t out_h, out_w;
-  uint8_t *keep;
-  float *arg;
-  float drop_scale;
-} fmnist__tail;
-#define FMNIST__TAIL_NONE (-1.0f)
-/* The tail's shape (no flags). */
-fmnist__tail fmnist__tail_of(const fmnist__layer *l);
-/* Bytes a head keeps for its tail from forward to backward for n images:
- * a fused dropout's keep flags and a fused max-pool's window places
- * (0: none). */
-size_t fmnist__tail_keep_bytes(const fmnist__layer *l, size_t n);
-/* The tail for a pass over n images, its flags and places in `kept`
- * (keep_bytes of the head's memory): keep when the pass drops (training,
- * a rate above 0), drawn here if `draw` (the forward pass, where the
- * dropout layer would draw); arg in every pass (a float-aligned kept). */
-fmnist__tail fmnist__tail_pass(const fmnist__layer *l, uint8_t *kept, size_t n,
-                               const fmnist__pass *p, int draw);
-
-/* The tail of chunk q of a pass: its flags from the chunk's start. */
-fmnist__tail fmnist__tail_chunk(const fmnist__layer *l, const fmnist__tail *t, size_t q);
-
-/* Channel c of a chunk of the head's output (t: the chunk's tail, n: its
- * images): y (out_h x out_w x n) = the tail of
- * relu(x * scale + shift), x the channel's in_h x in_w x n values. */
-void fmnist__tail_forward(const fmnist__layer *l, const fmnist__tail *t, size_t c,
-                          const float *x, size_t n, float scale, float shift, float *y);
-/* Its adjoint: from dy at the tail's output, g (in_h x in_w x n) = the
- * gradient at x * scale + shift, back through the dropout, the max-pool
- * (to each window's first maximum, kept in t->arg by the forward pass)
- * and the relu; spare holds out_h*out_w*n floats. */
-void fmnist__tail_backward(const fmnist__layer *l, const fmnist__tail *t, size_t c,
-                           const float *x, size_t n, float scale, float shift, const float *dy,
-                           float *g, float *spare);
-
-/* Noise and dropout draw an image's values in blocks of FMNIST__VALUE_BLOCK
- * (its values in the activations' order, 2 per 64-bit draw), each block
- * from its own sub-stream: tasks take a chunk's blocks, so each writes
- * whole runs of a pixel's images (no cache line shared with another
- * task), the result does not depend on the thread count, and a member of a
- * data-parallel group draws just its own images' blocks. The stream's
- * index: the image's place in the step's batch, then the block. */
-#define FMNIST__VALUE_BLOCK 256
-/* What a layer draws for the cnt images of chunk q (their generators
- * r[0..cnt), advancing together so that a value's draws are written as
- * one run) and their values [v0, v1). */
-typedef void (*fmnist__values_fn)(void *ctx, fmnist__rng *r, size_t q, size_t cnt, size_t v0,
-                                  size_t v1);
-/* Draws a training pass's values of n images of `values` each in `space`
- * (noise or dropout): takes the step's seed from p->rng and calls fn for
- * every chunk and block, spread over p->threads. */
-void fmnist__draw_values(const fmnist__pass *p, fmnist__stream_space space, size_t n,
-                         size_t values, fmnist__values_fn fn, void *ctx);
-
-/* A dropout layer's keep flags (uint8, its input's layout) for a training
- * pass over n images, drawing the layer's seed from p->rng as its forward
- * pass does; and the scale of the values it keeps. */
-void fmnist__dropout_draw(const fmnist__layer *l, uint8_t *keep, size_t n, const fmnist__pass *p);
-float fmnist__dropout_scale(const fmnist__layer *l);
-
-/* Helpers shared by the parameterised layers. */
 /* He normal (std sqrt(2/fan_in)) or Glorot uniform
  * (+-sqrt(6/(fan_in+fan_out))) into w[n]. */
 void fmnist__layer_init_weights(float *w, size_t n, size_t fan_in,

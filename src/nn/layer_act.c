@@ -5,16 +5,11 @@
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <math.h>
 
-#include "base/status.h"
 #include "base/threads.h"
+#include "kernels/layout.h"
 #include "nn/layer.h"
-
-static fmnist_status act_setup(fmnist__layer *l) {
-  l->out_c = l->in_c;
-  l->out_h = l->in_h;
-  l->out_w = l->in_w;
-  return FMNIST_OK;
-}
+#include "nn/layer_tail.h"
+#include "nn/pass.h"
 
 typedef struct relu_job {
   const float *x, *y, *dy;
@@ -157,5 +152,5 @@ static void act_backward(fmnist__layer *l, const float *x, const float *y, const
   }
 }
 
-const fmnist__layer_ops fmnist__act_ops = {act_setup,          NULL,        act_aux_bytes,
+const fmnist__layer_ops fmnist__act_ops = {fmnist__layer_same_shape, NULL, act_aux_bytes,
                                            act_scratch_floats, act_forward, act_backward};

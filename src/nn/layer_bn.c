@@ -12,9 +12,11 @@
 #include "base/vectorize.h"  /* first: applies to the whole file */
 #include <math.h>
 
-#include "base/status.h"
 #include "base/threads.h"
+#include "kernels/layout.h"
 #include "nn/layer.h"
+#include "nn/layer_tail.h"
+#include "nn/pass.h"
 
 static fmnist_status bn_setup(fmnist__layer *l) {
   l->out_c = l->in_c;
@@ -115,8 +117,7 @@ static double channel_sum_sq(const bn_job *j, size_t c, float mean) {
 /* Values of a channel in the batch the statistics are over: the global
  * batch in a group. */
 static size_t batch_values(const bn_job *j) {
-  const fmnist__group *g = j->p->group;
-  return (g ? g->global_n : j->n) * j->l->in_h * j->l->in_w;
+  return (j->p->group ? j->p->batch : j->n) * j->l->in_h * j->l->in_w;
 }
 
 /* Batch mean and variance of channel c into aux, running statistics

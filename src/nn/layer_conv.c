@@ -10,12 +10,14 @@
  * the Winograd path instead (winograd.h), in training and inference: 3 to
  * 4x fewer multiplications, and nothing kept from forward to backward. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
-#include <string.h>
 #include "base/status.h"
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
+#include "kernels/layout.h"
 #include "kernels/winograd.h"
 #include "nn/layer.h"
+#include "nn/layer_conv.h"
+#include "nn/pass.h"
 
 static fmnist_status conv_setup(fmnist__layer *l) {
   size_t k = l->spec.kernel, s = l->spec.stride;
@@ -144,11 +146,7 @@ static void backward_chunk(void *ctx, size_t q, size_t threads) {
 
 static void conv_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
                      float *dx, void *aux, size_t n, const fmnist__pass *p) {
-  if (n == 0) { /* a group member without images this step: no gradient */
-    memset(l->dw, 0, l->n_w * sizeof *l->dw);
-    memset(l->db, 0, l->n_b * sizeof *l->db);
-    return;
-  }
+  if (fmnist__layer_no_images(l, n)) return;
   (void)y;
   const size_t f = l->out_c;
   fmnist__sum_rows(dy, f, l->out_h * l->out_w, n, l->db, p->threads);

@@ -11,16 +11,11 @@
 #include <string.h>
 
 #include "base/rng.h"
-#include "base/status.h"
 #include "base/threads.h"
+#include "kernels/layout.h"
+#include "nn/draw.h"
 #include "nn/layer.h"
-
-static fmnist_status dropout_setup(fmnist__layer *l) {
-  l->out_c = l->in_c;
-  l->out_h = l->in_h;
-  l->out_w = l->in_w;
-  return FMNIST_OK;
-}
+#include "nn/pass.h"
 
 /* aux: the keep flags, unless an earlier layer computes this one (a fused
  * tail: that layer keeps them). */
@@ -111,5 +106,5 @@ static void dropout_backward(fmnist__layer *l, const float *x, const float *y, c
                          &j);
 }
 
-const fmnist__layer_ops fmnist__dropout_ops = {dropout_setup, NULL, dropout_aux_bytes, NULL,
+const fmnist__layer_ops fmnist__dropout_ops = {fmnist__layer_same_shape, NULL, dropout_aux_bytes, NULL,
                                                dropout_forward, dropout_backward};

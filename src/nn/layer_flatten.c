@@ -3,7 +3,6 @@
  * are the same array: both passes are a copy. */
 #include <string.h>
 
-#include "base/status.h"
 #include "nn/layer.h"
 
 static fmnist_status flatten_setup(fmnist__layer *l) {
@@ -19,13 +18,5 @@ static void flatten_forward(fmnist__layer *l, const float *x, float *y, void *au
   memcpy(y, x, fmnist__layer_in_size(l) * n * sizeof *y);
 }
 
-static void flatten_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
-                             float *dx, void *aux, size_t n, const fmnist__pass *p) {
-  (void)x;
-  (void)y;
-  (void)aux;
-  (void)p;
-  if (dx) memcpy(dx, dy, fmnist__layer_in_size(l) * n * sizeof *dx);
-}
-
-const fmnist__layer_ops fmnist__flatten_ops = {flatten_setup, NULL, NULL, NULL, flatten_forward, flatten_backward};
+const fmnist__layer_ops fmnist__flatten_ops = {flatten_setup, NULL, NULL, NULL, flatten_forward,
+                                               fmnist__layer_identity_backward};

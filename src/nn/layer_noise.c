@@ -11,15 +11,10 @@
 #include <string.h>
 
 #include "base/rng.h"
-#include "base/status.h"
+#include "kernels/layout.h"
+#include "nn/draw.h"
 #include "nn/layer.h"
-
-static fmnist_status noise_setup(fmnist__layer *l) {
-  l->out_c = l->in_c;
-  l->out_h = l->in_h;
-  l->out_w = l->in_w;
-  return FMNIST_OK;
-}
+#include "nn/pass.h"
 
 typedef struct noise_job {
   const float *x;
@@ -72,13 +67,6 @@ static void noise_forward(fmnist__layer *l, const float *x, float *y, void *aux,
   fmnist__draw_values(p, FMNIST__STREAM_NOISE, n, values, noise_values, &j);
 }
 
-static void noise_backward(fmnist__layer *l, const float *x, const float *y, const float *dy,
-                           float *dx, void *aux, size_t n, const fmnist__pass *p) {
-  (void)x;
-  (void)y;
-  (void)aux;
-  (void)p;
-  if (dx) memcpy(dx, dy, fmnist__layer_in_size(l) * n * sizeof *dx);
-}
-
-const fmnist__layer_ops fmnist__noise_ops = {noise_setup, NULL, NULL, NULL, noise_forward, noise_backward};
+/* Its gradient is the identity. */
+const fmnist__layer_ops fmnist__noise_ops = {fmnist__layer_same_shape, NULL, NULL, NULL,
+                                             noise_forward, fmnist__layer_identity_backward};

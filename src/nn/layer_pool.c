@@ -11,7 +11,9 @@
 
 #include "base/status.h"
 #include "base/threads.h"
+#include "kernels/layout.h"
 #include "nn/layer.h"
+#include "nn/pass.h"
 
 static fmnist_status pool_setup(fmnist__layer *l) {
   size_t k = l->spec.kernel;

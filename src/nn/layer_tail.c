@@ -1,9 +1,13 @@
 /* A layer's fused tail: the relu, max-pool and dropout after a batch norm
  * or a relu, computed in that layer's own per-channel passes (see
- * fmnist__fuse in nn/layer.h). Every value is computed as the layers' own
+ * nn/layer_tail.h). Every value is computed as the layers' own
  * passes compute it, so the results are theirs bit for bit. */
 #include "base/vectorize.h"  /* first: applies to the whole file */
-#include "nn/layer.h"
+#include "nn/layer_tail.h"
+
+#include "kernels/layout.h"
+#include "nn/draw.h"
+#include "nn/pass.h"
 
 static float relu(float v) { return v > 0 ? v : 0.0f; }
 /* a if not less than b: the earlier element wins ties (max-pool). */

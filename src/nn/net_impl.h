@@ -1,26 +1,56 @@
-/* The "net" family's internals: options, spec parsing, the built network.
+/* The "net" family's internals: its config, spec parsing, the built
+ * network, and the family's verbs by room: the table, options and
+ * save/load (net.c), inference (net_infer.c), training (net_train.c, its
+ * passes over the layers in net_pass.c, the data-parallel group in
+ * group.c and the optimizer in optimizer.c).
  *
  * A net is built from the "layers" spec: each token becomes a layer (a
- * flatten is inserted before a dense layer whose input is not flat); every
- * layer's parameters live in one array (w then b per layer) so that the
- * optimiser and save/load see a flat vector, and batch-norm running
- * statistics live in a second array. */
+ * flatten is inserted before a dense layer whose input is not flat). A
+ * residual block "res( A B ... )" becomes, in the one array of layers,
+ *   res(  A B ...  [conv:F:1:S bn]  add
+ * the layers of its branch, then, where the branch changes the shape, its
+ * skip path: a 1x1 convolution and a bn like the branch's last (none if
+ * the branch has no bn), marked `skip`; each layer's `from` says what it
+ * reads (the branch's first layer and the projection read the block's
+ * input) and the add's `add_from` its second term. Every layer's
+ * parameters live in one array (w then b per layer) so that the optimiser
+ * and save/load see a flat vector, and batch-norm running statistics live
+ * in a second array. */
 #ifndef FMNIST_SRC_NN_NET_IMPL_H
 #define FMNIST_SRC_NN_NET_IMPL_H
 
 #include <stddef.h>
 
+#include "fmnist/net.h"
 #include "models/model_impl.h"
 #include "nn/layer.h"
+
+/* The setting of fmnist_net_set_data_parallel (nn/group.c): member rank
+ * of ranks, the sum over the group. All zero (a fresh, cloned or loaded
+ * model) or ranks 1: one process. */
+typedef struct fmnist__group_config {
+  size_t rank, ranks;
+  fmnist_allreduce_fn sum;
+  void *user;
+} fmnist__group_config;
 
 typedef struct fmnist__net_config {
   char *layers; /* spec text (net.h grammar) */
   char *augment; /* transform spec applied to every training batch ("": none) */
   size_t epochs, batch;
   double lr, beta1, beta2, eps, weight_decay;
+  int optimizer;      /* index in fmnist__optimizers (nn/optimizer.h) */
+  double momentum;    /* sgd's */
+  size_t nesterov;    /* sgd's: 1 Nesterov momentum, 0 plain */
   int init; /* 0 he, 1 glorot */
-  int lr_schedule; /* fmnist__lr_schedule */
+  int lr_schedule; /* index in fmnist__lr_schedules (nn/optimizer.h) */
+  double warmup;      /* fraction of the fit's steps that warm the rate up */
+  double label_smoothing; /* e of the loss's target (1 - e) onehot + e/10 */
+  double ema_decay;   /* of the averaged weights (nn/average.h); 0: none */
   int conv_algorithm; /* fmnist__conv_algorithm */
+  /* Not an option: fmnist_net_set_data_parallel sets it; so neither
+   * clone_config nor save copies it (zero: alone). */
+  fmnist__group_config group;
 } fmnist__net_config;
 
 /* How the conv layers compute ("conv_algorithm"): Winograd where it
@@ -58,5 +88,21 @@ void fmnist__net_free(fmnist__net *net);
 /* Derives the inference-only state from the parameters (the Winograd
  * weights): after they change, before the next inference pass. */
 void fmnist__net_prepare_inference(fmnist__net *net);
+
+/* A summed loss and correct count: of a step's batch, or of the
+ * validation set (or a member's share of either). */
+typedef struct fmnist__tally {
+  double loss;
+  size_t correct;
+} fmnist__tally;
+
+/* The family's fit and proba (fmnist__family), in their rooms. */
+fmnist_status fmnist__net_fit(fmnist_model *m, const fmnist_dataset *train,
+                              const fmnist_dataset *valid);
+fmnist_status fmnist__net_proba(const fmnist_model *m, const uint8_t *images, size_t n,
+                                float *out);
+
+/* The family's ONNX graph (net_onnx.c, models/onnx.h). */
+fmnist_status fmnist__net_export_onnx(const fmnist_model *m, struct fmnist__onnx *g);
 
 #endif

@@ -1,5 +1,7 @@
 /* Layer specs of the "net" family: the text grammar (fmnist/net.h), shape
- * checking, building the layer list, and the fmnist_net_add_* appenders. */
+ * checking, building the layer list with its residual blocks' wiring, and
+ * the fmnist_net_add_* appenders. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +10,8 @@
 #include "base/options.h"
 #include "base/status.h"
 #include "fmnist/net.h"
+#include "nn/layer_conv.h"
+#include "nn/layer_tail.h"
 #include "nn/net_impl.h"
 
 #define MAX_FILTERS 4096
@@ -25,17 +29,24 @@ static int get_size(const char *field, size_t lo, size_t hi, size_t *out) {
 }
 
 static fmnist_status parse_token(const fmnist__token *t, fmnist__layer_spec *s) {
+  *s = (fmnist__layer_spec){0};
+  if (t->len == 1 && t->text[0] == ')') { /* a block's end: its add */
+    s->kind = FMNIST__L_ADD;
+    return FMNIST_OK;
+  }
+  if ((memchr(t->text, '(', t->len) || memchr(t->text, ')', t->len)) &&
+      !(t->len == 4 && memcmp(t->text, "res(", 4) == 0))
+    return bad(t, "write res( and ) as tokens of their own, between spaces");
   fmnist__fields f;
   if (!fmnist__lex_fields(t, &f)) return bad(t, "too long, or too many ':' fields");
   const fmnist__layer_kind_desc *k = fmnist__layer_kind_find(f.field[0]);
   if (!k) {
-    char list[160];
+    char list[192];
     fmnist__layer_kind_list(list, sizeof list);
     return bad(t, "unknown layer (expected %s)", list);
   }
   if (f.n < k->min_fields || f.n > k->max_fields) return bad(t, "expected %s", k->usage);
   const char *const *field = f.field;
-  *s = (fmnist__layer_spec){0};
   s->kind = k->kind;
   s->stride = 1;
   s->same = 1;
@@ -78,45 +89,156 @@ static fmnist_status parse_token(const fmnist__token *t, fmnist__layer_spec *s) 
   return FMNIST_OK;
 }
 
-/* Walks specs from the 1x28x28 input: checks every layer's shape and the
- * total size; if layers is not NULL also fills it (flatten inserted before
- * a dense layer with a spatial input). toks (may be NULL) name the tokens
- * in messages. */
+/* ---- the walk from the 1x28x28 input: shapes, wiring, layers ---- */
+
+#define NO_BLOCK SIZE_MAX
+
+/* A walk over specs: the layers made (into `layers` unless NULL), their
+ * totals, the shape so far and where the next layer reads (its `from`),
+ * and the open block: its res( token, where its input is and its shape,
+ * its last bn, whether it flattens its input. */
+typedef struct walker {
+  const fmnist__token *toks; /* NULL: messages without the token */
+  fmnist__layer *layers;
+  size_t count, params, stats;
+  size_t c, h, w, at;
+  size_t res_tok, res_layer, block_at, bc, bh, bw;
+  const fmnist__layer_spec *bn;
+  int flattens;
+} walker;
+
+/* E_OPTION for spec token i: why, after the token if the walk has them. */
+static fmnist_status refuse(const walker *k, size_t i, const char *why) {
+  if (k->toks) return bad(&k->toks[i], "%s", why);
+  return fmnist__fail(FMNIST_E_OPTION, "option layers: %s", why);
+}
+
+/* Appends the layer of spec (from token i) on a c x h x w input read at
+ * `from` (add_from and skip as fmnist__layer's); the walk's shape becomes
+ * its output, and the next layer reads it. */
+static fmnist_status put(walker *k, const fmnist__layer_spec *spec, size_t i, size_t c, size_t h,
+                         size_t w, size_t from, size_t add_from, int skip) {
+  fmnist__layer l;
+  fmnist_status s = fmnist__layer_make(&l, spec, c, h, w);
+  if (s) {
+    char why[256];
+    snprintf(why, sizeof why, "%s", fmnist_last_error());
+    return refuse(k, i, why);
+  }
+  k->params += l.n_w + l.n_b;
+  k->stats += l.n_stats;
+  if (k->params > FMNIST__NET_MAX_PARAMS) {
+    if (k->toks) return bad(&k->toks[i], "the network exceeds 2^26 parameters");
+    return fmnist__fail(FMNIST_E_OPTION, "net: more than 2^26 parameters");
+  }
+  l.from = from;
+  l.add_from = add_from;
+  l.skip = skip;
+  if (k->layers) k->layers[k->count] = l;
+  k->count++;
+  k->c = l.out_c, k->h = l.out_h, k->w = l.out_w;
+  k->at = k->count;
+  return FMNIST_OK;
+}
+
+/* Spec token i, a layer (a flatten inserted before a dense layer with a
+ * spatial input); inside a block, a bn is the projection's model and a
+ * flatten of a plane makes the sum impossible. */
+static fmnist_status put_layer(walker *k, const fmnist__layer_spec *spec, size_t i) {
+  const int open = k->res_tok != NO_BLOCK;
+  if (spec->kind == FMNIST__L_DENSE && k->h * k->w > 1) {
+    fmnist__layer_spec flat = {FMNIST__L_FLATTEN, 0, 0, 0, 0, 0, 0};
+    k->flattens |= open;
+    fmnist_status s = put(k, &flat, i, k->c, k->h, k->w, k->at, 0, 0);
+    if (s) return s;
+  }
+  if (spec->kind == FMNIST__L_FLATTEN && k->h * k->w > 1) k->flattens |= open;
+  if (spec->kind == FMNIST__L_BN && open) k->bn = spec;
+  return put(k, spec, i, k->c, k->h, k->w, k->at, 0, 0);
+}
+
+/* res( (token i): the block's layers read its input, as its skip does. */
+static fmnist_status open_block(walker *k, const fmnist__layer_spec *spec, size_t i) {
+  if (k->res_tok != NO_BLOCK) {
+    char why[128];
+    snprintf(why, sizeof why, "a block inside the block opened by token %zu: blocks do not nest",
+             k->toks ? k->toks[k->res_tok].index : k->res_tok + 1);
+    return refuse(k, i, why);
+  }
+  k->block_at = k->at;
+  k->bc = k->c, k->bh = k->h, k->bw = k->w;
+  k->bn = NULL;
+  k->flattens = 0;
+  fmnist_status s = put(k, spec, i, k->c, k->h, k->w, k->at, 0, 0);
+  if (s) return s;
+  k->res_tok = i;
+  k->res_layer = k->count - 1;
+  k->at = k->block_at;
+  return FMNIST_OK;
+}
+
+/* The stride of a 1x1 convolution that makes an h x w plane oh x ow (the
+ * smallest; ceil(h/s) rows, as a "same" and a "valid" 1x1 convolution and
+ * PyTorch's give), or 0 if none does. */
+static size_t projection_stride(size_t h, size_t w, size_t oh, size_t ow) {
+  for (size_t s = 1; s <= h || s <= w; s++)
+    if ((h + s - 1) / s == oh && (w + s - 1) / s == ow) return s;
+  return 0;
+}
+
+/* ')' (token i): the add of the branch's output and the skip: the block's
+ * input itself where the shapes agree, else its projection, a 1x1
+ * convolution (stride as the plane shrinks) with a bn like the branch's
+ * last (ResNet's option B; none if the branch has no bn). */
+static fmnist_status close_block(walker *k, const fmnist__layer_spec *spec, size_t i) {
+  if (k->res_tok == NO_BLOCK) return refuse(k, i, "')' closes no block (no res( before it)");
+  if (k->count == k->res_layer + 1) return refuse(k, i, "an empty block: res( ... ) holds no layer");
+  const size_t branch = k->at, c = k->c, h = k->h, w = k->w;
+  size_t add_from = k->block_at;
+  if (c != k->bc || h != k->bh || w != k->bw) {
+    char why[256];
+    const size_t s = k->flattens ? 0 : projection_stride(k->bh, k->bw, h, w);
+    if (!s) {
+      snprintf(why, sizeof why,
+               "the block's %zux%zux%zu output cannot be added to its %zux%zux%zu input (%s)", c,
+               h, w, k->bc, k->bh, k->bw,
+               k->flattens ? "it flattens its input: open the block after the flatten"
+                           : "no 1x1 convolution of any stride gives that plane");
+      return refuse(k, i, why);
+    }
+    const fmnist__layer_spec conv = {FMNIST__L_CONV, c, 1, s, 1, 0, 0};
+    fmnist_status st = put(k, &conv, i, k->bc, k->bh, k->bw, k->block_at, 0, 1);
+    if (!st && k->bn) {
+      const fmnist__layer_spec bn = {FMNIST__L_BN, 0, 0, 0, 0, k->bn->rate, k->bn->eps};
+      st = put(k, &bn, i, k->c, k->h, k->w, k->at, 0, 2);
+    }
+    if (st) return st;
+    add_from = k->at;
+  }
+  k->res_tok = NO_BLOCK;
+  return put(k, spec, i, c, h, w, branch, add_from, 0);
+}
+
+/* Walks specs from the 1x28x28 input: checks every layer's shape, the
+ * blocks and the total size; if layers is not NULL also fills it. toks
+ * (may be NULL) name the tokens in messages. */
 static fmnist_status walk(const fmnist__layer_spec *specs, size_t n, const fmnist__token *toks,
                           fmnist__layer *layers, size_t *n_layers, size_t *n_params,
                           size_t *n_stats) {
-  size_t c = 1, h = FMNIST_SIDE, w = FMNIST_SIDE, count = 0, params = 0, stats = 0;
+  walker k = {toks, layers, 0, 0, 0, 1, FMNIST_SIDE, FMNIST_SIDE, 0,
+              NO_BLOCK, 0, 0, 0, 0, 0, NULL, 0};
   for (size_t i = 0; i < n; i++) {
-    fmnist__layer l;
     fmnist_status s;
-    if (specs[i].kind == FMNIST__L_DENSE && h * w > 1) {
-      fmnist__layer_spec flat = {FMNIST__L_FLATTEN, 0, 0, 0, 0, 0, 0};
-      s = fmnist__layer_make(&l, &flat, c, h, w);
-      if (s) return s;
-      if (layers) layers[count] = l;
-      count++;
-      c = l.out_c, h = l.out_h, w = l.out_w;
-    }
-    s = fmnist__layer_make(&l, &specs[i], c, h, w);
-    if (s) {
-      if (!toks) return s;
-      char why[256];
-      snprintf(why, sizeof why, "%s", fmnist_last_error());
-      return bad(&toks[i], "%s", why);
-    }
-    params += l.n_w + l.n_b;
-    stats += l.n_stats;
-    if (params > FMNIST__NET_MAX_PARAMS) {
-      if (toks) return bad(&toks[i], "the network exceeds 2^26 parameters");
-      return fmnist__fail(FMNIST_E_OPTION, "net: more than 2^26 parameters");
-    }
-    if (layers) layers[count] = l;
-    count++;
-    c = l.out_c, h = l.out_h, w = l.out_w;
+    if (specs[i].kind == FMNIST__L_RES) s = open_block(&k, &specs[i], i);
+    else if (specs[i].kind == FMNIST__L_ADD) s = close_block(&k, &specs[i], i);
+    else s = put_layer(&k, &specs[i], i);
+    if (s) return s;
   }
-  *n_layers = count;
-  *n_params = params;
-  *n_stats = stats;
+  if (k.res_tok != NO_BLOCK)
+    return refuse(&k, k.res_tok, "the block is not closed (no ')' after it)");
+  *n_layers = k.count;
+  *n_params = k.params;
+  *n_stats = k.stats;
   return FMNIST_OK;
 }
 

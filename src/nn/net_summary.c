@@ -25,12 +25,20 @@ static fmnist_status built(const fmnist_model *m, const char *fn, fmnist__net **
   return s;
 }
 
+/* The layers a net shows: all but a block's projection (its `skip`
+ * layers), whose parameters and FLOPs its add counts as its own. */
+static size_t shown(const fmnist__net *net) {
+  size_t n = 0;
+  for (size_t i = 0; i < net->n_layers; i++) n += !net->layers[i].skip;
+  return n;
+}
+
 FMNIST_API fmnist_status fmnist_net_layer_count(const fmnist_model *m, size_t *count) {
   FMNIST__CHECK_ARG(count);
   fmnist__net *net;
   fmnist_status s = built(m, "fmnist_net_layer_count", &net);
   if (s) return s;
-  *count = net->n_layers;
+  *count = shown(net);
   fmnist__net_free(net);
   return FMNIST_OK;
 }
@@ -40,20 +48,28 @@ FMNIST_API fmnist_status fmnist_net_layer(const fmnist_model *m, size_t i, const
   fmnist__net *net;
   fmnist_status s = built(m, "fmnist_net_layer", &net);
   if (s) return s;
-  if (i >= net->n_layers) {
-    s = fmnist__fail(FMNIST_E_INVALID, "fmnist_net_layer: layer %zu of %zu", i, net->n_layers);
+  if (i >= shown(net)) {
+    s = fmnist__fail(FMNIST_E_INVALID, "fmnist_net_layer: layer %zu of %zu", i, shown(net));
     fmnist__net_free(net);
     return s;
   }
-  const fmnist__layer *l = &net->layers[i];
+  size_t at = 0; /* the i-th shown layer */
+  for (size_t k = 0; k <= i; at++) k += !net->layers[at].skip;
+  const fmnist__layer *l = &net->layers[at - 1];
+  size_t n = l->n_w + l->n_b;
+  uint64_t f = fmnist__layer_flops(l);
+  for (const fmnist__layer *p = l; p > net->layers && p[-1].skip; p--) { /* an add's projection */
+    n += p[-1].n_w + p[-1].n_b;
+    f += fmnist__layer_flops(&p[-1]);
+  }
   if (kind) *kind = fmnist__layer_name(l->spec.kind);
   if (shape) {
     shape[0] = l->out_c;
     shape[1] = l->out_h;
     shape[2] = l->out_w;
   }
-  if (params) *params = l->n_w + l->n_b;
-  if (flops) *flops = fmnist__layer_flops(l);
+  if (params) *params = n;
+  if (flops) *flops = f;
   fmnist__net_free(net);
   return FMNIST_OK;
 }

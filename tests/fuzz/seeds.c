@@ -90,10 +90,40 @@ static void spec_seeds(void) {
   put_text("lr", 5, "0.001");
   put_text("criterion", 6, "entropy");
   put_text("net-spec", 0, "conv:16:5:2:valid pool:3 bn sigmoid flatten drop:0.5 dense:10");
+  put_text("net-res", 0, "conv:8:3 bn relu res( conv:8:3 bn relu conv:8:3 bn ) relu res( "
+                         "conv:16:3:2 bn:0.9:1e-5 relu drop:0.2 conv:16:3 bn ) relu pool:2 dense:16 "
+                         "res( dense:16 tanh ) res( dense:8 ) dense:10");
+  put_text("net-res-bad", 0, "res( res( pool:3 ) ) ) res(conv:4:3 res( ) dense:10");
   put_text("tf", 7, "noise:25 saltpepper:0.1 shift:2 flip:0.5 rotate:15 blur:1 occlude:8 contrast:1.5 brightness:-20");
+  put_text("tf-noise-blur", 7, "shot_noise:30 speckle_noise:40:0.5 gaussian_noise:5..20 impulse_noise:0.02 "
+                              "defocus_blur:1..3 motion_blur:2 glass_blur:0.6 zoom_blur:0.2 gaussian_blur:0.5");
+  put_text("tf-geometry", 7, "translate:0..3 shear:20 scale:0.7..1.3 affine:3 elastic_transform:30 vflip:0.5 "
+                            "rot90:1..3 transpose:0.5 crop:2");
+  put_text("tf-photo-digital", 7, "gamma:0.5..2 invert:0.5 fog:1 posterize:3 pixelate:0.4 jpeg_compression:10..60");
+  put_text("tf-occlusion", 7, "erase:0.02..0.33:0.5 erase_random:0.2 cutout:10 stripe:3 dotted_line:2 zigzag:2 "
+                             "spatter:0.2");
+  put_text("tf-mix", 7, "augmix:3:0.9:width=3:depth=1..3:alpha=1:except=noise randaugment:2:n=2:from=blur,digital");
+  put_text("tf-kind", 7, "elastic_transform");
 }
 
-/* Tiny fitted models of each family, saved as model files. */
+/* A model's file as seeds: selector byte (fuzz_model.c: bit 0 fixes
+ * length and CRC, bit 1 loads through a file) + the model's bytes, with
+ * selectors below `selectors`. */
+static void put_model(const char *family, const fmnist_model *m, uint8_t selectors) {
+  static uint8_t file[1 << 18];
+  size_t n;
+  if (fmnist_model_save_buffer(m, file + 1, sizeof file - 1, &n)) exit(1);
+  char name[64];
+  for (uint8_t sel = 0; sel < selectors; sel++) {
+    file[0] = sel;
+    snprintf(name, sizeof name, "%s%s.fmm", family,
+             sel == 1 ? "-fixcrc" : sel == 2 ? "-file" : "");
+    put(name, file, n + 1);
+  }
+}
+
+/* Tiny fitted models of each family, and an ensemble of two of them,
+ * saved as model files. */
 static void model_seeds(void) {
   enum { N = 40 };
   static uint8_t img[N * FMNIST_PIXELS], lab[N];
@@ -103,31 +133,23 @@ static void model_seeds(void) {
   if (fmnist_dataset_from_memory(img, lab, N, &ds)) exit(1);
   const char *setups[][3] = {{"logreg", "max_iter", "3"}, {"knn", "k", "3"},
                              {"forest", "n_trees", "3"}, {"net", "layers", "conv:2:3 relu pool:2 dense:10"}};
+  fmnist_model *m[4];
   for (int f = 0; f < 4; f++) {
-    fmnist_model *m;
-    char path[1024];
-    if (fmnist_model_create(setups[f][0], &m) || fmnist_model_set(m, setups[f][1], setups[f][2]) ||
-        (f == 3 && fmnist_model_set(m, "epochs", "1")) || fmnist_model_fit(m, ds, NULL)) {
+    if (fmnist_model_create(setups[f][0], &m[f]) ||
+        fmnist_model_set(m[f], setups[f][1], setups[f][2]) ||
+        (f == 3 && fmnist_model_set(m[f], "epochs", "1")) || fmnist_model_fit(m[f], ds, NULL)) {
       fprintf(stderr, "seeds: %s: %s\n", setups[f][0], fmnist_last_error());
       exit(1);
     }
-    snprintf(path, sizeof path, "%s/%s.fmm.tmp", dir, setups[f][0]);
-    if (fmnist_model_save(m, path)) exit(1);
-    fmnist_model_free(m);
-    /* selector byte (fuzz_model.c: 1 = fix length and CRC, 0 = as is) + file */
-    static uint8_t file[1 << 17];
-    FILE *in = fopen(path, "rb");
-    size_t n = in ? fread(file + 1, 1, sizeof file - 1, in) : 0;
-    if (!in || n == sizeof file - 1) exit(1);
-    fclose(in);
-    remove(path);
-    char name[64];
-    for (uint8_t sel = 0; sel < 2; sel++) {
-      file[0] = sel;
-      snprintf(name, sizeof name, "%s%s.fmm", setups[f][0], sel ? "-fixcrc" : "");
-      put(name, file, n + 1);
-    }
+    /* (not knn through a file: a valid KNN load takes seconds under ASan) */
+    put_model(setups[f][0], m[f], f == 1 ? 2 : 3);
   }
+  const fmnist_model *pair[2] = {m[0], m[3]};
+  fmnist_model *e;
+  if (fmnist_ensemble_create(pair, 2, &e)) exit(1);
+  put_model("ensemble", e, 3);
+  fmnist_model_free(e);
+  for (int f = 0; f < 4; f++) fmnist_model_free(m[f]);
   fmnist_dataset_free(ds);
 }
 
