@@ -3,8 +3,10 @@
 #   make                 lib/libfmnist.a and lib/libfmnist.so.X.Y.Z (+ symlinks)
 #   make check           Check suites against the static and the shared library
 #   make asan            the suites under AddressSanitizer + UBSan (CK_FORK=no)
-#   make examples        every program of examples/
+#   make examples        every program of examples/, at examples/NAME
 #   make bench [BENCH=name]   benchmarks beside their peers (bench/README.md)
+#                        (both link the programs' kit, kit/, built once into
+#                        $(BUILD)/kit/libkit.a)
 #   make install / uninstall  PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, MANDIR
 #   make docs            API reference (Doxygen) in $(BUILD)/docs/html
 #   make install-check   install to a temp prefix, build C and C++ apps via pkg-config
@@ -17,10 +19,12 @@
 #   make tsan / valgrind ThreadSanitizer run / memcheck of the examples
 #   make mpi / install-mpi / mpi-check   libfmnist_mpi (mpi/, over Open MPI):
 #                        `make` builds it too when Open MPI's pkg-config file
-#                        (ompi-c) is found; MPI=0 leaves it out
+#                        (ompi-c) is found; MPI=0 leaves it out (mpi/mpi.mk)
 #
 # WERROR=1 turns warnings into errors (CI does). BUILD and LIBOUT move the
-# objects and the libraries elsewhere, so two builds can run side by side.
+# objects and the libraries elsewhere, EXOUT and BENCHOUT the example and
+# benchmark programs, so two builds can run side by side. Objects depend on
+# the headers they include (the compiler's -MMD lists), not on all of them.
 
 # The version's one home is include/fmnist/base.h.
 version_part = $(shell sed -n 's/^\#define FMNIST_VERSION_$(1) \([0-9]*\)$$/\1/p' include/fmnist/base.h)
@@ -59,110 +63,96 @@ MANDIR ?= $(PREFIX)/share/man
 
 # src/<layer>/<concept>.c (docs/design.md, "Layers").
 SRCS := $(sort $(wildcard src/*/*.c))
-HDRS := $(wildcard include/*.h include/fmnist/*.h src/*/*.h)
-STATIC_OBJS := $(SRCS:src/%.c=$(BUILD)/static/%.o)
-SHARED_OBJS := $(SRCS:src/%.c=$(BUILD)/shared/%.o)
+STATIC_OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+SHARED_OBJS := $(SRCS:%.c=$(BUILD)/pic/%.o)
 STATIC_LIB := $(LIBOUT)/libfmnist.a
 SONAME := libfmnist.so.$(VERSION_MAJOR)
 SHARED_LIB := $(LIBOUT)/libfmnist.so.$(VERSION)
 MAPFILE := src/fmnist.map
 
-# libfmnist_mpi: the companion over Open MPI (mpi/*.c, include/fmnist_mpi.h),
-# on the core's public API and shared library, with its own soname.
-MPI_PC ?= ompi-c
-MPI ?= $(shell pkg-config --exists $(MPI_PC) 2>/dev/null && echo 1 || echo 0)
-MPI_CFLAGS := $(if $(filter 1,$(MPI)),$(shell pkg-config --cflags $(MPI_PC)))
-MPI_LIBS := $(if $(filter 1,$(MPI)),$(shell pkg-config --libs $(MPI_PC)))
-MPI_SRCS := $(sort $(wildcard mpi/*.c))
-MPI_STATIC_OBJS := $(MPI_SRCS:mpi/%.c=$(BUILD)/mpi/static/%.o)
-MPI_SHARED_OBJS := $(MPI_SRCS:mpi/%.c=$(BUILD)/mpi/shared/%.o)
-MPI_STATIC_LIB := $(LIBOUT)/libfmnist_mpi.a
-MPI_SONAME := libfmnist_mpi.so.$(VERSION_MAJOR)
-MPI_SHARED_LIB := $(LIBOUT)/libfmnist_mpi.so.$(VERSION)
-
 # tests/test_*.c use the public API only: run against both libraries.
 # tests/internal_*.c also test private helpers: static library only.
 PUBLIC_TESTS := $(sort $(wildcard tests/test_*.c))
 INTERNAL_TESTS := $(sort $(wildcard tests/internal_*.c))
-TEST_BINS := $(PUBLIC_TESTS:tests/%.c=$(BUILD)/tests/static/%) \
-             $(PUBLIC_TESTS:tests/%.c=$(BUILD)/tests/shared/%) \
-             $(INTERNAL_TESTS:tests/%.c=$(BUILD)/tests/static/%)
+STATIC_TESTS := $(PUBLIC_TESTS:tests/%.c=$(BUILD)/tests/static/%) \
+                $(INTERNAL_TESTS:tests/%.c=$(BUILD)/tests/static/%)
+SHARED_TESTS := $(PUBLIC_TESTS:tests/%.c=$(BUILD)/tests/shared/%)
+TEST_BINS := $(STATIC_TESTS) $(SHARED_TESTS)
 TEST_SUPPORT := $(filter-out tests/test_%.c tests/internal_%.c tests/oom_%.c,$(wildcard tests/*.c))
+TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 
-# These examples/*.c are helpers linked into every example program.
-EXAMPLE_HELPERS := $(wildcard $(addprefix examples/,common.c report.c plot.c nn_run.c classic_run.c \
-                                                     summary.c))
-# These examples take --mpi (with Open MPI); sweep exists only with it.
-MPI_EXAMPLES := kfold cnn_final sweep
-EXAMPLE_SRCS := $(filter-out $(EXAMPLE_HELPERS) $(if $(filter 1,$(MPI)),,examples/sweep.c),\
-                  $(sort $(wildcard examples/*.c)))
-EXAMPLE_SUPPORT := $(EXAMPLE_HELPERS)
-EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(EXOUT)/%)
-BENCH_SRCS := $(filter-out bench/benchutil.c,$(sort $(wildcard bench/*.c)))
-BENCHES := $(BENCH_SRCS:bench/%.c=$(BENCHOUT)/%)
+# kit/: what every program shares (flags, data, checks, tables, plots, the
+# report's rows, the runs of examples and benchmarks), built once into an
+# archive; each program takes the members it uses. kit/mpi.c is linked
+# instead of the archive's kit/solo.c by the examples that take --mpi.
+KIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out kit/mpi.c,$(sort $(wildcard kit/*.c))))
+KIT_LIB := $(BUILD)/kit/libkit.a
 
 .PHONY: FORCE all check asan examples bench install uninstall install-check deps clean \
-        mpi install-mpi uninstall-mpi mpi-check \
         python-check install-python uninstall-python \
         fuzz oom-check abi-check abi-baseline tsan valgrind docs layer-check layer-graph \
         onnx-check
-all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so $(if $(filter 1,$(MPI)),mpi)
+all: $(STATIC_LIB) $(LIBOUT)/libfmnist.so
 
-$(BUILD)/static/%.o: src/%.c $(HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) -c $< -o $@
-$(BUILD)/shared/%.o: src/%.c $(HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) -fPIC -c $< -o $@
-$(BUILD)/tests/static $(BUILD)/tests/shared $(LIBOUT):
-	mkdir -p $@
+# libfmnist_mpi, the companion over Open MPI (`all` builds it too when
+# Open MPI is found), and the programs that use it.
+include mpi/mpi.mk
 
-$(STATIC_LIB): $(STATIC_OBJS) | $(LIBOUT)
+# examples/*.c and bench/*.c: one program each (sweep only with Open MPI).
+EXAMPLE_SRCS := $(filter-out $(if $(filter 1,$(MPI)),,$(MPI_ONLY_EXAMPLES:%=examples/%.c)),\
+                  $(sort $(wildcard examples/*.c)))
+EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(EXOUT)/%)
+BENCHES := $(patsubst bench/%.c,$(BENCHOUT)/%,$(sort $(wildcard bench/*.c)))
+
+# ---- objects: one pair of rules for every folder ----
+# $(BUILD)/obj/DIR/NAME.o from DIR/NAME.c, and $(BUILD)/pic/DIR/NAME.o
+# (position-independent, for the shared libraries), with the flags of the
+# folder, CFLAGS_<top folder>, and OBJ_CFLAGS where an object needs more.
+# -MMD -MP write each object's header dependencies beside it (NAME.d),
+# included at the end of this file.
+CFLAGS_src := $(LIB_CFLAGS)
+CFLAGS_kit := $(APP_CFLAGS) -I. $(DEP_CFLAGS)
+CFLAGS_examples := $(APP_CFLAGS) -I.
+CFLAGS_bench := $(APP_CFLAGS) -I.
+TEST_CFLAGS := $(APP_CFLAGS) -Isrc $(CHECK_CFLAGS) $(DEP_CFLAGS)
+CFLAGS_tests := $(TEST_CFLAGS)
+top_folder = $(firstword $(subst /, ,$(1)))
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_$(call top_folder,$*)) $(OBJ_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_$(call top_folder,$*)) $(OBJ_CFLAGS) -fPIC -MMD -MP -c $< -o $@
+
+# ---- libraries: one rule per kind; each library names its parts ----
+%.a:
+	@mkdir -p $(dir $@)
 	rm -f $@
 	$(AR) rcs $@ $^
-$(SHARED_LIB): $(SHARED_OBJS) $(MAPFILE) | $(LIBOUT)
-	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(MAPFILE) \
-	  -Wl,--no-undefined -o $@ $(SHARED_OBJS) $(DEP_LIBS) $(LDFLAGS)
-$(LIBOUT)/libfmnist.so: $(SHARED_LIB)
-	ln -sf libfmnist.so.$(VERSION) $(LIBOUT)/$(SONAME)
-	ln -sf $(SONAME) $@
+# SO_NAME, SO_MAP (the version script) and SO_LIBS are each library's own.
+%.so.$(VERSION):
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,$(SO_NAME) -Wl,--version-script=$(SO_MAP) \
+	  -Wl,--no-undefined -o $@ $(filter %.o,$^) $(SO_LIBS) $(LDFLAGS)
+$(LIBOUT)/%.so: $(LIBOUT)/%.so.$(VERSION)
+	ln -sf $*.so.$(VERSION) $(LIBOUT)/$*.so.$(VERSION_MAJOR)
+	ln -sf $*.so.$(VERSION_MAJOR) $@
 
-# ---- libfmnist_mpi ----
-$(BUILD)/mpi/static/%.o: mpi/%.c mpi/mpi_impl.h include/fmnist_mpi.h $(HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -DFMNIST_MPI_BUILDING -fvisibility=hidden $(MPI_CFLAGS) $(CFLAGS) -c $< -o $@
-$(BUILD)/mpi/shared/%.o: mpi/%.c mpi/mpi_impl.h include/fmnist_mpi.h $(HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -DFMNIST_MPI_BUILDING -fvisibility=hidden $(MPI_CFLAGS) $(CFLAGS) -fPIC -c $< -o $@
-$(MPI_STATIC_LIB): $(MPI_STATIC_OBJS) | $(LIBOUT)
-	rm -f $@
-	$(AR) rcs $@ $^
-$(MPI_SHARED_LIB): $(MPI_SHARED_OBJS) mpi/fmnist_mpi.map $(LIBOUT)/libfmnist.so
-	$(CC) -shared -Wl,-soname,$(MPI_SONAME) -Wl,--version-script=mpi/fmnist_mpi.map \
-	  -Wl,--no-undefined -o $@ $(MPI_SHARED_OBJS) -L$(LIBOUT) -lfmnist $(MPI_LIBS) $(LDFLAGS)
-$(LIBOUT)/libfmnist_mpi.so: $(MPI_SHARED_LIB)
-	ln -sf libfmnist_mpi.so.$(VERSION) $(LIBOUT)/$(MPI_SONAME)
-	ln -sf $(MPI_SONAME) $@
-mpi:
-	@if [ "$(MPI)" != 1 ]; then echo "make mpi: Open MPI's $(MPI_PC).pc not found (apt-get install libopenmpi-dev openmpi-bin)"; exit 1; fi
-	$(MAKE) --no-print-directory $(MPI_STATIC_LIB) $(LIBOUT)/libfmnist_mpi.so
-
-# tests/mpi/*.c: programs run by mpirun with 2 ranks on this machine
-# (tests/mpi/run.sh sets Open MPI's settings for root and containers).
-MPI_TESTS := $(patsubst tests/mpi/%.c,$(BUILD)/tests/mpi/%,$(sort $(wildcard tests/mpi/*.c)))
-$(BUILD)/tests/mpi/%: tests/mpi/%.c mpi $(HDRS) include/fmnist_mpi.h
-	@mkdir -p $(dir $@)
-	$(CC) $(APP_CFLAGS) $(MPI_CFLAGS) $< -o $@ -L$(LIBOUT) -lfmnist_mpi -lfmnist \
-	  -Wl,-rpath,$(abspath $(LIBOUT)) $(MPI_LIBS) -lm $(LDFLAGS)
-mpi-check: mpi $(MPI_TESTS)
-	sh tests/mpi/run.sh $(MPI_TESTS)
+$(STATIC_LIB): $(STATIC_OBJS)
+$(SHARED_LIB): $(SHARED_OBJS) $(MAPFILE)
+$(SHARED_LIB): private SO_NAME := $(SONAME)
+$(SHARED_LIB): private SO_MAP := $(MAPFILE)
+$(SHARED_LIB): private SO_LIBS := $(DEP_LIBS)
+$(KIT_LIB): $(KIT_OBJS)
 
 # ---- tests ----
-TEST_CFLAGS := $(APP_CFLAGS) -Isrc $(CHECK_CFLAGS) $(DEP_CFLAGS)
-$(BUILD)/tests/static/%: tests/%.c $(TEST_SUPPORT) $(STATIC_LIB) $(HDRS) | $(BUILD)/tests/static
-	$(CC) $(TEST_CFLAGS) $< $(TEST_SUPPORT) -o $@ $(STATIC_LIB) $(CHECK_LIBS) $(DEP_LIBS) $(LDFLAGS)
-$(BUILD)/tests/shared/%: tests/%.c $(TEST_SUPPORT) $(LIBOUT)/libfmnist.so $(HDRS) | $(BUILD)/tests/shared
-	$(CC) $(TEST_CFLAGS) $< $(TEST_SUPPORT) -o $@ -L$(LIBOUT) -lfmnist \
+$(STATIC_TESTS): $(BUILD)/tests/static/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJS) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $< $(TEST_SUPPORT_OBJS) -o $@ $(STATIC_LIB) $(CHECK_LIBS) $(DEP_LIBS) $(LDFLAGS)
+$(SHARED_TESTS): $(BUILD)/tests/shared/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJS) \
+                                          $(LIBOUT)/libfmnist.so
+	@mkdir -p $(dir $@)
+	$(CC) $< $(TEST_SUPPORT_OBJS) -o $@ -L$(LIBOUT) -lfmnist \
 	  -Wl,-rpath,$(abspath $(LIBOUT)) $(CHECK_LIBS) $(DEP_LIBS) $(LDFLAGS)
 
 check: $(TEST_BINS)
@@ -177,19 +167,18 @@ asan:
 	  CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
 # ---- examples and benchmarks (public API only, linked to the shared lib) ----
-EX_MPI = $(if $(and $(filter 1,$(MPI)),$(filter $*,$(MPI_EXAMPLES))),-DEX_MPI $(MPI_CFLAGS))
-EX_MPI_LIBS = $(if $(and $(filter 1,$(MPI)),$(filter $*,$(MPI_EXAMPLES))),-lfmnist_mpi $(MPI_LIBS))
-$(EXOUT)/%: examples/%.c $(EXAMPLE_SUPPORT) $(wildcard examples/*.h) $(LIBOUT)/libfmnist.so $(HDRS) \
-            $(if $(filter 1,$(MPI)),$(LIBOUT)/libfmnist_mpi.so)
-	$(CC) $(APP_CFLAGS) $(EX_MPI) $< $(EXAMPLE_SUPPORT) -o $@ -L$(LIBOUT) $(EX_MPI_LIBS) -lfmnist \
-	  -Wl,-rpath,$(abspath $(LIBOUT)) -lm $(LDFLAGS)
+# PROGRAM_LIBS: what a program links beyond the kit and libfmnist.
+link_program = $(CC) $(filter %.o,$^) $(KIT_LIB) -o $@ -L$(LIBOUT) $(PROGRAM_LIBS) -lfmnist \
+                 -Wl,-rpath,$(abspath $(LIBOUT)) $(LDFLAGS)
+$(EXAMPLES): $(EXOUT)/%: $(BUILD)/obj/examples/%.o $(KIT_LIB) $(LIBOUT)/libfmnist.so
+	@mkdir -p $(dir $@)
+	$(link_program) -lm
 examples: $(EXAMPLES)
 
-# Benchmarks also link the examples' helpers: the report's networks live in
-# examples/report.c.
-$(BENCHOUT)/%: bench/%.c bench/benchutil.c $(wildcard bench/*.h) $(EXAMPLE_SUPPORT) $(wildcard examples/*.h) $(LIBOUT)/libfmnist.so $(HDRS)
-	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) -Iexamples $< bench/benchutil.c $(EXAMPLE_SUPPORT) -o $@ -L$(LIBOUT) -lfmnist \
-	  -Wl,-rpath,$(abspath $(LIBOUT)) $(DEP_LIBS) $(LDFLAGS)
+# Benchmarks call OpenBLAS themselves (its core name, the sgemm peak).
+$(BENCHES): $(BENCHOUT)/%: $(BUILD)/obj/bench/%.o $(KIT_LIB) $(LIBOUT)/libfmnist.so
+	@mkdir -p $(dir $@)
+	$(link_program) $(DEP_LIBS)
 bench: $(if $(BENCH),$(BENCH:%=$(BENCHOUT)/%),$(BENCHES))
 	BENCHOUT=$(BENCHOUT) sh bench/run.sh $(BENCH)
 
@@ -220,26 +209,6 @@ uninstall:
 	  $(DESTDIR)$(LIBDIR)/$(SONAME).* $(DESTDIR)$(PKGCONFIGDIR)/fmnist.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/fmnist
 	rm -f $(DESTDIR)$(MANDIR)/man3/fmnist.3
-
-$(BUILD)/fmnist-mpi.pc: fmnist-mpi.pc.in FORCE
-	@mkdir -p $(BUILD)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
-
-install-mpi: mpi $(BUILD)/fmnist-mpi.pc
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
-	install -m 644 include/fmnist_mpi.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 644 $(MPI_STATIC_LIB) $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(MPI_SHARED_LIB) $(DESTDIR)$(LIBDIR)/
-	ln -sf libfmnist_mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(MPI_SONAME)
-	ln -sf $(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libfmnist_mpi.so
-	install -m 644 $(BUILD)/fmnist-mpi.pc $(DESTDIR)$(PKGCONFIGDIR)/
-	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
-
-uninstall-mpi:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/fmnist_mpi.h $(DESTDIR)$(LIBDIR)/libfmnist_mpi.a \
-	  $(DESTDIR)$(LIBDIR)/libfmnist_mpi.so $(DESTDIR)$(LIBDIR)/$(MPI_SONAME) \
-	  $(DESTDIR)$(LIBDIR)/$(MPI_SONAME).* $(DESTDIR)$(PKGCONFIGDIR)/fmnist-mpi.pc
 
 # API reference from the comments of include/ (docs/Doxyfile); needs doxygen.
 # With WERROR=1 (CI) a Doxygen warning, such as an undocumented public
@@ -279,15 +248,18 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_LIB_FLAGS := $(filter-out -fvisibility=hidden,$(LIB_CFLAGS)) -fsanitize=fuzzer-no-link,address,undefined
-$(BUILD)/fuzz/lib/%.o: src/%.c $(HDRS)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_LIB_OBJS := $(SRCS:src/%.c=$(BUILD)/fuzz/lib/%.o)
+$(BUILD)/fuzz/lib/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_LIB_FLAGS) -O1 -g -c $< -o $@
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS:src/%.c=$(BUILD)/fuzz/lib/%.o) tests/fuzz/fuzz_file.h
-	clang $(APP_CFLAGS) -Isrc $(FUZZ_FLAGS) $(filter-out %.h,$^) -o $@ $(DEP_LIBS)
+	clang $(FUZZ_LIB_FLAGS) -O1 -g -MMD -MP -c $< -o $@
+# Programs of one source: its dependencies written beside the program.
+$(FUZZ_BINS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
+	clang $(APP_CFLAGS) -Isrc $(FUZZ_FLAGS) -MMD -MP -MF $@.d -MT $@ $^ -o $@ $(DEP_LIBS)
 $(BUILD)/fuzz/seeds: tests/fuzz/seeds.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) $< -o $@ $(STATIC_LIB) $(DEP_LIBS)
-fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%) $(BUILD)/fuzz/seeds
+	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< -o $@ $(STATIC_LIB) $(DEP_LIBS)
+fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/seeds
 	sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 
 # ONNX export checked by others' code: tests/onnx/export.c fits small
@@ -298,9 +270,10 @@ fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%) $(BUILD)/fuzz/seeds
 # probabilities within 1e-4 (check.js), and python3-onnx's checker must
 # pass every file (check.py). About a minute.
 ONNX_NODE_MODULES := tests/onnx/node_modules/onnxruntime-node
-$(BUILD)/onnx/export: tests/onnx/export.c $(LIBOUT)/libfmnist.so $(HDRS)
+$(BUILD)/onnx/export: tests/onnx/export.c $(LIBOUT)/libfmnist.so
 	@mkdir -p $(dir $@)
-	$(CC) $(APP_CFLAGS) $< -o $@ -L$(LIBOUT) -lfmnist -Wl,-rpath,$(abspath $(LIBOUT)) $(LDFLAGS)
+	$(CC) $(APP_CFLAGS) -MMD -MP -MF $@.d -MT $@ $< -o $@ -L$(LIBOUT) -lfmnist \
+	  -Wl,-rpath,$(abspath $(LIBOUT)) $(LDFLAGS)
 onnx-check: $(BUILD)/onnx/export
 	@test -d $(ONNX_NODE_MODULES) || { echo "make onnx-check: no $(ONNX_NODE_MODULES):" \
 	  "run sh .ci/install-deps, or cd tests/onnx && ONNXRUNTIME_NODE_INSTALL=skip npm ci"; exit 1; }
@@ -311,26 +284,31 @@ onnx-check: $(BUILD)/onnx/export
 # Allocation-failure walk: the library built with FMNIST_ALLOC_TESTING so
 # that tests/oom_*.c can fail the Nth allocation; run under ASan/LSan.
 OOM_SRCS := $(sort $(wildcard tests/oom_*.c))
-$(BUILD)/oom/lib/%.o: src/%.c $(HDRS)
+OOM_BINS := $(OOM_SRCS:tests/%.c=$(BUILD)/oom/%)
+OOM_LIB_OBJS := $(SRCS:src/%.c=$(BUILD)/oom/lib/%.o)
+$(BUILD)/oom/lib/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) $(SAN) -O1 -DFMNIST_ALLOC_TESTING -c $< -o $@
-$(BUILD)/oom/%: tests/%.c $(TEST_SUPPORT) $(SRCS:src/%.c=$(BUILD)/oom/lib/%.o)
-	$(CC) $(TEST_CFLAGS) $(SAN) -DFMNIST_ALLOC_TESTING $^ -o $@ $(CHECK_LIBS) $(DEP_LIBS)
-oom-check: $(OOM_SRCS:tests/%.c=$(BUILD)/oom/%)
+	$(CC) $(LIB_CFLAGS) $(SAN) -O1 -DFMNIST_ALLOC_TESTING -MMD -MP -c $< -o $@
+$(BUILD)/oom/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) $(SAN) -DFMNIST_ALLOC_TESTING -MMD -MP -c $< -o $@
+$(OOM_BINS): $(BUILD)/oom/%: $(BUILD)/oom/tests/%.o $(TEST_SUPPORT:%.c=$(BUILD)/oom/%.o) \
+                             $(OOM_LIB_OBJS)
+	$(CC) $(SAN) $^ -o $@ $(CHECK_LIBS) $(DEP_LIBS)
+oom-check: $(OOM_BINS)
 	@for t in $^; do echo "== $$t"; CK_FORK=no FMNIST_TEST_DIR=$(BUILD)/tmp $$t || exit 1; done
 
 # ThreadSanitizer: concurrent handles give the results of sequential runs.
 TSAN := -fsanitize=thread -fno-omit-frame-pointer
-$(BUILD)/tsan/lib/%.o: src/%.c $(HDRS)
+TSAN_LIB_OBJS := $(SRCS:src/%.c=$(BUILD)/tsan/lib/%.o)
+$(BUILD)/tsan/lib/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) $(TSAN) -O1 -c $< -o $@
-$(BUILD)/tsan/concurrent: tests/tsan/concurrent.c $(SRCS:src/%.c=$(BUILD)/tsan/lib/%.o)
-	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) $(TSAN) -O1 -D_DEFAULT_SOURCE $^ -o $@ $(DEP_LIBS)
+	$(CC) $(LIB_CFLAGS) $(TSAN) -O1 -MMD -MP -c $< -o $@
+$(BUILD)/tsan/concurrent: tests/tsan/concurrent.c $(TSAN_LIB_OBJS)
+	$(CC) $(APP_CFLAGS) $(DEP_CFLAGS) $(TSAN) -O1 -D_DEFAULT_SOURCE -MMD -MP -MF $@.d -MT $@ $^ \
+	  -o $@ $(DEP_LIBS)
 tsan: $(BUILD)/tsan/concurrent
 	sh tests/tsan.sh $<
-
-# Sanitizer objects are intermediates of pattern chains: keep them.
-.SECONDARY: $(foreach kind,oom fuzz tsan,$(SRCS:src/%.c=$(BUILD)/$(kind)/lib/%.o))
 
 # valgrind memcheck of the example programs on a small generated subset.
 valgrind: examples
@@ -362,3 +340,7 @@ clean:
 	rm -rf $(BUILD) $(LIBOUT)/libfmnist.* $(LIBOUT)/libfmnist_mpi.* $(EXAMPLES) $(BENCHES)
 
 FORCE:
+
+# The header dependencies the compiler wrote (-MMD -MP), of every build
+# under $(BUILD).
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -2,76 +2,75 @@
  * images by the report's final CNN against PyTorch (eval mode, no_grad,
  * chunks of 256) on the same thread count. Inference speed does not depend
  * on the weights, so both sides train only --train-batches batches first.
- * Also the GFLOP/s of each layer's sgemms inside predict (see nnbench.h). */
-#define _GNU_SOURCE /* RTLD_NEXT */
-#include "nnbench.h"
+ * Also the GFLOP/s of each layer's sgemms inside predict (see kit/gemm.h). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kit/check.h"
+#include "kit/clock.h"
+#include "kit/netbench.h"
+#include "kit/peer.h"
 
 int main(int argc, char **argv) {
-  bu_common c;
+  kit_common c;
   size_t train_n = 2048, peak_n = 2048;
-  const bu_flag extra[] = {
-      {"train-images", BU_SIZE, &train_n, "images of the short fit before (1 epoch)"},
-      {"peak-n", BU_SIZE, &peak_n, "size of the square sgemm measuring the peak"},
+  const kit_flag extra[] = {
+      {"train-images", KIT_SIZE, &train_n, "images of the short fit before (1 epoch)"},
+      KIT_PEAK_FLAG(peak_n),
   };
-  bu_parse(argc, argv, "Final CNN inference of the test set against PyTorch.", 3,
-           "bench/peers/torch_peer.py", &c, extra, sizeof extra / sizeof extra[0]);
-  nb_run run;
-  nb_start(&c, "cnn_final", peak_n, &run);
-  const char *spec = run.spec;
-  bu_data d = run.d;
-  char load1[128];
+  kit_bench_parse(argc, argv, "Final CNN inference of the test set against PyTorch.",
+                  "runs=3 " KIT_TORCH_PEER, extra, KIT_LEN(extra), &c);
+  kit_netbench run;
+  kit_netbench_start(&c, "cnn_final", peak_n, &run);
+  const kit_data *d = &run.d;
 
-  size_t n_train = fmnist_dataset_count(d.train);
-  if (train_n > n_train) train_n = n_train;
-  size_t *idx = malloc(train_n * sizeof *idx);
-  if (!idx) return 1;
-  for (size_t i = 0; i < train_n; i++) idx[i] = i;
-  fmnist_dataset *small;
-  bu_check(fmnist_dataset_subset(d.train, idx, train_n, &small));
-  free(idx);
-  fmnist_model *m = nb_model(spec, &c, 32, 1, NULL);
-  bu_check(fmnist_model_fit(m, small, NULL));
+  if (train_n > fmnist_dataset_count(d->train)) train_n = fmnist_dataset_count(d->train);
+  fmnist_dataset *small = kit_first(d->train, train_n);
+  kit_net_options o = kit_net_defaults();
+  o.epochs = 1;
+  fmnist_model *m = kit_net_create(run.spec, &c, &o);
+  kit_check(fmnist_model_fit(m, small, NULL));
   fmnist_dataset_free(small);
 
-  const size_t n = fmnist_dataset_count(d.test);
-  uint8_t *pred = malloc(n);
-  if (!pred) return 1;
-  double runs[BU_MAX_RUNS];
-  size_t nr = c.runs;
-  bu_check(fmnist_model_predict(m, fmnist_dataset_images(d.test), 256, pred)); /* warm-up */
-  for (size_t r = 0; r < nr; r++) {
-    nb_record(r == 0);
-    double t0 = ex_now();
-    bu_check(fmnist_model_predict(m, fmnist_dataset_images(d.test), n, pred));
-    runs[r] = ex_now() - t0;
-    nb_record(0);
-    if (r == 0) nb_report_gemms(nb_cnn_final_layers, 6, 1, run.peak1, runs[r], "predicts of the test set");
+  const size_t n = fmnist_dataset_count(d->test);
+  uint8_t *pred = kit_alloc(n, 1);
+  double runs[KIT_MAX_RUNS];
+  kit_check(fmnist_model_predict(m, fmnist_dataset_images(d->test), 256, pred)); /* warm-up */
+  for (size_t r = 0; r < c.runs; r++) {
+    kit_gemm_record(r == 0);
+    double t0 = kit_now();
+    kit_check(fmnist_model_predict(m, fmnist_dataset_images(d->test), n, pred));
+    runs[r] = kit_now() - t0;
+    kit_gemm_record(0);
+    if (r == 0)
+      kit_gemm_report(run.layers, run.n_layers, 1, run.peak1, runs[r], "predicts of the test set");
   }
-  double ours = bu_median(runs, nr), acc, f1;
-  bu_score(d.test, pred, &acc, &f1);
-  double rss = bu_peak_rss_mb();
+  double ours = kit_median(runs, c.runs), acc, f1;
+  kit_score(d->test, pred, &acc, &f1);
+  double rss = kit_peak_rss_mb();
   fmnist_model_free(m);
   free(pred);
 
-  bu_side peer = {NAN, NAN, NAN, NAN, NAN, ""};
+  kit_side peer = kit_side_none();
   if (c.peer)
-    bu_peer(&c, &d, &peer, "--layers '%s' --batches %zu --warmup 0", spec, (train_n + 31) / 32);
-  nb_loadavg(load1, sizeof load1);
+    kit_peer(&c, d, &peer, "--layers '%s' --batches %zu --warmup 0", run.spec, (train_n + 31) / 32);
+  char load1[128];
+  kit_loadavg(load1, sizeof load1);
   printf("\ncnn_final_infer (test %zu images, %zu threads; ours: median of %zu predicts after a "
          "fit on %zu images; peer: median of 3 passes, chunks of 256)\n",
-         n, c.threads, nr, train_n);
+         n, c.threads, c.runs, train_n);
   printf("load average before: %s; after: %s\n", run.load0, load1);
   printf("%-14s %11s %11s %11s %11s\n", "side", "images/s", "peak_rss_mb", "test_acc", "ratio");
-  nb_row("libfmnist", (double)n / ours, rss, acc, 1.0);
-  nb_row("pytorch", (double)n / peer.predict_s, peer.rss_mb, peer.accuracy,
-         ours / peer.predict_s);
+  kit_netbench_row("libfmnist", (double)n / ours, rss, acc, 1.0);
+  kit_netbench_row("pytorch", (double)n / peer.predict_s, peer.rss_mb, peer.accuracy,
+                   ours / peer.predict_s);
   printf("predict seconds: ours %.3f, PyTorch %.3f; ratio = our images/s / PyTorch's (target "
          ">= 2)\n",
          ours, peer.predict_s);
   char ex[200];
   snprintf(ex, sizeof ex, " ours_img_s=%.0f peer_img_s=%.0f threads=%zu", (double)n / ours,
            (double)n / peer.predict_s, c.threads);
-  nb_result("cnn_final_infer", ours, peer.predict_s, ex);
-  bu_data_free(&d);
+  kit_bench_result("cnn_final_infer", ours, peer.predict_s, "", ex);
+  kit_data_free(&run.d);
   return 0;
 }

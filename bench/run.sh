@@ -18,7 +18,7 @@ if [ $# -eq 0 ] || [ -z "$*" ]; then
   names=""
   for f in bench/*.c; do
     n=$(basename "$f" .c)
-    [ "$n" = benchutil ] || names="$names $n"
+    names="$names $n"
   done
 else
   names="$*"

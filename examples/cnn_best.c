@@ -13,7 +13,7 @@
  *   - Adam 0.001 annealed by a cosine to 0 over the 20 epochs. */
 #include <stdio.h>
 
-#include "nn_run.h"
+#include "kit/nn_run.h"
 
 #define BN "bn:0.9:1e-5 "
 #define CONV(filters) "conv:" #filters ":3 " BN "relu "
@@ -22,31 +22,28 @@
       CONV(128) "pool:2 drop:0.2 flatten dense:256 " BN "relu drop:0.4 dense:10"
 
 int main(int argc, char **argv) {
-  ex_common c;
-  nn_flags f = {.epochs = 20,
-                .batch = 32,
-                .lr = 0.001,
-                .eps = 1e-7,
-                .layers = BEST_LAYERS,
-                .lr_schedule = "cosine",
-                .standardize = "global",
-                .augment = "crop:2 flip:0.5"};
-  const ex_flag extra[] = {NN_FLAGS(f), EX_SAVE_FLAG(c)};
-  ex_parse_flags(argc, argv, "The best CNN of this library (beside the report's final CNN).",
-                 &c, extra, sizeof extra / sizeof extra[0]);
-  ex_data d;
-  ex_load_protocol(&c, &d);
+  kit_common c;
+  kit_nn_flags f = {.net = kit_net_defaults()};
+  f.net.layers = BEST_LAYERS;
+  f.net.lr_schedule = "cosine";
+  f.net.standardize = "global";
+  f.net.augment = "crop:2 flip:0.5";
+  const kit_flag extra[] = {KIT_NN_FLAGS(f), KIT_SAVE_FLAG(c)};
+  kit_parse_example(argc, argv, "The best CNN of this library (beside the report's final CNN).",
+                    extra, KIT_LEN(extra), &c);
+  kit_data d;
+  kit_load_protocol(&c, &d);
   printf("the same recipe in PyTorch, on this split (bench/README.md):\n"
          "  bench/cnn_final_infer --peer 0 --runs 1 --seed %llu --split-dir /tmp/split%llu\n"
          "  cd bench/peers && /usr/bin/python3 torch_train.py --dir /tmp/split%llu --seed %llu "
          "--threads %zu --epochs %zu --layers '%s' --standardize %s --lr-schedule %s%s%s%s\n",
          (unsigned long long)c.seed, (unsigned long long)c.seed, (unsigned long long)c.seed,
-         (unsigned long long)c.seed, c.threads ? c.threads : fmnist_cpu_count(), f.epochs,
-         f.layers, f.standardize ? f.standardize : "pixel",
-         f.lr_schedule ? f.lr_schedule : "constant", f.augment ? " --augment '" : "",
-         f.augment ? f.augment : "", f.augment ? "'" : "");
-  nn_summary s;
-  nn_run("cnn_best", f.layers, &c, &f, &d, &s);
-  ex_data_free(&d);
+         (unsigned long long)c.seed, c.threads ? c.threads : fmnist_cpu_count(), f.net.epochs,
+         f.net.layers, f.net.standardize ? f.net.standardize : "pixel",
+         f.net.lr_schedule ? f.net.lr_schedule : "constant", f.net.augment ? " --augment '" : "",
+         f.net.augment ? f.net.augment : "", f.net.augment ? "'" : "");
+  kit_nn_summary s;
+  kit_nn_run("cnn_best", f.net.layers, &c, &f, &d, &s);
+  kit_data_free(&d);
   return 0;
 }

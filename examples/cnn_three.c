@@ -6,36 +6,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn_run.h"
-#include "report.h"
+#include "kit/nn_run.h"
+#include "kit/report.h"
 
 int main(int argc, char **argv) {
-  ex_common c;
-  nn_flags f = {.epochs = 20, .batch = 32, .lr = 0.001, .eps = 1e-7};
+  kit_common c;
+  kit_nn_flags f = {.net = kit_net_defaults()};
   double noise = 0;
   int bn = 0;
-  const ex_flag extra[] = {
-      NN_FLAGS(f),
-      EX_SAVE_FLAG(c),
-      {"noise", EX_DOUBLE, &noise, "std of Gaussian input noise (0: none)"},
-      {"batch-norm", EX_BOOL, &bn, "batch norm between each conv and its relu"},
+  const kit_flag extra[] = {
+      KIT_NN_FLAGS(f),
+      KIT_SAVE_FLAG(c),
+      {"noise", KIT_DOUBLE, &noise, "std of Gaussian input noise (0: none)"},
+      {"batch-norm", KIT_BOOL, &bn, "batch norm between each conv and its relu"},
   };
-  ex_parse_flags(argc, argv, "Three-block CNN of the report (Figure 5).", &c, extra,
-                 sizeof extra / sizeof extra[0]);
+  kit_parse_example(argc, argv, "Three-block CNN of the report (Figure 5).", extra,
+                    KIT_LEN(extra), &c);
   /* The report's row with noise and batch norm, less what is not asked for. */
   char noise_token[64], name[64] = "cnn_three";
   snprintf(noise_token, sizeof noise_token, "noise:%g", noise);
-  char *with_noise = ex_spec_edit(ex_report_layers("cnn_three_nbn"), "noise",
+  char *with_noise = kit_spec_edit(kit_report_layers("cnn_three_nbn"), "noise",
                                   noise > 0 ? noise_token : NULL);
-  char *layers = bn ? with_noise : ex_spec_edit(with_noise, "bn", NULL);
+  char *layers = bn ? with_noise : kit_spec_edit(with_noise, "bn", NULL);
   if (layers != with_noise) free(with_noise);
   if (noise > 0) strcat(name, "_noise");
   if (bn) strcat(name, "_bn");
-  ex_data d;
-  ex_load_protocol(&c, &d);
-  nn_summary s;
-  nn_run(name, layers, &c, &f, &d, &s);
-  ex_data_free(&d);
+  kit_data d;
+  kit_load_protocol(&c, &d);
+  kit_nn_summary s;
+  kit_nn_run(name, layers, &c, &f, &d, &s);
+  kit_data_free(&d);
   free(layers);
   return 0;
 }

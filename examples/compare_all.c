@@ -6,29 +6,31 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "plot.h"
-#include "report.h"
+#include "kit/check.h"
+#include "kit/plot.h"
+#include "kit/report.h"
+#include "kit/result.h"
 
 int main(int argc, char **argv) {
-  ex_common opt;
+  kit_common opt;
   int quick = 0;
   size_t epochs = 0;
   const char *models = "all", *cache = NULL;
-  const ex_flag extra[] = {
-      {"quick", EX_BOOL, &quick, "only the models that take seconds (knn, forest, dense)"},
-      {"models", EX_STRING, &models, "comma-separated rows (all, fast, or names)"},
-      {"epochs", EX_SIZE, &epochs, "epochs of the nets, 0 = the report's 20"},
-      {"cache", EX_STRING, &cache, "directory to save fitted models to / load them from"},
+  const kit_flag extra[] = {
+      {"quick", KIT_BOOL, &quick, "only the models that take seconds (knn, forest, dense)"},
+      {"models", KIT_STRING, &models, "comma-separated rows (all, fast, or names)"},
+      {"epochs", KIT_SIZE, &epochs, "epochs of the nets, 0 = the report's 20"},
+      {"cache", KIT_STRING, &cache, "directory to save fitted models to / load them from"},
   };
-  ex_parse_flags(argc, argv, "Trains every model of the report and prints Figure 5.", &opt, extra,
-                 sizeof extra / sizeof extra[0]);
-  const ex_report_model *rows[32];
-  size_t n = ex_report_select(quick ? "fast" : models, rows, 32);
-  ex_data d;
-  ex_load_protocol(&opt, &d);
+  kit_parse_example(argc, argv, "Trains every model of the report and prints Figure 5.", extra,
+                    KIT_LEN(extra), &opt);
+  const kit_report_model *rows[32];
+  size_t n = kit_report_select(quick ? "fast" : models, rows, 32);
+  kit_data d;
+  kit_load_protocol(&opt, &d);
 
-  const char *path = ex_out_path(&opt, "compare_all.csv");
-  FILE *csv = ex_csv_open(path, "model,precision,recall,f1,accuracy,val_accuracy,fit_s,epochs,"
+  const char *path = kit_out_path(&opt, "compare_all.csv");
+  FILE *csv = kit_csv_open(path, "model,precision,recall,f1,accuracy,val_accuracy,fit_s,epochs,"
                                 "report_precision,report_recall,report_f1");
   double acc[32], f1[32], total_fit_s = 0;
   size_t best = 0;
@@ -36,11 +38,11 @@ int main(int argc, char **argv) {
          "Recall", "F1", "Accuracy", "Fit s", "Epochs", "report P/R/F1");
   for (size_t i = 0; i < n; i++) {
     double fit_s;
-    fmnist_model *m = ex_report_fit(rows[i], &opt, epochs, &d, cache, &fit_s);
+    fmnist_model *m = kit_report_fit(rows[i], &opt, epochs, &d, cache, &fit_s);
     total_fit_s += fit_s;
     fmnist_metrics *test, *valid;
-    ex_check(fmnist_model_evaluate(m, d.test, &test));
-    ex_check(fmnist_model_evaluate(m, d.valid, &valid));
+    kit_check(fmnist_model_evaluate(m, d.test, &test));
+    kit_check(fmnist_model_evaluate(m, d.valid, &valid));
     double p = fmnist_metrics_average(test, FMNIST_SCORE_PRECISION, FMNIST_AVERAGE_MACRO);
     double r = fmnist_metrics_average(test, FMNIST_SCORE_RECALL, FMNIST_AVERAGE_MACRO);
     f1[i] = fmnist_metrics_average(test, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO);
@@ -64,7 +66,7 @@ int main(int argc, char **argv) {
          "fit s = 0 means loaded from --cache)\n");
 
   char script[2048];
-  const char *png = ex_out_path(&opt, "compare_all.png");
+  const char *png = kit_out_path(&opt, "compare_all.png");
   snprintf(script, sizeof script,
            "set title 'Figure 5: macro F1 on the test set, libfmnist vs the report'\n"
            "set style data histograms\nset style histogram clustered gap 1\n"
@@ -72,20 +74,20 @@ int main(int argc, char **argv) {
            "set xtics rotate by -35\nset key top left\n"
            "plot '%s' using 4:xtic(1) title 'libfmnist', '' using 11 title 'report'\n",
            path);
-  if (ex_plot(png, script)) printf("plot: %s\n", png);
+  if (kit_plot(png, script)) printf("plot: %s\n", png);
 
-  ex_result res;
-  ex_result_init(&res);
-  ex_result_str(&res, "model", n ? rows[best]->name : "none");
-  ex_result_double(&res, "accuracy", n ? acc[best] : NAN);
-  ex_result_double(&res, "macro_f1", n ? f1[best] : NAN);
-  ex_result_double(&res, "fit_s", total_fit_s);
+  kit_result res;
+  kit_result_init(&res);
+  kit_result_str(&res, "model", n ? rows[best]->name : "none");
+  kit_result_double(&res, "accuracy", n ? acc[best] : NAN);
+  kit_result_double(&res, "macro_f1", n ? f1[best] : NAN);
+  kit_result_double(&res, "fit_s", total_fit_s);
   for (size_t i = 0; i < n; i++) {
     char key[64];
     snprintf(key, sizeof key, "acc_%s", rows[i]->name);
-    ex_result_double(&res, key, acc[i]);
+    kit_result_double(&res, key, acc[i]);
   }
-  ex_result_print(&res);
-  ex_data_free(&d);
+  kit_result_print(&res);
+  kit_data_free(&d);
   return 0;
 }

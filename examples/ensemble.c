@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "common.h"
+#include "kit/check.h"
+#include "kit/clock.h"
+#include "kit/data.h"
+#include "kit/result.h"
 
 /* One row of the table: accuracy, macro F1 and log loss of m on test;
  * returns the accuracy, the macro F1 into *f1. */
@@ -15,8 +18,8 @@ static double row(const char *name, const fmnist_model *m, const fmnist_dataset 
                   double *f1) {
   fmnist_metrics *mt;
   double loss;
-  ex_check(fmnist_model_evaluate(m, test, &mt));
-  ex_check(fmnist_metrics_log_loss(mt, &loss));
+  kit_check(fmnist_model_evaluate(m, test, &mt));
+  kit_check(fmnist_metrics_log_loss(mt, &loss));
   const double acc = fmnist_metrics_accuracy(mt);
   *f1 = fmnist_metrics_average(mt, FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO);
   printf("%-32s %-9s %9.4f %9.4f %9.4f\n", name, fmnist_model_family(m), acc, *f1, loss);
@@ -25,31 +28,28 @@ static double row(const char *name, const fmnist_model *m, const fmnist_dataset 
 }
 
 int main(int argc, char **argv) {
-  ex_common c;
+  kit_common c;
   const char *tta = "none";
-  const ex_flag extra[] = {
-      EX_SAVE_FLAG(c),
-      {"tta", EX_STRING, &tta, "test-time augmentation of the ensemble: none|flip|flip_shift"},
+  const kit_flag extra[] = {
+      KIT_SAVE_FLAG(c),
+      {"tta", KIT_STRING, &tta, "test-time augmentation of the ensemble: none|flip|flip_shift"},
   };
-  ex_parse_args(argc, argv, "The mean of the probabilities of saved models, on the test set.",
-                "MODEL...", &c, extra, sizeof extra / sizeof extra[0]);
+  kit_parse(argc, argv,
+            &(kit_program){.purpose = "The mean of the probabilities of saved models, on the "
+                                      "test set.",
+                           .operands = "MODEL...", .flags = extra, .n_flags = KIT_LEN(extra)},
+            &c);
   const size_t n = c.n_operands;
   if (n == 0) {
     fprintf(stderr, "%s: needs the files of saved models (MODEL...)\n", argv[0]);
     return 2;
   }
-  fmnist_model **m = calloc(n, sizeof *m);
-  if (!m) {
-    fprintf(stderr, "error: out of memory\n");
-    return 1;
-  }
-  char threads[32];
-  snprintf(threads, sizeof threads, "%zu", c.threads);
+  fmnist_model **m = kit_alloc(n, sizeof *m);
   for (size_t k = 0; k < n; k++) {
-    ex_check(fmnist_model_load(c.operands[k], &m[k]));
-    ex_check(fmnist_model_set(m[k], "threads", threads));
+    kit_check(fmnist_model_load(c.operands[k], &m[k]));
+    kit_set(m[k], "threads", "%zu", c.threads);
   }
-  fmnist_dataset *test = ex_load_set(&c, FMNIST_SET_TEST);
+  fmnist_dataset *test = kit_load_set(&c, FMNIST_SET_TEST);
   printf("%-32s %-9s %9s %9s %9s\n", "model", "family", "accuracy", "macro_f1", "log_loss");
   double best = 0, f1;
   for (size_t k = 0; k < n; k++) {
@@ -57,23 +57,23 @@ int main(int argc, char **argv) {
     if (acc > best) best = acc;
   }
   fmnist_model *e;
-  ex_check(fmnist_ensemble_create((const fmnist_model *const *)m, n, &e));
-  ex_check(fmnist_model_set(e, "tta", tta));
-  const double t0 = ex_now();
+  kit_check(fmnist_ensemble_create((const fmnist_model *const *)m, n, &e));
+  kit_check(fmnist_model_set(e, "tta", tta));
+  const double t0 = kit_now();
   const double acc = row("ensemble", e, test, &f1);
-  const double predict_s = ex_now() - t0;
-  if (c.save) ex_check(fmnist_model_save(e, c.save));
+  const double predict_s = kit_now() - t0;
+  if (c.save) kit_check(fmnist_model_save(e, c.save));
 
-  ex_result res;
-  ex_result_init(&res);
-  ex_result_str(&res, "model", "ensemble");
-  ex_result_double(&res, "accuracy", acc);
-  ex_result_double(&res, "macro_f1", f1);
-  ex_result_int(&res, "members", (long long)n);
-  ex_result_double(&res, "best_member_accuracy", best);
-  ex_result_str(&res, "tta", tta);
-  ex_result_double(&res, "predict_s", predict_s);
-  ex_result_print(&res);
+  kit_result res;
+  kit_result_init(&res);
+  kit_result_str(&res, "model", "ensemble");
+  kit_result_double(&res, "accuracy", acc);
+  kit_result_double(&res, "macro_f1", f1);
+  kit_result_int(&res, "members", (long long)n);
+  kit_result_double(&res, "best_member_accuracy", best);
+  kit_result_str(&res, "tta", tta);
+  kit_result_double(&res, "predict_s", predict_s);
+  kit_result_print(&res);
   fmnist_model_free(e);
   for (size_t k = 0; k < n; k++) fmnist_model_free(m[k]);
   free(m);

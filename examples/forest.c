@@ -3,26 +3,26 @@
  * the 50k split, scored on the official test set. */
 #include <stdio.h>
 
-#include "classic_run.h"
+#include "kit/classic_run.h"
 
 int main(int argc, char **argv) {
-  ex_common c;
+  kit_common c;
   size_t n_trees = 100, max_depth = 80, min_split = 2, min_leaf = 1, max_features = 0;
   size_t bootstrap = 1;
   const char *criterion = "gini";
-  const ex_flag extra[] = {
-      EX_SAVE_FLAG(c),
-      EX_LOAD_FLAG(c),
-      {"n-trees", EX_SIZE, &n_trees, "trees"},
-      {"max-depth", EX_SIZE, &max_depth, "deepest level (0 = none; the report: 70 and 80)"},
-      {"criterion", EX_STRING, &criterion, "gini|entropy"},
-      {"min-samples-split", EX_SIZE, &min_split, "a node with fewer samples is a leaf"},
-      {"min-samples-leaf", EX_SIZE, &min_leaf, "samples each child keeps at least"},
-      {"max-features", EX_SIZE, &max_features, "candidate pixels per node (0 = sqrt(784) = 28)"},
-      {"bootstrap", EX_SIZE, &bootstrap, "1: each tree sees n draws with replacement"},
+  const kit_flag extra[] = {
+      KIT_SAVE_FLAG(c),
+      KIT_LOAD_FLAG(c),
+      {"n-trees", KIT_SIZE, &n_trees, "trees"},
+      {"max-depth", KIT_SIZE, &max_depth, "deepest level (0 = none; the report: 70 and 80)"},
+      {"criterion", KIT_STRING, &criterion, "gini|entropy"},
+      {"min-samples-split", KIT_SIZE, &min_split, "a node with fewer samples is a leaf"},
+      {"min-samples-leaf", KIT_SIZE, &min_leaf, "samples each child keeps at least"},
+      {"max-features", KIT_SIZE, &max_features, "candidate pixels per node (0 = sqrt(784) = 28)"},
+      {"bootstrap", KIT_SIZE, &bootstrap, "1: each tree sees n draws with replacement"},
   };
-  ex_parse_flags(argc, argv, "Random forest of the report (Figure 5).", &c, extra,
-                 sizeof extra / sizeof extra[0]);
+  kit_parse_example(argc, argv, "Random forest of the report (Figure 5).", extra,
+                    KIT_LEN(extra), &c);
   char st[32], sd[32], ss[32], sl[32], sf[32], sb[32], name[48];
   snprintf(st, sizeof st, "%zu", n_trees);
   snprintf(sd, sizeof sd, "%zu", max_depth);
@@ -34,5 +34,5 @@ int main(int argc, char **argv) {
   const char *kv[] = {"n_trees", st, "max_depth", max_depth ? sd : "none", "criterion", criterion,
                       "min_samples_split", ss, "min_samples_leaf", sl,
                       "max_features", max_features ? sf : "sqrt", "bootstrap", sb, NULL};
-  return classic_run("forest", name, kv, &c);
+  return kit_classic_run("forest", name, kv, &c);
 }

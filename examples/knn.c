@@ -4,24 +4,24 @@
  * whose voters are nearer in sum, then to the smaller label. */
 #include <stdio.h>
 
-#include "classic_run.h"
+#include "kit/classic_run.h"
 
 int main(int argc, char **argv) {
-  ex_common c;
+  kit_common c;
   size_t k = 7;
   const char *weights = "uniform", *algorithm = "pruned";
-  const ex_flag extra[] = {
-      EX_SAVE_FLAG(c),
-      EX_LOAD_FLAG(c),
-      {"k", EX_SIZE, &k, "neighbours (the report: 5 and 7)"},
-      {"weights", EX_STRING, &weights, "uniform|distance (distance: votes weigh 1/d)"},
-      {"algorithm", EX_STRING, &algorithm, "pruned|brute (exact either way: same neighbours)"},
+  const kit_flag extra[] = {
+      KIT_SAVE_FLAG(c),
+      KIT_LOAD_FLAG(c),
+      {"k", KIT_SIZE, &k, "neighbours (the report: 5 and 7)"},
+      {"weights", KIT_STRING, &weights, "uniform|distance (distance: votes weigh 1/d)"},
+      {"algorithm", KIT_STRING, &algorithm, "pruned|brute (exact either way: same neighbours)"},
   };
-  ex_parse_flags(argc, argv, "K-nearest neighbours of the report (Figure 5).", &c, extra,
-                 sizeof extra / sizeof extra[0]);
+  kit_parse_example(argc, argv, "K-nearest neighbours of the report (Figure 5).", extra,
+                    KIT_LEN(extra), &c);
   char sk[32], name[48];
   snprintf(sk, sizeof sk, "%zu", k);
   snprintf(name, sizeof name, "knn_%zu", k);
   const char *kv[] = {"k", sk, "weights", weights, "algorithm", algorithm, NULL};
-  return classic_run("knn", name, kv, &c);
+  return kit_classic_run("knn", name, kv, &c);
 }

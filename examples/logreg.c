@@ -4,25 +4,25 @@
  * test set. */
 #include <stdio.h>
 
-#include "classic_run.h"
+#include "kit/classic_run.h"
 
 int main(int argc, char **argv) {
-  ex_common c;
+  kit_common c;
   double C = 1.0, tol = 0.0001, lr = 0.01;
   const char *solver = "sag";
   size_t max_iter = 1000, batch = 32;
-  const ex_flag extra[] = {
-      EX_SAVE_FLAG(c),
-      EX_LOAD_FLAG(c),
-      {"C", EX_DOUBLE, &C, "inverse L2 penalty (objective: sum of log-losses + |W|^2/(2C))"},
-      {"solver", EX_STRING, &solver, "sag|sgd"},
-      {"max-iter", EX_SIZE, &max_iter, "epochs at most (the report: 1000 and 5000)"},
-      {"tol", EX_DOUBLE, &tol, "stop when max|W - W_prev| / max|W| <= tol after an epoch"},
-      {"lr", EX_DOUBLE, &lr, "sgd: step size"},
-      {"batch", EX_SIZE, &batch, "sgd: mini-batch size"},
+  const kit_flag extra[] = {
+      KIT_SAVE_FLAG(c),
+      KIT_LOAD_FLAG(c),
+      {"C", KIT_DOUBLE, &C, "inverse L2 penalty (objective: sum of log-losses + |W|^2/(2C))"},
+      {"solver", KIT_STRING, &solver, "sag|sgd"},
+      {"max-iter", KIT_SIZE, &max_iter, "epochs at most (the report: 1000 and 5000)"},
+      {"tol", KIT_DOUBLE, &tol, "stop when max|W - W_prev| / max|W| <= tol after an epoch"},
+      {"lr", KIT_DOUBLE, &lr, "sgd: step size"},
+      {"batch", KIT_SIZE, &batch, "sgd: mini-batch size"},
   };
-  ex_parse_flags(argc, argv, "Logistic regression of the report (SAG, Figure 5).", &c, extra,
-                 sizeof extra / sizeof extra[0]);
+  kit_parse_example(argc, argv, "Logistic regression of the report (SAG, Figure 5).", extra,
+                    KIT_LEN(extra), &c);
   char sc[32], st[32], sm[32], sl[32], sb[32];
   snprintf(sc, sizeof sc, "%.17g", C);
   snprintf(st, sizeof st, "%.17g", tol);
@@ -31,5 +31,5 @@ int main(int argc, char **argv) {
   snprintf(sb, sizeof sb, "%zu", batch);
   const char *kv[] = {"C", sc, "solver", solver, "max_iter", sm, "tol", st,
                       "lr", sl, "batch", sb, NULL};
-  return classic_run("logreg", "logreg", kv, &c);
+  return kit_classic_run("logreg", "logreg", kv, &c);
 }

@@ -5,20 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn_run.h"
-#include "report.h"
+#include "kit/nn_run.h"
+#include "kit/report.h"
 
 int main(int argc, char **argv) {
-  ex_common c;
-  nn_flags f = {.epochs = 20, .batch = 32, .lr = 0.001, .eps = 1e-7};
+  kit_common c;
+  kit_nn_flags f = {.net = kit_net_defaults()};
   const char *act = "relu";
-  const ex_flag extra[] = {
-      NN_FLAGS(f),
-      EX_SAVE_FLAG(c),
-      {"activation", EX_STRING, &act, "relu|tanh|sigmoid|all"},
+  const kit_flag extra[] = {
+      KIT_NN_FLAGS(f),
+      KIT_SAVE_FLAG(c),
+      {"activation", KIT_STRING, &act, "relu|tanh|sigmoid|all"},
   };
-  ex_parse_flags(argc, argv, "Dense network of the report (Figure 2, section 4.1).", &c, extra,
-                 sizeof extra / sizeof extra[0]);
+  kit_parse_example(argc, argv, "Dense network of the report (Figure 2, section 4.1).", extra,
+                    KIT_LEN(extra), &c);
   const char *acts[] = {"relu", "tanh", "sigmoid"};
   int first = 0, last = 2;
   if (strcmp(act, "all") != 0) {
@@ -29,14 +29,14 @@ int main(int argc, char **argv) {
     }
     last = first;
   }
-  ex_data d;
-  ex_load_protocol(&c, &d);
-  nn_summary s[3];
+  kit_data d;
+  kit_load_protocol(&c, &d);
+  kit_nn_summary s[3];
   for (int a = first; a <= last; a++) {
     char name[64];
     snprintf(name, sizeof name, "nn_dense_%s", acts[a]);
-    char *layers = ex_spec_edit(ex_report_layers("dense"), "relu", acts[a]);
-    nn_run(name, layers, &c, &f, &d, &s[a]);
+    char *layers = kit_spec_edit(kit_report_layers("dense"), "relu", acts[a]);
+    kit_nn_run(name, layers, &c, &f, &d, &s[a]);
     free(layers);
     printf("\n");
   }
@@ -47,6 +47,6 @@ int main(int argc, char **argv) {
       printf("%-10s %9.4f %9.4f %9.4f %6zu %9.4f %8.1f\n", acts[a], s[a].accuracy,
              s[a].macro_f1, s[a].peak_val, s[a].peak_epoch, s[a].last_val, s[a].fit_s);
   }
-  ex_data_free(&d);
+  kit_data_free(&d);
   return 0;
 }

@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "common.h"
+#include "kit/check.h"
+#include "kit/clock.h"
+#include "kit/data.h"
+#include "kit/result.h"
 
 /* Prints the three most probable classes of one image. */
 static int print_top3(const char *what, const float *p) {
@@ -22,18 +25,21 @@ static int print_top3(const char *what, const float *p) {
 }
 
 int main(int argc, char **argv) {
-  ex_common opt;
+  kit_common opt;
   const char *file = NULL;
   int invert = 0, index = -1;
-  const ex_flag extra[] = {
-      EX_LOAD_FLAG(opt),
-      {"image", EX_STRING, &file, "a PGM or PNG file to classify (or give files as operands)"},
-      {"invert", EX_BOOL, &invert, "the pictures are dark on light: invert them (Fashion-MNIST "
+  const kit_flag extra[] = {
+      KIT_LOAD_FLAG(opt),
+      {"image", KIT_STRING, &file, "a PGM or PNG file to classify (or give files as operands)"},
+      {"invert", KIT_BOOL, &invert, "the pictures are dark on light: invert them (Fashion-MNIST "
                                    "is light on dark)"},
-      {"index", EX_INT, &index, "classify image N of the official test set instead"},
+      {"index", KIT_INT, &index, "classify image N of the official test set instead"},
   };
-  ex_parse_args(argc, argv, "Classifies images with a model saved by another example (--load).",
-                "[IMAGE...]", &opt, extra, sizeof extra / sizeof extra[0]);
+  kit_parse(argc, argv,
+            &(kit_program){.purpose = "Classifies images with a model saved by another "
+                                      "example (--load).",
+                           .operands = "[IMAGE...]", .flags = extra, .n_flags = KIT_LEN(extra)},
+            &opt);
   size_t n = opt.n_operands + (file != NULL);
   if (!opt.load || (n == 0) == (index < 0)) {
     fprintf(stderr, "%s: needs --load MODEL and image files (or --image FILE), or --index N\n",
@@ -41,19 +47,15 @@ int main(int argc, char **argv) {
     return 2;
   }
   fmnist_model *m;
-  ex_check(fmnist_model_load(opt.load, &m));
+  kit_check(fmnist_model_load(opt.load, &m));
   if (index >= 0) n = 1;
-  uint8_t *img = malloc(n * FMNIST_PIXELS);
-  float *proba = malloc(n * FMNIST_CLASSES * sizeof *proba);
-  const char **names = malloc(n * sizeof *names);
-  if (!img || !proba || !names) {
-    fprintf(stderr, "error: out of memory\n");
-    return 1;
-  }
+  uint8_t *img = kit_alloc(n, FMNIST_PIXELS);
+  float *proba = kit_alloc(n * FMNIST_CLASSES, sizeof *proba);
+  const char **names = kit_alloc(n, sizeof *names);
   int truth = -1;
   char what[160];
   if (index >= 0) {
-    fmnist_dataset *test = ex_load_set(&opt, FMNIST_SET_TEST);
+    fmnist_dataset *test = kit_load_set(&opt, FMNIST_SET_TEST);
     const uint8_t *src = fmnist_dataset_image(test, (size_t)index);
     if (!src) {
       fprintf(stderr, "error: --index %d, the test set has %zu images\n", index,
@@ -68,28 +70,28 @@ int main(int argc, char **argv) {
   } else {
     for (size_t i = 0; i < n; i++) {
       names[i] = i < opt.n_operands ? opt.operands[i] : file;
-      ex_check(fmnist_image_read(names[i], invert, img + i * FMNIST_PIXELS));
+      kit_check(fmnist_image_read(names[i], invert, img + i * FMNIST_PIXELS));
     }
   }
-  double t0 = ex_now();
-  ex_check(fmnist_model_proba(m, img, n, proba));
-  double predict_s = ex_now() - t0;
+  double t0 = kit_now();
+  kit_check(fmnist_model_proba(m, img, n, proba));
+  double predict_s = kit_now() - t0;
   int label = -1;
   for (size_t i = 0; i < n; i++) label = print_top3(names[i], proba + i * FMNIST_CLASSES);
 
-  ex_result res;
-  ex_result_init(&res);
-  ex_result_str(&res, "model", fmnist_model_family(m));
-  ex_result_double(&res, "accuracy", truth < 0 ? NAN : (double)(label == truth));
-  ex_result_double(&res, "macro_f1", NAN);
-  ex_result_int(&res, "images", (long long)n);
+  kit_result res;
+  kit_result_init(&res);
+  kit_result_str(&res, "model", fmnist_model_family(m));
+  kit_result_double(&res, "accuracy", truth < 0 ? NAN : (double)(label == truth));
+  kit_result_double(&res, "macro_f1", NAN);
+  kit_result_int(&res, "images", (long long)n);
   if (n == 1) { /* the one image's answer */
-    ex_result_int(&res, "label", label);
-    ex_result_str(&res, "class", fmnist_class_name(label));
-    ex_result_double(&res, "probability", proba[label]);
+    kit_result_int(&res, "label", label);
+    kit_result_str(&res, "class", fmnist_class_name(label));
+    kit_result_double(&res, "probability", proba[label]);
   }
-  ex_result_double(&res, "predict_s", predict_s);
-  ex_result_print(&res);
+  kit_result_double(&res, "predict_s", predict_s);
+  kit_result_print(&res);
   free(img);
   free(proba);
   free(names);

@@ -14,12 +14,18 @@
 
 #include <fmnist_mpi.h>
 
-#include "plot.h"
-#include "report.h"
+#include "kit/check.h"
+#include "kit/clock.h"
+#include "kit/plot.h"
+#include "kit/progress.h"
+#include "kit/ranks.h"
+#include "kit/report.h"
+#include "kit/result.h"
+#include "kit/text.h"
 
 enum { MAX_SETTINGS = 4096, MAX_LINE = 4096 };
 
-/* The settings of a grid file (strdup'd into lines); exits 2 if it cannot
+/* The settings of a grid file (copied into lines); exits 2 if it cannot
  * be read. */
 static size_t read_grid(const char *path, char **lines) {
   FILE *f = fopen(path, "r");
@@ -37,7 +43,7 @@ static size_t read_grid(const char *path, char **lines) {
       fprintf(stderr, "%s: more than %d settings\n", path, MAX_SETTINGS);
       exit(2);
     }
-    lines[n++] = strdup(p);
+    lines[n++] = kit_format("%s", p);
   }
   fclose(f);
   if (!n) {
@@ -48,40 +54,37 @@ static size_t read_grid(const char *path, char **lines) {
 }
 
 int main(int argc, char **argv) {
-  ex_common c;
+  kit_common c;
   const char *grid = NULL, *name = "knn_5";
-  const ex_flag extra[] = {
-      {"grid", EX_STRING, &grid, "file of settings, one \"key=value ...\" per line"},
-      {"model", EX_STRING, &name, "the report's model the settings change"},
+  const kit_flag extra[] = {
+      {"grid", KIT_STRING, &grid, "file of settings, one \"key=value ...\" per line"},
+      {"model", KIT_STRING, &name, "the report's model the settings change"},
   };
-  ex_parse_flags(argc, argv, "An option sweep over the ranks of mpirun.", &c, extra,
-                 sizeof extra / sizeof extra[0]);
+  kit_parse_example(argc, argv, "An option sweep over the ranks of mpirun.", extra,
+                    KIT_LEN(extra), &c);
   if (!grid) {
     fprintf(stderr, "%s: --grid FILE is needed (try --help)\n", argv[0]);
     return 2;
   }
   c.mpi = 1;
-  ex_mpi_begin(&c);
-  const ex_report_model *row = ex_report_find(name);
+  kit_mpi_begin(&c);
+  const kit_report_model *row = kit_report_find(name);
   if (!row) return 2;
   static char *settings[MAX_SETTINGS];
   size_t n = read_grid(grid, settings);
-  ex_data d;
-  ex_load_protocol(&c, &d);
-  fmnist_model *base = ex_report_create(row, &c, 0);
-  fmnist_metrics **metrics = calloc(n, sizeof *metrics);
-  double *seconds = calloc(n, sizeof *seconds);
-  if (!metrics || !seconds) return 1;
-  double t0 = ex_now();
-  ex_check(fmnist_mpi_sweep(MPI_COMM_WORLD, base, (const char *const *)settings, n, d.train,
+  kit_data d;
+  kit_load_protocol(&c, &d);
+  fmnist_model *base = kit_report_create(row, &c, 0);
+  fmnist_metrics **metrics = kit_alloc(n, sizeof *metrics);
+  double *seconds = kit_alloc(n, sizeof *seconds);
+  double t0 = kit_now();
+  kit_check(fmnist_mpi_sweep(MPI_COMM_WORLD, base, (const char *const *)settings, n, d.train,
                             d.valid, metrics, seconds));
-  double wall_s = ex_now() - t0;
-  ex_progress_clear();
+  double wall_s = kit_now() - t0;
+  kit_progress_clear();
 
-  char csv_name[128];
-  snprintf(csv_name, sizeof csv_name, "sweep_%s.csv", name);
-  const char *csv_path = ex_out_path(&c, csv_name);
-  FILE *csv = ex_csv_open(csv_path, "setting,accuracy,macro_f1,fit_s");
+  const char *csv_path = kit_out_path(&c, "sweep_%s.csv", name);
+  FILE *csv = kit_csv_open(csv_path, "setting,accuracy,macro_f1,fit_s");
   printf("sweep of %s over %zu settings on %d ranks x %zu threads (seed %llu; validation "
          "split, %zu images)\n",
          row->label, n, c.ranks, c.threads, (unsigned long long)c.seed,
@@ -98,17 +101,17 @@ int main(int argc, char **argv) {
   fclose(csv);
   printf("best: #%zu \"%s\"; table in %s\n", best + 1, settings[best], csv_path);
 
-  ex_result res;
-  ex_result_init(&res);
-  ex_result_str(&res, "model", row->name);
-  ex_result_double(&res, "accuracy", fmnist_metrics_accuracy(metrics[best]));
-  ex_result_double(&res, "macro_f1",
+  kit_result res;
+  kit_result_init(&res);
+  kit_result_str(&res, "model", row->name);
+  kit_result_double(&res, "accuracy", fmnist_metrics_accuracy(metrics[best]));
+  kit_result_double(&res, "macro_f1",
                    fmnist_metrics_average(metrics[best], FMNIST_SCORE_F1, FMNIST_AVERAGE_MACRO));
-  ex_result_int(&res, "best", (long long)best + 1);
-  ex_result_int(&res, "settings", (long long)n);
-  ex_result_int(&res, "ranks", c.ranks);
-  ex_result_double(&res, "wall_s", wall_s);
-  ex_result_print(&res);
+  kit_result_int(&res, "best", (long long)best + 1);
+  kit_result_int(&res, "settings", (long long)n);
+  kit_result_int(&res, "ranks", c.ranks);
+  kit_result_double(&res, "wall_s", wall_s);
+  kit_result_print(&res);
   for (size_t i = 0; i < n; i++) {
     fmnist_metrics_free(metrics[i]);
     free(settings[i]);
@@ -116,6 +119,6 @@ int main(int argc, char **argv) {
   free(metrics);
   free(seconds);
   fmnist_model_free(base);
-  ex_data_free(&d);
+  kit_data_free(&d);
   return 0;
 }

@@ -1,25 +1,24 @@
 /* Summary table and Graphviz diagram of a net (see summary.h). */
-#define _POSIX_C_SOURCE 200809L
-#include "summary.h"
+#include "kit/summary.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
+#include "kit/check.h"
 
-void ex_net_summary(const fmnist_model *m) {
+void kit_net_summary(const fmnist_model *m) {
   size_t n, total = 0;
   uint64_t flops_total = 0;
-  ex_check(fmnist_net_layer_count(m, &n));
+  kit_check(fmnist_net_layer_count(m, &n));
   printf("%-4s %-8s %16s %10s %10s\n", "#", "layer", "output shape", "params", "MFLOPs");
   for (size_t i = 0; i < n; i++) {
     const char *kind;
     size_t shape[3], params;
     uint64_t flops;
     char dims[48];
-    ex_check(fmnist_net_layer(m, i, &kind, shape, &params, &flops));
+    kit_check(fmnist_net_layer(m, i, &kind, shape, &params, &flops));
     snprintf(dims, sizeof dims, "%zu x %zu x %zu", shape[0], shape[1], shape[2]);
     printf("%-4zu %-8s %16s %10zu %10.3f\n", i + 1, kind, dims, params, (double)flops * 1e-6);
     total += params;
@@ -46,7 +45,7 @@ static const char *colour_of(const char *kind) {
   return "#ffffff"; /* activations */
 }
 
-int ex_net_diagram(const fmnist_model *m, const char *path) {
+int kit_net_diagram(const fmnist_model *m, const char *path) {
   char base[1024], file[1100], cmd[2400];
   snprintf(base, sizeof base, "%s", path);
   const char *endings[] = {".svg", ".png", ".dot"};
@@ -60,7 +59,7 @@ int ex_net_diagram(const fmnist_model *m, const char *path) {
     return 0;
   }
   size_t n;
-  ex_check(fmnist_net_layer_count(m, &n));
+  kit_check(fmnist_net_layer_count(m, &n));
   fprintf(f, "digraph net {\n  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", "
              "fontname=\"Helvetica\", fontsize=11];\n  edge [arrowsize=0.6];\n");
   fprintf(f, "  input [label=\"input\\n1 x 28 x 28\", fillcolor=\"#ffffff\"];\n");
@@ -68,7 +67,7 @@ int ex_net_diagram(const fmnist_model *m, const char *path) {
   for (size_t i = 0; i < n; i++) {
     const char *kind;
     size_t shape[3], params;
-    ex_check(fmnist_net_layer(m, i, &kind, shape, &params, NULL));
+    kit_check(fmnist_net_layer(m, i, &kind, shape, &params, NULL));
     fprintf(f, "  l%zu [label=\"%s\\n%zu x %zu x %zu", i, kind, shape[0], shape[1], shape[2]);
     if (params) fprintf(f, "\\n%zu parameters", params);
     fprintf(f, "\", fillcolor=\"%s\"];\n", colour_of(kind));
