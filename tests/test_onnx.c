@@ -357,10 +357,15 @@ static const struct {
      {0, 0, 1, 1}},
 };
 
-START_TEST(test_net_shapes) {
+/* The net of row i, fitted briefly. */
+static fmnist_model *net_of(size_t i) {
   char options[512];
-  snprintf(options, sizeof options, "epochs=1 batch=16 %s", nets[_i].options);
-  fmnist_model *m = fitted("net", options, 40);
+  snprintf(options, sizeof options, "epochs=1 batch=16 %s", nets[i].options);
+  return fitted("net", options, 40);
+}
+
+START_TEST(test_net_shapes) {
+  fmnist_model *m = net_of((size_t)_i);
   graph *g = exported(m, 0, nets[_i].ops);
   for (size_t i = 0; i < g->nnodes; i++) {
     if (strcmp(g->nodes[i].op, "Conv")) continue;
@@ -414,12 +419,12 @@ static size_t init_ints(const graph *g, const char *name, int64_t *out, size_t c
   return n;
 }
 
-/* A block whose branch changes the shape: its skip is a projection, a
- * 1x1 Conv of stride 2 from the block's input (5 of 3 channels), then a
- * bn; the Add sums the branch's last bn and the projection's. */
+/* A block whose branch changes the shape (nets' row 5): its skip is a
+ * projection, a 1x1 Conv of stride 2 from the block's input (5 of 3
+ * channels), then a bn; the Add sums the branch's last bn and the
+ * projection's. */
 START_TEST(test_res_projection) {
-  fmnist_model *m = fitted("net", "epochs=1 batch=16 layers=" "conv:3:3 relu res( conv:5:3:2 bn "
-                           "relu conv:5:3 bn ) relu dense:10", 40);
+  fmnist_model *m = net_of(5);
   graph *g = exported(m, 0, nets[5].ops);
   ck_assert_str_eq(find_node(g, "conv2")->in[0], "relu1"); /* the branch reads the input */
   const node *proj = find_node(g, "conv4");
