@@ -1,8 +1,8 @@
 /* The library's side of `make onnx-check`: fits small models of every
- * exportable family on the official training images, exports each to
- * ONNX, and writes what the library predicts on the official 10 000 test
- * images, for check.js (ONNX Runtime) and check.py (the ONNX checker) to
- * compare with. Public API only.
+ * exportable family on the official training images (and makes ensembles
+ * of some), exports each to ONNX, and writes what the library predicts on
+ * the official 10 000 test images, for check.js (ONNX Runtime) and
+ * check.py (the ONNX checker) to compare with. Public API only.
  *
  * Usage: export DIR. Writes DIR/test.images (10 000 x 784 bytes), and per
  * model NAME: DIR/NAME.onnx, DIR/NAME.labels (10 000 bytes) and
