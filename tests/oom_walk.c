@@ -309,7 +309,8 @@ static fmnist_status read_png(int family) {
 
 /* An ensemble of the four families' saved models (loaded before the
  * walk), with test-time augmentation: made, predicted, saved to a buffer
- * and loaded back. */
+ * and loaded back; and one of the three with an ONNX form, with
+ * test-time augmentation, exported. */
 static fmnist_model *members[4];
 static fmnist_status ensemble(int family) {
   (void)family;
@@ -340,6 +341,14 @@ static fmnist_status ensemble(int family) {
     else fmnist_model_free(back);
   }
   free(buf);
+  fmnist_model_free(e);
+  e = NULL;
+  const fmnist_model *exportable[3] = {members[0], members[2], members[3]};
+  if (!s) s = fmnist_ensemble_create(exportable, 3, &e);
+  if (!s) s = fmnist_model_set(e, "tta", "flip");
+  size = 7;
+  if (!s) s = fmnist_model_export_onnx_buffer(e, NULL, 0, &size);
+  if (s) ck_assert_uint_eq(size, 7);
   fmnist_model_free(e);
   return s;
 }
@@ -403,7 +412,7 @@ START_TEST(walk_all) {
     fmnist_model_free(loaded);
   }
   for (int f = 0; f < 4; f++) ck_assert_int_eq(fmnist_model_load(saved[f], &members[f]), 0);
-  walk(ensemble, 0, "ensemble of 4, tta, buffer");
+  walk(ensemble, 0, "ensemble of 4, tta, buffer; ONNX of 3");
   for (int f = 0; f < 4; f++) fmnist_model_free(members[f]);
 }
 END_TEST

@@ -141,7 +141,8 @@ END_TEST
 /* Every way to ask for an ensemble that cannot be: its status, nothing
  * made; an ensemble is made, not fitted, and keeps its members whatever
  * option is set; an empty one (created by name or cloned) predicts
- * nothing; no ONNX export; the accessors on other families. */
+ * nothing; no ONNX export with a knn member; the accessors on other
+ * families. */
 START_TEST(error_paths) {
   fmnist_dataset *train = fmnist_test_stripes(N_TRAIN, 1);
   fmnist_model *m[MEMBERS], *e = NULL, *unfitted;

@@ -1,13 +1,19 @@
 /* ONNX export (fmnist_model_export_onnx): the files are decoded here with
  * a small protobuf reader and checked for structure: the documented IR
  * version, operator sets, inputs and outputs; every node's inputs defined
- * before it (the graph's input, an initializer or an earlier node); every
- * initializer's data the size its dims say; the operators each family and
- * each layer kind becomes, on odd shapes (every layer kind, odd channel
- * counts, asymmetric "same" padding, a conv on a dense layer's output, a
- * forest of single-leaf trees); the net's parameters in the graph are the
- * model's own. Error paths: unfitted, knn, bad path, small buffer.
- * (make onnx-check runs the files in ONNX Runtime.) */
+ * before it (the graph's input, an initializer or an earlier node) and
+ * every value defined once; every initializer's data the size its dims
+ * say; the operators each family and each layer kind becomes, on odd
+ * shapes (every layer kind, odd channel counts, asymmetric "same"
+ * padding, a conv on a dense layer's output, residual blocks with an
+ * identity skip, a projection of stride 2 and odd channels, blocks of
+ * dense layers and on the flat input, a forest of single-leaf trees); the
+ * net's parameters in the graph are the model's own (the averaged ones
+ * with ema_decay); test-time augmentation's views, worked out from the
+ * graph's Pad and Slice nodes, against the documented views made here;
+ * an ensemble's members in scopes of their own, nested ensembles. Error
+ * paths: unfitted, knn (alone or as an ensemble member), bad path, small
+ * buffer. (make onnx-check runs the files in ONNX Runtime.) */
 #include <stdio.h>
 #include <string.h>
 
@@ -64,7 +70,7 @@ static void text(const pb *s, char *out, size_t cap) {
   out[n] = '\0';
 }
 
-enum { MAX_NODES = 64, MAX_IO = 5, NAME = 64 };
+enum { MAX_NODES = 256, MAX_IO = 6, NAME = 64 };
 
 typedef struct node {
   char op[32], domain[16], in[MAX_IO][NAME], out[2][NAME];
@@ -226,8 +232,16 @@ static void check_structure(const graph *g, int ml) {
     ck_assert_msg(t->type == 1 || t->type == 7, "%s: type %d", t->name, t->type);
     ck_assert_int_eq(t->raw.end - t->raw.p, n * (t->type == 1 ? 4 : 8));
   }
+  for (size_t i = 0; i < g->ninits; i++)
+    for (size_t j = 0; j < i; j++) ck_assert_str_ne(g->inits[i].name, g->inits[j].name);
   for (size_t i = 0; i < g->nnodes; i++) {
     const node *n = &g->nodes[i];
+    for (size_t o = 0; o < n->nout; o++) { /* defined once: parts never clash */
+      ck_assert_msg(!find_init(g, n->out[o]) && strcmp(n->out[o], "images"), "%s", n->out[o]);
+      for (size_t j = 0; j < i; j++)
+        for (size_t q = 0; q < g->nodes[j].nout; q++)
+          ck_assert_str_ne(g->nodes[j].out[q], n->out[o]);
+    }
     for (size_t k = 0; k < n->nin; k++) {
       int known = !strcmp(n->in[k], "images") || find_init(g, n->in[k]);
       for (size_t j = 0; j < i && !known; j++)
@@ -284,7 +298,7 @@ static graph *exported(const fmnist_model *m, int ml, const char *ops) {
   graph *g = malloc(sizeof *g);
   read_model(bytes, len, g);
   check_structure(g, ml);
-  char got[512];
+  char got[2048];
   ops_of(g, got, sizeof got);
   ck_assert_str_eq(got, ops);
   return g;
@@ -295,32 +309,63 @@ static void graph_free(graph *g) {
   free(g);
 }
 
-/* Nets of odd shapes and the operators they become. Same padding with
- * stride 2 on 28x28 (3x3: out 14, one padded row, at the bottom). */
+/* Nets of odd shapes (options, then the layers) and the operators they
+ * become. Same padding with stride 2 on 28x28 (3x3: out 14, one padded
+ * row, at the bottom). */
 static const struct {
-  const char *layers, *ops;
+  const char *options, *ops;
   int64_t pads[4]; /* of the first Conv */
 } nets[] = {
-    {"conv:3:3:2:same bn relu pool:2 dense:10",
+    {"layers=conv:3:3:2:same bn relu pool:2 dense:10",
      "Cast Sub Mul Reshape Conv BatchNormalization Relu MaxPool Flatten Gemm Softmax ArgMax",
      {0, 0, 1, 1}},
-    {"noise:0.2 conv:5:4:1:same tanh drop:0.5 conv:7:3:3:valid sigmoid pool:3 flatten dense:9 "
-     "bn relu drop:0.1 dense:10",
+    {"layers=noise:0.2 conv:5:4:1:same tanh drop:0.5 conv:7:3:3:valid sigmoid pool:3 flatten "
+     "dense:9 bn relu drop:0.1 dense:10",
      "Cast Sub Mul Reshape Conv Tanh Conv Sigmoid MaxPool Flatten Gemm BatchNormalization Relu "
      "Gemm Softmax ArgMax",
      {1, 1, 2, 2}},
     /* a dense layer first (flat already), a conv on its output, a dense
      * layer on the conv's 1x1 output */
-    {"dense:7 sigmoid conv:2:1 relu dense:10",
+    {"layers=dense:7 sigmoid conv:2:1 relu dense:10",
      "Cast Sub Mul Gemm Sigmoid Reshape Conv Relu Flatten Gemm Softmax ArgMax",
      {0, 0, 0, 0}},
-    {"flatten dense:10", "Cast Sub Mul Gemm Softmax ArgMax", {0, 0, 0, 0}},
+    {"layers=flatten dense:10", "Cast Sub Mul Gemm Softmax ArgMax", {0, 0, 0, 0}},
+    /* residual blocks (they do not nest): an identity skip, res( itself
+     * no node */
+    {"layers=conv:4:3 bn relu res( conv:4:3 bn relu conv:4:3 bn ) relu pool:2 dense:10",
+     "Cast Sub Mul Reshape Conv BatchNormalization Relu Conv BatchNormalization Relu Conv "
+     "BatchNormalization Add Relu MaxPool Flatten Gemm Softmax ArgMax",
+     {1, 1, 1, 1}},
+    /* a projection of stride 2 to odd channels: 1x1 Conv and bn after the
+     * branch (test_res_projection looks closer) */
+    {"layers=conv:3:3 relu res( conv:5:3:2 bn relu conv:5:3 bn ) relu dense:10",
+     "Cast Sub Mul Reshape Conv Relu Conv BatchNormalization Relu Conv BatchNormalization Conv "
+     "BatchNormalization Add Relu Flatten Gemm Softmax ArgMax",
+     {1, 1, 1, 1}},
+    /* a block on the net's flat input whose branch makes planes (the skip
+     * reshaped to them), then a block of dense layers: its projection a
+     * 1x1 Conv without bn on the features as 12x1x1 */
+    {"layers=res( conv:1:3 tanh ) dense:12 res( dense:7 relu ) dense:10",
+     "Cast Sub Mul Reshape Conv Tanh Reshape Add Flatten Gemm Gemm Relu Reshape Conv Reshape Add "
+     "Flatten Gemm Softmax ArgMax",
+     {1, 1, 1, 1}},
+    /* averaged weights (the graph's parameters are the model's, the
+     * average); a block of a pool alone (projection stride 2, no bn) */
+    {"ema_decay=0.9 layers=conv:4:3:2 res( pool:2 ) res( conv:6:3 bn ) dense:10",
+     "Cast Sub Mul Reshape Conv MaxPool Conv Add Conv BatchNormalization Conv BatchNormalization "
+     "Add Flatten Gemm Softmax ArgMax",
+     {0, 0, 1, 1}},
 };
 
-START_TEST(test_net_shapes) {
+/* The net of row i, fitted briefly. */
+static fmnist_model *net_of(size_t i) {
   char options[512];
-  snprintf(options, sizeof options, "epochs=1 batch=16 layers=%s", nets[_i].layers);
-  fmnist_model *m = fitted("net", options, 40);
+  snprintf(options, sizeof options, "epochs=1 batch=16 %s", nets[i].options);
+  return fitted("net", options, 40);
+}
+
+START_TEST(test_net_shapes) {
+  fmnist_model *m = net_of((size_t)_i);
   graph *g = exported(m, 0, nets[_i].ops);
   for (size_t i = 0; i < g->nnodes; i++) {
     if (strcmp(g->nodes[i].op, "Conv")) continue;
@@ -354,6 +399,206 @@ START_TEST(test_net_shapes) {
   free(params);
   graph_free(g);
   fmnist_model_free(m);
+}
+END_TEST
+
+static const node *find_node(const graph *g, const char *out) {
+  for (size_t i = 0; i < g->nnodes; i++)
+    if (!strcmp(g->nodes[i].out[0], out)) return &g->nodes[i];
+  ck_abort_msg("no node makes %s", out);
+  return NULL;
+}
+
+/* The int64 values of initializer `name` into out (cap), their number. */
+static size_t init_ints(const graph *g, const char *name, int64_t *out, size_t cap) {
+  const init *t = find_init(g, name);
+  ck_assert_msg(t && t->type == 7, "%s", name);
+  const size_t n = (size_t)(t->raw.end - t->raw.p) / 8;
+  ck_assert_uint_le(n, cap);
+  memcpy(out, t->raw.p, n * 8); /* little-endian, as this machine */
+  return n;
+}
+
+/* A block whose branch changes the shape (nets' row 5): its skip is a
+ * projection, a 1x1 Conv of stride 2 from the block's input (5 of 3
+ * channels), then a bn; the Add sums the branch's last bn and the
+ * projection's. */
+START_TEST(test_res_projection) {
+  fmnist_model *m = net_of(5);
+  graph *g = exported(m, 0, nets[5].ops);
+  ck_assert_str_eq(find_node(g, "conv2")->in[0], "relu1"); /* the branch reads the input */
+  const node *proj = find_node(g, "conv4");
+  ck_assert_str_eq(proj->in[0], "relu1");
+  int64_t v[4];
+  ck_assert_uint_eq(attr_ints(proj, "kernel_shape", v, 4), 2);
+  ck_assert(v[0] == 1 && v[1] == 1);
+  ck_assert_uint_eq(attr_ints(proj, "strides", v, 4), 2);
+  ck_assert(v[0] == 2 && v[1] == 2);
+  ck_assert_uint_eq(attr_ints(proj, "pads", v, 4), 4); /* 14 = ceil(28 / 2): none */
+  for (int k = 0; k < 4; k++) ck_assert_int_eq(v[k], 0);
+  const init *w = find_init(g, "conv4.weight");
+  ck_assert_ptr_nonnull(w);
+  ck_assert(w->ndims == 4 && w->dims[0] == 5 && w->dims[1] == 3 && w->dims[2] == 1 &&
+            w->dims[3] == 1);
+  ck_assert_str_eq(find_node(g, "bn3")->in[0], "conv4");
+  const node *add = find_node(g, "add1");
+  ck_assert_uint_eq(add->nin, 2);
+  ck_assert_str_eq(add->in[0], "bn2");
+  ck_assert_str_eq(add->in[1], "bn3");
+  graph_free(g);
+  fmnist_model_free(m);
+}
+END_TEST
+
+/* ---- test-time augmentation ---- */
+
+/* The views of the level flip_shift, as fmnist/model.h documents them:
+ * (mirrored, moved right, moved down). */
+static const int tta_views[6][3] = {{0, 0, 0},  {1, 0, 0}, {0, -1, -1},
+                                    {1, -1, -1}, {0, 1, 1}, {1, 1, 1}};
+
+/* The documented view v of img: mirrored left-right if v[0], then moved
+ * by (v[1], v[2]), the uncovered pixels 0. */
+static void want_view(const int v[3], const uint8_t *img, uint8_t *out) {
+  for (int y = 0; y < 28; y++)
+    for (int x = 0; x < 28; x++) {
+      const int sy = y - v[2], sx = x - v[1];
+      out[y * 28 + x] = sy < 0 || sy > 27 || sx < 0 || sx > 27
+                            ? 0
+                            : img[sy * 28 + (v[0] ? 27 - sx : sx)];
+    }
+}
+
+static int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* The first index and count Slice takes along an axis of length dim
+ * (onnx.ai Slice: negative starts and ends count from the end, then
+ * clamp to [0, dim], or [0, dim - 1] and [-1, dim - 1] going backwards). */
+static void slice_axis(int64_t start, int64_t end, int64_t step, int64_t dim, int64_t *first,
+                       int64_t *count) {
+  if (start < 0) start += dim;
+  if (end < 0) end = end < -dim ? -1 : end + dim;
+  if (step > 0) {
+    start = clamp(start, 0, dim);
+    end = clamp(end, 0, dim);
+    *count = end > start ? (end - start + step - 1) / step : 0;
+  } else {
+    start = clamp(start, 0, dim - 1);
+    end = clamp(end, -1, dim - 1);
+    *count = start > end ? (start - end - step - 1) / -step : 0;
+  }
+  *first = start;
+}
+
+/* A logistic regression with tta flip_shift: the views from the graph's
+ * own Pad and Slice parameters, applied to an image here, are the
+ * documented views in their order (Concat: the images, then view1...),
+ * one body on them (part "views"), and the mean over the six. At flip:
+ * no Pad (nothing moves). */
+START_TEST(test_tta) {
+  fmnist_model *m = fitted("logreg", "max_iter=3 tta=flip_shift", 60);
+  graph *g = exported(m, 0, "Reshape Pad Slice Reshape Slice Reshape Slice Reshape Slice Reshape "
+                            "Slice Reshape Concat Identity Cast Sub Mul Gemm Softmax Reshape "
+                            "ReduceMean ArgMax");
+  uint8_t img[784], got[784], want[784];
+  for (int p = 0; p < 784; p++) img[p] = (uint8_t)(1 + (p * 37) % 251); /* no 0: the border shows */
+  int64_t pads[6], starts[2], ends[2], axes[2], steps[2], shape[3];
+  ck_assert_uint_eq(init_ints(g, "padded.pads", pads, 6), 6);
+  const int64_t p = pads[1], dim = 28 + 2 * p;
+  ck_assert_int_eq(p, 1);
+  const node *concat = find_node(g, "views");
+  ck_assert_uint_eq(concat->nin, 6);
+  ck_assert_str_eq(concat->in[0], "images");
+  for (int k = 1; k < 6; k++) {
+    char name[NAME];
+    snprintf(name, sizeof name, "view%d", k);
+    ck_assert_str_eq(concat->in[k], name);
+    snprintf(name, sizeof name, "view%d.planes", k);
+    const node *slice = find_node(g, name);
+    ck_assert_str_eq(slice->in[0], "padded");
+    ck_assert_uint_eq(init_ints(g, slice->in[1], starts, 2), 2);
+    ck_assert_uint_eq(init_ints(g, slice->in[2], ends, 2), 2);
+    ck_assert_uint_eq(init_ints(g, slice->in[3], axes, 2), 2);
+    ck_assert_uint_eq(init_ints(g, slice->in[4], steps, 2), 2);
+    ck_assert(axes[0] == 1 && axes[1] == 2);
+    int64_t row0, rows, col0, cols;
+    slice_axis(starts[0], ends[0], steps[0], dim, &row0, &rows);
+    slice_axis(starts[1], ends[1], steps[1], dim, &col0, &cols);
+    ck_assert(rows == 28 && cols == 28);
+    for (int64_t y = 0; y < 28; y++)
+      for (int64_t x = 0; x < 28; x++) {
+        const int64_t py = row0 + y * steps[0] - p, px = col0 + x * steps[1] - p;
+        got[y * 28 + x] = py < 0 || py > 27 || px < 0 || px > 27 ? 0 : img[py * 28 + px];
+      }
+    want_view(tta_views[k], img, want);
+    ck_assert_msg(memcmp(got, want, 784) == 0, "view %d", k);
+  }
+  ck_assert_str_eq(find_node(g, "views/images")->in[0], "views");
+  ck_assert_ptr_nonnull(find_init(g, "views/weight"));
+  ck_assert_uint_eq(init_ints(g, "by_view.shape", shape, 3), 3);
+  ck_assert(shape[0] == 6 && shape[1] == -1 && shape[2] == 10);
+  ck_assert_str_eq(find_node(g, "by_view")->in[0], "views/probabilities");
+  ck_assert_str_eq(find_node(g, "probabilities")->op, "ReduceMean");
+  graph_free(g);
+  ck_assert_int_eq(fmnist_model_set(m, "tta", "flip"), FMNIST_OK);
+  g = exported(m, 0, "Reshape Slice Reshape Concat Identity Cast Sub Mul Gemm Softmax Reshape "
+                     "ReduceMean ArgMax");
+  ck_assert_str_eq(find_node(g, "view1.planes")->in[0], "planes");
+  graph_free(g);
+  fmnist_model_free(m);
+}
+END_TEST
+
+/* ---- ensembles ---- */
+
+/* An ensemble of a logistic regression (global standardization) and a
+ * forest: each member a part of its own ("m0/", "m1/") with its own
+ * standardization, their probabilities added in order and divided by 2.
+ * Nested in another ensemble beside a member with tta: scopes nest
+ * ("m0/m1/"), and a member's views stay inside its scope. */
+START_TEST(test_ensemble) {
+  fmnist_model *lr = fitted("logreg", "max_iter=3 standardize=global", 60);
+  fmnist_model *rf = fitted("forest", "n_trees=2 max_depth=3", 60);
+  const fmnist_model *pair[2] = {lr, rf};
+  fmnist_model *e, *outer;
+  ck_assert_int_eq(fmnist_ensemble_create(pair, 2, &e), FMNIST_OK);
+  graph *g = exported(e, 1, "Identity Cast Sub Mul Gemm Softmax Identity Cast "
+                            "TreeEnsembleClassifier Div Add Div ArgMax");
+  ck_assert_str_eq(find_node(g, "m0/images")->in[0], "images");
+  ck_assert_str_eq(find_node(g, "m1/images")->in[0], "images");
+  const init *mean = find_init(g, "m0/mean");
+  ck_assert_ptr_nonnull(mean);
+  float first, other;
+  memcpy(&first, mean->raw.p, 4);
+  memcpy(&other, mean->raw.p + 4 * 400, 4);
+  ck_assert(first == other); /* the member's global standardization */
+  ck_assert_ptr_nonnull(find_init(g, "m1/trees"));
+  const node *sum = find_node(g, "sum1");
+  ck_assert_str_eq(sum->in[0], "m0/probabilities");
+  ck_assert_str_eq(sum->in[1], "m1/probabilities");
+  const node *div = find_node(g, "probabilities");
+  ck_assert_str_eq(div->in[0], "sum1");
+  float count;
+  memcpy(&count, find_init(g, div->in[1])->raw.p, 4);
+  ck_assert(count == 2.0f);
+  graph_free(g);
+  ck_assert_int_eq(fmnist_model_set(lr, "tta", "flip"), FMNIST_OK);
+  const fmnist_model *nest[2] = {lr, e};
+  ck_assert_int_eq(fmnist_ensemble_create(nest, 2, &outer), FMNIST_OK);
+  g = exported(outer, 1, "Identity Reshape Slice Reshape Concat Identity Cast Sub Mul Gemm "
+                         "Softmax Reshape ReduceMean Identity Identity Cast Sub Mul Gemm Softmax "
+                         "Identity Cast TreeEnsembleClassifier Div Add Div Add Div ArgMax");
+  ck_assert_str_eq(find_node(g, "m0/view1.planes")->in[0], "m0/planes");
+  ck_assert_ptr_nonnull(find_init(g, "m0/views/weight"));
+  ck_assert_str_eq(find_node(g, "m1/m0/images")->in[0], "m1/images");
+  ck_assert_ptr_nonnull(find_init(g, "m1/m1/trees"));
+  ck_assert_str_eq(find_node(g, "m1/probabilities")->in[0], "m1/sum1");
+  ck_assert_str_eq(find_node(g, "sum1")->in[1], "m1/probabilities");
+  graph_free(g);
+  fmnist_model_free(outer);
+  fmnist_model_free(e);
+  fmnist_model_free(rf);
+  fmnist_model_free(lr);
 }
 END_TEST
 
@@ -420,9 +665,21 @@ START_TEST(test_errors) {
   m = fitted("knn", "k=1", 20);
   ck_assert_int_eq(fmnist_model_export_onnx_buffer(m, NULL, 0, &size), FMNIST_E_UNSUPPORTED);
   ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "a knn model has no ONNX export "
-                                                    "(logreg, forest or net do)"));
+                                                    "(logreg, forest, net or ensemble do)"));
   ck_assert_int_eq(fmnist_model_export_onnx(m, path), FMNIST_E_UNSUPPORTED);
   ck_assert_str_eq(fmnist_status_name(FMNIST_E_UNSUPPORTED), "E_UNSUPPORTED");
+  /* in an ensemble, in an ensemble: the message says where */
+  fmnist_model *lr = fitted("logreg", "max_iter=2", 20), *e, *outer;
+  const fmnist_model *pair[2] = {lr, m};
+  ck_assert_int_eq(fmnist_ensemble_create(pair, 2, &e), FMNIST_OK);
+  const fmnist_model *one = e;
+  ck_assert_int_eq(fmnist_ensemble_create(&one, 1, &outer), FMNIST_OK);
+  ck_assert_int_eq(fmnist_model_export_onnx(outer, path), FMNIST_E_UNSUPPORTED);
+  ck_assert_ptr_nonnull(strstr(fmnist_last_error(), "unfitted.onnx: ensemble member 0: ensemble "
+                                                    "member 1: a knn model has no ONNX export"));
+  fmnist_model_free(outer);
+  fmnist_model_free(e);
+  fmnist_model_free(lr);
   fmnist_model_free(m);
   m = fitted("logreg", "max_iter=2", 20);
   ck_assert_int_eq(fmnist_model_export_onnx(m, "/nonexistent/dir/m.onnx"), FMNIST_E_IO);
@@ -447,6 +704,9 @@ static Suite *onnx_suite(void) {
   TCase *tc = tcase_create("export");
   tcase_set_timeout(tc, 60);
   tcase_add_loop_test(tc, test_net_shapes, 0, sizeof nets / sizeof nets[0]);
+  tcase_add_test(tc, test_res_projection);
+  tcase_add_test(tc, test_tta);
+  tcase_add_test(tc, test_ensemble);
   tcase_add_test(tc, test_logreg);
   tcase_add_test(tc, test_forest);
   tcase_add_test(tc, test_errors);

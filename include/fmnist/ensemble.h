@@ -14,8 +14,9 @@
  * member predicts with its own options, its threads and its tta among
  * them). fmnist_model_clone_config and fmnist_model_create("ensemble")
  * give an ensemble without members, which predicts nothing
- * (FMNIST_E_STATE), so cross validation does not apply. ONNX export:
- * FMNIST_E_UNSUPPORTED. Since 1.1.
+ * (FMNIST_E_STATE), so cross validation does not apply. ONNX export
+ * (fmnist_model_export_onnx): one graph holding every member's, if no
+ * member is (or holds) a KNN, else FMNIST_E_UNSUPPORTED. Since 1.1.
  */
 #ifndef FMNIST_ENSEMBLE_H
 #define FMNIST_ENSEMBLE_H

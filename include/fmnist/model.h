@@ -253,16 +253,24 @@ FMNIST_API fmnist_status fmnist_model_load_buffer(const void *data,
  * mean and inverse standard deviation), so the graph takes raw pixels.
  * logreg: Gemm then Softmax. net: its layers as Conv, BatchNormalization,
  * Relu, Tanh, Sigmoid, MaxPool, Flatten and Gemm (dropout and noise are
- * the identity in inference and vanish), then Softmax. forest: an
+ * the identity in inference and vanish), a residual block as Add of its
+ * layers' output and its input or its projection (1x1 Conv, and
+ * BatchNormalization if the block has a bn), then Softmax; with
+ * ema_decay, the averaged weights it predicts with. forest: an
  * ai.onnx.ml TreeEnsembleClassifier on the raw pixels with the trees'
- * own leaf class fractions, divided by the number of trees. Labels:
- * ArgMax. The graph predicts the image as given: the views of the
- * option "tta" (test-time augmentation) are not in it, so it gives
- * fmnist_model_proba's probabilities at tta = none. The file is written
- * as fmnist_model_save writes (a temporary file renamed over path). Errors: FMNIST_E_UNSUPPORTED for a knn model
- * (its model is its training set, and its vote ties have no standard
- * operator), FMNIST_E_STATE (not fitted), FMNIST_E_IO, FMNIST_E_NOMEM,
- * FMNIST_E_INVALID (m or path NULL). Since 1.1. */
+ * own leaf class fractions, divided by the number of trees. ensemble:
+ * each member's graph in a scope of its own (values "m0/...", "m1/..."),
+ * with its own standardization, their probabilities' mean. Labels:
+ * ArgMax. The option "tta" is in the graph too: its views (Pad, Slice,
+ * the library's byte for byte) go through the model's body as one
+ * batch, then ReduceMean over the views, so the graph gives
+ * fmnist_model_proba's probabilities at every tta level. The file is
+ * written as fmnist_model_save writes (a temporary file renamed over
+ * path). Errors: FMNIST_E_UNSUPPORTED for a knn model or an ensemble
+ * with one (its model is its training set, and its vote ties have no
+ * standard operator; the message names the member), FMNIST_E_STATE (not
+ * fitted), FMNIST_E_IO, FMNIST_E_NOMEM, FMNIST_E_INVALID (m or path
+ * NULL). Since 1.1. */
 FMNIST_API fmnist_status fmnist_model_export_onnx(const fmnist_model *m,
                                                   const char *path);
 /* The same ONNX model into a caller's buffer, by the convention of

@@ -75,7 +75,7 @@ class PeerError(FmnistError):
 
 class UnsupportedError(FmnistError, NotImplementedError):
     """E_UNSUPPORTED: the model's family does not support the operation
-    (the ONNX export of a knn model)."""
+    (the ONNX export of a knn model, or of an ensemble with one)."""
 
 
 class NotFittedError(FmnistError, ValueError, AttributeError):

@@ -102,7 +102,8 @@ static fmnist_status load(fmnist_model *m, fmnist__reader *r) {
 static const fmnist__option options[] = {{NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL}};
 
 const fmnist__family fmnist__ensemble_family = {"ensemble", 5, 1, options, NULL, ensemble_proba,
-                                                NULL, save, load, free_state, NULL};
+                                                NULL, save, load, free_state,
+                                                fmnist__ensemble_export_onnx};
 
 FMNIST_API fmnist_status fmnist_ensemble_create(const fmnist_model *const *members, size_t n,
                                                 fmnist_model **out) {

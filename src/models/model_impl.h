@@ -73,6 +73,9 @@ extern const fmnist__family fmnist__knn_family;
 extern const fmnist__family fmnist__forest_family;
 extern const fmnist__family fmnist__net_family;
 extern const fmnist__family fmnist__ensemble_family;
+/* The ensemble family's ONNX graph (ensemble_onnx.c, models/onnx.h); the
+ * other families declare theirs in their own private headers. */
+fmnist_status fmnist__ensemble_export_onnx(const fmnist_model *m, struct fmnist__onnx *g);
 
 /* Thread count to use: the "threads" option resolved (0 = all cores). */
 size_t fmnist__model_threads(const fmnist_model *m);

@@ -11,6 +11,7 @@
 #include "base/protobuf.h"
 #include "base/status.h"
 #include "models/families.h"
+#include "models/tta.h"
 
 /* Field numbers of onnx.proto (ONNX 1.12), by message. */
 enum { MODEL_IR_VERSION = 1, MODEL_PRODUCER = 2, MODEL_PRODUCER_VERSION = 3, MODEL_DOC = 6,
@@ -35,6 +36,28 @@ enum { DT_FLOAT = 1, DT_UINT8 = 2, DT_INT64 = 7 };
 /* The symbolic batch dimension: a dim of -1 in value_info. */
 #define BATCH "N"
 
+/* ---- names ---- */
+
+/* Bytes of g's scope: "<part>/" for g and each builder it is a part of. */
+static size_t scope_len(const fmnist__onnx *g) {
+  return g->up ? scope_len(g->up) + strlen(g->part) + 1 : 0;
+}
+
+static void put_scope(const fmnist__onnx *g) {
+  if (!g->up) return;
+  put_scope(g->up);
+  fmnist__put_bytes(g->w, g->part, strlen(g->part));
+  fmnist__put_bytes(g->w, "/", 1);
+}
+
+/* String field `field`: value `name` of g, in g's scope. */
+static void put_name(const fmnist__onnx *g, uint32_t field, const char *name) {
+  const size_t n = strlen(name);
+  fmnist__pb_bytes_head(g->w, field, scope_len(g) + n);
+  put_scope(g);
+  fmnist__put_bytes(g->w, name, n);
+}
+
 /* ---- initializers ---- */
 
 /* Opens a TensorProto initializer of n elements of `type` (elem bytes
@@ -46,7 +69,7 @@ static size_t tensor_begin(fmnist__onnx *g, const char *name, int type, const in
   size_t mark = fmnist__pb_begin(g->w, GRAPH_INITIALIZER);
   for (size_t i = 0; i < ndims; i++) fmnist__pb_int(g->w, TENSOR_DIMS, dims[i]);
   fmnist__pb_int(g->w, TENSOR_DATA_TYPE, type);
-  fmnist__pb_string(g->w, TENSOR_NAME, name);
+  put_name(g, TENSOR_NAME, name);
   fmnist__pb_bytes_head(g->w, TENSOR_RAW, n * elem);
   return mark;
 }
@@ -73,9 +96,9 @@ size_t fmnist__onnx_node_begin(fmnist__onnx *g, const char *op, const char *doma
                                const char *const *in, size_t nin, const char *const *out,
                                size_t nout) {
   size_t mark = fmnist__pb_begin(g->w, GRAPH_NODE);
-  for (size_t i = 0; i < nin; i++) fmnist__pb_string(g->w, NODE_INPUT, in[i]);
-  for (size_t i = 0; i < nout; i++) fmnist__pb_string(g->w, NODE_OUTPUT, out[i]);
-  fmnist__pb_string(g->w, NODE_NAME, out[0]);
+  for (size_t i = 0; i < nin; i++) put_name(g, NODE_INPUT, in[i]);
+  for (size_t i = 0; i < nout; i++) put_name(g, NODE_OUTPUT, out[i]);
+  put_name(g, NODE_NAME, out[0]);
   fmnist__pb_string(g->w, NODE_OP, op);
   if (domain) fmnist__pb_string(g->w, NODE_DOMAIN, domain);
   if (domain && !strcmp(domain, FMNIST__ONNX_ML)) g->ml = 1;
@@ -173,13 +196,41 @@ void fmnist__onnx_end_logits(fmnist__onnx *g, const char *logits) {
 }
 
 void fmnist__onnx_end_proba(fmnist__onnx *g) {
+  g->ended = 1;
+  if (g->up) return;
   const char *in = FMNIST__ONNX_PROBA, *out = FMNIST__ONNX_LABEL;
   size_t mark = fmnist__onnx_node_begin(g, "ArgMax", NULL, &in, 1, &out, 1);
   fmnist__onnx_attr_int(g, "axis", 1);
   fmnist__onnx_attr_int(g, "keepdims", 0);
   fmnist__onnx_attr_int(g, "select_last_index", 0); /* the first maximum */
   fmnist__onnx_node_end(g, mark);
-  g->ended = 1;
+}
+
+/* ---- models and parts ---- */
+
+fmnist_status fmnist__onnx_model(const fmnist_model *m, fmnist__onnx *g) {
+  if (!m->family->export_onnx) {
+    char names[64];
+    fmnist__family_onnx_names(names, sizeof names);
+    return fmnist__fail(FMNIST_E_UNSUPPORTED, "a %s model has no ONNX export (%s do)",
+                        m->family->name, names);
+  }
+  if (fmnist__tta_views(m) > 1) return fmnist__tta_export_onnx(m, g);
+  return m->family->export_onnx(m, g);
+}
+
+fmnist_status fmnist__onnx_part(fmnist__onnx *g, const char *name, const char *images,
+                                fmnist__onnx_body body, const fmnist_model *m, char *proba) {
+  /* The part reads its own "images": the value given, under that name. */
+  char in[FMNIST__ONNX_NAME];
+  snprintf(in, sizeof in, "%s/%s", name, FMNIST__ONNX_INPUT);
+  fmnist__onnx_node(g, "Identity", &images, 1, in);
+  fmnist__onnx part = {g->w, 0, 0, g, name};
+  fmnist_status s = body(m, &part);
+  assert(s || part.ended);
+  g->ml |= part.ml;
+  snprintf(proba, FMNIST__ONNX_NAME, "%s/%s", name, FMNIST__ONNX_PROBA);
+  return s;
 }
 
 /* ---- the model ---- */
@@ -236,12 +287,6 @@ static fmnist_status put_options(const fmnist_model *m, fmnist__writer *w, char 
 /* The ONNX model of m in w; `what` names the destination in messages. */
 static fmnist_status serialize(const fmnist_model *m, fmnist__writer *w, const char *what) {
   if (!m->state) return fmnist__fail(FMNIST_E_STATE, "%s: the model is not fitted", what);
-  if (!m->family->export_onnx) {
-    char names[64];
-    fmnist__family_onnx_names(names, sizeof names);
-    return fmnist__fail(FMNIST_E_UNSUPPORTED, "%s: a %s model has no ONNX export (%s do)", what,
-                        m->family->name, names);
-  }
   char *value = fmnist__alloc(FMNIST__OPTION_MAX_TEXT);
   if (!value) return fmnist__fail(FMNIST_E_NOMEM, "%s: out of memory", what);
   char doc[256], name[64];
@@ -259,8 +304,9 @@ static fmnist_status serialize(const fmnist_model *m, fmnist__writer *w, const c
   fmnist__pb_string(w, GRAPH_NAME, name);
   const int64_t in_dims[2] = {-1, FMNIST_PIXELS}, proba_dims[2] = {-1, FMNIST_CLASSES};
   value_info(w, GRAPH_INPUT, FMNIST__ONNX_INPUT, DT_UINT8, in_dims, 2);
-  fmnist__onnx g = {w, 0, 0};
-  fmnist_status s = m->family->export_onnx(m, &g);
+  fmnist__onnx g = {w, 0, 0, NULL, NULL};
+  fmnist_status s = fmnist__onnx_model(m, &g);
+  if (s) s = fmnist__fail(s, "%s: %s", what, fmnist_last_error());
   value_info(w, GRAPH_OUTPUT, FMNIST__ONNX_PROBA, DT_FLOAT, proba_dims, 2);
   value_info(w, GRAPH_OUTPUT, FMNIST__ONNX_LABEL, DT_INT64, in_dims, 1);
   assert(s || g.ended); /* every export_onnx ends with an epilogue */

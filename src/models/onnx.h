@@ -10,8 +10,12 @@
  *   output "label"          int64 [N]: ArgMax of the probabilities, the
  *                           first of equal maxima, as fmnist_model_predict
  * Value names are unique in a graph; a node is named for its (first)
- * output. Errors while writing (out of memory) are the writer's sticky
- * status, checked once at the end. */
+ * output. A graph may hold parts (fmnist__onnx_part): the graph of
+ * another model (an ensemble's member) or of the same model on other
+ * images (test-time augmentation's views), each in its own scope, whose
+ * names the builder writes prefixed "<part>/" (parts nest: "m1/views/"),
+ * so that a body names its values as it likes. Errors while writing (out
+ * of memory) are the writer's sticky status, checked once at the end. */
 #ifndef FMNIST_SRC_MODELS_ONNX_H
 #define FMNIST_SRC_MODELS_ONNX_H
 
@@ -39,7 +43,16 @@ typedef struct fmnist__onnx {
   fmnist__writer *w; /* inside the GraphProto being written */
   int ml;            /* an ai.onnx.ml operator was used: import its set */
   int ended;         /* an epilogue was written */
+  /* A part's builder (fmnist__onnx_part): the builder it is a part of and
+   * its name; NULL at the top, where names are written as they are. */
+  const struct fmnist__onnx *up;
+  const char *part;
 } fmnist__onnx;
+
+/* What a graph holds for a model: its probabilities from its input
+ * "images" through an epilogue (a family's export_onnx, or the graph of
+ * a model with its test-time augmentation, fmnist__onnx_model). */
+typedef fmnist_status (*fmnist__onnx_body)(const fmnist_model *m, fmnist__onnx *g);
 
 /* ---- initializers (constant tensors) ---- */
 
@@ -96,7 +109,21 @@ void fmnist__onnx_standardized(fmnist__onnx *g, const fmnist_model *m, char *out
 /* Ends a graph whose body computed logits (N x 10): Softmax over the
  * classes into "probabilities", then the label. */
 void fmnist__onnx_end_logits(fmnist__onnx *g, const char *logits);
-/* Ends a graph whose body wrote "probabilities" itself: the label. */
+/* Ends a graph whose body wrote "probabilities" itself: the label (a
+ * part has none: its probabilities are what the graph takes from it). */
 void fmnist__onnx_end_proba(fmnist__onnx *g);
+
+/* ---- models and parts ---- */
+
+/* m's graph: its family's body (FMNIST_E_UNSUPPORTED, with a message, for
+ * a family without one), inside the views of its test-time augmentation
+ * if its "tta" option has any (models/tta_onnx.c). */
+fmnist_status fmnist__onnx_model(const fmnist_model *m, fmnist__onnx *g);
+/* Part `name` of g (a short name, unique among g's parts): body(m) on
+ * g's value `images` (uint8 N x 784) in a scope of its own; the name in g
+ * of its probabilities (N x 10) into proba (FMNIST__ONNX_NAME bytes).
+ * Returns body's status. */
+fmnist_status fmnist__onnx_part(fmnist__onnx *g, const char *name, const char *images,
+                                fmnist__onnx_body body, const fmnist_model *m, char *proba);
 
 #endif

@@ -11,12 +11,7 @@
 /* Images per pass: bounds the views' and probabilities' buffers. */
 #define TTA_CHUNK 4096
 
-/* A view: the image mirrored left-right if flip, then moved by (dx, dy)
- * whole pixels (right and down positive), the uncovered border 0, the
- * background, as the crop augmentation pads. */
-typedef struct view {
-  int flip, dx, dy;
-} view;
+typedef fmnist__tta_view view;
 
 /* The first view of every level is the image itself. flip_shift takes
  * the image and its mirror each also moved one pixel up-left and one
@@ -29,6 +24,9 @@ static const view flip_shift_views[] = {{0, 0, 0},  {1, 0, 0},  {0, -1, -1},
 
 /* The table: X(name, views). */
 #define TTA_LEVELS(X) X("none", none_views) X("flip", flip_views) X("flip_shift", flip_shift_views)
+#define LEVEL_FITS(name, views) \
+  _Static_assert(sizeof views / sizeof *views <= FMNIST__TTA_MAX_VIEWS, name ": too many views");
+TTA_LEVELS(LEVEL_FITS)
 #define LEVEL_NAME(name, views) name,
 #define LEVEL_VIEWS(name, views) {views, sizeof views / sizeof *views},
 const char *const fmnist__tta_levels[] = {TTA_LEVELS(LEVEL_NAME) NULL};
@@ -38,6 +36,10 @@ static const struct {
 } levels[] = {TTA_LEVELS(LEVEL_VIEWS)};
 
 size_t fmnist__tta_views(const fmnist_model *m) { return levels[m->tta].n; }
+
+const fmnist__tta_view *fmnist__tta_view_list(const fmnist_model *m) {
+  return levels[m->tta].views;
+}
 
 /* View v of the image in (FMNIST_PIXELS bytes) into out. */
 static void view_of(const view *v, const uint8_t *in, uint8_t *out) {

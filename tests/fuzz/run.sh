@@ -12,9 +12,10 @@ for target in "$dir"/fuzz_*; do
   "$dir/seeds" "$name" "$corpus"
   echo "== $name (${seconds}s)"
   # -timeout: a valid KNN model file recomputes its principal basis when
-  # loaded, 10 CPU seconds under ASan at -O1 (0.5 s at -O2): 10 s was
-  # flaky, 60 s still catches a hang.
-  "$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=60 \
+  # loaded, an axis per training image up to 128: 0.1 s under ASan at -O1
+  # for the seed's 10 images, a few seconds for the ~80 that fit in
+  # -max_len; 20 s still catches a hang.
+  "$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=20 \
     -artifact_prefix="$dir/$name-" -print_final_stats=1 "$corpus" 2>"$dir/$name.log" ||
     { tail -n 40 "$dir/$name.log"; exit 1; }
   grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$dir/$name.log" | tail -n 2
